@@ -1,0 +1,80 @@
+# bpfreaper: OCI hooks that remove the eBPF objects a container leaves behind.
+# `make` builds build/bin/*; `make check` runs every test (see tests/run).
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+BUILD := build
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc \
+	  -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+LDFLAGS += -pie -Wl,-z,relro,-z,now
+LIBS := -lbpf -lelf -lz -ljson-c
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	      -I/usr/include/$(MULTIARCH) -Ibpf -Wall -Werror
+
+LIB_SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(OBJ)/%.o,$(LIB_SRCS))
+CTL_SRCS := $(wildcard src/ctl/*.c)
+CTL_OBJS := $(patsubst src/ctl/%.c,$(OBJ)/ctl/%.o,$(CTL_SRCS))
+HEADERS := $(wildcard src/*.h src/ctl/*.h bpf/*.h)
+
+BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaperctl
+
+all: $(BINARIES)
+
+$(BUILD)/tracer.bpf.o: bpf/tracer.bpf.c bpf/tracer.h bpf/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tracer.skel.h: $(BUILD)/tracer.bpf.o
+	$(BPFTOOL) gen skeleton $< name tracer_bpf > $@.tmp && mv $@.tmp $@
+
+$(OBJ)/%.o: src/%.c $(HEADERS) $(BUILD)/tracer.skel.h | $(OBJ)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJ)/ctl/%.o: src/ctl/%.c $(HEADERS) | $(OBJ)/ctl
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJ)/hook-%.o: hooks/%.c $(HEADERS) | $(OBJ)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libbpfreaper.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper.a | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl:
+	mkdir -p $@
+
+# Unit tests: pure parts, no kernel needed.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
+
+unit: $(UNIT_BINS)
+
+check: all unit
+	tests/run
+
+demo: all
+	tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit check demo clean
+.SECONDARY:

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tracer: records what processes in registered cgroups (and their
+ * descendants) create with bpf(), what they pin and which directories they
+ * make. It only ever writes records; it never changes what a syscall does.
+ *
+ * Built on syscall tracepoints because BPF trampolines (fentry/fexit) are not
+ * available on every kernel bpfreaper runs on. sys_enter stashes the request
+ * of a registered caller; sys_exit resolves the returned fd to the kernel's
+ * object ID and appends a record.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "tracer.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct cg_state);
+} cgroups SEC(".maps");
+
+/* Not preallocated: the budget is shared by all containers and most of it is
+ * unused most of the time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_RECORDS_TOTAL);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct record_key);
+	__type(value, struct record);
+} records SEC(".maps");
+
+/* The request between sys_enter and sys_exit of one thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct record);
+} inflight SEC(".maps");
+
+/* A record is larger than the BPF stack allows; build it here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct record);
+} scratch SEC(".maps");
+
+/* Syscall tracepoint layouts (events/syscalls/sys_{enter,exit}_X/format):
+ * 8 bytes of common fields, the syscall number, then 8-byte arguments. */
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 syscall_nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 syscall_nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+static __always_inline __u64 registered_ancestor(void)
+{
+	__u64 self = bpf_get_current_cgroup_id();
+	__u64 id;
+	int level;
+
+	if (bpf_map_lookup_elem(&cgroups, &self))
+		return self;
+	/* Level 0 is the root cgroup, never registered. The helper returns our
+	 * own id at our own level and 0 below it. */
+	for (level = 1; level < MAX_CGROUP_DEPTH; level++) {
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!id || id == self)
+			break;
+		if (bpf_map_lookup_elem(&cgroups, &id))
+			return id;
+	}
+	return 0;
+}
+
+static __always_inline struct record *scratch_record(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* An fd's file name tells a map from a prog from a link: anon_inode files
+ * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
+static __always_inline int resolve_fd(int fd, struct record *rec)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	const unsigned char *dname;
+	char n[9] = {};
+	void *priv;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return -1;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return -1;
+	dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel(n, sizeof(n), dname))
+		return -1;
+	if (n[0] != 'b' || n[1] != 'p' || n[2] != 'f')
+		return -1;
+	priv = BPF_CORE_READ(file, private_data);
+	if (!priv)
+		return -1;
+
+	if (n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p' && n[7] == 0) {
+		struct bpf_map *map = priv;
+
+		rec->obj_kind = OBJ_MAP;
+		rec->obj_id = BPF_CORE_READ(map, id);
+		rec->obj_type = BPF_CORE_READ(map, map_type);
+		BPF_CORE_READ_STR_INTO(&rec->name, map, name);
+		return 0;
+	}
+	if (n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g' && n[8] == 0) {
+		struct bpf_prog *prog = priv;
+
+		rec->obj_kind = OBJ_PROG;
+		rec->obj_id = BPF_CORE_READ(prog, aux, id);
+		rec->obj_type = BPF_CORE_READ(prog, type);
+		BPF_CORE_READ_STR_INTO(&rec->name, prog, aux, name);
+		return 0;
+	}
+	if (n[3] == '_' && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
+		struct bpf_link *link = priv;
+
+		rec->obj_kind = OBJ_LINK;
+		rec->obj_id = BPF_CORE_READ(link, id);
+		rec->obj_type = BPF_CORE_READ(link, type);
+		BPF_CORE_READ_STR_INTO(&rec->name, link, prog, aux, name);
+		return 0;
+	}
+	return -1;
+}
+
+static __always_inline void append_record(struct record *rec)
+{
+	struct record_key key = { .cgroup_id = rec->owner_id };
+	struct cg_state *st;
+	__u32 seq;
+
+	st = bpf_map_lookup_elem(&cgroups, &key.cgroup_id);
+	if (!st)
+		return; /* unregistered between enter and exit */
+	rec->ts_ns = bpf_ktime_get_boot_ns();
+	if (rec->kind == REC_MKDIR) {
+		seq = __sync_fetch_and_add(&st->next_dir_seq, 1);
+		if (seq >= MAX_DIR_RECORDS) {
+			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_DIR);
+			return;
+		}
+		key.seq = DIR_SEQ_BASE + seq;
+	} else {
+		seq = __sync_fetch_and_add(&st->next_obj_seq, 1);
+		if (seq >= MAX_OBJ_RECORDS) {
+			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_OBJ);
+			return;
+		}
+		key.seq = seq;
+	}
+	if (bpf_map_update_elem(&records, &key, rec, BPF_NOEXIST))
+		__sync_fetch_and_or(&st->flags,
+				    rec->kind == REC_MKDIR ? CG_OVERFLOW_DIR : CG_OVERFLOW_OBJ);
+}
+
+static __always_inline struct record *begin(__u32 cmd, __u64 owner)
+{
+	struct record *rec = scratch_record();
+
+	if (!rec)
+		return NULL;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->cmd = cmd;
+	rec->pid = bpf_get_current_pid_tgid() >> 32;
+	rec->dirfd = -100; /* AT_FDCWD */
+	rec->cgroup_id = bpf_get_current_cgroup_id();
+	rec->owner_id = owner;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	return rec;
+}
+
+static __always_inline void stash(struct record *rec)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_enter_bpf")
+int enter_bpf(struct sys_enter_ctx *ctx)
+{
+	__u32 cmd = ctx->args[0];
+	union bpf_attr *uattr = (void *)ctx->args[1];
+	struct record *rec;
+	__u64 owner;
+
+	if (cmd != BPF_MAP_CREATE && cmd != BPF_PROG_LOAD && cmd != BPF_LINK_CREATE &&
+	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN)
+		return 0;
+	owner = registered_ancestor();
+	if (!owner)
+		return 0;
+	rec = begin(cmd, owner);
+	if (!rec)
+		return 0;
+	if (cmd == BPF_OBJ_PIN) {
+		__u64 pathname = 0;
+		__u32 bpf_fd = 0, file_flags = 0;
+		__s32 path_fd = 0;
+
+		bpf_probe_read_user(&pathname, sizeof(pathname), &uattr->pathname);
+		bpf_probe_read_user(&bpf_fd, sizeof(bpf_fd), &uattr->bpf_fd);
+		bpf_probe_read_user(&file_flags, sizeof(file_flags), &uattr->file_flags);
+		/* BPF_F_PATH_FD (1 << 14, kernel 6.5+): path relative to path_fd. */
+		if (file_flags & (1u << 14)) {
+			bpf_probe_read_user(&path_fd, sizeof(path_fd), (char *)uattr + 16);
+			rec->dirfd = path_fd;
+		}
+		rec->kind = REC_PIN;
+		if (resolve_fd(bpf_fd, rec))
+			return 0; /* not a bpf object: the pin will fail */
+		if (bpf_probe_read_user_str(rec->path, sizeof(rec->path), (void *)pathname) ==
+		    sizeof(rec->path))
+			rec->flags |= REC_F_PATH_TRUNCATED;
+	} else {
+		rec->kind = REC_CREATE;
+	}
+	stash(rec);
+	return 0;
+}
+
+static __always_inline int enter_mkdir(int dirfd, const char *pathname)
+{
+	struct record *rec;
+	__u64 owner = registered_ancestor();
+
+	if (!owner)
+		return 0;
+	rec = begin(TRACE_CMD_MKDIR, owner);
+	if (!rec)
+		return 0;
+	rec->kind = REC_MKDIR;
+	rec->dirfd = dirfd;
+	if (bpf_probe_read_user_str(rec->path, sizeof(rec->path), pathname) == sizeof(rec->path))
+		rec->flags |= REC_F_PATH_TRUNCATED;
+	stash(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mkdirat")
+int enter_mkdirat(struct sys_enter_ctx *ctx)
+{
+	return enter_mkdir((int)ctx->args[0], (const char *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mkdir")
+int enter_mkdir_legacy(struct sys_enter_ctx *ctx)
+{
+	return enter_mkdir(-100, (const char *)ctx->args[0]);
+}
+
+static __always_inline int finish(struct sys_exit_ctx *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct record *stashed = bpf_map_lookup_elem(&inflight, &tid);
+	struct record *rec;
+	long ret = ctx->ret;
+
+	if (!stashed)
+		return 0;
+	rec = scratch_record();
+	if (!rec || ret < 0)
+		goto out;
+	__builtin_memcpy(rec, stashed, sizeof(*rec));
+	if (rec->kind == REC_CREATE && resolve_fd(ret, rec))
+		goto out;
+	append_record(rec);
+out:
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bpf")
+int exit_bpf(struct sys_exit_ctx *ctx)
+{
+	return finish(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdirat")
+int exit_mkdirat(struct sys_exit_ctx *ctx)
+{
+	return finish(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdir")
+int exit_mkdir_legacy(struct sys_exit_ctx *ctx)
+{
+	return finish(ctx);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host's bpffs instances and a bounded walk over their pins. Finding a
+ * pin is not a reason to remove it: callers decide by object identity.
+ */
+#ifndef BPFREAPER_BPFFS_H
+#define BPFREAPER_BPFFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define BPFFS_WALK_MAX_DEPTH 32
+#define BPFFS_WALK_MAX_ENTRIES 1000000
+
+struct bpffs_instance {
+	char *mountpoint;
+	dev_t dev;
+};
+
+/* One mount per bpffs superblock visible here (its root mount if any),
+ * except the one with device `exclude` (bpfreaper's own). */
+int bpffs_instances(dev_t exclude, struct bpffs_instance **ret, size_t *ret_n);
+void bpffs_instances_free(struct bpffs_instance *v, size_t n);
+/* Calls visit for every regular file (a pin) under root, depth-first,
+ * without following symlinks or leaving the filesystem. */
+int bpffs_walk(const char *root, int (*visit)(int dirfd, const char *name, const char *path, void *ud),
+	       void *ud);
+bool path_is_bpffs(const char *path);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kernel eBPF objects by ID: open, identify, check liveness. Reads only. */
+#ifndef BPFREAPER_BPFOBJ_H
+#define BPFREAPER_BPFOBJ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../bpf/tracer.h"
+
+const char *obj_kind_name(uint32_t kind);
+/* An fd of the object, or -errno (-ENOENT: the kernel has freed it). */
+int obj_fd_by_id(uint32_t kind, uint32_t id);
+/* Which object an fd refers to (a map, prog or link fd, e.g. from a pin). */
+int obj_identify(int fd, uint32_t *ret_kind, uint32_t *ret_id);
+/* 1 alive, 0 freed, -errno if the kernel would not say. */
+int obj_alive(uint32_t kind, uint32_t id);
+
+#endif

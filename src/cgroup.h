@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Finds a process's cgroup v2 and its id (what bpf_get_current_cgroup_id()
+ * returns). Reads only; never creates, moves or removes a cgroup. */
+#ifndef BPFREAPER_CGROUP_H
+#define BPFREAPER_CGROUP_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cgroup_ref {
+	char path[PATH_MAX]; /* absolute path of the cgroup2 directory on this host */
+	char rel[PATH_MAX];  /* path within the cgroup2 hierarchy, e.g. "/ctr-1" */
+	uint64_t id;
+};
+
+/* The "0::" line of /proc/<pid>/cgroup against the cgroup2 mount. Hybrid hosts
+ * mount cgroup2 at /sys/fs/cgroup/unified; pure v2 hosts at /sys/fs/cgroup. */
+int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret);
+/* Parses the text of a /proc/<pid>/cgroup file. */
+int cgroup_parse_proc(const char *text, char *ret_rel, size_t size);
+int cgroup_id_of_path(const char *path, uint64_t *ret_id);
+
+#endif

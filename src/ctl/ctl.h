@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef BPFREAPER_CTL_H
+#define BPFREAPER_CTL_H
+
+struct ctl_ctx {
+	int json;
+};
+
+struct ctl_verb {
+	const char *name;
+	int (*run)(const struct ctl_ctx *ctx, int argc, char **argv);
+	const char *help;
+};
+
+int do_list(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_show(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_unload(const struct ctl_ctx *ctx, int argc, char **argv);
+
+#endif

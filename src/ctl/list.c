@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* bpfreaperctl list: containers with a state file, and what the tracer holds for them. */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "../ocistate.h"
+#include "../state.h"
+#include "../tracer.h"
+#include "../util.h"
+
+int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_json_ json_object *out = json_object_new_array();
+	struct tracer t = TRACER_INIT;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct rundir rd;
+	struct dirent *de;
+	bool tracer = false;
+	int r, fd;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: bpfreaperctl list\n");
+		return 2;
+	}
+	r = rundir_open(&rd);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: list: open %s: %s\n", rundir_path(), strerror(-r));
+		return 1;
+	}
+	tracer = tracer_open(&rd, &t) == 0;
+	fd = dup(rd.state_fd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		fprintf(stderr, "bpfreaperctl: list: read state directory: %s\n", strerror(errno));
+		tracer_close(&t);
+		rundir_close(&rd);
+		return 1;
+	}
+	if (!ctx->json)
+		printf("%-24s %-10s %8s %8s %6s  %s\n", "ID", "STATE", "OBJECTS", "DIRS", "AGE", "CGROUP");
+	while ((de = readdir(d))) {
+		struct container_state st = {};
+		struct cg_state cg = {};
+		char id[NAME_MAX + 1];
+		const char *why, *status;
+		size_t len = strlen(de->d_name);
+		long age;
+
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		memcpy(id, de->d_name, len - 5);
+		id[len - 5] = '\0';
+		if (state_read(&rd, id, &st, &why) < 0) {
+			fprintf(stderr, "bpfreaperctl: list: state %s: %s\n", de->d_name, why);
+			continue;
+		}
+		status = !tracer ? "no-tracer"
+			 : tracer_cgroup_state(&t, st.cgroup_id, &cg) == 0 ? "recording"
+									   : "unregistered";
+		age = (long)(time(NULL) - st.created_at);
+		if (ctx->json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "id", json_object_new_string(st.id));
+			json_object_object_add(o, "state", json_object_new_string(status));
+			json_object_object_add(o, "cgroup_path", json_object_new_string(st.cgroup_path));
+			json_object_object_add(o, "object_records", json_object_new_int64(cg.next_obj_seq));
+			json_object_object_add(o, "dir_records", json_object_new_int64(cg.next_dir_seq));
+			json_object_object_add(o, "overflow", json_object_new_boolean(cg.flags != 0));
+			json_object_object_add(o, "age_s", json_object_new_int64(age));
+			json_object_array_add(out, o);
+		} else {
+			printf("%-24s %-10s %8u %8u %5lds  %s%s\n", st.id, status, cg.next_obj_seq,
+			       cg.next_dir_seq, age, st.cgroup_path, cg.flags ? " (overflowed)" : "");
+		}
+		container_state_done(&st);
+	}
+	if (ctx->json)
+		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+	tracer_close(&t);
+	rundir_close(&rd);
+	return 0;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* bpfreaperctl show <id>: what a running container has recorded so far. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "../bpfobj.h"
+#include "../ocistate.h"
+#include "../state.h"
+#include "../tracer.h"
+
+static const char *kind_name(const struct record *rec)
+{
+	switch (rec->kind) {
+	case REC_CREATE:
+		return "create";
+	case REC_PIN:
+		return "pin";
+	case REC_MKDIR:
+		return "mkdir";
+	default:
+		return "?";
+	}
+}
+
+int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct container_state st = {};
+	struct record_list l = {};
+	struct tracer t = TRACER_INIT;
+	struct rundir rd;
+	const char *why = "";
+	int r;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: bpfreaperctl show ID\n");
+		return 2;
+	}
+	if (!container_id_valid(argv[0], &why)) {
+		fprintf(stderr, "bpfreaperctl: show: %s\n", why);
+		return 2;
+	}
+	r = rundir_open(&rd);
+	if (r == 0)
+		r = state_read(&rd, argv[0], &st, &why);
+	if (r == 0)
+		r = tracer_open(&rd, &t);
+	if (r == 0)
+		r = tracer_read_records(&t, st.cgroup_id, &l);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: show %s: %s%s%s\n", argv[0], strerror(-r), *why ? ": " : "", why);
+		container_state_done(&st);
+		tracer_close(&t);
+		return 1;
+	}
+	if (ctx->json) {
+		json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < l.n; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "record", json_object_new_string(kind_name(&l.v[i])));
+			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(l.v[i].obj_kind)));
+			json_object_object_add(o, "id", json_object_new_int64(l.v[i].obj_id));
+			json_object_object_add(o, "name", json_object_new_string(l.v[i].name));
+			json_object_object_add(o, "path", json_object_new_string(l.v[i].path));
+			json_object_object_add(o, "pid", json_object_new_int64(l.v[i].pid));
+			json_object_object_add(o, "comm", json_object_new_string(l.v[i].comm));
+			json_object_array_add(arr, o);
+		}
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else {
+		printf("container %s, cgroup %s%s\n", st.id, st.cgroup_path,
+		       l.cg.flags ? " (records overflowed)" : "");
+		printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
+		for (size_t i = 0; i < l.n; i++) {
+			const struct record *rec = &l.v[i];
+
+			printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
+			       rec->kind == REC_MKDIR ? "dir" : obj_kind_name(rec->obj_kind), rec->obj_id,
+			       rec->name, rec->comm, rec->path);
+		}
+	}
+	record_list_done(&l);
+	container_state_done(&st);
+	tracer_close(&t);
+	rundir_close(&rd);
+	return 0;
+}

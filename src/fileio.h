@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Bounded reads and crash-safe writes. A write either leaves the old file or
+ * the complete new one (temp file, fsync, rename, fsync of the directory).
+ */
+#ifndef BPFREAPER_FILEIO_H
+#define BPFREAPER_FILEIO_H
+
+#include <stddef.h>
+
+/* Read fd to EOF. More than max bytes is -EFBIG, but the rest is still
+ * drained so that a runtime writing the state never gets EPIPE. */
+int read_fd_limited(int fd, size_t max, char **ret_buf, size_t *ret_len);
+int read_file_limited(int dirfd, const char *name, size_t max, char **ret_buf, size_t *ret_len);
+/* Replace dirfd/name atomically with buf; never follows a symlink at name. */
+int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, int mode);
+/* mkdir -p of an absolute path with mode for what it creates; refuses
+ * symlinks on the way. Returns an O_DIRECTORY fd of the last component. */
+int open_dir_created(const char *path, int mode);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What poststop does with a container's records, in order: detach its links,
+ * unlink every pin that still holds one of its objects (found by identity,
+ * wherever it was renamed or linked to), remove the empty bpffs directories
+ * it made, then wait for the kernel to free its objects. Removes nothing
+ * that the records do not name.
+ */
+#ifndef BPFREAPER_REAPER_H
+#define BPFREAPER_REAPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "binds.h"
+#include "tracer.h"
+
+struct reap_opts {
+	bool remove;       /* false: report only */
+	unsigned wait_ms;  /* how long to wait for the kernel to free objects */
+	dev_t own_bpffs;   /* never walk bpfreaper's private bpffs */
+	const struct binds *binds;
+};
+
+struct reap_object {
+	uint32_t kind, id, type;
+	uint32_t pid;
+	char comm[16];
+	char name[16];
+	bool detached;
+	bool freed;
+	const char *survivor_reason; /* static text, NULL if freed */
+	char *pinned_at;             /* a pin left in place, if any */
+};
+
+struct reap_path {
+	char *path;
+	uint32_t kind, id; /* objects; 0 for directories */
+	int error;         /* -errno for what was left, 0 for what was removed */
+	const char *why;   /* static text for what was left */
+};
+
+struct path_list {
+	struct reap_path *v;
+	size_t n;
+};
+
+struct reap_result {
+	struct reap_object *objects;
+	size_t n_objects;
+	struct path_list pins_removed, pins_left, dirs_removed, dirs_left;
+	size_t pins_recorded;
+	uint32_t flags; /* enum cg_flags from the tracer */
+	size_t bpffs_scanned;
+	uint64_t scan_us, wait_us;
+	size_t survivors;
+};
+
+int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret);
+void reap_result_done(struct reap_result *r);
+
+#endif

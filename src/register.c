@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The prestart sequence; see register.h. */
+#include "register.h"
+#include "cgroup.h"
+#include "tracer.h"
+#include "util.h"
+
+#include <sys/file.h>
+#include <time.h>
+
+void register_result_done(struct register_result *r)
+{
+	container_state_done(&r->state);
+}
+
+/* Opens the running tracer, loading it first if there is none. Returns the
+ * lock fd: shared normally, exclusive if this call loaded the tracer. */
+static int open_or_load_tracer(const struct rundir *rd, struct tracer *t, bool *ret_loaded)
+{
+	char bpffs[PATH_MAX];
+	int lock, r;
+
+	*ret_loaded = false;
+	lock = rundir_lock(rd, LOCK_SH);
+	if (lock < 0)
+		return lock;
+	r = tracer_open(rd, t);
+	if (r == 0)
+		return lock;
+	close(lock);
+	if (r != -ENOENT)
+		return r;
+
+	lock = rundir_lock(rd, LOCK_EX);
+	if (lock < 0)
+		return lock;
+	r = rundir_bpffs(rd, bpffs, sizeof(bpffs), 1);
+	if (r == 0)
+		r = tracer_open(rd, t);
+	if (r == -ENOENT) {
+		r = tracer_load(rd, t);
+		*ret_loaded = r == 0;
+	}
+	if (r < 0) {
+		close(lock);
+		return r;
+	}
+	return lock;
+}
+
+static bool same_registration(const struct rundir *rd, const struct tracer *t, const char *id,
+			      uint64_t cgroup_id)
+{
+	struct container_state old = {};
+	struct cg_state cg;
+	const char *why;
+	bool same;
+
+	if (state_read(rd, id, &old, &why) < 0)
+		return false;
+	same = old.cgroup_id == cgroup_id && tracer_cgroup_state(t, cgroup_id, &cg) == 0;
+	container_state_done(&old);
+	return same;
+}
+
+int container_register(const struct oci_state *oci, struct register_result *ret, const char **ret_step)
+{
+	struct register_result res = {};
+	struct rundir rd = {};
+	struct tracer t = TRACER_INIT;
+	struct cgroup_ref cg;
+	_cleanup_close_ int lock = -EBADF;
+	int r;
+
+	*ret_step = "open " RUN_DIR_DEFAULT;
+	r = rundir_open(&rd);
+	if (r < 0)
+		return r;
+
+	*ret_step = "find the container's cgroup v2";
+	r = cgroup_of_pid(oci->pid, &cg);
+	if (r < 0)
+		goto out;
+
+	res.state.id = strdup(oci->id);
+	res.state.cgroup_path = strdup(cg.path);
+	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
+	res.state.runtime_status = strdup(oci->status);
+	if (!res.state.id || !res.state.cgroup_path || !res.state.runtime_status ||
+	    (oci->bundle && !res.state.bundle)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	res.state.cgroup_id = cg.id;
+	res.state.pid = oci->pid;
+	res.state.created_at = time(NULL);
+	/* Without the bundle's mounts, directories cannot be placed on the
+	 * host later; pins still can (they are found by identity). */
+	if (oci->bundle)
+		res.bundle_error = binds_from_bundle(oci->bundle, &res.state.binds);
+	else
+		res.bundle_error = -ENOENT;
+
+	*ret_step = "load the tracer";
+	lock = open_or_load_tracer(&rd, &t, &res.tracer_loaded);
+	if (lock < 0) {
+		r = lock;
+		goto out;
+	}
+
+	if (same_registration(&rd, &t, oci->id, cg.id)) {
+		res.already = true;
+		r = 0;
+		goto out;
+	}
+
+	/* State first: a poststop that finds a state without a registration
+	 * has nothing to remove, while a registration without a state would
+	 * record a container nobody cleans up after. */
+	*ret_step = "write the state file";
+	r = state_write(&rd, &res.state);
+	if (r < 0)
+		goto out;
+	*ret_step = "register the cgroup with the tracer";
+	r = tracer_register(&t, cg.id);
+	if (r < 0) {
+		if (r == -EEXIST)
+			*ret_step = "register the cgroup (another container already uses it)";
+		(void)state_remove(&rd, oci->id);
+		goto out;
+	}
+out:
+	tracer_close(&t);
+	rundir_close(&rd);
+	if (r < 0) {
+		register_result_done(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}

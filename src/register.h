@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What prestart does: find the container's cgroup, make sure the tracer runs,
+ * write the state file, register the cgroup. On failure nothing stays
+ * registered: crun runs no poststop after a failed prestart. */
+#ifndef BPFREAPER_REGISTER_H
+#define BPFREAPER_REGISTER_H
+
+#include <stdbool.h>
+
+#include "ocistate.h"
+#include "state.h"
+
+struct register_result {
+	struct container_state state;
+	bool tracer_loaded; /* this call loaded the tracer (slow path) */
+	bool already;       /* registered before (prestart and createRuntime both configured) */
+	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
+};
+
+/* *ret_step names the step that failed, for the one-line error. */
+int container_register(const struct oci_state *oci, struct register_result *ret, const char **ret_step);
+void register_result_done(struct register_result *r);
+
+#endif

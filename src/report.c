@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Report JSON (schema in README.md, "Reports") and the summary line. */
+#include "report.h"
+#include "bpfobj.h"
+#include "fileio.h"
+#include "ocistate.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <time.h>
+
+static json_object *path_array(const struct path_list *l)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < l->n; i++) {
+		const struct reap_path *p = &l->v[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(p->path));
+		if (p->id) {
+			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(p->kind)));
+			json_object_object_add(o, "id", json_object_new_int64(p->id));
+		}
+		if (p->why)
+			json_object_object_add(o, "why", json_object_new_string(p->why));
+		if (p->error)
+			json_object_object_add(o, "error", json_object_new_string(strerror(-p->error)));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
+{
+	_cleanup_json_ json_object *root = json_object_new_object();
+	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow;
+	char cgid[32], stamp[64];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (!root)
+		return -ENOMEM;
+	snprintf(cgid, sizeof(cgid), "%" PRIu64, meta->state->cgroup_id);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_object_add(root, "version", json_object_new_int(REPORT_VERSION));
+	json_object_object_add(root, "id", json_object_new_string(meta->state->id));
+	json_object_object_add(root, "cgroup_path", json_object_new_string(meta->state->cgroup_path));
+	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
+	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
+	json_object_object_add(root, "finished_at", json_object_new_string(stamp));
+
+	overflow = json_object_new_object();
+	json_object_object_add(overflow, "objects", json_object_new_boolean(res->flags & CG_OVERFLOW_OBJ));
+	json_object_object_add(overflow, "dirs", json_object_new_boolean(res->flags & CG_OVERFLOW_DIR));
+	json_object_object_add(root, "overflow", overflow);
+
+	created = json_object_new_array();
+	survivors = json_object_new_array();
+	links = json_object_new_array();
+	for (size_t i = 0; i < res->n_objects; i++) {
+		const struct reap_object *o = &res->objects[i];
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "kind", json_object_new_string(obj_kind_name(o->kind)));
+		json_object_object_add(c, "id", json_object_new_int64(o->id));
+		json_object_object_add(c, "type", json_object_new_int64(o->type));
+		json_object_object_add(c, "name", json_object_new_string(o->name));
+		json_object_object_add(c, "pid", json_object_new_int64(o->pid));
+		json_object_object_add(c, "comm", json_object_new_string(o->comm));
+		json_object_object_add(c, "freed", json_object_new_boolean(o->freed));
+		json_object_array_add(created, c);
+		if (o->detached)
+			json_object_array_add(links, json_object_new_int64(o->id));
+		if (!o->freed) {
+			json_object *s = json_object_new_object();
+
+			json_object_object_add(s, "kind", json_object_new_string(obj_kind_name(o->kind)));
+			json_object_object_add(s, "id", json_object_new_int64(o->id));
+			json_object_object_add(s, "name", json_object_new_string(o->name));
+			json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
+			if (o->pinned_at)
+				json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
+			json_object_array_add(survivors, s);
+		}
+	}
+	json_object_object_add(root, "created", created);
+
+	removed = json_object_new_object();
+	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
+	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
+	json_object_object_add(removed, "links_detached", links);
+	json_object_object_add(root, "removed", removed);
+
+	left = json_object_new_object();
+	json_object_object_add(left, "pins", path_array(&res->pins_left));
+	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
+	json_object_object_add(root, "left", left);
+	json_object_object_add(root, "survivors", survivors);
+
+	timings = json_object_new_object();
+	json_object_object_add(timings, "scan_us", json_object_new_int64((int64_t)res->scan_us));
+	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
+	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
+	json_object_object_add(root, "timings", timings);
+
+	*ret_json = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
+	return *ret_json ? 0 : -ENOMEM;
+}
+
+int report_write(const struct rundir *rd, const char *id, const char *json)
+{
+	char name[NAME_MAX + 1];
+	int r = snprintf(name, sizeof(name), "%s.json", id);
+
+	if (r < 0 || (size_t)r >= sizeof(name))
+		return -ENAMETOOLONG;
+	return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644);
+}
+
+void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
+{
+	size_t freed = res->n_objects - res->survivors, links = 0;
+
+	for (size_t i = 0; i < res->n_objects; i++)
+		links += res->objects[i].detached;
+	snprintf(buf, size,
+		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived; "
+		 "%zu pins removed, %zu left; %zu dirs removed; %zu links detached%s%s; %.1f ms",
+		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors,
+		 res->pins_removed.n, res->pins_left.n, res->dirs_removed.n, links,
+		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
+		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
+		 (double)meta->total_us / 1000.0);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The runtime directory and its lock; see rundir.h. Creates only under it. */
+#include "rundir.h"
+#include "fileio.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+const char *rundir_path(void)
+{
+	const char *env = getenv("BPFREAPER_RUN_DIR");
+
+	return env && env[0] == '/' ? env : RUN_DIR_DEFAULT;
+}
+
+static int open_subdir(int root_fd, const char *name)
+{
+	int fd;
+
+	if (mkdirat(root_fd, name, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int rundir_open(struct rundir *ret)
+{
+	struct rundir rd = { .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
+	struct stat st;
+	int r;
+
+	if (strlen(rundir_path()) >= sizeof(rd.root))
+		return -ENAMETOOLONG;
+	strcpy(rd.root, rundir_path());
+	r = open_dir_created(rd.root, 0700);
+	if (r < 0)
+		return r;
+	rd.root_fd = r;
+	/* Someone else's directory here would let them feed us states. */
+	if (fstat(rd.root_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(rd.root_fd);
+		return -EPERM;
+	}
+	rd.state_fd = open_subdir(rd.root_fd, "state");
+	rd.reports_fd = open_subdir(rd.root_fd, "reports");
+	if (rd.state_fd < 0 || rd.reports_fd < 0) {
+		r = rd.state_fd < 0 ? rd.state_fd : rd.reports_fd;
+		rundir_close(&rd);
+		return r;
+	}
+	*ret = rd;
+	return 0;
+}
+
+void rundir_close(struct rundir *rd)
+{
+	closep(&rd->root_fd);
+	closep(&rd->state_fd);
+	closep(&rd->reports_fd);
+	rd->root_fd = rd->state_fd = rd->reports_fd = -EBADF;
+}
+
+int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing)
+{
+	struct statfs sfs;
+	int r;
+
+	r = snprintf(buf, size, "%s/bpffs", rd->root);
+	if (r < 0 || (size_t)r >= size)
+		return -ENAMETOOLONG;
+	if (mkdirat(rd->root_fd, "bpffs", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (statfs(buf, &sfs) < 0)
+		return -errno;
+	if ((unsigned long)sfs.f_type == BPF_FS_MAGIC_NUMBER)
+		return 0;
+	if (!mount_if_missing)
+		return -ENOENT;
+	if (mount("bpf", buf, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return -errno;
+	return 0;
+}
+
+int rundir_lock(const struct rundir *rd, int operation)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = openat(rd->root_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, operation) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return TAKE_FD(fd);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Layout of bpfreaper's runtime directory (default /run/bpfreaper):
+ *   lock           flock: shared to register, exclusive to load/unload the tracer
+ *   state/<id>.json  what prestart tells poststop
+ *   reports/<id>.json  poststop's report per container
+ *   bpffs/         a private bpffs instance for the tracer's own pins; the
+ *                  host's /sys/fs/bpf is bind-mounted into containers, this is not
+ */
+#ifndef BPFREAPER_RUNDIR_H
+#define BPFREAPER_RUNDIR_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define RUN_DIR_DEFAULT "/run/bpfreaper"
+#define BPF_FS_MAGIC_NUMBER 0xcafe4a11
+
+struct rundir {
+	char root[PATH_MAX / 2];
+	int root_fd;
+	int state_fd;
+	int reports_fd;
+};
+
+/* BPFREAPER_RUN_DIR overrides the default (tests; never needed in production). */
+const char *rundir_path(void);
+/* Creates what is missing (mode 0700) and opens the directories. */
+int rundir_open(struct rundir *ret);
+void rundir_close(struct rundir *rd);
+/* Path of the private bpffs, mounted on first use. */
+int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing);
+/* flock(2) on <root>/lock; returns the fd to close to unlock. */
+int rundir_lock(const struct rundir *rd, int operation);
+
+#endif

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* State file format and I/O; see state.h. */
+#include "state.h"
+#include "fileio.h"
+#include "ocistate.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+
+void container_state_done(struct container_state *s)
+{
+	free(s->id);
+	free(s->cgroup_path);
+	free(s->bundle);
+	free(s->runtime_status);
+	binds_done(&s->binds);
+	memset(s, 0, sizeof(*s));
+}
+
+static int state_name(const char *id, char *buf, size_t size)
+{
+	const char *why;
+	int r;
+
+	if (!container_id_valid(id, &why))
+		return -EINVAL;
+	r = snprintf(buf, size, "%s.json", id);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int state_serialize(const struct container_state *s, char **ret_text)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *binds = NULL;
+	char cgid[32];
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	r = binds_to_json(&s->binds, &binds);
+	if (r < 0)
+		return r;
+	/* 64-bit ids as strings: JSON readers in other languages lose bits. */
+	snprintf(cgid, sizeof(cgid), "%" PRIu64, s->cgroup_id);
+	json_object_object_add(o, "version", json_object_new_int(STATE_VERSION));
+	json_object_object_add(o, "id", json_object_new_string(s->id));
+	json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
+	json_object_object_add(o, "cgroup_path", json_object_new_string(s->cgroup_path));
+	json_object_object_add(o, "pid", json_object_new_int(s->pid));
+	json_object_object_add(o, "bundle", s->bundle ? json_object_new_string(s->bundle) : NULL);
+	json_object_object_add(o, "runtime_status",
+			       json_object_new_string(s->runtime_status ? s->runtime_status : ""));
+	json_object_object_add(o, "created_at", json_object_new_int64(s->created_at));
+	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
+	json_object_object_add(o, "binds", binds);
+	*ret_text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	return *ret_text ? 0 : -ENOMEM;
+}
+
+int state_write(const struct rundir *rd, const struct container_state *s)
+{
+	_cleanup_free_ char *text = NULL;
+	char name[NAME_MAX + 1];
+	int r;
+
+	r = state_name(s->id, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = state_serialize(s, &text);
+	if (r < 0)
+		return r;
+	return write_file_atomic(rd->state_fd, name, text, strlen(text), 0600);
+}
+
+static int get_string(json_object *o, const char *key, bool required, char **ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+		*ret = NULL;
+		return required ? -EBADMSG : 0;
+	}
+	if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) >= PATH_MAX)
+		return -EBADMSG;
+	*ret = strdup(json_object_get_string(v));
+	return *ret ? 0 : -ENOMEM;
+}
+
+int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
+		const char **ret_why)
+{
+	_cleanup_json_ json_object *o = NULL;
+	struct container_state s = {};
+	json_object *v, *binds = NULL;
+	bool host_ns = false;
+	char *end = NULL;
+	int r;
+
+	*ret_why = "not valid JSON";
+	if (json_parse_strict(text, len, 8, &o) < 0 || !json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	*ret_why = "unknown state version";
+	if (!json_object_object_get_ex(o, "version", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int(v) != STATE_VERSION)
+		return -EBADMSG;
+	*ret_why = "missing or bad field";
+	r = get_string(o, "id", true, &s.id);
+	if (r == 0)
+		r = get_string(o, "cgroup_path", true, &s.cgroup_path);
+	if (r == 0)
+		r = get_string(o, "bundle", false, &s.bundle);
+	if (r == 0)
+		r = get_string(o, "runtime_status", false, &s.runtime_status);
+	if (r == 0) {
+		char *cgid = NULL;
+
+		r = get_string(o, "cgroup_id", true, &cgid);
+		if (r == 0) {
+			errno = 0;
+			s.cgroup_id = strtoull(cgid, &end, 10);
+			if (errno || !end || *end || cgid[0] == '\0' || cgid[0] == '-' || s.cgroup_id == 0)
+				r = -EBADMSG;
+		}
+		free(cgid);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "pid", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < 0)
+			r = -EBADMSG;
+		else
+			s.pid = json_object_get_int(v);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "created_at", &v))
+		s.created_at = json_object_get_int64(v);
+	if (r == 0 && json_object_object_get_ex(o, "host_mount_ns", &v))
+		host_ns = json_object_get_boolean(v);
+	if (r == 0 && json_object_object_get_ex(o, "binds", &binds))
+		r = binds_from_json(binds, host_ns, &s.binds) < 0 ? -EBADMSG : 0;
+	else if (r == 0)
+		s.binds.host_mount_ns = host_ns;
+	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/')))
+		r = -EBADMSG;
+	if (r == 0 && !container_id_valid(s.id, ret_why))
+		r = -EBADMSG;
+	if (r == 0 && want_id && !streq(s.id, want_id)) {
+		*ret_why = "state names another container";
+		r = -EBADMSG;
+	}
+	if (r < 0) {
+		container_state_done(&s);
+		return r == -ENOMEM ? r : -EBADMSG;
+	}
+	*ret = s;
+	return 0;
+}
+
+int state_read(const struct rundir *rd, const char *id, struct container_state *ret,
+	       const char **ret_why)
+{
+	_cleanup_free_ char *text = NULL;
+	char name[NAME_MAX + 1];
+	size_t len;
+	int r;
+
+	*ret_why = "";
+	r = state_name(id, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = read_file_limited(rd->state_fd, name, STATE_MAX_BYTES, &text, &len);
+	if (r == -EFBIG || r == -EBADFD || r == -ELOOP) {
+		*ret_why = "not a regular file of sane size";
+		return -EBADMSG;
+	}
+	if (r < 0)
+		return r;
+	return state_parse(text, len, id, ret, ret_why);
+}
+
+int state_remove(const struct rundir *rd, const char *id)
+{
+	char name[NAME_MAX + 1];
+	int r;
+
+	r = state_name(id, name, sizeof(name));
+	if (r < 0)
+		return r;
+	if (unlinkat(rd->state_fd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return fsync(rd->state_fd) < 0 ? -errno : 0;
+}

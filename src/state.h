@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The state file /run/bpfreaper/state/<id>.json: what prestart learned and
+ * poststop needs once the container's process and namespaces are gone.
+ * Written atomically; read back with the same validation as any input.
+ */
+#ifndef BPFREAPER_STATE_H
+#define BPFREAPER_STATE_H
+
+#include <stdint.h>
+
+#include "binds.h"
+#include "rundir.h"
+
+#define STATE_VERSION 1
+#define STATE_MAX_BYTES (1024 * 1024)
+
+struct container_state {
+	char *id;
+	uint64_t cgroup_id;
+	char *cgroup_path;
+	int pid;
+	char *bundle;  /* may be NULL */
+	char *runtime_status; /* status at prestart: creating (runc) or created (crun) */
+	int64_t created_at; /* unix seconds */
+	struct binds binds;
+};
+
+void container_state_done(struct container_state *s);
+int state_write(const struct rundir *rd, const struct container_state *s);
+/* -ENOENT: no state for this id. -EBADMSG: present but not a valid state
+ * (*ret_why says why). */
+int state_read(const struct rundir *rd, const char *id, struct container_state *ret,
+	       const char **ret_why);
+int state_remove(const struct rundir *rd, const char *id);
+/* Parse the text of a state file (the unit tests and fuzzers use this). */
+int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
+		const char **ret_why);
+int state_serialize(const struct container_state *s, char **ret_text);
+
+#endif

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The poststop sequence; see teardown.h. */
+#include "teardown.h"
+#include "report.h"
+#include "tracer.h"
+#include "util.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void teardown_result_done(struct teardown_result *r)
+{
+	container_state_done(&r->state);
+	reap_result_done(&r->reap);
+	free(r->report_json);
+	memset(r, 0, sizeof(*r));
+}
+
+int container_teardown(const char *id, const struct teardown_opts *opts, struct teardown_result *ret,
+		       const char **ret_step, const char **ret_why)
+{
+	struct teardown_result res = {};
+	struct record_list records = {};
+	struct tracer t = TRACER_INIT;
+	struct rundir rd = {};
+	struct reap_opts ropts = { .remove = opts->remove, .wait_ms = opts->wait_ms };
+	struct report_meta meta = { .mode = opts->remove ? "enforce" : "report" };
+	char bpffs[PATH_MAX];
+	struct stat st;
+	uint64_t start = now_us();
+	int r;
+
+	*ret_why = "";
+	*ret_step = "open " RUN_DIR_DEFAULT;
+	r = rundir_open(&rd);
+	if (r < 0)
+		return r;
+	*ret_step = "read the state file";
+	r = state_read(&rd, id, &res.state, ret_why);
+	if (r < 0)
+		goto out;
+
+	*ret_step = "open the tracer";
+	r = tracer_open(&rd, &t);
+	if (r < 0)
+		goto out;
+	*ret_step = "read the records";
+	r = tracer_read_records(&t, res.state.cgroup_id, &records);
+	if (r == -ENOENT) {
+		r = 0; /* never registered, or forgotten by a run killed late */
+	} else if (r == 0) {
+		res.registered = true;
+	}
+	if (r < 0)
+		goto out;
+
+	if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
+		ropts.own_bpffs = st.st_dev;
+	ropts.binds = &res.state.binds;
+	*ret_step = "remove the container's objects";
+	r = reap(&records, &ropts, &res.reap);
+	if (r < 0)
+		goto out;
+
+	meta.state = &res.state;
+	meta.total_us = now_us() - start;
+	*ret_step = "write the report";
+	r = report_build(&meta, &res.reap, &res.report_json);
+	if (r == 0)
+		r = report_write(&rd, id, res.report_json);
+	if (r < 0)
+		goto out;
+	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));
+
+	/* Forget last. In report mode too: the report now holds what was recorded. */
+	*ret_step = "drop the records";
+	if (res.registered) {
+		r = tracer_delete_records(&t, res.state.cgroup_id, &records.cg);
+		if (r == 0)
+			r = tracer_unregister(&t, res.state.cgroup_id);
+		if (r == -ENOENT)
+			r = 0;
+		if (r < 0)
+			goto out;
+	}
+	*ret_step = "remove the state file";
+	r = state_remove(&rd, id);
+out:
+	record_list_done(&records);
+	tracer_close(&t);
+	rundir_close(&rd);
+	if (r < 0) {
+		teardown_result_done(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What poststop does, in order: read the state, read the records, reap
+ * (reaper.h), write the report, then forget the container (records,
+ * registration, state). Killed at any point, a rerun finishes the job:
+ * nothing is forgotten before the report is written.
+ */
+#ifndef BPFREAPER_TEARDOWN_H
+#define BPFREAPER_TEARDOWN_H
+
+#include <stdbool.h>
+
+#include "reaper.h"
+#include "state.h"
+
+struct teardown_opts {
+	bool remove;
+	unsigned wait_ms;
+};
+
+struct teardown_result {
+	struct container_state state;
+	struct reap_result reap;
+	bool registered; /* the tracer had records for it */
+	char summary[512];
+	char *report_json;
+};
+
+/* -ENOENT with *ret_step "read the state file": no state (never registered,
+ * or cleaned already). -EBADMSG: the state file is not valid (*ret_why). */
+int container_teardown(const char *id, const struct teardown_opts *opts, struct teardown_result *ret,
+		       const char **ret_step, const char **ret_why);
+void teardown_result_done(struct teardown_result *r);
+
+#endif

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Loads the tracer skeleton and keeps it alive through pinned links in the
+ * private bpffs, so later prestarts only touch the pinned maps (no program
+ * load, no vmlinux BTF parse). Never touches a pin outside that directory.
+ */
+#include "tracer.h"
+#include "util.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "tracer.skel.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define TRACER_DIR "tracer-v" STR(TRACER_LAYOUT_VERSION)
+#define TRACER_TMP_DIR TRACER_DIR ".tmp"
+
+static int tracer_dir(const struct rundir *rd, const char *name, char *buf, size_t size)
+{
+	char bpffs[PATH_MAX];
+	int r = rundir_bpffs(rd, bpffs, sizeof(bpffs), 0);
+
+	if (r < 0)
+		return r;
+	r = snprintf(buf, size, "%s/%s", bpffs, name);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+static int pin_path(const char *dir, const char *name, char *buf, size_t size)
+{
+	int r = snprintf(buf, size, "%s/%s", dir, name);
+
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int tracer_open(const struct rundir *rd, struct tracer *ret)
+{
+	struct tracer t = TRACER_INIT;
+	char dir[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	r = tracer_dir(rd, TRACER_DIR, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	r = pin_path(dir, "cgroups", path, sizeof(path));
+	if (r < 0)
+		return r;
+	t.cgroups_fd = bpf_obj_get(path);
+	if (t.cgroups_fd < 0)
+		return -errno;
+	r = pin_path(dir, "records", path, sizeof(path));
+	if (r < 0) {
+		tracer_close(&t);
+		return r;
+	}
+	t.records_fd = bpf_obj_get(path);
+	if (t.records_fd < 0) {
+		r = -errno;
+		tracer_close(&t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+void tracer_close(struct tracer *t)
+{
+	closep(&t->cgroups_fd);
+	closep(&t->records_fd);
+	t->cgroups_fd = t->records_fd = -EBADF;
+}
+
+/* Removes every pin in a tracer directory, then the directory: unpinning the
+ * links detaches the programs. */
+static int remove_tracer_dir(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+				return -errno;
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* libbpf finds tracepoint ids in tracefs; hosts run by systemd mount it,
+ * minimal ones may not. */
+static int ensure_tracefs(void)
+{
+	struct statfs sfs;
+
+	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
+		return 0;
+	if (statfs("/sys/kernel/tracing", &sfs) < 0)
+		return -errno;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return -errno;
+	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ? 0 : -ENOSYS;
+}
+
+static bool tracepoint_exists(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", name);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/syscalls/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("BPFREAPER_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static int pin_all(struct tracer_bpf *skel, const char *dir)
+{
+	struct {
+		const char *name;
+		struct bpf_link *link;
+	} links[] = {
+		{ "link_enter_bpf", skel->links.enter_bpf },
+		{ "link_exit_bpf", skel->links.exit_bpf },
+		{ "link_enter_mkdirat", skel->links.enter_mkdirat },
+		{ "link_exit_mkdirat", skel->links.exit_mkdirat },
+		{ "link_enter_mkdir", skel->links.enter_mkdir_legacy },
+		{ "link_exit_mkdir", skel->links.exit_mkdir_legacy },
+	};
+	char path[PATH_MAX];
+	int r;
+
+	r = pin_path(dir, "cgroups", path, sizeof(path));
+	if (r == 0)
+		r = bpf_map__pin(skel->maps.cgroups, path);
+	if (r < 0)
+		return r;
+	r = pin_path(dir, "records", path, sizeof(path));
+	if (r == 0)
+		r = bpf_map__pin(skel->maps.records, path);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		if (!links[i].link)
+			continue; /* e.g. no mkdir(2) on arm64 */
+		r = pin_path(dir, links[i].name, path, sizeof(path));
+		if (r == 0)
+			r = bpf_link__pin(links[i].link, path);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int tracer_load(const struct rundir *rd, struct tracer *ret)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	struct tracer_bpf *skel;
+	int r;
+
+	r = tracer_open(rd, ret);
+	if (r != -ENOENT)
+		return r; /* loaded meanwhile by another hook, or a real error */
+
+	r = tracer_dir(rd, TRACER_TMP_DIR, tmp, sizeof(tmp));
+	if (r == 0)
+		r = tracer_dir(rd, TRACER_DIR, final, sizeof(final));
+	if (r < 0)
+		return r;
+	/* A loader killed half-way leaves a partial directory behind. */
+	r = remove_tracer_dir(tmp);
+	if (r == 0)
+		r = remove_tracer_dir(final);
+	if (r < 0)
+		return r;
+	r = ensure_tracefs();
+	if (r < 0)
+		return r;
+
+	libbpf_set_print(silent_print);
+	skel = tracer_bpf__open();
+	if (!skel)
+		return negative_errno();
+	if (!tracepoint_exists("sys_enter_mkdir")) {
+		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
+		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
+	}
+	r = tracer_bpf__load(skel);
+	if (r == 0)
+		r = tracer_bpf__attach(skel);
+	if (r == 0 && mkdir(tmp, 0700) < 0)
+		r = -errno;
+	if (r == 0)
+		r = pin_all(skel, tmp);
+	/* The directory appears whole or not at all for tracer_open(). */
+	if (r == 0 && rename(tmp, final) < 0)
+		r = -errno;
+	tracer_bpf__destroy(skel); /* the pins keep everything alive */
+	if (r < 0) {
+		(void)remove_tracer_dir(tmp);
+		return r;
+	}
+	return tracer_open(rd, ret);
+}
+
+int tracer_unload(const struct rundir *rd)
+{
+	struct tracer t = TRACER_INIT;
+	char dir[PATH_MAX];
+	size_t n = 0;
+	int r;
+
+	r = tracer_open(rd, &t);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = tracer_count_registered(&t, &n);
+	tracer_close(&t);
+	if (r < 0)
+		return r;
+	if (n > 0)
+		return -EBUSY;
+	r = tracer_dir(rd, TRACER_DIR, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	return remove_tracer_dir(dir);
+}
+
+int tracer_register(const struct tracer *t, uint64_t cgroup_id)
+{
+	struct cg_state st = {};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	st.registered_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0)
+		return -errno;
+	return 0;
+}
+
+int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
+{
+	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
+		return -errno;
+	return 0;
+}
+
+int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret)
+{
+	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, ret) < 0)
+		return -errno;
+	return 0;
+}
+
+int tracer_list_registered(const struct tracer *t, uint64_t **ret_ids, size_t *ret_n)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	uint64_t key, next;
+	size_t n = 0;
+	void *prev = NULL;
+
+	ids = calloc(MAX_REGISTERED_CGROUPS, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	while (n < MAX_REGISTERED_CGROUPS && bpf_map_get_next_key(t->cgroups_fd, prev, &next) == 0) {
+		ids[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT && n < MAX_REGISTERED_CGROUPS)
+		return -errno;
+	*ret_ids = TAKE_PTR(ids);
+	*ret_n = n;
+	return 0;
+}
+
+int tracer_count_registered(const struct tracer *t, size_t *ret)
+{
+	uint64_t next;
+
+	/* Existence of a first key is all the unload decision needs. */
+	if (bpf_map_get_next_key(t->cgroups_fd, NULL, &next) == 0) {
+		*ret = 1;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	*ret = 0;
+	return 0;
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
+{
+	struct record_list l = {};
+	uint32_t nobj, ndir;
+	int r;
+
+	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
+	if (r < 0)
+		return r;
+	nobj = min_u32(l.cg.next_obj_seq, MAX_OBJ_RECORDS);
+	ndir = min_u32(l.cg.next_dir_seq, MAX_DIR_RECORDS);
+	l.v = calloc((size_t)nobj + ndir + 1, sizeof(*l.v));
+	if (!l.v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nobj + ndir; i++) {
+		struct record_key key = { .cgroup_id = cgroup_id };
+
+		key.seq = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
+		/* A slot whose write failed stays empty: overflow was flagged. */
+		if (bpf_map_lookup_elem(t->records_fd, &key, &l.v[l.n]) == 0)
+			l.n++;
+		else if (errno != ENOENT) {
+			r = -errno;
+			record_list_done(&l);
+			return r;
+		}
+	}
+	*ret = l;
+	return 0;
+}
+
+void record_list_done(struct record_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
+{
+	uint32_t nobj = min_u32(st->next_obj_seq, MAX_OBJ_RECORDS);
+	uint32_t ndir = min_u32(st->next_dir_seq, MAX_DIR_RECORDS);
+
+	for (uint32_t i = 0; i < nobj + ndir; i++) {
+		struct record_key key = { .cgroup_id = cgroup_id };
+
+		key.seq = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
+		if (bpf_map_delete_elem(t->records_fd, &key) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The user-space side of bpf/tracer.bpf.c: load it once and pin it in the
+ * private bpffs, register and unregister cgroups, read and drop records.
+ * Loading and unloading happen under the run directory's exclusive lock.
+ */
+#ifndef BPFREAPER_TRACER_USER_H
+#define BPFREAPER_TRACER_USER_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/tracer.h"
+#include "rundir.h"
+
+struct tracer {
+	int cgroups_fd;
+	int records_fd;
+};
+
+#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF }
+
+struct record_list {
+	struct cg_state cg;
+	struct record *v;
+	size_t n;
+};
+
+/* -ENOENT: no tracer is loaded. */
+int tracer_open(const struct rundir *rd, struct tracer *ret);
+/* Loads, attaches and pins a new tracer. Caller holds LOCK_EX. */
+int tracer_load(const struct rundir *rd, struct tracer *ret);
+/* Unpins the tracer if no cgroup is registered (-EBUSY otherwise). Caller
+ * holds LOCK_EX. */
+int tracer_unload(const struct rundir *rd);
+void tracer_close(struct tracer *t);
+
+/* -EEXIST if the cgroup is registered already. */
+int tracer_register(const struct tracer *t, uint64_t cgroup_id);
+int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
+/* -ENOENT if the cgroup is not registered. */
+int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);
+int tracer_count_registered(const struct tracer *t, size_t *ret);
+/* All registered cgroup ids (for the CLI and gc). */
+int tracer_list_registered(const struct tracer *t, uint64_t **ret_ids, size_t *ret_n);
+
+int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret);
+void record_list_done(struct record_list *l);
+/* Drops the records of a cgroup; the registration stays. */
+int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st);
+
+#endif
