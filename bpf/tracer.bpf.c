@@ -92,22 +92,31 @@ static __always_inline struct record *scratch_record(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* An fd's file name tells a map from a prog from a link: anon_inode files
- * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
-static __always_inline int resolve_fd(int fd, struct record *rec)
+static __always_inline struct file *file_of_fd(int fd)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds;
 	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* An fd's file name tells a map from a prog from a link: anon_inode files
+ * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
+static __always_inline int resolve_fd(int fd, struct record *rec)
+{
+	struct file *file = file_of_fd(fd);
 	const unsigned char *dname;
 	char n[9] = {};
 	void *priv;
 
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return -1;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return -1;
 	dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
 	if (bpf_probe_read_kernel(n, sizeof(n), dname))
@@ -244,10 +253,44 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 	return 0;
 }
 
+#define AT_FDCWD_ (-100)
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+/* A relative name is only worth a record if it lands on a bpffs; the
+ * directory it starts from is named by identity (device, inode), which the
+ * host can find again after the container's mount namespace is gone. */
+static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
+{
+	struct dentry *dir;
+	struct super_block *sb;
+
+	if (dirfd == AT_FDCWD_) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		dir = BPF_CORE_READ(task, fs, pwd.dentry);
+	} else {
+		struct file *file = file_of_fd(dirfd);
+
+		if (!file)
+			return false;
+		dir = BPF_CORE_READ(file, f_path.dentry);
+	}
+	if (!dir)
+		return false;
+	sb = BPF_CORE_READ(dir, d_sb);
+	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
+		return false;
+	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	rec->parent_ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	rec->flags |= REC_F_RELATIVE;
+	return true;
+}
+
 static __always_inline int enter_mkdir(int dirfd, const char *pathname)
 {
 	struct record *rec;
 	__u64 owner = registered_ancestor();
+	long n;
 
 	if (!owner)
 		return 0;
@@ -256,8 +299,13 @@ static __always_inline int enter_mkdir(int dirfd, const char *pathname)
 		return 0;
 	rec->kind = REC_MKDIR;
 	rec->dirfd = dirfd;
-	if (bpf_probe_read_user_str(rec->path, sizeof(rec->path), pathname) == sizeof(rec->path))
+	n = bpf_probe_read_user_str(rec->path, sizeof(rec->path), pathname);
+	if (n <= 0)
+		return 0;
+	if (n == sizeof(rec->path))
 		rec->flags |= REC_F_PATH_TRUNCATED;
+	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
+		return 0;
 	stash(rec);
 	return 0;
 }

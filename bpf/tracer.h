@@ -51,6 +51,7 @@ enum cg_flags {
 
 enum record_flags {
 	REC_F_PATH_TRUNCATED = 1u << 0,
+	REC_F_RELATIVE = 1u << 1, /* path is relative to parent_dev/parent_ino */
 };
 
 struct cg_state {
@@ -78,6 +79,11 @@ struct record {
 	__u32 flags;     /* enum record_flags */
 	__u64 owner_id;  /* the registered cgroup this record belongs to */
 	__u64 cgroup_id; /* the cgroup the caller ran in (maybe a descendant) */
+	/* mkdir with a relative path: the directory it is relative to, on a
+	 * bpffs (kernel dev_t, inode number); 0 otherwise. */
+	__u64 parent_ino;
+	__u32 parent_dev;
+	__u32 pad;
 	__u64 ts_ns;
 	char comm[16];
 	char name[RECORD_NAME_MAX];

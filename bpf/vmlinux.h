@@ -17,6 +17,9 @@
 
 typedef __u32 u32;
 typedef __u64 u64;
+typedef _Bool bool;
+#define true 1
+#define false 0
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -24,8 +27,19 @@ struct qstr {
 	const unsigned char *name;
 };
 
+struct super_block {
+	u32 s_dev;
+	unsigned long s_magic;
+};
+
+struct inode {
+	unsigned long i_ino;
+};
+
 struct dentry {
 	struct qstr d_name;
+	struct inode *d_inode;
+	struct super_block *d_sb;
 };
 
 struct path {
@@ -46,12 +60,17 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+struct fs_struct {
+	struct path pwd;
+};
+
 struct task_struct {
 	struct files_struct *files;
+	struct fs_struct *fs;
 };
 
 struct bpf_map {
-	u32 map_type;
+	enum bpf_map_type map_type;
 	u32 id;
 	char name[16];
 };
@@ -62,13 +81,13 @@ struct bpf_prog_aux {
 };
 
 struct bpf_prog {
-	u32 type;
+	enum bpf_prog_type type;
 	struct bpf_prog_aux *aux;
 };
 
 struct bpf_link {
 	u32 id;
-	u32 type;
+	enum bpf_link_type type;
 	struct bpf_prog *prog;
 };
 

@@ -78,7 +78,7 @@ void bpffs_instances_free(struct bpffs_instance *v, size_t n)
 struct walk {
 	dev_t dev;
 	size_t entries;
-	int (*visit)(int dirfd, const char *name, const char *path, void *ud);
+	bpffs_visit_fn visit;
 	void *ud;
 };
 
@@ -111,25 +111,25 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != w->dev)
 			continue;
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			continue;
+		r = w->visit(dirfd(d), de->d_name, child, &st, w->ud);
+		if (r != 0)
+			return r;
 		if (S_ISDIR(st.st_mode)) {
 			_cleanup_close_ int sub = openat(dirfd(d), de->d_name,
 							 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0)
 				continue;
 			r = walk_dir(w, sub, child, depth + 1);
-			if (r < 0)
-				return r;
-		} else if (S_ISREG(st.st_mode)) {
-			r = w->visit(dirfd(d), de->d_name, child, w->ud);
-			if (r < 0)
+			if (r != 0)
 				return r;
 		}
 	}
 	return 0;
 }
 
-int bpffs_walk(const char *root, int (*visit)(int dirfd, const char *name, const char *path, void *ud),
-	       void *ud)
+int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct walk w = { .visit = visit, .ud = ud };
@@ -142,4 +142,54 @@ int bpffs_walk(const char *root, int (*visit)(int dirfd, const char *name, const
 		return -errno;
 	w.dev = st.st_dev;
 	return walk_dir(&w, fd, root, 0);
+}
+
+struct find_dir {
+	ino_t ino;
+	char *buf;
+	size_t size;
+};
+
+static int find_dir_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+{
+	struct find_dir *f = ud;
+
+	(void)dirfd;
+	(void)name;
+	if (!S_ISDIR(st->st_mode) || st->st_ino != f->ino)
+		return 0;
+	if (strlen(path) >= f->size)
+		return -ENAMETOOLONG;
+	strcpy(f->buf, path);
+	return 1;
+}
+
+int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size)
+{
+	struct bpffs_instance *inst = NULL;
+	struct find_dir f = { .ino = ino, .buf = buf, .size = size };
+	size_t n = 0;
+	int r;
+
+	r = bpffs_instances(0, &inst, &n);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (inst[i].dev != dev)
+			continue;
+		if (stat(inst[i].mountpoint, &st) == 0 && st.st_ino == ino) {
+			r = strlen(inst[i].mountpoint) < size ? 0 : -ENAMETOOLONG;
+			if (r == 0)
+				strcpy(buf, inst[i].mountpoint);
+			break;
+		}
+		r = bpffs_walk(inst[i].mountpoint, find_dir_visit, &f);
+		r = r == 1 ? 0 : r == 0 ? -ENOENT : r;
+		break;
+	}
+	bpffs_instances_free(inst, n);
+	return r;
 }

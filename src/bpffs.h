@@ -22,10 +22,16 @@ struct bpffs_instance {
  * except the one with device `exclude` (bpfreaper's own). */
 int bpffs_instances(dev_t exclude, struct bpffs_instance **ret, size_t *ret_n);
 void bpffs_instances_free(struct bpffs_instance *v, size_t n);
-/* Calls visit for every regular file (a pin) under root, depth-first,
- * without following symlinks or leaving the filesystem. */
-int bpffs_walk(const char *root, int (*visit)(int dirfd, const char *name, const char *path, void *ud),
-	       void *ud);
+struct stat;
+typedef int (*bpffs_visit_fn)(int dirfd, const char *name, const char *path, const struct stat *st,
+			      void *ud);
+
+/* Calls visit for every regular file (a pin) and directory under root,
+ * depth-first (a directory before its entries), without following symlinks
+ * or leaving the filesystem. A visit returning > 0 stops the walk. */
+int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud);
+/* Host path of the directory (dev, ino) in a visible bpffs; -ENOENT if none. */
+int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size);
 bool path_is_bpffs(const char *path);
 
 #endif

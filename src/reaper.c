@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 static uint64_t now_us(void)
@@ -136,13 +137,15 @@ struct scan_ctx {
 	int error;
 };
 
-static int scan_visit(int dirfd, const char *name, const char *path, void *ud)
+static int scan_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
 {
 	struct scan_ctx *ctx = ud;
 	_cleanup_close_ int fd = -EBADF;
 	struct reap_object *o;
 	uint32_t kind, id;
 
+	if (!S_ISREG(st->st_mode))
+		return 0;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0; /* not a pin we can open: not ours to judge */
@@ -188,6 +191,27 @@ static int unpin_all(struct reap_result *res, const struct reap_opts *opts)
 	return r;
 }
 
+/* Where a recorded mkdir landed on the host: an absolute container path
+ * through the bundle's bind mounts; a relative one from the directory it was
+ * relative to, found again by (device, inode). */
+static int host_dir_of(const struct record *rec, const struct reap_opts *opts, char *buf, size_t size)
+{
+	char parent[PATH_MAX], joined[PATH_MAX];
+	int r;
+
+	if (!(rec->flags & REC_F_RELATIVE))
+		return binds_translate(opts->binds, rec->path, buf, size);
+	/* The kernel's dev_t is major << 20 | minor. */
+	r = bpffs_find_dir(makedev(rec->parent_dev >> 20, rec->parent_dev & 0xfffff),
+			   (ino_t)rec->parent_ino, parent, sizeof(parent));
+	if (r < 0)
+		return r;
+	r = snprintf(joined, sizeof(joined), "%s/%s", parent, rec->path);
+	if (r < 0 || (size_t)r >= sizeof(joined))
+		return -ENAMETOOLONG;
+	return path_normalize(joined, buf, size);
+}
+
 static int cmp_depth_desc(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
@@ -219,11 +243,10 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 
 		if (rec->kind != REC_MKDIR || (rec->flags & REC_F_PATH_TRUNCATED))
 			continue;
-		/* A relative name cannot be placed once the container's cwd is gone. */
-		if (rec->path[0] != '/' || (rec->dirfd != -100 /* AT_FDCWD */))
+		if (host_dir_of(rec, opts, host, sizeof(host)) < 0) {
+			res->dirs_unresolved++;
 			continue;
-		if (binds_translate(opts->binds, rec->path, host, sizeof(host)) < 0)
-			continue;
+		}
 		if (!path_is_bpffs(host))
 			continue;
 		paths[n] = strdup(host);

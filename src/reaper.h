@@ -51,6 +51,7 @@ struct reap_result {
 	size_t n_objects;
 	struct path_list pins_removed, pins_left, dirs_removed, dirs_left;
 	size_t pins_recorded;
+	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
 	size_t bpffs_scanned;
 	uint64_t scan_us, wait_us;

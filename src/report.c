@@ -98,6 +98,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(left, "pins", path_array(&res->pins_left));
 	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
 	json_object_object_add(root, "left", left);
+	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
 	json_object_object_add(root, "survivors", survivors);
 
 	timings = json_object_new_object();

@@ -19,8 +19,9 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define TRACER_DIR "tracer-v" STR(TRACER_LAYOUT_VERSION)
-#define TRACER_TMP_DIR TRACER_DIR ".tmp"
+/* bpffs refuses names with a dot (reserved for its preloaded files). */
+#define TRACER_DIR "tracer_v" STR(TRACER_LAYOUT_VERSION)
+#define TRACER_TMP_DIR TRACER_DIR "_tmp"
 
 static int tracer_dir(const struct rundir *rd, const char *name, char *buf, size_t size)
 {
@@ -38,6 +39,18 @@ static int pin_path(const char *dir, const char *name, char *buf, size_t size)
 	int r = snprintf(buf, size, "%s/%s", dir, name);
 
 	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+/* A tracer pinned by another build of bpfreaper may lay records out
+ * differently: refuse it rather than misread it. */
+static int check_layout(int map_fd, uint32_t key_size, uint32_t value_size)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len) < 0)
+		return -errno;
+	return info.key_size == key_size && info.value_size == value_size ? 0 : -EPROTO;
 }
 
 int tracer_open(const struct rundir *rd, struct tracer *ret)
@@ -61,8 +74,12 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 		return r;
 	}
 	t.records_fd = bpf_obj_get(path);
-	if (t.records_fd < 0) {
-		r = -errno;
+	r = t.records_fd < 0 ? -errno : 0;
+	if (r == 0)
+		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
+	if (r == 0)
+		r = check_layout(t.records_fd, sizeof(struct record_key), sizeof(struct record));
+	if (r < 0) {
 		tracer_close(&t);
 		return r;
 	}
@@ -222,25 +239,24 @@ int tracer_load(const struct rundir *rd, struct tracer *ret)
 
 int tracer_unload(const struct rundir *rd)
 {
-	struct tracer t = TRACER_INIT;
-	char dir[PATH_MAX];
-	size_t n = 0;
+	_cleanup_close_ int cgroups_fd = -EBADF;
+	char dir[PATH_MAX], path[PATH_MAX];
+	uint64_t next;
 	int r;
 
-	r = tracer_open(rd, &t);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	r = tracer_count_registered(&t, &n);
-	tracer_close(&t);
-	if (r < 0)
-		return r;
-	if (n > 0)
-		return -EBUSY;
 	r = tracer_dir(rd, TRACER_DIR, dir, sizeof(dir));
+	if (r == 0)
+		r = pin_path(dir, "cgroups", path, sizeof(path));
 	if (r < 0)
-		return r;
+		return r == -ENOENT ? 0 : r;
+	/* No layout check: a tracer of another build is unloaded all the same. */
+	cgroups_fd = bpf_obj_get(path);
+	if (cgroups_fd < 0)
+		return errno == ENOENT ? remove_tracer_dir(dir) : -errno;
+	if (bpf_map_get_next_key(cgroups_fd, NULL, &next) == 0)
+		return -EBUSY;
+	if (errno != ENOENT)
+		return -errno;
 	return remove_tracer_dir(dir);
 }
 
