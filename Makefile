@@ -65,7 +65,10 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
 
-unit: $(UNIT_BINS)
+$(BUILD)/bpfleak: tests/helpers/bpfleak.c | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+unit: $(UNIT_BINS) $(BUILD)/bpfleak
 
 check: all unit
 	tests/run

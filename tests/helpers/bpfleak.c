@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bpfleak: runs inside test containers and leaks eBPF objects the way real
+ * workloads do. Raw bpf(2) only, linked statically, so it needs nothing in
+ * the container's rootfs. Prints "<kind> <id> <path>" for each object made.
+ *   bpfleak map PATH           a hash map pinned at PATH
+ *   bpfleak maps DIR N         N maps pinned as DIR/m0 .. DIR/m<N-1>
+ *   bpfleak prog PATH          a socket filter holding an unpinned map, prog pinned at PATH
+ *   bpfleak nopin              a map, not pinned (freed when the process exits)
+ */
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static uint32_t id_of(int fd, int is_prog)
+{
+	struct bpf_map_info minfo;
+	struct bpf_prog_info pinfo;
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	memset(&minfo, 0, sizeof(minfo));
+	memset(&pinfo, 0, sizeof(pinfo));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = is_prog ? sizeof(pinfo) : sizeof(minfo);
+	attr.info.info = is_prog ? (uint64_t)(uintptr_t)&pinfo : (uint64_t)(uintptr_t)&minfo;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) {
+		perror("bpfleak: BPF_OBJ_GET_INFO_BY_FD");
+		exit(1);
+	}
+	return is_prog ? pinfo.id : minfo.id;
+}
+
+static int map_create(const char *name)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_HASH;
+	attr.key_size = 4;
+	attr.value_size = 8;
+	attr.max_entries = 16;
+	strncpy(attr.map_name, name, sizeof(attr.map_name) - 1);
+	fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
+	if (fd < 0) {
+		perror("bpfleak: BPF_MAP_CREATE");
+		exit(1);
+	}
+	return fd;
+}
+
+static void pin(int fd, const char *path)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.bpf_fd = fd;
+	attr.pathname = (uint64_t)(uintptr_t)path;
+	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0) {
+		fprintf(stderr, "bpfleak: pin %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+static int prog_with_map(int map_fd)
+{
+	struct bpf_insn insns[] = {
+		/* r1 = map (ld_imm64): the program holds a reference to the map */
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	strncpy(attr.prog_name, "leakprog", sizeof(attr.prog_name) - 1);
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		perror("bpfleak: BPF_PROG_LOAD");
+		exit(1);
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "map") == 0) {
+		int fd = map_create("leakmap");
+
+		pin(fd, argv[2]);
+		printf("map %u %s\n", id_of(fd, 0), argv[2]);
+	} else if (argc == 4 && strcmp(argv[1], "maps") == 0) {
+		long n = strtol(argv[3], NULL, 10);
+
+		for (long i = 0; i < n; i++) {
+			char path[4096];
+			int fd = map_create("leakmany");
+
+			snprintf(path, sizeof(path), "%s/m%ld", argv[2], i);
+			pin(fd, path);
+			printf("map %u %s\n", id_of(fd, 0), path);
+			close(fd);
+		}
+	} else if (argc == 3 && strcmp(argv[1], "prog") == 0) {
+		int map_fd = map_create("progmap");
+		int prog_fd = prog_with_map(map_fd);
+
+		pin(prog_fd, argv[2]);
+		printf("map %u -\n", id_of(map_fd, 0));
+		printf("prog %u %s\n", id_of(prog_fd, 1), argv[2]);
+	} else if (argc == 2 && strcmp(argv[1], "nopin") == 0) {
+		int fd = map_create("nopin");
+
+		printf("map %u -\n", id_of(fd, 0));
+	} else {
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin\n");
+		return 2;
+	}
+	fflush(stdout);
+	return 0;
+}
