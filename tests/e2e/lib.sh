@@ -10,6 +10,8 @@ CG2=/sys/fs/cgroup/unified
 [ -e $CG2/cgroup.controllers ] || CG2=/sys/fs/cgroup
 CG_PARENT=bpfreaper-test
 BPFFS=/sys/fs/bpf
+# Host paths of test pins: $P-<name>.
+P=$BPFFS/$E2E_PREFIX
 
 fail() {
 	echo "    $*" >&2
@@ -35,7 +37,12 @@ e2e_teardown() {
 	find $CG2/$CG_PARENT -depth -type d -exec rmdir {} \; 2>/dev/null || true
 	# Pins a failed test left: all named with the test prefix.
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
-	rm -f /run/bpfreaper/state/"$E2E_PREFIX"-*.json /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
+	# A state a failed test left is still registered: let poststop forget it.
+	for f in /run/bpfreaper/state/"$E2E_PREFIX"-*.json; do
+		[ -e "$f" ] || continue
+		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
+	done
+	rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
 	rm -rf "$WORK"
 }
 

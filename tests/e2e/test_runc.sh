@@ -2,7 +2,6 @@
 # End-to-end: real runc containers that leak eBPF objects into the host's
 # bpffs, with bpfreaper's hooks in config.json. Each test_* runs under set -e.
 
-P=$BPFFS/$E2E_PREFIX
 
 test_pinned_map_removed_host_pin_before_survives() {
 	local host_id

@@ -1,0 +1,97 @@
+# shellcheck shell=bash
+# The hook binaries on bad input: a one-line error, a documented exit status,
+# nothing written outside /run/bpfreaper, nothing lost.
+
+# hook NAME STDIN: runs the hook; sets $rc and $err.
+hook() {
+	local f=$WORK/hook.err
+	rc=0
+	printf '%s' "$2" | "$BIN/bpfreaper-$1" 2>"$f" || rc=$?
+	err=$(cat "$f")
+}
+
+one_line() {
+	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "want one line, got: $err"
+}
+
+test_prestart_rejects_bad_input() {
+	local before after input
+	before=$(ls -A /run/bpfreaper/state 2>/dev/null | sort)
+	for input in 'not json' '{"id":"x"}' '{"status":"creating","pid":1}' \
+		'{"ociVersion":"1.0.2","id":"../escape","status":"creating","pid":1}' \
+		'{"ociVersion":"1.0.2","id":"a/b","status":"creating","pid":1}' \
+		"{\"ociVersion\":\"1.0.2\",\"id\":\"a\\u0001b\",\"status\":\"creating\",\"pid\":1}" \
+		"{\"ociVersion\":\"1.0.2\",\"id\":\"$(head -c 1100 /dev/zero | tr '\0' a)\",\"status\":\"creating\",\"pid\":1}" \
+		'{"ociVersion":"1.0.2","id":"nopid","status":"creating"}' \
+		'{"ociVersion":"1.0.2","id":"x","status":"creating","pid":1} {}'; do
+		hook prestart "$input"
+		assert_eq "prestart exit for ${input:0:60}" "$rc" 2
+		one_line
+	done
+	assert_absent /run/escape.json
+	assert_absent /run/bpfreaper/escape.json
+	after=$(ls -A /run/bpfreaper/state 2>/dev/null | sort)
+	assert_eq "state files" "$after" "$before"
+}
+
+test_prestart_drains_huge_stdin() {
+	local status
+	# A writer must never see EPIPE: crun fails the container on it.
+	status=$({ head -c 3000000 /dev/zero | tr '\0' ' '; echo '{}'; } |
+		{ "$BIN/bpfreaper-prestart" 2>"$WORK/huge.err"; echo "hook=$?" >"$WORK/huge.rc"; }; echo "${PIPESTATUS[0]}")
+	assert_eq "writer status" "$status" 0
+	assert_eq "hook exit" "$(cat "$WORK/huge.rc")" hook=2
+	grep -q "larger than 1 MiB" "$WORK/huge.err" || fail "error: $(cat "$WORK/huge.err")"
+}
+
+test_prestart_refuses_root_cgroup() {
+	# pid 1 of this host sits in the root cgroup: never a container's.
+	hook prestart '{"ociVersion":"1.0.2","id":"rootcg","status":"creating","pid":1}'
+	assert_eq "exit" "$rc" 1
+	one_line
+	assert_absent /run/bpfreaper/state/rootcg.json
+}
+
+test_poststop_unknown_and_bad_input() {
+	hook poststop '{"ociVersion":"1.0.2","id":"never-seen","status":"stopped"}'
+	assert_eq "unknown container exit" "$rc" 0
+	echo "$err" | grep -q "nothing to do" || fail "said: $err"
+	hook poststop '{"id":'
+	assert_eq "bad json exit" "$rc" 2
+	one_line
+}
+
+test_poststop_keeps_corrupt_state() {
+	local f=/run/bpfreaper/state/$E2E_PREFIX-corrupt.json
+	echo '{"version":1,"id":"someone-else","cgroup_id":"1","cgroup_path":"/x"}' >"$f"
+	hook poststop "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-corrupt\",\"status\":\"stopped\"}"
+	assert_eq "exit" "$rc" 0
+	echo "$err" | grep -q "state names another container" || fail "said: $err"
+	assert_present "$f"
+	hook poststop "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-corrupt\",\"status\":\"stopped\"}" 
+	rc=0
+	echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-corrupt\",\"status\":\"stopped\"}" |
+		"$BIN/bpfreaper-poststop" --strict 2>/dev/null || rc=$?
+	assert_eq "strict exit" "$rc" 1
+	rm -f "$f"
+}
+
+test_summary_reaches_syslog() {
+	command -v python3 >/dev/null || { echo "no python3 for the syslog listener"; exit 77; }
+	local sock=$WORK/log.sock out=$WORK/syslog.txt
+	make_bundle syslog "bpfleak map /sys/fs/bpf/$E2E_PREFIX-syslog" >/dev/null
+	python3 "$ROOT/tests/helpers/syslog-listen.py" "$sock" "$out" 1.5 &
+	local listener=$!
+	wait_for "$sock"
+	# A private /dev where /dev/log is our listener; the host's /dev is untouched.
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs -o mode=755 none /dev && mknod -m 666 /dev/null c 1 3 &&
+		mknod -m 666 /dev/zero c 1 5 && mknod -m 666 /dev/urandom c 1 9 && ln -s "$1" /dev/log &&
+		exec timeout 60 runc run -b "$2" "$3"' sh "$sock" "$WORK/bundles/syslog" "$E2E_PREFIX-syslog" \
+		>"$WORK/syslog.out" 2>"$WORK/syslog.err" </dev/null || fail "runc run: $(cat "$WORK/syslog.err")"
+	wait $listener || true
+	grep -q "bpfreaper-prestart.*registered cgroup" "$out" || fail "no prestart line in syslog: $(cat "$out")"
+	grep -q "bpfreaper-poststop.*container $E2E_PREFIX-syslog (enforce): 1 objects recorded, 1 freed" "$out" ||
+		fail "no poststop summary in syslog: $(cat "$out")"
+	assert_absent "$P-syslog"
+}

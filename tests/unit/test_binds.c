@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <limits.h>
+
+#include "binds.h"
+#include "check.h"
+
+static void normalize(void)
+{
+	char buf[PATH_MAX];
+
+	CHECK_EQ_INT(path_normalize("/sys//fs/./bpf/", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf");
+	CHECK_EQ_INT(path_normalize("/", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/");
+	CHECK(path_normalize("/a/../b", buf, sizeof(buf)) < 0);
+	CHECK(path_normalize("rel", buf, sizeof(buf)) < 0);
+	CHECK(path_normalize("/abcdef", buf, 4) < 0);
+}
+
+static const char *config =
+	"{\"mounts\":["
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	"{\"destination\":\"/sys/fs/bpf\",\"type\":\"bind\",\"source\":\"/sys/fs/bpf\",\"options\":[\"rbind\",\"rw\"]},"
+	"{\"destination\":\"/sys/fs/bpf/app\",\"type\":\"none\",\"source\":\"/sys/fs/bpf/tenants/t1\",\"options\":[\"bind\"]},"
+	"{\"destination\":\"/data\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}"
+	"],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}}";
+
+static void translate(void)
+{
+	struct binds b = {};
+	char buf[PATH_MAX];
+
+	CHECK_EQ_INT(binds_from_config(config, strlen(config), &b), 0);
+	CHECK_EQ_INT(b.n, 3);
+	CHECK(!b.host_mount_ns);
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpf/x/y", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf/x/y");
+	/* the longer destination wins */
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpf/app/m", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf/tenants/t1/m");
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpf/app", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf/tenants/t1");
+	/* a prefix that is not a whole component does not match */
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpfx/m", buf, sizeof(buf)), -ENOENT);
+	CHECK_EQ_INT(binds_translate(&b, "/tmp/x", buf, sizeof(buf)), -ENOENT);
+	CHECK(binds_translate(&b, "/sys/fs/bpf/../../etc", buf, sizeof(buf)) < 0);
+	binds_done(&b);
+}
+
+static void host_mount_namespace_is_identity(void)
+{
+	const char *cfg = "{\"mounts\":[],\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}";
+	struct binds b = {};
+	char buf[PATH_MAX];
+
+	CHECK_EQ_INT(binds_from_config(cfg, strlen(cfg), &b), 0);
+	CHECK(b.host_mount_ns);
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpf/x", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf/x");
+	binds_done(&b);
+}
+
+static void json_round_trip(void)
+{
+	struct binds b = {}, back = {};
+	json_object *o = NULL;
+
+	CHECK_EQ_INT(binds_from_config(config, strlen(config), &b), 0);
+	CHECK_EQ_INT(binds_to_json(&b, &o), 0);
+	CHECK_EQ_INT(binds_from_json(o, false, &back), 0);
+	CHECK_EQ_INT(back.n, b.n);
+	for (size_t i = 0; i < b.n && i < back.n; i++) {
+		CHECK_EQ_STR(back.v[i].destination, b.v[i].destination);
+		CHECK_EQ_STR(back.v[i].source, b.v[i].source);
+	}
+	json_object_put(o);
+	binds_done(&b);
+	binds_done(&back);
+}
+
+int main(void)
+{
+	int total_failed = 0;
+
+	check_file = "unit/binds";
+	RUN(normalize);
+	RUN(translate);
+	RUN(host_mount_namespace_is_identity);
+	RUN(json_round_trip);
+	return total_failed ? 1 : 0;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdlib.h>
+
+#include "check.h"
+#include "ocistate.h"
+
+static int parse(const char *json, struct oci_state *s, const char **why)
+{
+	return oci_state_parse(json, strlen(json), s, why);
+}
+
+static void runc_prestart_state(void)
+{
+	struct oci_state s = {};
+	const char *why;
+
+	CHECK_EQ_INT(parse("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"web-1\",\"status\":\"creating\","
+			   "\"pid\":4242,\"bundle\":\"/b/web\",\"annotations\":{\"io.bpfreaper.mode\":\"report\"}}",
+			   &s, &why), 0);
+	CHECK_EQ_STR(s.id, "web-1");
+	CHECK_EQ_STR(s.status, "creating");
+	CHECK_EQ_INT(s.pid, 4242);
+	CHECK_EQ_STR(s.bundle, "/b/web");
+	CHECK_EQ_STR(oci_state_annotation(&s, "io.bpfreaper.mode"), "report");
+	CHECK(oci_state_annotation(&s, "absent") == NULL);
+	oci_state_done(&s);
+}
+
+static void poststop_without_pid_and_crun_pid_zero(void)
+{
+	struct oci_state s = {};
+	const char *why;
+
+	CHECK_EQ_INT(parse("{\"ociVersion\":\"1.0.2\",\"id\":\"a\",\"status\":\"stopped\"}", &s, &why), 0);
+	CHECK_EQ_INT(s.pid, 0);
+	CHECK(s.bundle == NULL);
+	oci_state_done(&s);
+	/* crun: pid 0 and a non-standard "root" */
+	CHECK_EQ_INT(parse("{\"ociVersion\":\"1.0.0\",\"id\":\"a\",\"status\":\"stopped\",\"pid\":0,"
+			   "\"root\":\"/x\",\"bundle\":\"/b\"}", &s, &why), 0);
+	CHECK_EQ_INT(s.pid, 0);
+	oci_state_done(&s);
+}
+
+static void bad_states_rejected(void)
+{
+	static const char *bad[] = {
+		"",
+		"not json",
+		"[]",
+		"{\"id\":\"a\"}",                                    /* no status */
+		"{\"status\":\"creating\"}",                         /* no id */
+		"{\"id\":5,\"status\":\"creating\"}",                /* id not a string */
+		"{\"id\":\"../etc\",\"status\":\"creating\"}",       /* climbs */
+		"{\"id\":\"a/b\",\"status\":\"creating\"}",          /* slash */
+		"{\"id\":\"..\",\"status\":\"creating\"}",
+		"{\"id\":\"a\\nb\",\"status\":\"creating\"}",        /* control char */
+		"{\"id\":\"a\",\"status\":\"creating\",\"pid\":-1}",
+		"{\"id\":\"a\",\"status\":\"creating\",\"pid\":\"1\"}",
+		"{\"id\":\"a\",\"status\":\"creating\",\"bundle\":\"rel/path\"}",
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"k\":1}}",
+		"{\"id\":\"a\",\"status\":\"creating\"} trailing",
+		"{\"id\":\"a\",\"status\":\"creating\"",             /* truncated */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct oci_state s = {};
+		const char *why = NULL;
+		int r = parse(bad[i], &s, &why);
+
+		if (r == 0) {
+			printf("    accepted: %s\n", bad[i]);
+			check_failed = 1;
+			oci_state_done(&s);
+		} else {
+			CHECK(why && *why);
+		}
+	}
+}
+
+static void id_rules(void)
+{
+	char long_id[1100];
+	const char *why;
+
+	CHECK(container_id_valid("a", &why));
+	CHECK(container_id_valid("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", &why));
+	CHECK(container_id_valid("my_ctr.v2+x-1", &why));
+	CHECK(!container_id_valid("", &why));
+	CHECK(!container_id_valid(".", &why));
+	CHECK(!container_id_valid("a b", &why));
+	CHECK(!container_id_valid("a\x01", &why));
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	CHECK(!container_id_valid(long_id, &why));
+	long_id[240] = '\0';
+	CHECK(container_id_valid(long_id, &why));
+	long_id[240] = 'a';
+	long_id[241] = '\0';
+	CHECK(!container_id_valid(long_id, &why));
+}
+
+static void huge_and_deep_input(void)
+{
+	struct oci_state s = {};
+	const char *why;
+	size_t n = OCI_STATE_MAX_BYTES + 10;
+	char *big = malloc(n + 1);
+	char deep[200];
+
+	memset(big, ' ', n);
+	big[n] = '\0';
+	CHECK(oci_state_parse(big, n, &s, &why) < 0);
+	free(big);
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	CHECK(parse(deep, &s, &why) < 0);
+}
+
+int main(void)
+{
+	int total_failed = 0;
+
+	check_file = "unit/ocistate";
+	RUN(runc_prestart_state);
+	RUN(poststop_without_pid_and_crun_pid_zero);
+	RUN(bad_states_rejected);
+	RUN(id_rules);
+	RUN(huge_and_deep_input);
+	return total_failed ? 1 : 0;
+}
