@@ -73,7 +73,7 @@ unit: $(UNIT_BINS) $(BUILD)/bpfleak
 check: all unit
 	tests/run
 
-demo: all
+demo: all $(BUILD)/bpfleak
 	tests/demo.sh
 
 clean:

@@ -42,7 +42,7 @@ e2e_teardown() {
 		[ -e "$f" ] || continue
 		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
 	done
-	rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
+	[ -n "${KEEP_REPORTS:-}" ] || rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
 	rm -rf "$WORK"
 }
 

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what bpfreaper needs to build and test on Debian 12 (as root).
+# Quick when everything is there already.
+set -e
+PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libjson-c-dev libcap-dev zlib1g-dev pkg-config
+      runc crun podman busybox-static jq iproute2 python3 util-linux"
+missing=""
+for p in $PKGS; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
