@@ -56,6 +56,7 @@ void reap_result_done(struct reap_result *r)
 		free(r->objects[i].pinned_at);
 	free(r->objects);
 	path_list_done(&r->pins_removed);
+	path_list_done(&r->pins_kept);
 	path_list_done(&r->pins_left);
 	path_list_done(&r->dirs_removed);
 	path_list_done(&r->dirs_left);
@@ -131,6 +132,17 @@ static void detach_links(struct reap_result *res)
 	}
 }
 
+static const char *kept_by(const struct reap_opts *opts, const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opts->keep); i++) {
+		const char *rule = opts->keep[i] ? keep_rules_match(opts->keep[i], path) : NULL;
+
+		if (rule)
+			return rule;
+	}
+	return NULL;
+}
+
 struct scan_ctx {
 	struct reap_result *res;
 	const struct reap_opts *opts;
@@ -142,7 +154,9 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 	struct scan_ctx *ctx = ud;
 	_cleanup_close_ int fd = -EBADF;
 	struct reap_object *o;
+	const char *rule;
 	uint32_t kind, id;
+	int r;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
@@ -154,6 +168,14 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 	o = find_object(ctx->res, kind, id);
 	if (!o)
 		return 0; /* someone else's object: never touched */
+	rule = kept_by(ctx->opts, path);
+	if (rule) {
+		o->kept = true;
+		r = path_list_add(&ctx->res->pins_kept, path, kind, id, 0, "keep rule");
+		if (r == 0)
+			ctx->res->pins_kept.v[ctx->res->pins_kept.n - 1].rule = rule;
+		return r;
+	}
 	if (!ctx->opts->remove)
 		return path_list_add(&ctx->res->pins_left, path, kind, id, 0, "report mode");
 	/* Unlink while holding an fd: our close, not an RCU callback, then
@@ -262,7 +284,9 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 			continue;
 		if (lstat(paths[i], &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev == opts->own_bpffs)
 			continue;
-		if (!opts->remove)
+		if (kept_by(opts, paths[i]))
+			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
+		else if (!opts->remove)
 			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
 		else if (rmdir(paths[i]) == 0)
 			r = path_list_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
@@ -291,7 +315,7 @@ static void wait_freed(struct reap_result *res, unsigned wait_ms)
 		for (size_t i = 0; i < res->n_objects; i++) {
 			struct reap_object *o = &res->objects[i];
 
-			if (o->freed)
+			if (o->freed || o->kept)
 				continue;
 			if (obj_alive(o->kind, o->id) == 0)
 				o->freed = true;
@@ -323,7 +347,9 @@ static int explain_survivors(struct reap_result *res)
 	for (size_t i = 0; i < res->n_objects; i++) {
 		struct reap_object *o = &res->objects[i];
 
-		if (o->freed)
+		if (o->kept && !o->freed)
+			o->freed = obj_alive(o->kind, o->id) == 0;
+		if (o->freed || o->kept)
 			continue;
 		res->survivors++;
 		if (o->pinned_at)

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "binds.h"
+#include "config.h"
 #include "tracer.h"
 
 struct reap_opts {
@@ -21,6 +22,7 @@ struct reap_opts {
 	unsigned wait_ms;  /* how long to wait for the kernel to free objects */
 	dev_t own_bpffs;   /* never walk bpfreaper's private bpffs */
 	const struct binds *binds;
+	const struct keep_rules *keep[2]; /* pins and dirs matching these stay */
 };
 
 struct reap_object {
@@ -30,6 +32,7 @@ struct reap_object {
 	char name[16];
 	bool detached;
 	bool freed;
+	bool kept; /* a keep rule holds one of its pins: alive on purpose */
 	const char *survivor_reason; /* static text, NULL if freed */
 	char *pinned_at;             /* a pin left in place, if any */
 };
@@ -39,6 +42,7 @@ struct reap_path {
 	uint32_t kind, id; /* objects; 0 for directories */
 	int error;         /* -errno for what was left, 0 for what was removed */
 	const char *why;   /* static text for what was left */
+	const char *rule;  /* the keep rule, for what was kept */
 };
 
 struct path_list {
@@ -49,7 +53,7 @@ struct path_list {
 struct reap_result {
 	struct reap_object *objects;
 	size_t n_objects;
-	struct path_list pins_removed, pins_left, dirs_removed, dirs_left;
+	struct path_list pins_removed, pins_kept, pins_left, dirs_removed, dirs_left;
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */

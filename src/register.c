@@ -63,7 +63,8 @@ static bool same_registration(const struct rundir *rd, const struct tracer *t, c
 	return same;
 }
 
-int container_register(const struct oci_state *oci, struct register_result *ret, const char **ret_step)
+int container_register(const struct oci_state *oci, const struct policy *policy, struct register_result *ret,
+		       const char **ret_step)
 {
 	struct register_result res = {};
 	struct rundir rd = {};
@@ -94,6 +95,14 @@ int container_register(const struct oci_state *oci, struct register_result *ret,
 	res.state.cgroup_id = cg.id;
 	res.state.pid = oci->pid;
 	res.state.created_at = time(NULL);
+	res.state.mode = policy->mode;
+	for (size_t i = 0; i < policy->keep.n; i++) {
+		const char *why;
+
+		r = keep_rules_add(&res.state.keep, policy->keep.v[i], &why);
+		if (r < 0)
+			goto out;
+	}
 	/* Without the bundle's mounts, directories cannot be placed on the
 	 * host later; pins still can (they are found by identity). */
 	if (oci->bundle)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "ocistate.h"
+#include "policy.h"
 #include "state.h"
 
 struct register_result {
@@ -18,7 +19,8 @@ struct register_result {
 };
 
 /* *ret_step names the step that failed, for the one-line error. */
-int container_register(const struct oci_state *oci, struct register_result *ret, const char **ret_step);
+int container_register(const struct oci_state *oci, const struct policy *policy, struct register_result *ret,
+		       const char **ret_step);
 void register_result_done(struct register_result *r);
 
 #endif

@@ -23,6 +23,8 @@ static json_object *path_array(const struct path_list *l)
 			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(p->kind)));
 			json_object_object_add(o, "id", json_object_new_int64(p->id));
 		}
+		if (p->rule)
+			json_object_object_add(o, "rule", json_object_new_string(p->rule));
 		if (p->why)
 			json_object_object_add(o, "why", json_object_new_string(p->why));
 		if (p->error)
@@ -71,10 +73,12 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		json_object_object_add(c, "pid", json_object_new_int64(o->pid));
 		json_object_object_add(c, "comm", json_object_new_string(o->comm));
 		json_object_object_add(c, "freed", json_object_new_boolean(o->freed));
+		if (o->kept)
+			json_object_object_add(c, "kept", json_object_new_boolean(true));
 		json_object_array_add(created, c);
 		if (o->detached)
 			json_object_array_add(links, json_object_new_int64(o->id));
-		if (!o->freed) {
+		if (!o->freed && !o->kept) {
 			json_object *s = json_object_new_object();
 
 			json_object_object_add(s, "kind", json_object_new_string(obj_kind_name(o->kind)));
@@ -89,6 +93,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "created", created);
 
 	removed = json_object_new_object();
+	json_object_object_add(root, "kept", path_array(&res->pins_kept));
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "links_detached", links);
@@ -112,27 +117,35 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	return *ret_json ? 0 : -ENOMEM;
 }
 
-int report_write(const struct rundir *rd, const char *id, const char *json)
+int report_write(const struct rundir *rd, const char *report_dir, const char *id, const char *json)
 {
+	_cleanup_close_ int dirfd = -EBADF;
 	char name[NAME_MAX + 1];
 	int r = snprintf(name, sizeof(name), "%s.json", id);
 
 	if (r < 0 || (size_t)r >= sizeof(name))
 		return -ENAMETOOLONG;
-	return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644);
+	if (!report_dir)
+		return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644);
+	dirfd = open_dir_created(report_dir, 0755);
+	if (dirfd < 0)
+		return dirfd;
+	return write_file_atomic(dirfd, name, json, strlen(json), 0644);
 }
 
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
 {
-	size_t freed = res->n_objects - res->survivors, links = 0;
+	size_t freed = 0, links = 0;
 
-	for (size_t i = 0; i < res->n_objects; i++)
+	for (size_t i = 0; i < res->n_objects; i++) {
 		links += res->objects[i].detached;
+		freed += res->objects[i].freed;
+	}
 	snprintf(buf, size,
 		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived; "
-		 "%zu pins removed, %zu left; %zu dirs removed; %zu links detached%s%s; %.1f ms",
+		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links detached%s%s; %.1f ms",
 		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors,
-		 res->pins_removed.n, res->pins_left.n, res->dirs_removed.n, links,
+		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
 		 (double)meta->total_us / 1000.0);

@@ -20,7 +20,8 @@ struct report_meta {
 
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json);
 /* reports/<id>.json, atomically. */
-int report_write(const struct rundir *rd, const char *id, const char *json);
+/* <report_dir or run dir/reports>/<id>.json, atomically. */
+int report_write(const struct rundir *rd, const char *report_dir, const char *id, const char *json);
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size);
 
 #endif

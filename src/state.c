@@ -16,6 +16,7 @@ void container_state_done(struct container_state *s)
 	free(s->bundle);
 	free(s->runtime_status);
 	binds_done(&s->binds);
+	keep_rules_done(&s->keep);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -33,7 +34,7 @@ static int state_name(const char *id, char *buf, size_t size)
 int state_serialize(const struct container_state *s, char **ret_text)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
-	json_object *binds = NULL;
+	json_object *binds = NULL, *keep;
 	char cgid[32];
 	int r;
 
@@ -55,6 +56,11 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	json_object_object_add(o, "created_at", json_object_new_int64(s->created_at));
 	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
 	json_object_object_add(o, "binds", binds);
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->mode)));
+	keep = json_object_new_array();
+	for (size_t i = 0; keep && i < s->keep.n; i++)
+		json_object_array_add(keep, json_object_new_string(s->keep.v[i]));
+	json_object_object_add(o, "keep", keep);
 	*ret_text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 	return *ret_text ? 0 : -ENOMEM;
@@ -140,6 +146,26 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 		r = binds_from_json(binds, host_ns, &s.binds) < 0 ? -EBADMSG : 0;
 	else if (r == 0)
 		s.binds.host_mount_ns = host_ns;
+	if (r == 0) {
+		s.mode = json_object_object_get_ex(o, "mode", &v) && json_object_is_type(v, json_type_string)
+				 ? mode_from_string(json_object_get_string(v))
+				 : MODE_UNSET;
+		if (s.mode != MODE_ENFORCE && s.mode != MODE_REPORT)
+			r = -EBADMSG;
+	}
+	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
+		const char *kwhy;
+
+		if (!json_object_is_type(v, json_type_array))
+			r = -EBADMSG;
+		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+			json_object *rule = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(rule, json_type_string) ||
+			    keep_rules_add(&s.keep, json_object_get_string(rule), &kwhy) < 0)
+				r = -EBADMSG;
+		}
+	}
 	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/')))
 		r = -EBADMSG;
 	if (r == 0 && !container_id_valid(s.id, ret_why))

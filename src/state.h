@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "binds.h"
+#include "config.h"
 #include "rundir.h"
 
 #define STATE_VERSION 1
@@ -24,6 +25,8 @@ struct container_state {
 	char *runtime_status; /* status at prestart: creating (runc) or created (crun) */
 	int64_t created_at; /* unix seconds */
 	struct binds binds;
+	enum mode mode;         /* enforce or report: off never gets a state */
+	struct keep_rules keep; /* config and annotation rules at prestart */
 };
 
 void container_state_done(struct container_state *s);

@@ -31,8 +31,8 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	struct record_list records = {};
 	struct tracer t = TRACER_INIT;
 	struct rundir rd = {};
-	struct reap_opts ropts = { .remove = opts->remove, .wait_ms = opts->wait_ms };
-	struct report_meta meta = { .mode = opts->remove ? "enforce" : "report" };
+	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
+	struct report_meta meta = {};
 	char bpffs[PATH_MAX];
 	struct stat st;
 	uint64_t start = now_us();
@@ -65,6 +65,10 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
 		ropts.own_bpffs = st.st_dev;
 	ropts.binds = &res.state.binds;
+	ropts.remove = res.state.mode == MODE_ENFORCE && !opts->report_only;
+	ropts.keep[0] = &res.state.keep;
+	ropts.keep[1] = opts->host_keep;
+	meta.mode = ropts.remove ? "enforce" : "report";
 	*ret_step = "remove the container's objects";
 	r = reap(&records, &ropts, &res.reap);
 	if (r < 0)
@@ -75,7 +79,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	*ret_step = "write the report";
 	r = report_build(&meta, &res.reap, &res.report_json);
 	if (r == 0)
-		r = report_write(&rd, id, res.report_json);
+		r = report_write(&rd, opts->report_dir, id, res.report_json);
 	if (r < 0)
 		goto out;
 	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));

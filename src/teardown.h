@@ -14,8 +14,10 @@
 #include "state.h"
 
 struct teardown_opts {
-	bool remove;
+	bool report_only;                  /* remove nothing, whatever the state's mode */
 	unsigned wait_ms;
+	const struct keep_rules *host_keep; /* the config's rules now, beside the state's */
+	const char *report_dir;            /* NULL: <run dir>/reports */
 };
 
 struct teardown_result {

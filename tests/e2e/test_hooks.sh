@@ -63,7 +63,7 @@ test_poststop_unknown_and_bad_input() {
 
 test_poststop_keeps_corrupt_state() {
 	local f=/run/bpfreaper/state/$E2E_PREFIX-corrupt.json
-	echo '{"version":1,"id":"someone-else","cgroup_id":"1","cgroup_path":"/x"}' >"$f"
+	echo '{"version":1,"id":"someone-else","cgroup_id":"1","cgroup_path":"/x","mode":"enforce"}' >"$f"
 	hook poststop "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-corrupt\",\"status\":\"stopped\"}"
 	assert_eq "exit" "$rc" 0
 	echo "$err" | grep -q "state names another container" || fail "said: $err"

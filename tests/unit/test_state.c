@@ -13,7 +13,8 @@ static void round_trip(void)
 {
 	struct container_state s = { .id = "web-1", .cgroup_id = 18446744073709551000ull,
 				     .cgroup_path = "/sys/fs/cgroup/unified/web-1", .pid = 77,
-				     .bundle = "/b", .runtime_status = "creating", .created_at = 1700000000 };
+				     .bundle = "/b", .runtime_status = "creating", .created_at = 1700000000,
+				     .mode = MODE_REPORT };
 	struct container_state back = {};
 	char *text = NULL;
 	const char *why;
@@ -27,6 +28,7 @@ static void round_trip(void)
 	CHECK_EQ_INT(back.pid, 77);
 	CHECK_EQ_STR(back.bundle, "/b");
 	CHECK(back.binds.host_mount_ns);
+	CHECK_EQ_INT(back.mode, MODE_REPORT);
 	/* a state names exactly one container */
 	container_state_done(&back);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-2", &back, &why), -EBADMSG);

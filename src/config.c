@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Config file parsing and keep rules; see config.h. */
+#include "config.h"
+#include "fileio.h"
+#include "ocistate.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+
+const char *mode_name(enum mode m)
+{
+	switch (m) {
+	case MODE_ENFORCE:
+		return "enforce";
+	case MODE_REPORT:
+		return "report";
+	case MODE_OFF:
+		return "off";
+	default:
+		return "unset";
+	}
+}
+
+enum mode mode_from_string(const char *s)
+{
+	if (streq(s, "enforce"))
+		return MODE_ENFORCE;
+	if (streq(s, "report"))
+		return MODE_REPORT;
+	if (streq(s, "off"))
+		return MODE_OFF;
+	return MODE_UNSET;
+}
+
+void keep_rules_done(struct keep_rules *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i]);
+	k->n = 0;
+}
+
+int keep_rules_add(struct keep_rules *k, const char *pattern, const char **ret_why)
+{
+	size_t n = strlen(pattern);
+
+	if (n == 0 || pattern[0] != '/') {
+		*ret_why = "a keep rule is not an absolute path glob";
+		return -EINVAL;
+	}
+	if (n > KEEP_RULE_MAX_LEN) {
+		*ret_why = "a keep rule is longer than 1024 bytes";
+		return -EINVAL;
+	}
+	for (const char *p = pattern; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*ret_why = "a keep rule has a control character";
+			return -EINVAL;
+		}
+	if (k->n >= KEEP_RULES_MAX) {
+		*ret_why = "more than 64 keep rules";
+		return -E2BIG;
+	}
+	k->v[k->n] = strdup(pattern);
+	if (!k->v[k->n])
+		return -ENOMEM;
+	k->n++;
+	return 0;
+}
+
+int keep_rules_add_list(struct keep_rules *k, const char *list, const char **ret_why)
+{
+	_cleanup_free_ char *copy = strdup(list);
+	char *save = NULL, *tok;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		for (char *end = tok + strlen(tok); end > tok && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		if (!*tok)
+			continue;
+		r = keep_rules_add(k, tok, ret_why);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+const char *keep_rules_match(const struct keep_rules *k, const char *path)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (fnmatch(k->v[i], path, 0) == 0)
+			return k->v[i];
+	return NULL;
+}
+
+void config_done(struct config *c)
+{
+	keep_rules_done(&c->keep);
+	free(c->log_file);
+	free(c->report_dir);
+	memset(c, 0, sizeof(*c));
+	c->wait_ms = -1;
+}
+
+static int get_path(json_object *root, const char *key, char **ret, const char **ret_why,
+		    const char *why)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/' ||
+	    json_object_get_string_len(v) >= PATH_MAX) {
+		*ret_why = why;
+		return -EINVAL;
+	}
+	*ret = strdup(json_object_get_string(v));
+	return *ret ? 0 : -ENOMEM;
+}
+
+int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why)
+{
+	_cleanup_json_ json_object *root = NULL;
+	struct config c = { .wait_ms = -1 };
+	json_object *v;
+	int r = 0;
+
+	*ret_why = "not valid JSON";
+	if (json_parse_strict(text, len, 8, &root) < 0 || !json_object_is_type(root, json_type_object))
+		return -EINVAL;
+	json_object_object_foreach(root, key, val)
+	{
+		(void)val;
+		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
+		    !streq(key, "report_dir") && !streq(key, "wait_ms")) {
+			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms)";
+			return -EINVAL;
+		}
+	}
+	if (json_object_object_get_ex(root, "mode", &v)) {
+		c.mode = json_object_is_type(v, json_type_string) ? mode_from_string(json_object_get_string(v))
+								  : MODE_UNSET;
+		if (c.mode == MODE_UNSET) {
+			*ret_why = "\"mode\" is not one of enforce, report, off";
+			return -EINVAL;
+		}
+	}
+	if (json_object_object_get_ex(root, "keep", &v)) {
+		if (!json_object_is_type(v, json_type_array)) {
+			*ret_why = "\"keep\" is not an array of path globs";
+			return -EINVAL;
+		}
+		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
+			json_object *rule = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(rule, json_type_string)) {
+				*ret_why = "\"keep\" is not an array of path globs";
+				r = -EINVAL;
+			} else {
+				r = keep_rules_add(&c.keep, json_object_get_string(rule), ret_why);
+			}
+		}
+	}
+	if (r == 0)
+		r = get_path(root, "log_file", &c.log_file, ret_why, "\"log_file\" is not an absolute path");
+	if (r == 0)
+		r = get_path(root, "report_dir", &c.report_dir, ret_why,
+			     "\"report_dir\" is not an absolute path");
+	if (r == 0 && json_object_object_get_ex(root, "wait_ms", &v)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > WAIT_MS_MAX) {
+			*ret_why = "\"wait_ms\" is not an integer from 0 to 60000";
+			r = -EINVAL;
+		} else {
+			c.wait_ms = (int)json_object_get_int64(v);
+		}
+	}
+	if (r < 0) {
+		config_done(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+int config_load(const char *path, struct config *ret, const char **ret_why)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	*ret_why = "";
+	r = read_file_limited(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len);
+	if (r == -EFBIG)
+		*ret_why = "larger than 256 KiB";
+	if (r < 0)
+		return r;
+	return config_parse(text, len, ret, ret_why);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host configuration, /etc/bpfreaper/bpfreaper.json. Every key is
+ * optional; a missing file is the defaults. An invalid file is an error,
+ * never silently ignored.
+ */
+#ifndef BPFREAPER_CONFIG_H
+#define BPFREAPER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
+#define CONFIG_MAX_BYTES (256 * 1024)
+#define KEEP_RULES_MAX 64
+#define KEEP_RULE_MAX_LEN 1024
+#define WAIT_MS_MAX 60000
+
+enum mode {
+	MODE_UNSET = 0,
+	MODE_ENFORCE,
+	MODE_REPORT,
+	MODE_OFF,
+};
+
+struct keep_rules {
+	char *v[KEEP_RULES_MAX];
+	size_t n;
+};
+
+struct config {
+	enum mode mode;          /* MODE_UNSET: not in the file */
+	struct keep_rules keep;  /* host path globs never removed */
+	char *log_file;          /* NULL: none */
+	char *report_dir;        /* NULL: <run dir>/reports */
+	int wait_ms;             /* -1: not in the file */
+};
+
+void config_done(struct config *c);
+/* -ENOENT is not an error for callers that accept defaults. */
+int config_load(const char *path, struct config *ret, const char **ret_why);
+int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why);
+
+const char *mode_name(enum mode m);
+/* "enforce", "report" or "off"; MODE_UNSET for anything else. */
+enum mode mode_from_string(const char *s);
+
+/* Keep rules: absolute glob(7) patterns, matched against host paths with
+ * fnmatch(3) without FNM_PATHNAME, so '*' also matches '/'. */
+int keep_rules_add(struct keep_rules *k, const char *pattern, const char **ret_why);
+/* From an annotation value: patterns separated by commas. */
+int keep_rules_add_list(struct keep_rules *k, const char *list, const char **ret_why);
+/* The first rule matching path, or NULL. */
+const char *keep_rules_match(const struct keep_rules *k, const char *path);
+void keep_rules_done(struct keep_rules *k);
+
+#endif

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "check.h"
+#include "config.h"
+#include "policy.h"
+
+static int parse(const char *text, struct config *c, const char **why)
+{
+	return config_parse(text, strlen(text), c, why);
+}
+
+static void full_config(void)
+{
+	struct config c = {};
+	const char *why;
+
+	CHECK_EQ_INT(parse("{\"mode\":\"report\",\"keep\":[\"/sys/fs/bpf/tc/globals/*\"],"
+			   "\"log_file\":\"/var/log/bpfreaper.log\",\"report_dir\":\"/var/lib/r\",\"wait_ms\":500}",
+			   &c, &why), 0);
+	CHECK_EQ_INT(c.mode, MODE_REPORT);
+	CHECK_EQ_INT(c.keep.n, 1);
+	CHECK_EQ_STR(c.log_file, "/var/log/bpfreaper.log");
+	CHECK_EQ_STR(c.report_dir, "/var/lib/r");
+	CHECK_EQ_INT(c.wait_ms, 500);
+	config_done(&c);
+	CHECK_EQ_INT(parse("{}", &c, &why), 0);
+	CHECK_EQ_INT(c.mode, MODE_UNSET);
+	CHECK_EQ_INT(c.wait_ms, -1);
+	config_done(&c);
+}
+
+static void invalid_configs(void)
+{
+	static const char *bad[] = {
+		"{\"mode\":\"enforcing\"}", "{\"mode\":1}", "{\"keep\":\"/x\"}", "{\"keep\":[\"rel/*\"]}",
+		"{\"keep\":[1]}", "{\"log_file\":\"rel\"}", "{\"wait_ms\":-1}", "{\"wait_ms\":60001}",
+		"{\"unknown\":1}", "[]", "{",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config c = {};
+		const char *why = NULL;
+
+		if (parse(bad[i], &c, &why) == 0) {
+			printf("    accepted: %s\n", bad[i]);
+			check_failed = 1;
+			config_done(&c);
+		} else {
+			CHECK(why && *why);
+		}
+	}
+}
+
+static void keep_rules(void)
+{
+	struct keep_rules k = {};
+	const char *why;
+
+	CHECK_EQ_INT(keep_rules_add_list(&k, " /sys/fs/bpf/tc/globals/* , /sys/fs/bpf/agent-?,", &why), 0);
+	CHECK_EQ_INT(k.n, 2);
+	CHECK_EQ_STR(keep_rules_match(&k, "/sys/fs/bpf/tc/globals/cilium_ct4"), "/sys/fs/bpf/tc/globals/*");
+	/* '*' crosses '/' */
+	CHECK_EQ_STR(keep_rules_match(&k, "/sys/fs/bpf/tc/globals/a/b"), "/sys/fs/bpf/tc/globals/*");
+	CHECK_EQ_STR(keep_rules_match(&k, "/sys/fs/bpf/agent-1"), "/sys/fs/bpf/agent-?");
+	CHECK(keep_rules_match(&k, "/sys/fs/bpf/other") == NULL);
+	CHECK(keep_rules_add_list(&k, "relative/*", &why) < 0);
+	keep_rules_done(&k);
+}
+
+static void policy_precedence(void)
+{
+	struct oci_state with = {}, without = {}, bad = {};
+	struct config cfg = { .mode = MODE_REPORT };
+	struct policy p = {};
+	const char *why;
+	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
+			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
+	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
+	const char *s3 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"nope\"}}";
+
+	CHECK_EQ_INT(oci_state_parse(s1, strlen(s1), &with, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s2, strlen(s2), &without, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s3, strlen(s3), &bad, &why), 0);
+	CHECK_EQ_INT(policy_resolve(&with, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_OFF); /* annotation beats config */
+	CHECK_EQ_INT(p.keep.n, 1);
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* config beats the hook argument */
+	policy_done(&p);
+	cfg.mode = MODE_UNSET;
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_REPORT, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* hook argument beats the default */
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_UNSET, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_ENFORCE);
+	policy_done(&p);
+	CHECK(policy_resolve(&bad, &cfg, MODE_UNSET, &p, &why) < 0);
+	oci_state_done(&with);
+	oci_state_done(&without);
+	oci_state_done(&bad);
+}
+
+int main(void)
+{
+	int total_failed = 0;
+
+	check_file = "unit/config";
+	RUN(full_config);
+	RUN(invalid_configs);
+	RUN(keep_rules);
+	RUN(policy_precedence);
+	return total_failed ? 1 : 0;
+}
