@@ -5,47 +5,11 @@
 #include "tracer.h"
 #include "util.h"
 
-#include <sys/file.h>
 #include <time.h>
 
 void register_result_done(struct register_result *r)
 {
 	container_state_done(&r->state);
-}
-
-/* Opens the running tracer, loading it first if there is none. Returns the
- * lock fd: shared normally, exclusive if this call loaded the tracer. */
-static int open_or_load_tracer(const struct rundir *rd, struct tracer *t, bool *ret_loaded)
-{
-	char bpffs[PATH_MAX];
-	int lock, r;
-
-	*ret_loaded = false;
-	lock = rundir_lock(rd, LOCK_SH);
-	if (lock < 0)
-		return lock;
-	r = tracer_open(rd, t);
-	if (r == 0)
-		return lock;
-	close(lock);
-	if (r != -ENOENT)
-		return r;
-
-	lock = rundir_lock(rd, LOCK_EX);
-	if (lock < 0)
-		return lock;
-	r = rundir_bpffs(rd, bpffs, sizeof(bpffs), 1);
-	if (r == 0)
-		r = tracer_open(rd, t);
-	if (r == -ENOENT) {
-		r = tracer_load(rd, t);
-		*ret_loaded = r == 0;
-	}
-	if (r < 0) {
-		close(lock);
-		return r;
-	}
-	return lock;
 }
 
 static bool same_registration(const struct rundir *rd, const struct tracer *t, const char *id,
@@ -111,7 +75,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		res.bundle_error = -ENOENT;
 
 	*ret_step = "load the tracer";
-	lock = open_or_load_tracer(&rd, &t, &res.tracer_loaded);
+	lock = tracer_open_or_load(&rd, &t, &res.tracer_loaded);
 	if (lock < 0) {
 		r = lock;
 		goto out;

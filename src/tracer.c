@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -235,6 +236,41 @@ int tracer_load(const struct rundir *rd, struct tracer *ret)
 		return r;
 	}
 	return tracer_open(rd, ret);
+}
+
+/* Opens the running tracer, loading it first if there is none. Returns the
+ * lock fd: shared normally, exclusive if this call loaded the tracer. */
+int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loaded)
+{
+	char bpffs[PATH_MAX];
+	int lock, r;
+
+	*ret_loaded = false;
+	lock = rundir_lock(rd, LOCK_SH);
+	if (lock < 0)
+		return lock;
+	r = tracer_open(rd, t);
+	if (r == 0)
+		return lock;
+	close(lock);
+	if (r != -ENOENT)
+		return r;
+
+	lock = rundir_lock(rd, LOCK_EX);
+	if (lock < 0)
+		return lock;
+	r = rundir_bpffs(rd, bpffs, sizeof(bpffs), 1);
+	if (r == 0)
+		r = tracer_open(rd, t);
+	if (r == -ENOENT) {
+		r = tracer_load(rd, t);
+		*ret_loaded = r == 0;
+	}
+	if (r < 0) {
+		close(lock);
+		return r;
+	}
+	return lock;
 }
 
 int tracer_unload(const struct rundir *rd)

@@ -8,6 +8,7 @@
 #define BPFREAPER_TRACER_USER_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,10 @@ struct record_list {
 int tracer_open(const struct rundir *rd, struct tracer *ret);
 /* Loads, attaches and pins a new tracer. Caller holds LOCK_EX. */
 int tracer_load(const struct rundir *rd, struct tracer *ret);
+/* Opens the running tracer, loading it (and mounting the private bpffs)
+ * first if there is none. Returns the lock fd to close when done: shared
+ * normally, exclusive if this call loaded the tracer. */
+int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loaded);
 /* Unpins the tracer if no cgroup is registered (-EBUSY otherwise). Caller
  * holds LOCK_EX. */
 int tracer_unload(const struct rundir *rd);

@@ -15,5 +15,7 @@ struct ctl_verb {
 int do_list(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_show(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_unload(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_load(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_report(const struct ctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* bpfreaperctl report <id>: a container's poststop report, for people
+ * (--json prints the file as it is). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "../config.h"
+#include "../fileio.h"
+#include "../ocistate.h"
+#include "../rundir.h"
+#include "../util.h"
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+static long long num(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static json_object *arr(json_object *o, const char *a, const char *b)
+{
+	json_object *v = NULL, *w = NULL;
+
+	if (!json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b && !json_object_object_get_ex(v, b, &w))
+		return NULL;
+	v = b ? w : v;
+	return json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+static void print_paths(const char *title, json_object *list)
+{
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+
+		printf("%-14s %s", title, str(p, "path"));
+		if (*str(p, "kind"))
+			printf("  (%s %lld)", str(p, "kind"), num(p, "id"));
+		if (*str(p, "rule"))
+			printf("  rule %s", str(p, "rule"));
+		else if (*str(p, "why"))
+			printf("  %s%s%s", str(p, "why"), *str(p, "error") ? ": " : "", str(p, "error"));
+		printf("\n");
+	}
+}
+
+int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_json_ json_object *root = NULL;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int dirfd = -EBADF;
+	struct config cfg = { .wait_ms = -1 };
+	const char *why = "", *dir;
+	char name[NAME_MAX + 1], reports[PATH_MAX];
+	json_object *created;
+	size_t len;
+	int r;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: bpfreaperctl report ID\n");
+		return 2;
+	}
+	if (!container_id_valid(argv[0], &why)) {
+		fprintf(stderr, "bpfreaperctl: report: %s\n", why);
+		return 2;
+	}
+	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
+	snprintf(reports, sizeof(reports), "%s/reports", rundir_path());
+	dir = cfg.report_dir ? cfg.report_dir : reports;
+	snprintf(name, sizeof(name), "%s.json", argv[0]);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dirfd < 0 ? -errno : read_file_limited(dirfd, name, 64 * 1024 * 1024, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", argv[0], dir, name, strerror(-r));
+		config_done(&cfg);
+		return 1;
+	}
+	config_done(&cfg);
+	if (ctx->json) {
+		fwrite(text, 1, len, stdout);
+		printf("\n");
+		return 0;
+	}
+	if (json_parse_strict(text, len, 16, &root) < 0 || !json_object_is_type(root, json_type_object)) {
+		fprintf(stderr, "bpfreaperctl: report %s: not a valid report\n", argv[0]);
+		return 1;
+	}
+	printf("container %s  mode %s  finished %s\ncgroup %s\n\n", str(root, "id"), str(root, "mode"),
+	       str(root, "finished_at"), str(root, "cgroup_path"));
+	printf("%-5s %8s  %-16s %-16s %s\n", "KIND", "ID", "NAME", "MADE BY", "FATE");
+	created = arr(root, "created", NULL);
+	for (size_t i = 0; created && i < json_object_array_length(created); i++) {
+		json_object *o = json_object_array_get_idx(created, i), *v;
+		bool freed = json_object_object_get_ex(o, "freed", &v) && json_object_get_boolean(v);
+		bool kept = json_object_object_get_ex(o, "kept", &v) && json_object_get_boolean(v);
+
+		printf("%-5s %8lld  %-16.16s %-16.16s %s\n", str(o, "kind"), num(o, "id"), str(o, "name"),
+		       str(o, "comm"), freed ? "freed" : kept ? "kept" : "SURVIVED");
+	}
+	printf("\n");
+	print_paths("removed pin", arr(root, "removed", "pins"));
+	print_paths("removed dir", arr(root, "removed", "dirs"));
+	print_paths("kept pin", arr(root, "kept", NULL));
+	print_paths("left pin", arr(root, "left", "pins"));
+	print_paths("left dir", arr(root, "left", "dirs"));
+	created = arr(root, "survivors", NULL);
+	for (size_t i = 0; created && i < json_object_array_length(created); i++) {
+		json_object *s = json_object_array_get_idx(created, i);
+
+		printf("%-14s %s %lld: %s%s%s\n", "survivor", str(s, "kind"), num(s, "id"), str(s, "reason"),
+		       *str(s, "pinned_at") ? " at " : "", str(s, "pinned_at"));
+	}
+	return 0;
+}
