@@ -49,9 +49,10 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 
 	res.state.id = strdup(oci->id);
 	res.state.cgroup_path = strdup(cg.path);
+	res.state.cgroup = strdup(cg.rel);
 	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
 	res.state.runtime_status = strdup(oci->status);
-	if (!res.state.id || !res.state.cgroup_path || !res.state.runtime_status ||
+	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
 	    (oci->bundle && !res.state.bundle)) {
 		r = -ENOMEM;
 		goto out;
@@ -78,6 +79,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	lock = tracer_open_or_load(&rd, &t, &res.tracer_loaded);
 	if (lock < 0) {
 		r = lock;
+		if (r == -EXDEV)
+			*ret_step = "load the tracer (this hook runs in a private mount namespace, where the "
+				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
 		goto out;
 	}
 

@@ -50,6 +50,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "version", json_object_new_int(REPORT_VERSION));
 	json_object_object_add(root, "id", json_object_new_string(meta->state->id));
 	json_object_object_add(root, "cgroup_path", json_object_new_string(meta->state->cgroup_path));
+	if (meta->state->cgroup)
+		json_object_object_add(root, "cgroup", json_object_new_string(meta->state->cgroup));
 	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
 	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
 	json_object_object_add(root, "finished_at", json_object_new_string(stamp));

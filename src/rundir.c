@@ -64,6 +64,16 @@ void rundir_close(struct rundir *rd)
 	rd->root_fd = rd->state_fd = rd->reports_fd = -EBADF;
 }
 
+/* 1 if this process shares pid 1's mount namespace. */
+static int in_init_mount_ns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) < 0 || stat("/proc/1/ns/mnt", &init) < 0)
+		return -errno;
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
 int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing)
 {
 	struct statfs sfs;
@@ -80,6 +90,11 @@ int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_m
 		return 0;
 	if (!mount_if_missing)
 		return -ENOENT;
+	/* A bpffs mounted in a private mount namespace (crun's, in the
+	 * hybrid-cgroup wrapper) dies with it and frees the tracer with it. */
+	r = in_init_mount_ns();
+	if (r <= 0)
+		return r < 0 ? r : -EXDEV;
 	if (mount("bpf", buf, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
 		return -errno;
 	return 0;

@@ -28,7 +28,8 @@ const char *rundir_path(void);
 /* Creates what is missing (mode 0700) and opens the directories. */
 int rundir_open(struct rundir *ret);
 void rundir_close(struct rundir *rd);
-/* Path of the private bpffs, mounted on first use. */
+/* Path of the private bpffs, mounted on first use; -EXDEV instead of
+ * mounting it in a mount namespace other than pid 1's. */
 int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing);
 /* flock(2) on <root>/lock; returns the fd to close to unlock. */
 int rundir_lock(const struct rundir *rd, int operation);

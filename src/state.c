@@ -13,6 +13,7 @@ void container_state_done(struct container_state *s)
 {
 	free(s->id);
 	free(s->cgroup_path);
+	free(s->cgroup);
 	free(s->bundle);
 	free(s->runtime_status);
 	binds_done(&s->binds);
@@ -49,6 +50,8 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	json_object_object_add(o, "id", json_object_new_string(s->id));
 	json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
 	json_object_object_add(o, "cgroup_path", json_object_new_string(s->cgroup_path));
+	if (s->cgroup)
+		json_object_object_add(o, "cgroup", json_object_new_string(s->cgroup));
 	json_object_object_add(o, "pid", json_object_new_int(s->pid));
 	json_object_object_add(o, "bundle", s->bundle ? json_object_new_string(s->bundle) : NULL);
 	json_object_object_add(o, "runtime_status",
@@ -119,6 +122,8 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	if (r == 0)
 		r = get_string(o, "bundle", false, &s.bundle);
 	if (r == 0)
+		r = get_string(o, "cgroup", false, &s.cgroup);
+	if (r == 0)
 		r = get_string(o, "runtime_status", false, &s.runtime_status);
 	if (r == 0) {
 		char *cgid = NULL;
@@ -166,7 +171,8 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 				r = -EBADMSG;
 		}
 	}
-	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/')))
+	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/') ||
+		       (s.cgroup && s.cgroup[0] != '/')))
 		r = -EBADMSG;
 	if (r == 0 && !container_id_valid(s.id, ret_why))
 		r = -EBADMSG;

@@ -19,7 +19,8 @@
 struct container_state {
 	char *id;
 	uint64_t cgroup_id;
-	char *cgroup_path;
+	char *cgroup_path; /* the cgroup2 directory on this host */
+	char *cgroup;      /* as the runtime names it ("0::" in /proc/<pid>/cgroup); may be NULL */
 	int pid;
 	char *bundle;  /* may be NULL */
 	char *runtime_status; /* status at prestart: creating (runc) or created (crun) */

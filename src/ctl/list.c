@@ -42,7 +42,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (!ctx->json)
-		printf("%-24s %-10s %8s %8s %6s  %s\n", "ID", "STATE", "OBJECTS", "DIRS", "AGE", "CGROUP");
+		printf("%-24s %-10s %-7s %8s %8s %6s  %s\n", "ID", "STATE", "MODE", "OBJECTS", "DIRS", "AGE", "CGROUP");
 	while ((de = readdir(d))) {
 		struct container_state st = {};
 		struct cg_state cg = {};
@@ -69,14 +69,18 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "id", json_object_new_string(st.id));
 			json_object_object_add(o, "state", json_object_new_string(status));
 			json_object_object_add(o, "cgroup_path", json_object_new_string(st.cgroup_path));
+			if (st.cgroup)
+				json_object_object_add(o, "cgroup", json_object_new_string(st.cgroup));
+			json_object_object_add(o, "mode", json_object_new_string(mode_name(st.mode)));
 			json_object_object_add(o, "object_records", json_object_new_int64(cg.next_obj_seq));
 			json_object_object_add(o, "dir_records", json_object_new_int64(cg.next_dir_seq));
 			json_object_object_add(o, "overflow", json_object_new_boolean(cg.flags != 0));
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(out, o);
 		} else {
-			printf("%-24s %-10s %8u %8u %5lds  %s%s\n", st.id, status, cg.next_obj_seq,
-			       cg.next_dir_seq, age, st.cgroup_path, cg.flags ? " (overflowed)" : "");
+			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s\n", st.id, status, mode_name(st.mode),
+			       cg.next_obj_seq, cg.next_dir_seq, age, st.cgroup ? st.cgroup : st.cgroup_path,
+			       cg.flags ? " (overflowed)" : "");
 		}
 		container_state_done(&st);
 	}

@@ -98,8 +98,8 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "bpfreaperctl: report %s: not a valid report\n", argv[0]);
 		return 1;
 	}
-	printf("container %s  mode %s  finished %s\ncgroup %s\n\n", str(root, "id"), str(root, "mode"),
-	       str(root, "finished_at"), str(root, "cgroup_path"));
+	printf("container %s  mode %s  finished %s\ncgroup %s (%s)\n\n", str(root, "id"), str(root, "mode"),
+	       str(root, "finished_at"), str(root, "cgroup"), str(root, "cgroup_path"));
 	printf("%-5s %8s  %-16s %-16s %s\n", "KIND", "ID", "NAME", "MADE BY", "FATE");
 	created = arr(root, "created", NULL);
 	for (size_t i = 0; created && i < json_object_array_length(created); i++) {

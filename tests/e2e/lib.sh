@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Helpers for end-to-end tests: real runc containers on this host, with the
-# built hooks. Everything made here is named with $E2E_PREFIX and removed.
+# Helpers for end-to-end tests: real runc, crun and podman containers on this
+# host, with the built hooks. Everything made here is named with $E2E_PREFIX
+# and removed. $RUNTIME (runc or crun) is the OCI runtime under test.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$ROOT/build/bin
@@ -12,10 +13,30 @@ CG_PARENT=bpfreaper-test
 BPFFS=/sys/fs/bpf
 # Host paths of test pins: $P-<name>.
 P=$BPFFS/$E2E_PREFIX
+RUNTIME=${RUNTIME:-runc}
+PODMAN_ROOT=/var/lib/bpfreaper-test/podman
 
 fail() {
 	echo "    $*" >&2
 	return 1
+}
+
+# skip REASON: the test cannot run here (the runner counts it as skipped).
+skip() {
+	echo "$*" >&2
+	exit 77
+}
+
+# rt_cmd: the command that runs $RUNTIME on this host.
+rt_cmd() {
+	case $RUNTIME in
+	crun) echo "$ROOT/tests/e2e/crun-hybrid" ;;
+	*) echo "$RUNTIME" ;;
+	esac
+}
+
+need_runtime() {
+	command -v "$RUNTIME" >/dev/null || skip "$RUNTIME is not installed"
 }
 
 e2e_setup() {
@@ -30,24 +51,52 @@ e2e_setup() {
 	(cd "$WORK" && runc spec && mv config.json spec.json)
 }
 
-e2e_teardown() {
-	local ids
-	ids=$(runc list -q 2>/dev/null | grep "^$E2E_PREFIX-" || true)
-	for id in $ids; do runc delete -f "$id" >/dev/null 2>&1 || true; done
-	find $CG2/$CG_PARENT -depth -type d -exec rmdir {} \; 2>/dev/null || true
+# e2e_clean: after each test, whatever it left: containers, test cgroups,
+# pins, registrations, sync files and bundles.
+e2e_clean() {
+	local ids rt d f
+	for rt in runc crun; do
+		command -v $rt >/dev/null || continue
+		ids=$($rt list -q 2>/dev/null | grep "^$E2E_PREFIX-" || true)
+		for id in $ids; do RUNTIME=$rt "$(RUNTIME=$rt rt_cmd)" delete -f "$id" >/dev/null 2>&1 || true; done
+	done
+	# Test cgroups: the cgroup2 ones, and the v1 ones runc and crun make on
+	# a hybrid host (bpfreaper-test under each v1 controller).
+	for d in /sys/fs/cgroup/*/$CG_PARENT $CG2/$CG_PARENT; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
 	# Pins a failed test left: all named with the test prefix.
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
 	# A state a failed test left is still registered: let poststop forget it.
-	for f in /run/bpfreaper/state/"$E2E_PREFIX"-*.json; do
+	for f in /run/bpfreaper/state/"$E2E_PREFIX"-*.json "$WORK"/*.cid; do
+		[ -e "$f" ] || continue
+		[[ $f != *.cid ]] || f=/run/bpfreaper/state/$(cat "$f").json
 		[ -e "$f" ] || continue
 		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
 	done
-	[ -n "${KEEP_REPORTS:-}" ] || rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
+	if [ -z "${KEEP_REPORTS:-}" ]; then
+		rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
+		for f in "$WORK"/*.cid; do
+			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json"
+		done
+	fi
+	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid
+}
+
+e2e_teardown() {
+	local ids
+	e2e_clean
+	if command -v podman >/dev/null; then
+		ids=$(pm ps -aq --filter "name=^$E2E_PREFIX-" 2>/dev/null || true)
+		[ -z "$ids" ] || pm rm -f $ids >/dev/null 2>&1 || true
+		grep -q " ${PODMAN_ROOT%/*}" /proc/mounts || rm -rf "${PODMAN_ROOT%/*}"
+	fi
 	rm -rf "$WORK"
 }
 
 # make_bundle NAME SCRIPT [STAGE]: a bundle whose container runs `sh -c SCRIPT`
 # with the host bpffs bound at /sys/fs/bpf and $WORK/sync/NAME at /sync.
+# The hooks log to $WORK/hooks-NAME.log (crun discards their stderr).
 make_bundle() {
 	local name=$1 script=$2 stage=${3:-prestart}
 	local b=$WORK/bundles/$name id=$E2E_PREFIX-$name
@@ -59,6 +108,7 @@ make_bundle() {
 		| .process.args = ["sh", "-c", $script]
 		| .root = {path: $root, readonly: true}
 		| .linux.cgroupsPath = $cg
+		| .annotations["run.oci.hooks.stderr"] = $log
 		| .process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN", "CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN"])
 		| .mounts += [
 			{destination: "/sys/fs/bpf", type: "bind", source: "/sys/fs/bpf", options: ["rbind", "rw"]},
@@ -69,11 +119,80 @@ make_bundle() {
 	echo "$b"
 }
 
-# run_ctr NAME: runc run, output in $WORK/NAME.out/.err; returns runc's status.
+# json_strings ARG...: the arguments (no newlines) as a JSON array of strings.
+json_strings() {
+	[ $# -gt 0 ] || { echo '[]'; return; }
+	printf '%s\n' "$@" | jq -R . | jq -sc .
+}
+
+# bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
+bundle_edit() {
+	local f=$WORK/bundles/$1/config.json
+	jq "$2" "$f" "${@:3}" >"$f.new" && mv "$f.new" "$f"
+}
+
+# annotate NAME KEY VALUE: an annotation in NAME's config.json.
+annotate() {
+	bundle_edit "$1" '.annotations[$k] = $v' --arg k "$2" --arg v "$3"
+}
+
+# prestart_args NAME ARG...: arguments of NAME's bpfreaper prestart hook.
+prestart_args() {
+	local name=$1
+	shift
+	bundle_edit "$name" '(.hooks[][] | select(.path == $pre)).args = ["bpfreaper-prestart"] + $args' \
+		--arg pre "$BIN/bpfreaper-prestart" --argjson args "$(json_strings "$@")"
+}
+
+# run_ctr NAME: `$RUNTIME run`, output in $WORK/NAME.out/.err; returns the
+# runtime's status.
 run_ctr() {
 	local name=$1
-	timeout 60 runc run -b "$WORK/bundles/$name" "$E2E_PREFIX-$name" \
+	need_runtime
+	# crun's hooks run in the wrapper's private mount namespace: the
+	# tracer's bpffs has to be mounted on the host first.
+	[ "$RUNTIME" != crun ] || "$BIN/bpfreaperctl" load >/dev/null
+	timeout 60 "$(rt_cmd)" run -b "$WORK/bundles/$name" "$E2E_PREFIX-$name" \
 		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+}
+
+# pm ARGS...: podman with a private store, cgroupfs and no network setup.
+# PM_RUNTIME (default runc) is the OCI runtime podman uses.
+pm() {
+	local rt=${PM_RUNTIME:-runc}
+	[ "$rt" != crun ] || rt=$ROOT/tests/e2e/crun-hybrid
+	timeout 120 podman --root "$PODMAN_ROOT/root" --runroot "$PODMAN_ROOT/run" --runtime "$rt" \
+		--cgroup-manager cgroupfs --events-backend file --hooks-dir "$WORK/hooks.d" "$@"
+}
+
+# install_hooksd [PRESTART-ARG...]: the shipped hooks.d files into
+# $WORK/hooks.d, pointing at the built hooks, prestart arguments appended.
+install_hooksd() {
+	local f
+	rm -rf "$WORK/hooks.d"
+	mkdir -p "$WORK/hooks.d"
+	for f in "$ROOT"/oci-config/hooks.d/*.json; do
+		jq --arg bin "$BIN" '.hook.path |= ($bin + "/" + (split("/") | last))
+			| if (.stages | index("prestart")) then .hook.args += $args else . end' \
+			"$f" --argjson args "$(json_strings "$@")" >"$WORK/hooks.d/$(basename "$f")"
+	done
+}
+
+# pm_run NAME SCRIPT [PODMAN-RUN-OPTION...]: `podman run --rm` of a container
+# named $E2E_PREFIX-NAME that runs `sh -c SCRIPT` with the host bpffs bound,
+# output in $WORK/NAME.out/.err, its id in $WORK/NAME.cid.
+pm_run() {
+	local name=$1 script=$2
+	shift 2
+	command -v podman >/dev/null || skip "podman is not installed"
+	mkdir -p "$WORK/sync/$name"
+	rm -f "$WORK/$name.cid"
+	[ "${PM_RUNTIME:-runc}" != crun ] || "$BIN/bpfreaperctl" load >/dev/null
+	pm run --rm --cgroup-parent "/$CG_PARENT/podman" --name "$E2E_PREFIX-$name" --cidfile "$WORK/$name.cid" \
+		--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+		--cap-add SYS_ADMIN,BPF,PERFMON,NET_ADMIN \
+		-v /sys/fs/bpf:/sys/fs/bpf -v "$WORK/sync/$name:/sync" "$@" \
+		--rootfs "$WORK/rootfs" sh -c "$script" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
 }
 
 # wait_for FILE: until FILE exists (10 s at most).

@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# podman with the shipped hooks.d files (oci-config/hooks.d, the format CRI-O
+# reads too), pointed at the built hooks: prestart is run by the OCI runtime,
+# poststop by podman's cleanup process, with no pid in the state.
+
+pm_report() { # NAME
+	echo "/run/bpfreaper/reports/$(cat "$WORK/$1.cid").json"
+}
+
+# The shipped files apply to every container, in report mode by default.
+test_hooksd_default_is_report() {
+	local r
+	install_hooksd
+	pm_run pdef "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pdef" || fail "podman run: $(cat "$WORK/pdef.err")"
+	r=$(pm_report pdef)
+	assert_present "$P-pdef"
+	assert_alive map "$(ids_of pdef map)"
+	assert_eq "mode" "$(jq -r .mode "$r")" report
+	assert_eq "pins left" "$(jq -r '.left.pins[0].path' "$r")" "$P-pdef"
+	assert_absent "/run/bpfreaper/state/$(cat "$WORK/pdef.cid").json"
+	rm -f "$P-pdef" "$r"
+}
+
+test_hooksd_annotation_enforce() {
+	local r
+	install_hooksd
+	pm_run penf "mkdir -p /sys/fs/bpf/$E2E_PREFIX-penf/d && bpfleak map /sys/fs/bpf/$E2E_PREFIX-penf/d/m &&
+		bpfleak prog /sys/fs/bpf/$E2E_PREFIX-penf-prog" \
+		--annotation io.bpfreaper.mode=enforce || fail "podman run: $(cat "$WORK/penf.err")"
+	r=$(pm_report penf)
+	assert_absent "$P-penf"
+	assert_absent "$P-penf-prog"
+	assert_freed map $(ids_of penf map)
+	assert_freed prog "$(ids_of penf prog)"
+	assert_eq "cgroup" "$(jq -r .cgroup "$r")" "/$CG_PARENT/podman/libpod-$(cat "$WORK/penf.cid")"
+	rm -f "$r"
+}
+
+test_hooksd_annotation_keep() {
+	local r
+	install_hooksd
+	pm_run pkeep "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pkeep-agent && bpfleak map /sys/fs/bpf/$E2E_PREFIX-pkeep-tmp" \
+		--annotation io.bpfreaper.mode=enforce --annotation "io.bpfreaper.keep=$P-pkeep-agent" ||
+		fail "podman run: $(cat "$WORK/pkeep.err")"
+	r=$(pm_report pkeep)
+	assert_present "$P-pkeep-agent"
+	assert_absent "$P-pkeep-tmp"
+	assert_eq "kept" "$(jq -r '.kept[0].rule' "$r")" "$P-pkeep-agent"
+	rm -f "$P-pkeep-agent" "$r"
+}
+
+test_hooksd_annotation_off() {
+	install_hooksd
+	pm_run poff "bpfleak map /sys/fs/bpf/$E2E_PREFIX-poff" --annotation io.bpfreaper.mode=off ||
+		fail "podman run: $(cat "$WORK/poff.err")"
+	assert_present "$P-poff"
+	assert_absent "$(pm_report poff)"
+	rm -f "$P-poff"
+}
+
+test_hooksd_invalid_annotation_fails_the_container() {
+	install_hooksd
+	! pm_run pbad "touch /sync/ran" --annotation io.bpfreaper.mode=yes || fail "podman ran it"
+	assert_absent "$WORK/sync/pbad/ran"
+}
+
+# The opt-in variant: hooks run only for containers annotated with a mode,
+# in enforce mode by default.
+test_hooksd_opt_in_variant() {
+	local f
+	rm -rf "$WORK/hooks.d"
+	mkdir -p "$WORK/hooks.d"
+	for f in "$ROOT"/oci-config/hooks.d-opt-in/*.json; do
+		jq --arg bin "$BIN" '.hook.path |= ($bin + "/" + (split("/") | last))' "$f" >"$WORK/hooks.d/$(basename "$f")"
+	done
+	pm_run pout "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pout" || fail "podman run: $(cat "$WORK/pout.err")"
+	assert_present "$P-pout"
+	assert_absent "$(pm_report pout)"
+	pm_run pin "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pin" --annotation io.bpfreaper.mode=enforce ||
+		fail "podman run: $(cat "$WORK/pin.err")"
+	assert_absent "$P-pin"
+	assert_freed map "$(ids_of pin map)"
+	rm -f "$P-pout" "$(pm_report pin)"
+}
+
+test_hooksd_under_crun() {
+	local r
+	command -v crun >/dev/null || skip "crun is not installed"
+	install_hooksd
+	PM_RUNTIME=crun pm_run pcrun "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pcrun" \
+		--annotation io.bpfreaper.mode=enforce || fail "podman run: $(cat "$WORK/pcrun.err")"
+	r=$(pm_report pcrun)
+	assert_absent "$P-pcrun"
+	assert_freed map "$(ids_of pcrun map)"
+	rm -f "$r"
+}
