@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (policy.mode == MODE_OFF) {
-		log_debug("prestart: container %s: mode off (%s), not recorded", oci.id, policy.mode_source);
+		log_info("prestart: container %s: mode off (%s), not recorded", oci.id, policy.mode_source);
 		goto out;
 	}
 	if (oci.pid <= 0) {

@@ -96,14 +96,16 @@ e2e_teardown() {
 
 # make_bundle NAME SCRIPT [STAGE]: a bundle whose container runs `sh -c SCRIPT`
 # with the host bpffs bound at /sys/fs/bpf and $WORK/sync/NAME at /sync.
-# The hooks log to $WORK/hooks-NAME.log (crun discards their stderr).
+# The hooks are the shipped snippet oci-config/hooks-STAGE.json, pointed at
+# the built binaries; they log to $WORK/hooks-NAME.log (crun discards their
+# stderr).
 make_bundle() {
 	local name=$1 script=$2 stage=${3:-prestart}
 	local b=$WORK/bundles/$name id=$E2E_PREFIX-$name
 	mkdir -p "$b" "$WORK/sync/$name"
 	jq --arg script "$script" --arg root "$WORK/rootfs" --arg sync "$WORK/sync/$name" \
-		--arg pre "$BIN/bpfreaper-prestart" --arg post "$BIN/bpfreaper-poststop" \
-		--arg stage "$stage" --arg cg "/$CG_PARENT/$id" --arg log "$WORK/hooks-$name.log" '
+		--arg bin "$BIN" --slurpfile snippet "$ROOT/oci-config/hooks-$stage.json" \
+		--arg cg "/$CG_PARENT/$id" --arg log "$WORK/hooks-$name.log" '
 		.process.terminal = false
 		| .process.args = ["sh", "-c", $script]
 		| .root = {path: $root, readonly: true}
@@ -113,8 +115,7 @@ make_bundle() {
 		| .mounts += [
 			{destination: "/sys/fs/bpf", type: "bind", source: "/sys/fs/bpf", options: ["rbind", "rw"]},
 			{destination: "/sync", type: "bind", source: $sync, options: ["rbind", "rw"]}]
-		| .hooks = {($stage): [{path: $pre, args: ["bpfreaper-prestart"]}],
-			    poststop: [{path: $post, args: ["bpfreaper-poststop"]}]}
+		| .hooks = ($snippet[0].hooks | map_values(map(.path |= ($bin + "/" + (split("/") | last)))))
 		' "$WORK/spec.json" >"$b/config.json"
 	echo "$b"
 }
