@@ -33,7 +33,7 @@ static void log_left(const char *id, const struct path_list *left)
 
 int main(int argc, char **argv)
 {
-	struct teardown_opts opts = { .wait_ms = 2000 };
+	struct teardown_opts opts;
 	struct teardown_result res = {};
 	struct config cfg = { .wait_ms = -1 };
 	struct oci_state oci = {};
@@ -59,12 +59,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	opts.report_only = args.report_only;
-	opts.wait_ms = args.wait_ms >= 0 ? (unsigned)args.wait_ms
-		       : cfg.wait_ms >= 0 ? (unsigned)cfg.wait_ms
-					   : opts.wait_ms;
-	opts.host_keep = &cfg.keep;
-	opts.report_dir = cfg.report_dir;
+	teardown_opts_from_config(&cfg, args.wait_ms, args.report_only, &opts);
 	r = container_teardown(oci.id, &opts, &res, &step, &why);
 	if (r == -ENOENT && strcmp(step, "read the state file") == 0) {
 		log_info("poststop: container %s: no state, nothing to do (never registered, mode off, "

@@ -10,11 +10,31 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/gc.h"
 #include "../src/hookargs.h"
 #include "../src/hookio.h"
 #include "../src/log.h"
 #include "../src/policy.h"
 #include "../src/register.h"
+
+/* Cleans up after at most one container whose poststop never ran, at most
+ * once a minute host-wide; its trouble never fails this container's start. */
+static void opportunistic_gc(const struct config *cfg)
+{
+	struct teardown_opts topts;
+	struct gc_result res;
+	int r;
+
+	teardown_opts_from_config(cfg, -1, false, &topts);
+	topts.by = "gc";
+	r = gc_opportunistic(&topts, &res);
+	if (r < 0) {
+		log_warn("prestart: gc: %s", strerror(-r));
+		return;
+	}
+	gc_log("prestart: gc", &res);
+	gc_result_done(&res);
+}
 
 int main(int argc, char **argv)
 {
@@ -75,6 +95,7 @@ int main(int argc, char **argv)
 		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
 		 res.tracer_loaded ? ", tracer loaded" : "");
 	register_result_done(&res);
+	opportunistic_gc(&cfg);
 out:
 	policy_done(&policy);
 	config_done(&cfg);

@@ -46,6 +46,32 @@ int cgroup_id_of_path(const char *path, uint64_t *ret_id)
 	return 0;
 }
 
+int cgroup_id_alive(uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	_cleanup_close_ int mnt_fd = -EBADF;
+	char mnt[PATH_MAX];
+	int fd, r;
+
+	r = mountinfo_find_fstype("cgroup2", mnt, sizeof(mnt));
+	if (r < 0)
+		return r;
+	mnt_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mnt_fd < 0)
+		return -errno;
+	/* A path can be re-created with a new id; the id itself cannot. */
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mnt_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ESTALE || errno == ENOENT ? 0 : -errno;
+}
+
 int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret)
 {
 	char proc[64], mnt[PATH_MAX];

@@ -4,6 +4,9 @@
 #ifndef BPFREAPER_CGROUP_H
 #define BPFREAPER_CGROUP_H
 
+/* The file handle type of kernfs (cgroupfs) ids, from include/linux/exportfs.h. */
+#define FILEID_KERNFS 0xfe
+
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,5 +23,8 @@ int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret);
 /* Parses the text of a /proc/<pid>/cgroup file. */
 int cgroup_parse_proc(const char *text, char *ret_rel, size_t size);
 int cgroup_id_of_path(const char *path, uint64_t *ret_id);
+/* 1 if the cgroup with this id still exists, 0 if it is gone. Needs
+ * CAP_DAC_READ_SEARCH (open_by_handle_at). */
+int cgroup_id_alive(uint64_t id);
 
 #endif

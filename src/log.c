@@ -26,6 +26,12 @@ void log_open(const char *ident)
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void log_set_stderr_max(int priority)
+{
+	if (log_stderr_min != LOG_DEBUG)
+		log_stderr_min = priority;
+}
+
 int log_set_file(const char *path)
 {
 	int fd;

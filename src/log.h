@@ -12,6 +12,9 @@
 void log_open(const char *ident);
 /* Also append every message to this file (NULL to stop). */
 int log_set_file(const char *path);
+/* Least urgent priority still copied to stderr (a CLI that prints its own
+ * results wants warnings only). BPFREAPER_DEBUG=1 keeps everything. */
+void log_set_stderr_max(int priority);
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)

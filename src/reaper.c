@@ -7,6 +7,7 @@
 #include "reaper.h"
 #include "bpffs.h"
 #include "bpfobj.h"
+#include "crashpoint.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -127,8 +128,10 @@ static void detach_links(struct reap_result *res)
 		fd = obj_fd_by_id(OBJ_LINK, o->id);
 		if (fd < 0)
 			continue;
-		if (bpf_link_detach(fd) == 0)
+		if (bpf_link_detach(fd) == 0) {
 			o->detached = true;
+			crashpoint("link-detached");
+		}
 	}
 }
 
@@ -187,6 +190,7 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 			return 0;
 		return path_list_add(&ctx->res->pins_left, path, kind, id, err, "unlink failed");
 	}
+	crashpoint("pin-unlinked");
 	return path_list_add(&ctx->res->pins_removed, path, kind, id, 0, NULL);
 }
 
@@ -288,9 +292,10 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
 		else if (!opts->remove)
 			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
-		else if (rmdir(paths[i]) == 0)
+		else if (rmdir(paths[i]) == 0) {
+			crashpoint("dir-removed");
 			r = path_list_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
-		else if (errno != ENOENT)
+		} else if (errno != ENOENT)
 			r = path_list_add(&res->dirs_left, paths[i], 0, 0, -errno,
 					  errno == ENOTEMPTY ? "not empty" : "rmdir failed");
 	}

@@ -3,6 +3,7 @@
 #include "register.h"
 #include "cgroup.h"
 #include "tracer.h"
+#include "crashpoint.h"
 #include "util.h"
 
 #include <time.h>
@@ -98,6 +99,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	r = state_write(&rd, &res.state);
 	if (r < 0)
 		goto out;
+	crashpoint("state-written");
 	*ret_step = "register the cgroup with the tracer";
 	r = tracer_register(&t, cg.id);
 	if (r < 0) {

@@ -53,6 +53,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	if (meta->state->cgroup)
 		json_object_object_add(root, "cgroup", json_object_new_string(meta->state->cgroup));
 	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
+	json_object_object_add(root, "by", json_object_new_string(meta->by ? meta->by : "poststop"));
 	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
 	json_object_object_add(root, "finished_at", json_object_new_string(stamp));
 

@@ -15,6 +15,7 @@
 struct report_meta {
 	const struct container_state *state;
 	const char *mode;  /* "enforce" or "report" */
+	const char *by;    /* "poststop" or "gc" */
 	uint64_t total_us;
 };
 

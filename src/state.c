@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 void container_state_done(struct container_state *s)
 {
@@ -221,4 +223,86 @@ int state_remove(const struct rundir *rd, const char *id)
 	if (unlinkat(rd->state_fd, name, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return fsync(rd->state_fd) < 0 ? -errno : 0;
+}
+
+int state_lock(const struct rundir *rd, const char *id)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int r;
+
+	r = state_name(id, name, sizeof(name));
+	if (r < 0)
+		return r;
+	fd = openat(rd->state_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EBADMSG : -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -errno;
+	/* Whoever held the lock before may have finished and removed it. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_nlink == 0)
+		return -ENOENT;
+	if (!S_ISREG(st.st_mode))
+		return -EBADMSG;
+	return TAKE_FD(fd);
+}
+
+void state_ids_done(struct state_ids *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int state_list(const struct rundir *rd, struct state_ids *ret)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct state_ids l = {};
+	struct dirent *de;
+	int fd;
+
+	fd = openat(rd->state_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		const char *why;
+		char *id;
+
+		/* Temp files of an interrupted write end in ".tmp": not states. */
+		if (len <= 5 || !streq(de->d_name + len - 5, ".json"))
+			continue;
+		id = strndup(de->d_name, len - 5);
+		if (!id) {
+			state_ids_done(&l);
+			return -ENOMEM;
+		}
+		if (!container_id_valid(id, &why)) {
+			free(id);
+			continue;
+		}
+		if (l.n % 64 == 0) {
+			char **v = realloc(l.v, (l.n + 64) * sizeof(*v));
+
+			if (!v) {
+				free(id);
+				state_ids_done(&l);
+				return -ENOMEM;
+			}
+			l.v = v;
+		}
+		l.v[l.n++] = id;
+	}
+	*ret = l;
+	return 0;
 }

@@ -37,6 +37,18 @@ int state_write(const struct rundir *rd, const struct container_state *s);
 int state_read(const struct rundir *rd, const char *id, struct container_state *ret,
 	       const char **ret_why);
 int state_remove(const struct rundir *rd, const char *id);
+/* Serializes poststop and gc on one container: an fd holding flock(LOCK_EX)
+ * on its state file, or -ENOENT if there is none (or it was removed while we
+ * waited). */
+int state_lock(const struct rundir *rd, const char *id);
+
+struct state_ids {
+	char **v;
+	size_t n;
+};
+/* The ids of all state files (names that are not valid ids are skipped). */
+int state_list(const struct rundir *rd, struct state_ids *ret);
+void state_ids_done(struct state_ids *l);
 /* Parse the text of a state file (the unit tests and fuzzers use this). */
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
 		const char **ret_why);

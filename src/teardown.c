@@ -3,6 +3,7 @@
 #include "teardown.h"
 #include "report.h"
 #include "tracer.h"
+#include "crashpoint.h"
 #include "util.h"
 
 #include <sys/stat.h>
@@ -24,6 +25,19 @@ void teardown_result_done(struct teardown_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool report_only,
+			       struct teardown_opts *ret)
+{
+	*ret = (struct teardown_opts){
+		.report_only = report_only,
+		.wait_ms = wait_ms_arg >= 0 ? (unsigned)wait_ms_arg
+			   : cfg->wait_ms >= 0 ? (unsigned)cfg->wait_ms
+					       : TEARDOWN_WAIT_MS_DEFAULT,
+		.host_keep = &cfg->keep,
+		.report_dir = cfg->report_dir,
+	};
+}
+
 int container_teardown(const char *id, const struct teardown_opts *opts, struct teardown_result *ret,
 		       const char **ret_step, const char **ret_why)
 {
@@ -36,6 +50,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	char bpffs[PATH_MAX];
 	struct stat st;
 	uint64_t start = now_us();
+	_cleanup_close_ int lock = -EBADF;
 	int r;
 
 	*ret_why = "";
@@ -44,6 +59,13 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	if (r < 0)
 		return r;
 	*ret_step = "read the state file";
+	lock = state_lock(&rd, id);
+	if (lock < 0) {
+		r = lock;
+		if (r == -EBADMSG)
+			*ret_why = "not a regular file";
+		goto out;
+	}
 	r = state_read(&rd, id, &res.state, ret_why);
 	if (r < 0)
 		goto out;
@@ -69,6 +91,8 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	ropts.keep[0] = &res.state.keep;
 	ropts.keep[1] = opts->host_keep;
 	meta.mode = ropts.remove ? "enforce" : "report";
+	meta.by = opts->by;
+	crashpoint("records-read");
 	*ret_step = "remove the container's objects";
 	r = reap(&records, &ropts, &res.reap);
 	if (r < 0)
@@ -83,13 +107,16 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	if (r < 0)
 		goto out;
 	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));
+	crashpoint("report-written");
 
 	/* Forget last. In report mode too: the report now holds what was recorded. */
 	*ret_step = "drop the records";
 	if (res.registered) {
 		r = tracer_delete_records(&t, res.state.cgroup_id, &records.cg);
+		crashpoint("records-dropped");
 		if (r == 0)
 			r = tracer_unregister(&t, res.state.cgroup_id);
+		crashpoint("unregistered");
 		if (r == -ENOENT)
 			r = 0;
 		if (r < 0)

@@ -18,6 +18,7 @@ struct teardown_opts {
 	unsigned wait_ms;
 	const struct keep_rules *host_keep; /* the config's rules now, beside the state's */
 	const char *report_dir;            /* NULL: <run dir>/reports */
+	const char *by;                    /* "poststop" (NULL) or "gc": in the report */
 };
 
 struct teardown_result {
@@ -27,6 +28,13 @@ struct teardown_result {
 	char summary[512];
 	char *report_json;
 };
+
+#define TEARDOWN_WAIT_MS_DEFAULT 2000
+
+/* Options from the config file; wait_ms_arg (-1: none) and report_only come
+ * from the command line and win. cfg must outlive the options. */
+void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool report_only,
+			       struct teardown_opts *ret);
 
 /* -ENOENT with *ret_step "read the state file": no state (never registered,
  * or cleaned already). -EBADMSG: the state file is not valid (*ret_why). */

@@ -16,11 +16,10 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_json_ json_object *out = json_object_new_array();
 	struct tracer t = TRACER_INIT;
-	_cleanup_closedir_ DIR *d = NULL;
+	struct state_ids ids = {};
 	struct rundir rd;
-	struct dirent *de;
 	bool tracer = false;
-	int r, fd;
+	int r;
 
 	(void)argv;
 	if (argc != 0) {
@@ -33,30 +32,23 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	tracer = tracer_open(&rd, &t) == 0;
-	fd = dup(rd.state_fd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		fprintf(stderr, "bpfreaperctl: list: read state directory: %s\n", strerror(errno));
+	r = state_list(&rd, &ids);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: list: read state directory: %s\n", strerror(-r));
 		tracer_close(&t);
 		rundir_close(&rd);
 		return 1;
 	}
 	if (!ctx->json)
 		printf("%-24s %-10s %-7s %8s %8s %6s  %s\n", "ID", "STATE", "MODE", "OBJECTS", "DIRS", "AGE", "CGROUP");
-	while ((de = readdir(d))) {
+	for (size_t i = 0; i < ids.n; i++) {
 		struct container_state st = {};
 		struct cg_state cg = {};
-		char id[NAME_MAX + 1];
 		const char *why, *status;
-		size_t len = strlen(de->d_name);
 		long age;
 
-		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		memcpy(id, de->d_name, len - 5);
-		id[len - 5] = '\0';
-		if (state_read(&rd, id, &st, &why) < 0) {
-			fprintf(stderr, "bpfreaperctl: list: state %s: %s\n", de->d_name, why);
+		if (state_read(&rd, ids.v[i], &st, &why) < 0) {
+			fprintf(stderr, "bpfreaperctl: list: state %s: %s\n", ids.v[i], why);
 			continue;
 		}
 		status = !tracer ? "no-tracer"
@@ -87,6 +79,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
 									JSON_C_TO_STRING_NOSLASHESCAPE));
+	state_ids_done(&ids);
 	tracer_close(&t);
 	rundir_close(&rd);
 	return 0;

@@ -10,6 +10,7 @@ static const struct ctl_verb verbs[] = {
 	{ "list", do_list, "list registered containers and what they recorded so far" },
 	{ "show", do_show, "show <id>: the live records of one container" },
 	{ "report", do_report, "report <id>: the last poststop report of a container, as a table" },
+	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran" },
 	{ "load", do_load, "load the tracer now, so the first container starts fast" },
 	{ "unload", do_unload, "unload the tracer if no container is registered" },
 };

@@ -249,3 +249,14 @@ host_map() {
 	bpftool map create "$1" type hash key 4 value 4 entries 4 name hostmap >/dev/null &&
 		bpftool map show pinned "$1" | awk -F: 'NR == 1 { print $1 }'
 }
+
+# registrations: how many cgroups the tracer records for (0 without tracer).
+registrations() {
+	local m=/run/bpfreaper/bpffs/tracer_v1/cgroups
+	if [ -e $m ]; then bpftool -j map dump pinned $m | jq length; else echo 0; fi
+}
+
+# ctr_id NAME: the container id of a bundle made by make_bundle.
+state_of() {
+	echo "/run/bpfreaper/state/$E2E_PREFIX-$1.json"
+}

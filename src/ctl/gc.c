@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* bpfreaperctl gc: finish the job for containers whose poststop never ran. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "../config.h"
+#include "../gc.h"
+#include "../log.h"
+#include "../ocistate.h"
+#include "../util.h"
+
+static void print_json(const struct gc_result *res)
+{
+	_cleanup_json_ json_object *root = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	char cgid[32];
+
+	for (size_t i = 0; i < res->n; i++) {
+		const struct gc_entry *e = &res->v[i];
+		json_object *o = json_object_new_object();
+
+		snprintf(cgid, sizeof(cgid), "%llu", (unsigned long long)e->cgroup_id);
+		json_object_object_add(o, "id", e->id ? json_object_new_string(e->id) : NULL);
+		json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
+		json_object_object_add(o, "action", json_object_new_string(gc_action_name(e->action)));
+		if (*e->why)
+			json_object_object_add(o, "why", json_object_new_string(e->why));
+		if (e->error)
+			json_object_object_add(o, "error", json_object_new_string(strerror(-e->error)));
+		if (e->action == GC_CLEANED)
+			json_object_object_add(o, "summary", json_object_new_string(e->summary));
+		if (!e->id)
+			json_object_object_add(o, "records", json_object_new_int64((int64_t)e->records));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "containers", arr);
+	json_object_object_add(root, "tracer_unloaded", json_object_new_boolean(res->tracer_unloaded));
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void print_table(const struct gc_result *res)
+{
+	printf("%-40s %10s  %-18s %s\n", "ID", "CGROUP", "ACTION", "DETAIL");
+	for (size_t i = 0; i < res->n; i++) {
+		const struct gc_entry *e = &res->v[i];
+		char detail[600] = "";
+
+		if (e->action == GC_CLEANED)
+			snprintf(detail, sizeof(detail), "%s", e->summary);
+		else if (e->error)
+			snprintf(detail, sizeof(detail), "%s: %s", e->why, strerror(-e->error));
+		else if (!e->id)
+			snprintf(detail, sizeof(detail), "%zu records", e->records);
+		printf("%-40s %10llu  %-18s %s\n", e->id ? e->id : "(no state)",
+		       (unsigned long long)e->cgroup_id, gc_action_name(e->action), detail);
+	}
+	if (res->tracer_unloaded)
+		printf("no container registered: tracer unloaded\n");
+}
+
+int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "keep-tracer", no_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' },
+		{},
+	};
+	struct gc_opts opts = {};
+	struct gc_result res = {};
+	struct config cfg = { .wait_ms = -1 };
+	const char *config_path = CONFIG_PATH_DEFAULT, *why = "";
+	bool trouble = false;
+	int c, r;
+
+	optind = 0; /* argv[0] is the verb */
+	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'k':
+			opts.keep_tracer = true;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n");
+			return 2;
+		}
+	}
+	r = config_load(config_path, &cfg, &why);
+	if (r < 0 && r != -ENOENT) {
+		fprintf(stderr, "bpfreaperctl: gc: config %s: %s: %s\n", config_path, why, strerror(-r));
+		return 2;
+	}
+	teardown_opts_from_config(&cfg, -1, false, &opts.teardown);
+	opts.teardown.by = "gc";
+	r = gc_run(&opts, &res);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: gc: %s\n", strerror(-r));
+		config_done(&cfg);
+		return 1;
+	}
+	log_set_stderr_max(LOG_WARNING);
+	gc_log("gc", &res);
+	if (ctx->json)
+		print_json(&res);
+	else
+		print_table(&res);
+	for (size_t i = 0; i < res.n; i++)
+		trouble |= res.v[i].action == GC_FAILED || res.v[i].action == GC_CORRUPT;
+	gc_result_done(&res);
+	config_done(&cfg);
+	return trouble ? 1 : 0;
+}

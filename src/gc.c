@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Garbage collection; see gc.h. */
+#include "gc.h"
+#include "cgroup.h"
+#include "log.h"
+#include "tracer.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+const char *gc_action_name(enum gc_action a)
+{
+	static const char *const names[] = {
+		[GC_ALIVE] = "running",
+		[GC_CLEANED] = "cleaned",
+		[GC_WOULD_CLEAN] = "would clean",
+		[GC_DONE_ALREADY] = "done by poststop",
+		[GC_CORRUPT] = "corrupt state",
+		[GC_FAILED] = "failed",
+		[GC_ORPHAN_DROPPED] = "orphan dropped",
+		[GC_ORPHAN_WOULD_DROP] = "would drop orphan",
+		[GC_ORPHAN_ALIVE] = "orphan running",
+	};
+
+	return (size_t)a < ARRAY_SIZE(names) && names[a] ? names[a] : "?";
+}
+
+void gc_result_done(struct gc_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].id);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct gc_entry *add_entry(struct gc_result *res, const char *id, uint64_t cgroup_id,
+				  enum gc_action action)
+{
+	struct gc_entry *e;
+
+	if (res->n % 32 == 0) {
+		struct gc_entry *v = realloc(res->v, (res->n + 32) * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		res->v = v;
+	}
+	e = &res->v[res->n];
+	*e = (struct gc_entry){ .cgroup_id = cgroup_id, .action = action, .why = "" };
+	if (id) {
+		e->id = strdup(id);
+		if (!e->id)
+			return NULL;
+	}
+	res->n++;
+	return e;
+}
+
+/* One state file: leave it, or tear the container down. */
+static int gc_state(const struct rundir *rd, const char *id, const struct gc_opts *opts,
+		    size_t *cleanups, struct gc_result *res)
+{
+	struct container_state st = {};
+	struct teardown_result tres = {};
+	const char *why = "", *step = "";
+	struct gc_entry *e;
+	int r, alive;
+
+	r = state_read(rd, id, &st, &why);
+	if (r == -ENOENT)
+		return 0; /* poststop finished between the listing and now */
+	if (r < 0) {
+		e = add_entry(res, id, 0, GC_CORRUPT);
+		if (!e)
+			return -ENOMEM;
+		e->error = r;
+		e->why = why;
+		return 0;
+	}
+	alive = cgroup_id_alive(st.cgroup_id);
+	e = add_entry(res, id, st.cgroup_id, GC_ALIVE);
+	container_state_done(&st);
+	if (!e)
+		return -ENOMEM;
+	if (alive < 0) {
+		e->action = GC_FAILED;
+		e->error = alive;
+		e->why = "cannot tell whether its cgroup exists";
+		return 0;
+	}
+	if (alive)
+		return 0;
+	if (opts->dry_run) {
+		e->action = GC_WOULD_CLEAN;
+		return 0;
+	}
+	if (opts->max_cleanups && *cleanups >= opts->max_cleanups) {
+		/* Not looked at this time; the next run takes it. */
+		free(e->id);
+		res->n--;
+		return 0;
+	}
+	(*cleanups)++;
+	r = container_teardown(id, &opts->teardown, &tres, &step, &why);
+	if (r == -ENOENT && streq(step, "read the state file")) {
+		e->action = GC_DONE_ALREADY;
+		return 0;
+	}
+	if (r < 0) {
+		e->action = GC_FAILED;
+		e->error = r;
+		e->why = step;
+		return 0;
+	}
+	e->action = GC_CLEANED;
+	snprintf(e->summary, sizeof(e->summary), "%s", tres.summary);
+	teardown_result_done(&tres);
+	return 0;
+}
+
+static bool has_state_for(const struct gc_result *res, uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (res->v[i].id && res->v[i].cgroup_id == cgroup_id)
+			return true;
+	return false;
+}
+
+/* Registrations nobody has a state for. */
+static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct gc_result *res)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	int r;
+
+	r = tracer_list_registered(t, &ids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct record_list records = {};
+		struct gc_entry *e;
+		int alive;
+
+		if (has_state_for(res, ids[i]))
+			continue;
+		alive = cgroup_id_alive(ids[i]);
+		/* A prestart may have written its state after our listing:
+		 * a live cgroup is never touched. */
+		e = add_entry(res, NULL, ids[i], alive ? GC_ORPHAN_ALIVE : GC_ORPHAN_WOULD_DROP);
+		if (!e)
+			return -ENOMEM;
+		if (alive < 0) {
+			e->action = GC_FAILED;
+			e->error = alive;
+			e->why = "cannot tell whether its cgroup exists";
+			continue;
+		}
+		if (alive || opts->dry_run)
+			continue;
+		r = tracer_read_records(t, ids[i], &records);
+		if (r == 0) {
+			e->records = records.n;
+			r = tracer_delete_records(t, ids[i], &records.cg);
+		}
+		if (r == 0 || r == -ENOENT)
+			r = tracer_unregister(t, ids[i]);
+		record_list_done(&records);
+		if (r < 0 && r != -ENOENT) {
+			e->action = GC_FAILED;
+			e->error = r;
+			e->why = "drop the registration";
+			continue;
+		}
+		e->action = GC_ORPHAN_DROPPED;
+	}
+	return 0;
+}
+
+static int maybe_unload(const struct rundir *rd, struct gc_result *res)
+{
+	_cleanup_close_ int lock = -EBADF;
+	struct state_ids ids = {};
+	int r;
+
+	/* Exclusive: a prestart between writing its state and registering
+	 * holds the shared lock, so nothing can slip in between. */
+	lock = rundir_lock(rd, LOCK_EX);
+	if (lock < 0)
+		return lock;
+	r = state_list(rd, &ids);
+	if (r < 0)
+		return r;
+	if (ids.n == 0) {
+		r = tracer_unload(rd);
+		if (r == 0)
+			res->tracer_unloaded = true;
+		else if (r == -EBUSY || r == -ENOENT)
+			r = 0;
+	}
+	state_ids_done(&ids);
+	return r;
+}
+
+int gc_run(const struct gc_opts *opts, struct gc_result *ret)
+{
+	struct gc_result res = {};
+	struct state_ids ids = {};
+	struct tracer t = TRACER_INIT;
+	struct rundir rd = {};
+	size_t cleanups = 0;
+	int r;
+
+	r = rundir_open(&rd);
+	if (r < 0)
+		return r;
+	r = state_list(&rd, &ids);
+	for (size_t i = 0; r == 0 && i < ids.n; i++)
+		r = gc_state(&rd, ids.v[i], opts, &cleanups, &res);
+	state_ids_done(&ids);
+	if (r == 0) {
+		r = tracer_open(&rd, &t);
+		if (r == 0)
+			r = gc_orphans(&t, opts, &res);
+		else if (r == -ENOENT)
+			r = 0; /* no tracer: no registrations */
+		tracer_close(&t);
+	}
+	if (r == 0 && !opts->dry_run && !opts->keep_tracer)
+		r = maybe_unload(&rd, &res);
+	rundir_close(&rd);
+	if (r < 0) {
+		gc_result_done(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
+{
+	struct gc_opts opts = { .keep_tracer = true, .max_cleanups = 1, .teardown = *topts };
+	_cleanup_close_ int fd = -EBADF;
+	struct rundir rd = {};
+	struct stat st;
+	int r;
+
+	*ret = (struct gc_result){};
+	r = rundir_open(&rd);
+	if (r < 0)
+		return r;
+	fd = openat(rd.root_fd, "gc.stamp", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	rundir_close(&rd);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size > 0 && time(NULL) - st.st_mtime < GC_OPPORTUNISTIC_S)
+		return 0;
+	/* One prestart at a time does it; the others go on at once. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 0 : -errno;
+	if (pwrite(fd, "1", 1, 0) != 1 || futimens(fd, NULL) < 0)
+		return -errno;
+	return gc_run(&opts, ret);
+}
+
+void gc_log(const char *who, const struct gc_result *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct gc_entry *e = &res->v[i];
+		const char *name = e->id ? e->id : "(no state)";
+
+		switch (e->action) {
+		case GC_CLEANED:
+			log_info("%s: container %s: cgroup gone, poststop never ran: %s", who, name, e->summary);
+			break;
+		case GC_CORRUPT:
+			log_warn("%s: state %s: %s, left in place", who, name, e->why);
+			break;
+		case GC_FAILED:
+			log_err("%s: container %s: %s: %s", who, name, e->why, strerror(-e->error));
+			break;
+		case GC_ORPHAN_DROPPED:
+			log_warn("%s: cgroup id %llu: registered without a state and gone: %zu records dropped, "
+				 "nothing removed", who, (unsigned long long)e->cgroup_id, e->records);
+			break;
+		default:
+			break;
+		}
+	}
+	if (res->tracer_unloaded)
+		log_info("%s: no container registered: tracer unloaded", who);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Garbage collection: finishes the job for containers whose poststop never
+ * ran (runtime crash, crun after a failed prestart, hooks misconfigured).
+ * Reconciles the state files, the tracer's registrations and the kernel:
+ * - a state whose cgroup is gone (by id: a re-created path does not count)
+ *   is torn down exactly as poststop would (teardown.h), report and all;
+ * - a registration without a state whose cgroup is gone is dropped: without
+ *   the state's mode nothing may be removed, so its records are only counted;
+ * - corrupt state files are reported and left alone, never followed;
+ * - with nothing registered and no state left, the tracer is unloaded.
+ */
+#ifndef BPFREAPER_GC_H
+#define BPFREAPER_GC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "teardown.h"
+
+enum gc_action {
+	GC_ALIVE,         /* cgroup still exists: left alone */
+	GC_CLEANED,       /* torn down as poststop would */
+	GC_WOULD_CLEAN,   /* dry run */
+	GC_DONE_ALREADY,  /* poststop finished it while gc looked */
+	GC_CORRUPT,       /* state file invalid: left in place */
+	GC_FAILED,        /* teardown failed: state kept for the next run */
+	GC_ORPHAN_DROPPED,/* registration without state, cgroup gone: records dropped */
+	GC_ORPHAN_WOULD_DROP,
+	GC_ORPHAN_ALIVE,  /* registration without state, cgroup alive: left */
+};
+
+struct gc_entry {
+	char *id;            /* NULL for a registration without state */
+	uint64_t cgroup_id;
+	enum gc_action action;
+	int error;           /* -errno for GC_FAILED/GC_CORRUPT */
+	const char *why;     /* static text */
+	size_t records;      /* records dropped (orphans) */
+	char summary[512];   /* GC_CLEANED: the poststop summary */
+};
+
+struct gc_result {
+	struct gc_entry *v;
+	size_t n;
+	bool tracer_unloaded;
+};
+
+struct gc_opts {
+	bool dry_run;
+	bool keep_tracer;       /* never unload (prestart's opportunistic run) */
+	size_t max_cleanups;    /* 0: no limit */
+	struct teardown_opts teardown;
+};
+
+int gc_run(const struct gc_opts *opts, struct gc_result *ret);
+/* One log line per entry that gc acted on or could not handle. */
+void gc_log(const char *who, const struct gc_result *res);
+void gc_result_done(struct gc_result *r);
+const char *gc_action_name(enum gc_action a);
+
+/* prestart's cheap gc: at most once per GC_OPPORTUNISTIC_S seconds host-wide
+ * and at most one container per run; never unloads the tracer. Returns what
+ * gc_run returns, or 0 without doing anything when it is not time yet. */
+#define GC_OPPORTUNISTIC_S 60
+int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret);
+
+#endif

@@ -1,0 +1,171 @@
+# shellcheck shell=bash
+# bpfreaperctl gc, and crash safety: poststop never ran, or was killed at
+# any step; gc (or a rerun) finishes the job and removes nothing else.
+
+# A container that leaks a map, a prog holding a map, and a pin in a new
+# directory, with poststop missing (no_poststop) or killed at $2.
+leaky_bundle() { # NAME [CRASH-AT]
+	make_bundle "$1" "mkdir -p /sys/fs/bpf/$E2E_PREFIX-$1/d && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1/d/m &&
+		bpfleak prog /sys/fs/bpf/$E2E_PREFIX-$1-prog && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1-map" >/dev/null
+	if [ -n "${2:-}" ]; then
+		bundle_edit "$1" '.hooks.poststop[0].env = ["BPFREAPER_CRASH_AT=" + $at]' --arg at "$2"
+	else
+		bundle_edit "$1" 'del(.hooks.poststop)'
+	fi
+}
+
+assert_all_gone() { # NAME
+	assert_absent "$P-$1"
+	assert_absent "$P-$1-prog"
+	assert_absent "$P-$1-map"
+	assert_freed map $(ids_of "$1" map)
+	assert_freed prog $(ids_of "$1" prog)
+	assert_absent "$(state_of "$1")"
+	assert_eq "registrations" "$(registrations)" 0
+}
+
+test_gc_cleans_after_missing_poststop() {
+	local host_id out
+	host_id=$(host_map "$P-host")
+	leaky_bundle nops
+	run_ctr nops || fail "runc run: $(cat "$WORK/nops.err")"
+	assert_present "$P-nops-map"
+	assert_present "$(state_of nops)"
+	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
+	echo "$out" | grep -q "$E2E_PREFIX-nops .*cleaned" || fail "gc said: $out"
+	assert_all_gone nops
+	assert_eq "report by" "$(jq -r .by "$(report_of nops)")" gc
+	assert_eq "pins removed" "$(jq '.removed.pins | length' "$(report_of nops)")" 3
+	assert_present "$P-host"
+	assert_alive map "$host_id"
+	# Nothing registered and no state left: the tracer went too.
+	assert_absent /run/bpfreaper/bpffs/tracer_v1
+}
+
+test_gc_leaves_running_container_alone() {
+	local out
+	make_bundle running "bpfleak map /sys/fs/bpf/$E2E_PREFIX-running && touch /sync/pinned &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	run_ctr running &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/running/pinned"
+	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
+	echo "$out" | grep -q "$E2E_PREFIX-running .*running" || fail "gc said: $out"
+	assert_present "$P-running"
+	assert_present "$(state_of running)"
+	touch "$WORK/sync/running/go"
+	wait $ctr_pid || fail "runc run: $(cat "$WORK/running.err")"
+	assert_absent "$P-running"
+	assert_eq "report by" "$(jq -r .by "$(report_of running)")" poststop
+}
+
+test_gc_dry_run_changes_nothing() {
+	local out
+	leaky_bundle dry
+	run_ctr dry || fail "runc run: $(cat "$WORK/dry.err")"
+	out=$("$BIN/bpfreaperctl" --json gc --dry-run) || fail "gc failed: $out"
+	assert_eq "action" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-dry" '.containers[] | select(.id == $id) | .action')" "would clean"
+	assert_present "$P-dry-map"
+	assert_present "$(state_of dry)"
+	"$BIN/bpfreaperctl" gc >/dev/null || fail "gc failed"
+	assert_all_gone dry
+}
+
+test_gc_reports_corrupt_state_and_leaves_it() {
+	local f=/run/bpfreaper/state/$E2E_PREFIX-corrupt.json rc=0 out
+	echo '{"version": 1, "id": "'"$E2E_PREFIX"'-corrupt", "cgroup_id": "12' >"$f"
+	out=$("$BIN/bpfreaperctl" gc 2>&1) || rc=$?
+	assert_eq "gc exit" "$rc" 1
+	echo "$out" | grep -q "corrupt state" || fail "gc said: $out"
+	assert_present "$f"
+	rm -f "$f"
+}
+
+test_gc_without_state_removes_nothing() {
+	local out
+	leaky_bundle lost
+	run_ctr lost || fail "runc run: $(cat "$WORK/lost.err")"
+	rm "$(state_of lost)"
+	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
+	echo "$out" | grep -q "orphan dropped .*4 records\|orphan dropped" || fail "gc said: $out"
+	# Without the state's mode and keep rules nothing may be removed.
+	assert_present "$P-lost-map"
+	assert_present "$P-lost-prog"
+	assert_eq "registrations" "$(registrations)" 0
+}
+
+test_prestart_gc_cleans_one_dead_container() {
+	leaky_bundle dead
+	run_ctr dead || fail "runc run: $(cat "$WORK/dead.err")"
+	assert_present "$(state_of dead)"
+	touch -d '2 minutes ago' /run/bpfreaper/gc.stamp
+	make_bundle next "true" >/dev/null
+	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
+	assert_all_gone dead
+	assert_eq "report by" "$(jq -r .by "$(report_of dead)")" gc
+	# Not again within the minute.
+	leaky_bundle dead2
+	run_ctr dead2 || fail "runc run: $(cat "$WORK/dead2.err")"
+	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
+	assert_present "$(state_of dead2)"
+}
+
+# crun runs no poststop after a failed prestart: gc is what cleans up.
+test_gc_after_crun_failed_prestart() {
+	RUNTIME=crun
+	make_bundle crunfail "touch /sync/ran" >/dev/null
+	bundle_edit crunfail '.hooks.prestart += [{path: "/bin/false"}]'
+	! run_ctr crunfail || fail "crun started it"
+	"$(rt_cmd)" delete -f "$E2E_PREFIX-crunfail" >/dev/null 2>&1 || true
+	assert_present "$(state_of crunfail)"
+	"$BIN/bpfreaperctl" gc >/dev/null || fail "gc failed"
+	assert_absent "$(state_of crunfail)"
+	assert_eq "registrations" "$(registrations)" 0
+}
+
+# poststop SIGKILLed at each step, then poststop again (the runtime's retry
+# or an operator) or gc: the job is finished and the host's pin survives.
+kill_point() { # POINT FINISHER
+	local name=kp-${1//[^a-z0-9]/-} host_id
+	host_id=$(host_map "$P-kphost")
+	leaky_bundle "$name" "$1"
+	run_ctr "$name" || true
+	# Killed before its last step: the state is still there.
+	assert_present "$(state_of "$name")"
+	case $2 in
+	gc) "$BIN/bpfreaperctl" gc >/dev/null || fail "gc after $1 failed" ;;
+	poststop)
+		echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-$name\",\"status\":\"stopped\"}" |
+			"$BIN/bpfreaper-poststop" 2>/dev/null || fail "poststop rerun after $1 failed"
+		;;
+	esac
+	assert_all_gone "$name"
+	assert_present "$P-kphost"
+	assert_alive map "$host_id"
+	rm -f "$P-kphost"
+}
+
+test_kill_points_then_gc() {
+	local p
+	for p in records-read pin-unlinked pin-unlinked:2 dir-removed report-written records-dropped unregistered; do
+		kill_point "$p" gc || fail "kill point $p"
+		e2e_clean
+	done
+}
+
+test_kill_points_then_poststop_again() {
+	local p
+	for p in records-read pin-unlinked:3 report-written records-dropped unregistered; do
+		kill_point "$p" poststop || fail "kill point $p"
+		e2e_clean
+	done
+}
+
+test_prestart_killed_after_state() {
+	make_bundle kpre "touch /sync/ran" >/dev/null
+	bundle_edit kpre '(.hooks.prestart[0]).env = ["BPFREAPER_CRASH_AT=state-written"]'
+	! run_ctr kpre || fail "runc started a container whose prestart was killed"
+	# runc ran poststop: the state without a registration is forgotten.
+	assert_absent "$(state_of kpre)"
+	assert_eq "registrations" "$(registrations)" 0
+}
