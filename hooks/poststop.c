@@ -52,6 +52,10 @@ int main(int argc, char **argv)
 		log_err("poststop: bad OCI state on stdin: %s", why);
 		return 2;
 	}
+	if (hook_restrict_caps("poststop", oci.id) < 0) {
+		rc = args.strict ? 1 : 0;
+		goto out;
+	}
 	r = hook_load_config(&args, &cfg, &why);
 	if (r < 0) {
 		log_err("poststop: container %s: config %s: %s: %s", oci.id, args.config_path, why,

@@ -57,6 +57,10 @@ int main(int argc, char **argv)
 		log_err("prestart: bad OCI state on stdin: %s", why);
 		return 2;
 	}
+	if (hook_restrict_caps("prestart", oci.id) < 0) {
+		rc = 1;
+		goto out;
+	}
 	r = hook_load_config(&args, &cfg, &why);
 	if (r < 0) {
 		log_err("prestart: container %s: config %s: %s: %s", oci.id, args.config_path, why,

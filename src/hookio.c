@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "hookio.h"
+#include "caps.h"
 #include "fileio.h"
+#include "log.h"
 #include "util.h"
 
 int hook_read_state(int fd, struct oci_state *ret, const char **ret_why)
@@ -19,4 +21,23 @@ int hook_read_state(int fd, struct oci_state *ret, const char **ret_why)
 		return r;
 	}
 	return oci_state_parse(buf, len, ret, ret_why);
+}
+
+int hook_restrict_caps(const char *who, const char *id)
+{
+	_cleanup_free_ char *text = NULL;
+	char missing[256];
+	int r;
+
+	r = caps_require_and_restrict(missing, sizeof(missing));
+	if (r == -EPERM) {
+		log_err("%s: container %s: capabilities %s are not effective (needs cap_sys_admin, cap_bpf, "
+			"cap_perfmon)", who, id, missing);
+		return r;
+	}
+	if (r < 0) /* still correct, only less hardened */
+		log_warn("%s: container %s: dropping capabilities: %s", who, id, strerror(-r));
+	if (caps_text(&text) == 0)
+		log_debug("%s: container %s: capabilities now %s", who, id, text);
+	return 0;
 }

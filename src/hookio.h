@@ -7,5 +7,8 @@
 #include "ocistate.h"
 
 int hook_read_state(int fd, struct oci_state *ret, const char **ret_why);
+/* Checks and drops capabilities (caps.h), logging as "<who>: container
+ * <id>: ...". -EPERM: a required one is missing (logged): exit 1. */
+int hook_restrict_caps(const char *who, const char *id);
 
 #endif

@@ -415,3 +415,21 @@ int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const stru
 	}
 	return 0;
 }
+
+int tracer_probe(void)
+{
+	struct tracer_bpf *skel;
+	int r;
+
+	libbpf_set_print(silent_print);
+	skel = tracer_bpf__open();
+	if (!skel)
+		return negative_errno();
+	if (!tracepoint_exists("sys_enter_mkdir")) {
+		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
+		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
+	}
+	r = tracer_bpf__load(skel);
+	tracer_bpf__destroy(skel);
+	return r;
+}

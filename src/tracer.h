@@ -40,6 +40,8 @@ int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loa
  * holds LOCK_EX. */
 int tracer_unload(const struct rundir *rd);
 void tracer_close(struct tracer *t);
+/* Loads the tracer's programs and unloads them at once (doctor). */
+int tracer_probe(void);
 
 /* -EEXIST if the cgroup is registered already. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id);

@@ -3,7 +3,7 @@
 # Quick when everything is there already.
 set -e
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libjson-c-dev libcap-dev zlib1g-dev pkg-config
-      runc crun podman busybox-static jq iproute2 python3 util-linux"
+      runc crun podman busybox-static jq iproute2 python3 util-linux libcap2-bin"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

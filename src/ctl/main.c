@@ -10,6 +10,7 @@ static const struct ctl_verb verbs[] = {
 	{ "list", do_list, "list registered containers and what they recorded so far" },
 	{ "show", do_show, "show <id>: the live records of one container" },
 	{ "report", do_report, "report <id>: the last poststop report of a container, as a table" },
+	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes" },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran" },
 	{ "load", do_load, "load the tracer now, so the first container starts fast" },
 	{ "unload", do_unload, "unload the tracer if no container is registered" },
@@ -20,7 +21,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: bpfreaperctl [--json] VERB [ARGS]\n\nverbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(f, "\nexit status: 0 ok, 1 failed, 2 usage\n");
+	fprintf(f, "\nexit status: 0 ok, 1 failed (gc: a container could not be cleaned or a state is\n"
+		   "corrupt; doctor: a check failed), 2 usage\n");
 }
 
 int main(int argc, char **argv)

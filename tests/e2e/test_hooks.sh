@@ -95,3 +95,17 @@ test_summary_reaches_syslog() {
 		fail "no poststop summary in syslog: $(cat "$out")"
 	assert_absent "$P-syslog"
 }
+
+test_capabilities_checked_and_dropped() {
+	local out rc=0 st='{"ociVersion":"1.0.2","id":"'"$E2E_PREFIX"'-caps","status":"creating","pid":1}'
+	command -v capsh >/dev/null || skip "capsh is not installed"
+	out=$(echo "$st" | capsh --drop=cap_bpf,cap_perfmon -- -c "$BIN/bpfreaper-prestart" 2>&1) || rc=$?
+	assert_eq "prestart exit without cap_bpf" "$rc" 1
+	echo "$out" | grep -q "capabilities cap_perfmon cap_bpf are not effective\|capabilities cap_bpf cap_perfmon are not effective" ||
+		fail "prestart said: $out"
+	# With them, everything but what the hooks use is dropped first.
+	out=$(echo '{"ociVersion":"1.0.2","id":"'"$E2E_PREFIX"'-caps","status":"stopped"}' |
+		BPFREAPER_DEBUG=1 "$BIN/bpfreaper-poststop" 2>&1)
+	echo "$out" | grep -q "capabilities now cap_dac_override,cap_dac_read_search,cap_fowner,cap_net_admin,cap_sys_admin,cap_perfmon,cap_bpf=ep" ||
+		fail "poststop said: $out"
+}

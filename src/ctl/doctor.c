@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* bpfreaperctl doctor: does this host have what bpfreaper needs? */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+
+#include "ctl.h"
+#include "../caps.h"
+#include "../cgroup.h"
+#include "../config.h"
+#include "../mountinfo.h"
+#include "../ocistate.h"
+#include "../probe.h"
+#include "../state.h"
+#include "../tracer.h"
+#include "../util.h"
+
+#include <linux/capability.h>
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+
+enum verdict { PASS, WARN, FAIL, INFO };
+static const char *const verdict_names[] = { "pass", "warn", "FAIL", "info" };
+
+struct check {
+	const char *name;
+	enum verdict v;
+	char detail[256];
+	const char *fix;
+};
+
+struct checks {
+	struct check v[24];
+	size_t n;
+};
+
+static struct check *add(struct checks *c, const char *name, enum verdict v, const char *fix,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static struct check *add(struct checks *c, const char *name, enum verdict v, const char *fix,
+			 const char *fmt, ...)
+{
+	struct check *k = &c->v[c->n < ARRAY_SIZE(c->v) ? c->n++ : c->n - 1];
+	va_list ap;
+
+	k->name = name;
+	k->v = v;
+	k->fix = v == PASS || v == INFO ? NULL : fix;
+	va_start(ap, fmt);
+	vsnprintf(k->detail, sizeof(k->detail), fmt, ap);
+	va_end(ap);
+	return k;
+}
+
+static bool is_fs(const char *path, unsigned long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (unsigned long)s.f_type == magic;
+}
+
+static void check_kernel(struct checks *c)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	if (major > 5 || (major == 5 && minor >= 8))
+		add(c, "kernel", PASS, NULL, "%s", u.release);
+	else
+		add(c, "kernel", FAIL, "run a kernel >= 5.8 (CAP_BPF, BPF links for tracepoints)",
+		    "%s is older than 5.8", u.release);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		add(c, "btf", PASS, NULL, "/sys/kernel/btf/vmlinux");
+	else
+		add(c, "btf", FAIL, "a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		    "/sys/kernel/btf/vmlinux missing: CO-RE cannot relocate the tracer");
+}
+
+static void check_mounts(struct checks *c)
+{
+	char mnt[PATH_MAX];
+
+	if (is_fs("/sys/fs/bpf", BPF_FS_MAGIC_NUMBER))
+		add(c, "bpffs", PASS, NULL, "/sys/fs/bpf is a bpffs");
+	else
+		add(c, "bpffs", WARN, "mount -t bpf bpf /sys/fs/bpf (systemd does this at boot)",
+		    "/sys/fs/bpf is not a bpffs: containers bind-mounting it get an empty directory");
+	if (is_fs("/sys/kernel/tracing", TRACEFS_MAGIC) || is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC))
+		add(c, "tracefs", PASS, NULL, "mounted");
+	else
+		add(c, "tracefs", INFO, NULL, "not mounted: the first prestart mounts it at /sys/kernel/tracing");
+	if (mountinfo_find_fstype("cgroup2", mnt, sizeof(mnt)) == 0)
+		add(c, "cgroup2", PASS, NULL, "mounted at %s", mnt);
+	else
+		add(c, "cgroup2", FAIL, "mount -t cgroup2 none /sys/fs/cgroup/unified (or boot with a unified hierarchy)",
+		    "no cgroup2 mount: containers cannot be told apart");
+}
+
+static void check_caps(struct checks *c)
+{
+	static const struct { int cap; const char *name; } need[] = {
+		{ CAP_SYS_ADMIN, "cap_sys_admin" }, { CAP_BPF, "cap_bpf" }, { CAP_PERFMON, "cap_perfmon" },
+		{ CAP_DAC_READ_SEARCH, "cap_dac_read_search" },
+	};
+	char missing[128] = "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
+		if (caps_have(need[i].cap) == 0)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", need[i].name);
+	if (*missing)
+		add(c, "capabilities", FAIL, "run the hooks (and this tool) as root with full capabilities",
+		    "not effective:%s", missing);
+	else
+		add(c, "capabilities", PASS, NULL, "cap_sys_admin cap_bpf cap_perfmon cap_dac_read_search");
+}
+
+static void check_rundir_and_config(struct checks *c)
+{
+	struct config cfg = { .wait_ms = -1 };
+	struct rundir rd;
+	const char *why = "";
+	int r;
+
+	r = rundir_open(&rd);
+	if (r == 0) {
+		add(c, "run directory", PASS, NULL, "%s", rundir_path());
+		rundir_close(&rd);
+	} else {
+		add(c, "run directory", FAIL, "it must be a root-owned directory not writable by others",
+		    "%s: %s", rundir_path(), strerror(-r));
+	}
+	r = config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
+	if (r == -ENOENT)
+		add(c, "config", INFO, NULL, "%s absent: defaults", CONFIG_PATH_DEFAULT);
+	else if (r < 0)
+		add(c, "config", FAIL, "fix the file: prestart refuses every container while it is invalid",
+		    "%s: %s", CONFIG_PATH_DEFAULT, why);
+	else
+		add(c, "config", PASS, NULL, "%s, mode %s", CONFIG_PATH_DEFAULT,
+		    cfg.mode == MODE_UNSET ? "(hook default)" : mode_name(cfg.mode));
+	config_done(&cfg);
+}
+
+static void check_backends(struct checks *c)
+{
+	struct tracer t = TRACER_INIT;
+	struct rundir rd;
+	bool have_rd = rundir_open(&rd) == 0;
+	int r;
+
+	r = have_rd ? tracer_open(&rd, &t) : -ENOENT;
+	if (have_rd)
+		rundir_close(&rd);
+	if (r == 0) {
+		size_t n = 0;
+
+		(void)tracer_count_registered(&t, &n);
+		add(c, "tracepoint backend", PASS, NULL, "loaded, %zu containers registered", n);
+		tracer_close(&t);
+	} else {
+		r = tracer_probe();
+		if (r == 0)
+			add(c, "tracepoint backend", PASS, NULL, "loads (not loaded now: the first prestart loads it)");
+		else
+			add(c, "tracepoint backend", FAIL, "see BPFREAPER_DEBUG=1 bpfreaperctl load for libbpf's log",
+			    "does not load: %s", strerror(-r));
+	}
+	r = probe_fentry();
+	if (r == 0)
+		add(c, "fentry backend", INFO, NULL, "BPF trampolines load on this kernel");
+	else
+		add(c, "fentry backend", INFO, NULL, "unavailable (%s): the tracepoint backend is used", strerror(-r));
+}
+
+static void check_logging_and_hooks(struct checks *c)
+{
+	static const char *const dirs[] = { "/etc/containers/oci/hooks.d", "/usr/share/containers/oci/hooks.d" };
+	struct stat st;
+	bool found = false;
+
+	if (stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode))
+		add(c, "syslog", PASS, NULL, "/dev/log");
+	else
+		add(c, "syslog", WARN, "run journald or a syslog daemon, or set log_file in the config",
+		    "no /dev/log: hook logs reach only stderr (often discarded) and log_file");
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/bpfreaper-prestart.json", dirs[i]);
+		if (access(p, R_OK) == 0) {
+			add(c, "hooks.d", INFO, NULL, "%s", p);
+			found = true;
+		}
+	}
+	if (!found)
+		add(c, "hooks.d", INFO, NULL, "no bpfreaper hooks.d file (fine for runc/crun config.json hooks)");
+}
+
+static void check_leftovers(struct checks *c)
+{
+	struct state_ids ids = {};
+	struct rundir rd;
+	size_t dead = 0;
+
+	if (rundir_open(&rd) < 0)
+		return;
+	if (state_list(&rd, &ids) == 0) {
+		for (size_t i = 0; i < ids.n; i++) {
+			struct container_state st = {};
+			const char *why;
+
+			if (state_read(&rd, ids.v[i], &st, &why) < 0 || cgroup_id_alive(st.cgroup_id) == 0)
+				dead++;
+			container_state_done(&st);
+		}
+	}
+	if (dead)
+		add(c, "leftovers", WARN, "bpfreaperctl gc (or enable bpfreaper-gc.timer)",
+		    "%zu of %zu containers have no cgroup any more: their poststop never ran", dead, ids.n);
+	else
+		add(c, "leftovers", PASS, NULL, "%zu containers registered, none stale", ids.n);
+	state_ids_done(&ids);
+	rundir_close(&rd);
+}
+
+int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct checks c = {};
+	bool failed = false;
+
+	(void)argv;
+	if (argc != 0) {
+		fprintf(stderr, "usage: bpfreaperctl doctor\n");
+		return 2;
+	}
+	check_kernel(&c);
+	check_mounts(&c);
+	check_caps(&c);
+	check_rundir_and_config(&c);
+	check_backends(&c);
+	check_logging_and_hooks(&c);
+	check_leftovers(&c);
+
+	if (ctx->json) {
+		_cleanup_json_ json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < c.n; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "check", json_object_new_string(c.v[i].name));
+			json_object_object_add(o, "result", json_object_new_string(verdict_names[c.v[i].v]));
+			json_object_object_add(o, "detail", json_object_new_string(c.v[i].detail));
+			if (c.v[i].fix)
+				json_object_object_add(o, "fix", json_object_new_string(c.v[i].fix));
+			json_object_array_add(arr, o);
+		}
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		printf("%-20s %-6s %s\n", "CHECK", "RESULT", "DETAIL");
+		for (size_t i = 0; i < c.n; i++) {
+			printf("%-20s %-6s %s\n", c.v[i].name, verdict_names[c.v[i].v], c.v[i].detail);
+			if (c.v[i].fix)
+				printf("%-20s %-6s fix: %s\n", "", "", c.v[i].fix);
+		}
+	}
+	for (size_t i = 0; i < c.n; i++)
+		failed |= c.v[i].v == FAIL;
+	return failed ? 1 : 0;
+}
