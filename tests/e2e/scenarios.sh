@@ -295,3 +295,15 @@ scenario_later_prestart_hook_fails() {
 		;;
 	esac
 }
+
+# The tracer and the state files live outside anything a container mounts:
+# the host bpffs it binds shows none of bpfreaper's pins.
+scenario_container_cannot_reach_the_tracer() {
+	make_bundle reach "ls -laR /sys/fs/bpf >/sync/ls 2>&1; ls -d /run/bpfreaper >>/sync/ls 2>&1;
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-reach" >/dev/null
+	run_ctr reach || fail "$RUNTIME run: $(cat "$WORK/reach.err")"
+	! grep -q "tracer_v1\|link_exit_bpf\|records\|cgroups" "$WORK/sync/reach/ls" ||
+		fail "the container saw bpfreaper's pins: $(cat "$WORK/sync/reach/ls")"
+	grep -q "/run/bpfreaper.*No such file" "$WORK/sync/reach/ls" || fail "the container saw /run/bpfreaper"
+	assert_absent "$P-reach"
+}

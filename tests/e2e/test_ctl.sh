@@ -40,3 +40,15 @@ test_list_and_show_a_running_container() {
 	touch "$WORK/sync/live/go"
 	wait $ctr_pid || fail "runc run: $(cat "$WORK/live.err")"
 }
+
+test_gc_units_verify() {
+	local d=$WORK/units
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	mkdir -p "$d"
+	for f in "$ROOT"/packaging/systemd/bpfreaper-gc.*; do
+		sed -e "s|/usr/bin/bpfreaperctl|$BIN/bpfreaperctl|" -e '/^Documentation=/d' "$f" >"$d/$(basename "$f")"
+	done
+	out=$(systemd-analyze verify "$d/bpfreaper-gc.service" "$d/bpfreaper-gc.timer" 2>&1) ||
+		fail "systemd-analyze: $out"
+	[ -z "$out" ] || fail "systemd-analyze: $out"
+}
