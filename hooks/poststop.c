@@ -35,54 +35,35 @@ int main(int argc, char **argv)
 {
 	struct teardown_opts opts;
 	struct teardown_result res = {};
-	struct config cfg = { .wait_ms = -1 };
-	struct oci_state oci = {};
-	struct hook_args args;
+	struct hook_start h;
 	const char *why = "", *step = "";
 	int r, rc = 0;
 
 	log_open("bpfreaper-poststop");
-	r = hook_read_state(STDIN_FILENO, &oci, &why);
-	if (hook_args_parse(argc, argv, &args) < 0) {
-		log_err("poststop: usage: bpfreaper-poststop " HOOK_USAGE);
-		oci_state_done(&oci);
+	r = hook_start("poststop", argc, argv, &h);
+	if (r == -EPERM) /* logged; a teardown fails because of us only with --strict */
+		return h.args.strict ? 1 : 0;
+	if (r < 0)
 		return 2;
-	}
-	if (r < 0) {
-		log_err("poststop: bad OCI state on stdin: %s", why);
-		return 2;
-	}
-	if (hook_restrict_caps("poststop", oci.id) < 0) {
-		rc = args.strict ? 1 : 0;
-		goto out;
-	}
-	r = hook_load_config(&args, &cfg, &why);
-	if (r < 0) {
-		log_err("poststop: container %s: config %s: %s: %s", oci.id, args.config_path, why,
-			strerror(-r));
-		rc = 2;
-		goto out;
-	}
-	teardown_opts_from_config(&cfg, args.wait_ms, args.report_only, &opts);
-	r = container_teardown(oci.id, &opts, &res, &step, &why);
+	teardown_opts_from_config(&h.cfg, h.args.wait_ms, h.args.report_only, &opts);
+	r = container_teardown(h.oci.id, &opts, &res, &step, &why);
 	if (r == -ENOENT && strcmp(step, "read the state file") == 0) {
 		log_info("poststop: container %s: no state, nothing to do (never registered, mode off, "
-			 "or already cleaned)", oci.id);
+			 "or already cleaned)", h.oci.id);
 		goto out;
 	}
 	if (r < 0) {
-		log_err("poststop: container %s: %s: %s%s%s", oci.id, step, strerror(-r),
+		log_err("poststop: container %s: %s: %s%s%s", h.oci.id, step, strerror(-r),
 			*why ? ": " : "", why);
-		rc = args.strict ? 1 : 0;
+		rc = h.args.strict ? 1 : 0;
 		goto out;
 	}
-	log_left(oci.id, &res.reap.pins_left);
-	log_left(oci.id, &res.reap.dirs_left);
+	log_left(h.oci.id, &res.reap.pins_left);
+	log_left(h.oci.id, &res.reap.dirs_left);
 	log_msg(res.reap.survivors ? LOG_WARNING : LOG_INFO, "poststop: %s", res.summary);
-	rc = args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
+	rc = h.args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
 	teardown_result_done(&res);
 out:
-	config_done(&cfg);
-	oci_state_done(&oci);
+	hook_start_done(&h);
 	return rc;
 }

@@ -38,71 +38,50 @@ static void opportunistic_gc(const struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct oci_state oci = {};
 	struct register_result res = {};
-	struct config cfg = { .wait_ms = -1 };
 	struct policy policy = {};
-	struct hook_args args;
+	struct hook_start h;
 	const char *why = "", *step = "";
 	int r, rc = 0;
 
 	log_open("bpfreaper-prestart");
-	r = hook_read_state(STDIN_FILENO, &oci, &why);
-	if (hook_args_parse(argc, argv, &args) < 0) {
-		log_err("prestart: usage: bpfreaper-prestart " HOOK_USAGE);
-		oci_state_done(&oci);
-		return 2;
-	}
+	r = hook_start("prestart", argc, argv, &h);
+	if (r < 0)
+		return r == -EPERM ? 1 : 2;
+	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &why);
 	if (r < 0) {
-		log_err("prestart: bad OCI state on stdin: %s", why);
-		return 2;
-	}
-	if (hook_restrict_caps("prestart", oci.id) < 0) {
-		rc = 1;
-		goto out;
-	}
-	r = hook_load_config(&args, &cfg, &why);
-	if (r < 0) {
-		log_err("prestart: container %s: config %s: %s: %s", oci.id, args.config_path, why,
-			strerror(-r));
-		rc = 2;
-		goto out;
-	}
-	r = policy_resolve(&oci, &cfg, args.default_mode, &policy, &why);
-	if (r < 0) {
-		log_err("prestart: container %s: %s", oci.id, why);
+		log_err("prestart: container %s: %s", h.oci.id, why);
 		rc = 2;
 		goto out;
 	}
 	if (policy.mode == MODE_OFF) {
-		log_info("prestart: container %s: mode off (%s), not recorded", oci.id, policy.mode_source);
+		log_info("prestart: container %s: mode off (%s), not recorded", h.oci.id, policy.mode_source);
 		goto out;
 	}
-	if (oci.pid <= 0) {
+	if (h.oci.pid <= 0) {
 		log_err("prestart: container %s: state has no pid; configure bpfreaper-prestart as "
-			"a prestart or createRuntime hook", oci.id);
+			"a prestart or createRuntime hook", h.oci.id);
 		rc = 2;
 		goto out;
 	}
-	r = container_register(&oci, &policy, &res, &step);
+	r = container_register(&h.oci, &policy, &res, &step);
 	if (r < 0) {
-		log_err("prestart: container %s: %s: %s", oci.id, step, strerror(-r));
+		log_err("prestart: container %s: %s: %s", h.oci.id, step, strerror(-r));
 		rc = 1;
 		goto out;
 	}
 	if (res.bundle_error)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
-			 oci.id, strerror(-res.bundle_error));
-	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s)%s", oci.id,
+			 h.oci.id, strerror(-res.bundle_error));
+	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s)%s", h.oci.id,
 		 res.already ? "already registered" : "registered", res.state.cgroup_path,
 		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
 		 res.tracer_loaded ? ", tracer loaded" : "");
 	register_result_done(&res);
-	opportunistic_gc(&cfg);
+	opportunistic_gc(&h.cfg);
 out:
 	policy_done(&policy);
-	config_done(&cfg);
-	oci_state_done(&oci);
+	hook_start_done(&h);
 	return rc;
 }

@@ -59,6 +59,13 @@ static struct gc_entry *add_entry(struct gc_result *res, const char *id, uint64_
 	return e;
 }
 
+static void set_failed(struct gc_entry *e, int error, const char *why)
+{
+	e->action = GC_FAILED;
+	e->error = error;
+	e->why = why;
+}
+
 /* One state file: leave it, or tear the container down. */
 static int gc_state(const struct rundir *rd, const char *id, const struct gc_opts *opts,
 		    size_t *cleanups, struct gc_result *res)
@@ -86,9 +93,7 @@ static int gc_state(const struct rundir *rd, const char *id, const struct gc_opt
 	if (!e)
 		return -ENOMEM;
 	if (alive < 0) {
-		e->action = GC_FAILED;
-		e->error = alive;
-		e->why = "cannot tell whether its cgroup exists";
+		set_failed(e, alive, "cannot tell whether its cgroup exists");
 		return 0;
 	}
 	if (alive)
@@ -110,9 +115,7 @@ static int gc_state(const struct rundir *rd, const char *id, const struct gc_opt
 		return 0;
 	}
 	if (r < 0) {
-		e->action = GC_FAILED;
-		e->error = r;
-		e->why = step;
+		set_failed(e, r, step);
 		return 0;
 	}
 	e->action = GC_CLEANED;
@@ -153,9 +156,7 @@ static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct
 		if (!e)
 			return -ENOMEM;
 		if (alive < 0) {
-			e->action = GC_FAILED;
-			e->error = alive;
-			e->why = "cannot tell whether its cgroup exists";
+			set_failed(e, alive, "cannot tell whether its cgroup exists");
 			continue;
 		}
 		if (alive || opts->dry_run)
@@ -169,9 +170,7 @@ static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct
 			r = tracer_unregister(t, ids[i]);
 		record_list_done(&records);
 		if (r < 0 && r != -ENOENT) {
-			e->action = GC_FAILED;
-			e->error = r;
-			e->why = "drop the registration";
+			set_failed(e, r, "drop the registration");
 			continue;
 		}
 		e->action = GC_ORPHAN_DROPPED;

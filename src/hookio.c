@@ -41,3 +41,43 @@ int hook_restrict_caps(const char *who, const char *id)
 		log_debug("%s: container %s: capabilities now %s", who, id, text);
 	return 0;
 }
+
+void hook_start_done(struct hook_start *h)
+{
+	config_done(&h->cfg);
+	oci_state_done(&h->oci);
+}
+
+int hook_start(const char *who, int argc, char **argv, struct hook_start *ret)
+{
+	struct hook_start h = { .cfg = { .wait_ms = -1 } };
+	const char *why = "";
+	int r;
+
+	r = hook_read_state(STDIN_FILENO, &h.oci, &why);
+	if (hook_args_parse(argc, argv, &h.args) < 0) {
+		log_err("%s: usage: bpfreaper-%s " HOOK_USAGE, who, who);
+		oci_state_done(&h.oci);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		log_err("%s: bad OCI state on stdin: %s", who, why);
+		return -EINVAL;
+	}
+	r = hook_restrict_caps(who, h.oci.id);
+	if (r == 0) {
+		r = hook_load_config(&h.args, &h.cfg, &why);
+		if (r < 0) {
+			log_err("%s: container %s: config %s: %s: %s", who, h.oci.id, h.args.config_path, why,
+				strerror(-r));
+			r = -EINVAL;
+		}
+	}
+	if (r < 0) {
+		hook_start_done(&h);
+		ret->args = h.args; /* poststop's --strict decides the exit status */
+		return r;
+	}
+	*ret = h;
+	return 0;
+}

@@ -187,6 +187,21 @@ static int pin_all(struct tracer_bpf *skel, const char *dir)
 	return 0;
 }
 
+/* The skeleton, opened and ready to load on this kernel. */
+static struct tracer_bpf *open_skel(void)
+{
+	struct tracer_bpf *skel;
+
+	libbpf_set_print(silent_print);
+	skel = tracer_bpf__open();
+	if (skel && !tracepoint_exists("sys_enter_mkdir")) {
+		/* arm64 and newer arches have only mkdirat. */
+		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
+		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
+	}
+	return skel;
+}
+
 int tracer_load(const struct rundir *rd, struct tracer *ret)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
@@ -212,14 +227,9 @@ int tracer_load(const struct rundir *rd, struct tracer *ret)
 	if (r < 0)
 		return r;
 
-	libbpf_set_print(silent_print);
-	skel = tracer_bpf__open();
+	skel = open_skel();
 	if (!skel)
 		return negative_errno();
-	if (!tracepoint_exists("sys_enter_mkdir")) {
-		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
-		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
-	}
 	r = tracer_bpf__load(skel);
 	if (r == 0)
 		r = tracer_bpf__attach(skel);
@@ -421,14 +431,9 @@ int tracer_probe(void)
 	struct tracer_bpf *skel;
 	int r;
 
-	libbpf_set_print(silent_print);
-	skel = tracer_bpf__open();
+	skel = open_skel();
 	if (!skel)
 		return negative_errno();
-	if (!tracepoint_exists("sys_enter_mkdir")) {
-		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
-		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
-	}
 	r = tracer_bpf__load(skel);
 	tracer_bpf__destroy(skel);
 	return r;
