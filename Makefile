@@ -30,13 +30,16 @@ BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaper
 
 all: $(BINARIES)
 
-$(BUILD)/tracer.bpf.o: bpf/tracer.bpf.c bpf/tracer.h bpf/vmlinux.h | $(BUILD)
+# One .bpf.c per BPF program set, one generated skeleton each.
+SKELS := $(BUILD)/tracer.skel.h $(BUILD)/holders.skel.h
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/tracer.skel.h: $(BUILD)/tracer.bpf.o
-	$(BPFTOOL) gen skeleton $< name tracer_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJ)/%.o: src/%.c $(HEADERS) $(BUILD)/tracer.skel.h | $(OBJ)
+$(OBJ)/%.o: src/%.c $(HEADERS) $(SKELS) | $(OBJ)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OBJ)/ctl/%.o: src/ctl/%.c $(HEADERS) | $(OBJ)/ctl

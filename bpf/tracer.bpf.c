@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "tracer.h"
+#include "objfile.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -107,54 +108,13 @@ static __always_inline struct file *file_of_fd(int fd)
 	return file;
 }
 
-/* An fd's file name tells a map from a prog from a link: anon_inode files
- * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
 static __always_inline int resolve_fd(int fd, struct record *rec)
 {
 	struct file *file = file_of_fd(fd);
-	const unsigned char *dname;
-	char n[9] = {};
-	void *priv;
 
 	if (!file)
 		return -1;
-	dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-	if (bpf_probe_read_kernel(n, sizeof(n), dname))
-		return -1;
-	if (n[0] != 'b' || n[1] != 'p' || n[2] != 'f')
-		return -1;
-	priv = BPF_CORE_READ(file, private_data);
-	if (!priv)
-		return -1;
-
-	if (n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p' && n[7] == 0) {
-		struct bpf_map *map = priv;
-
-		rec->obj_kind = OBJ_MAP;
-		rec->obj_id = BPF_CORE_READ(map, id);
-		rec->obj_type = BPF_CORE_READ(map, map_type);
-		BPF_CORE_READ_STR_INTO(&rec->name, map, name);
-		return 0;
-	}
-	if (n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g' && n[8] == 0) {
-		struct bpf_prog *prog = priv;
-
-		rec->obj_kind = OBJ_PROG;
-		rec->obj_id = BPF_CORE_READ(prog, aux, id);
-		rec->obj_type = BPF_CORE_READ(prog, type);
-		BPF_CORE_READ_STR_INTO(&rec->name, prog, aux, name);
-		return 0;
-	}
-	if (n[3] == '_' && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
-		struct bpf_link *link = priv;
-
-		rec->obj_kind = OBJ_LINK;
-		rec->obj_id = BPF_CORE_READ(link, id);
-		rec->obj_type = BPF_CORE_READ(link, type);
-		BPF_CORE_READ_STR_INTO(&rec->name, link, prog, aux, name);
-		return 0;
-	}
-	return -1;
+	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name);
 }
 
 static __always_inline void append_record(struct record *rec)

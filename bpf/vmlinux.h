@@ -65,8 +65,27 @@ struct fs_struct {
 };
 
 struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
 	struct files_struct *files;
 	struct fs_struct *fs;
+};
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	u64 session_id;
+	u64 seq_num;
+};
+
+/* The context of iter/task_file programs (pointers are 8 bytes in it). */
+struct bpf_iter__task_file {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	u32 fd;
+	struct file *file;
 };
 
 struct bpf_map {

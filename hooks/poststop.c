@@ -31,6 +31,27 @@ static void log_left(const char *id, const struct path_list *left)
 	}
 }
 
+static void log_survivors(const char *id, const struct reap_result *res)
+{
+	for (size_t i = 0; i < res->n_objects; i++) {
+		const struct reap_object *o = &res->objects[i];
+
+		if (o->freed || o->kept)
+			continue;
+		if (o->n_held_by)
+			log_warn("poststop: container %s: %s id %u (%s) survives: held by pid %u (%.16s) fd %u%s", id,
+				 obj_kind_name(o->kind), o->id, o->name, o->held_by[0].pid, o->held_by[0].comm,
+				 o->held_by[0].fd, o->n_held_by > 1 ? " and others" : "");
+		else if (o->n_used_by)
+			log_warn("poststop: container %s: %s id %u (%s) survives: used by prog id %u", id,
+				 obj_kind_name(o->kind), o->id, o->name, o->used_by[0]);
+		else
+			log_warn("poststop: container %s: %s id %u (%s) survives: %s%s%s", id,
+				 obj_kind_name(o->kind), o->id, o->name, o->survivor_reason,
+				 o->pinned_at ? " at " : "", o->pinned_at ? o->pinned_at : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct teardown_opts opts;
@@ -60,6 +81,7 @@ int main(int argc, char **argv)
 	}
 	log_left(h.oci.id, &res.reap.pins_left);
 	log_left(h.oci.id, &res.reap.dirs_left);
+	log_survivors(h.oci.id, &res.reap);
 	log_msg(res.reap.survivors ? LOG_WARNING : LOG_INFO, "poststop: %s", res.summary);
 	rc = h.args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
 	teardown_result_done(&res);

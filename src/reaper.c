@@ -336,6 +336,45 @@ static void wait_freed(struct reap_result *res, unsigned wait_ms)
 	res->wait_us = now_us() - start;
 }
 
+/* For survivors that no pin explains: which process holds an fd of it,
+ * which program uses it. Costs a BPF iterator run, so only when needed. */
+static int name_holders(struct reap_result *res)
+{
+	struct holder_list holders = {};
+	bool scanned = false;
+	int scan_error = 0;
+
+	for (size_t i = 0; i < res->n_objects; i++) {
+		struct reap_object *o = &res->objects[i];
+
+		if (o->freed || o->kept || o->pinned_at)
+			continue;
+		if (!scanned) {
+			scan_error = holders_scan(&holders);
+			scanned = true;
+		}
+		for (size_t h = 0; h < holders.n && o->n_held_by < REAP_HOLDERS_MAX; h++)
+			if (holders.v[h].obj_kind == o->kind && holders.v[h].obj_id == o->id)
+				o->held_by[o->n_held_by++] = holders.v[h];
+		if (o->kind == OBJ_MAP) {
+			size_t n = 0;
+
+			if (progs_using_map(o->id, o->used_by, REAP_HOLDERS_MAX, &n) == 0)
+				o->n_used_by = n < REAP_HOLDERS_MAX ? n : REAP_HOLDERS_MAX;
+		}
+		if (o->n_held_by)
+			o->survivor_reason = "held by a process";
+		else if (o->n_used_by)
+			o->survivor_reason = "used by another program";
+		else if (scan_error)
+			o->survivor_reason = "still referenced (holders unknown: the iterator failed)";
+		else
+			o->survivor_reason = "still referenced: attached, or held by the kernel";
+	}
+	holder_list_done(&holders);
+	return 0;
+}
+
 static int explain_survivors(struct reap_result *res)
 {
 	for (size_t i = 0; i < res->pins_left.n; i++) {
@@ -357,13 +396,9 @@ static int explain_survivors(struct reap_result *res)
 		if (o->freed || o->kept)
 			continue;
 		res->survivors++;
-		if (o->pinned_at)
-			o->survivor_reason = "still pinned";
-		else
-			o->survivor_reason = "still referenced: an fd held outside the container, "
-					     "or another object uses it";
+		o->survivor_reason = o->pinned_at ? "still pinned" : NULL;
 	}
-	return 0;
+	return name_holders(res);
 }
 
 int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret)

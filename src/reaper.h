@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "binds.h"
+#include "holders.h"
 #include "config.h"
 #include "tracer.h"
 
@@ -25,6 +26,8 @@ struct reap_opts {
 	const struct keep_rules *keep[2]; /* pins and dirs matching these stay */
 };
 
+#define REAP_HOLDERS_MAX 8
+
 struct reap_object {
 	uint32_t kind, id, type;
 	uint32_t pid;
@@ -35,6 +38,11 @@ struct reap_object {
 	bool kept; /* a keep rule holds one of its pins: alive on purpose */
 	const char *survivor_reason; /* static text, NULL if freed */
 	char *pinned_at;             /* a pin left in place, if any */
+	/* Survivors: processes holding an fd of it, programs using it (maps). */
+	struct holder_rec held_by[REAP_HOLDERS_MAX];
+	size_t n_held_by;
+	uint32_t used_by[REAP_HOLDERS_MAX];
+	size_t n_used_by;
 };
 
 struct reap_path {

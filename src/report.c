@@ -90,6 +90,27 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 			json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
 			if (o->pinned_at)
 				json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
+			if (o->n_held_by) {
+				json_object *hb = json_object_new_array();
+
+				for (size_t h = 0; h < o->n_held_by; h++) {
+					json_object *x = json_object_new_object();
+
+					json_object_object_add(x, "pid", json_object_new_int64(o->held_by[h].pid));
+					json_object_object_add(x, "comm", json_object_new_string_len(o->held_by[h].comm,
+						strnlen(o->held_by[h].comm, sizeof(o->held_by[h].comm))));
+					json_object_object_add(x, "fd", json_object_new_int64(o->held_by[h].fd));
+					json_object_array_add(hb, x);
+				}
+				json_object_object_add(s, "held_by", hb);
+			}
+			if (o->n_used_by) {
+				json_object *ub = json_object_new_array();
+
+				for (size_t u = 0; u < o->n_used_by; u++)
+					json_object_array_add(ub, json_object_new_int64(o->used_by[u]));
+				json_object_object_add(s, "used_by_progs", ub);
+			}
 			json_object_array_add(survivors, s);
 		}
 	}

@@ -7,6 +7,8 @@
  *   bpfleak maps DIR N         N maps pinned as DIR/m0 .. DIR/m<N-1>
  *   bpfleak prog PATH          a socket filter holding an unpinned map, prog pinned at PATH
  *   bpfleak nopin              a map, not pinned (freed when the process exits)
+ *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
+ *                              SOCKET (SCM_RIGHTS) to whoever listens there
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -14,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -99,6 +103,34 @@ static int prog_with_map(int map_fd)
 	return fd;
 }
 
+static void send_fd(const char *path, int fd)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char data = 'm', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(cbuf, 0, sizeof(cbuf));
+	strncpy(addr.sun_path, path, sizeof(addr.sun_path) - 1);
+	if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		perror("bpfleak: connect");
+		exit(1);
+	}
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(s, &msg, 0) != 1) {
+		perror("bpfleak: sendmsg");
+		exit(1);
+	}
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "map") == 0) {
@@ -125,6 +157,12 @@ int main(int argc, char **argv)
 		pin(prog_fd, argv[2]);
 		printf("map %u -\n", id_of(map_fd, 0));
 		printf("prog %u %s\n", id_of(prog_fd, 1), argv[2]);
+	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
+		int fd = map_create("sentmap");
+
+		printf("map %u -\n", id_of(fd, 0));
+		fflush(stdout);
+		send_fd(argv[2], fd);
 	} else if (argc == 2 && strcmp(argv[1], "nopin") == 0) {
 		int fd = map_create("nopin");
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by the BPF programs: which BPF object a struct file is. */
+#ifndef BPFREAPER_OBJFILE_H
+#define BPFREAPER_OBJFILE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include "tracer.h"
+
+/* An fd's file name tells a map from a prog from a link: anon_inode files
+ * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
+static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *id, __u32 *type,
+					 char (*name)[RECORD_NAME_MAX])
+{
+	const unsigned char *dname;
+	char n[9] = {};
+	void *priv;
+
+	dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	if (bpf_probe_read_kernel(n, sizeof(n), dname))
+		return -1;
+	if (n[0] != 'b' || n[1] != 'p' || n[2] != 'f')
+		return -1;
+	priv = BPF_CORE_READ(file, private_data);
+	if (!priv)
+		return -1;
+
+	if (n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p' && n[7] == 0) {
+		struct bpf_map *map = priv;
+
+		*kind = OBJ_MAP;
+		*id = BPF_CORE_READ(map, id);
+		*type = BPF_CORE_READ(map, map_type);
+		BPF_CORE_READ_STR_INTO(name, map, name);
+		return 0;
+	}
+	if (n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g' && n[8] == 0) {
+		struct bpf_prog *prog = priv;
+
+		*kind = OBJ_PROG;
+		*id = BPF_CORE_READ(prog, aux, id);
+		*type = BPF_CORE_READ(prog, type);
+		BPF_CORE_READ_STR_INTO(name, prog, aux, name);
+		return 0;
+	}
+	if (n[3] == '_' && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
+		struct bpf_link *link = priv;
+
+		*kind = OBJ_LINK;
+		*id = BPF_CORE_READ(link, id);
+		*type = BPF_CORE_READ(link, type);
+		BPF_CORE_READ_STR_INTO(name, link, prog, aux, name);
+		return 0;
+	}
+	return -1;
+}
+
+#endif

@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# Survivors are never dropped from the report: each says who keeps it alive.
+
+test_map_held_by_a_host_process_is_named() {
+	local r pid map
+	make_bundle held "until [ -e /sync/sock ]; do sleep 0.05; done; bpfleak send /sync/sock" >/dev/null
+	python3 "$ROOT/tests/helpers/fd-holder.py" "$WORK/sync/held/sock" "$WORK/held.ready" "$WORK/held.release" &
+	pid=$!
+	run_ctr held || fail "$RUNTIME run: $(cat "$WORK/held.err")"
+	wait_for "$WORK/held.ready"
+	r=$(report_of held)
+	map=$(ids_of held map)
+	assert_alive map "$map"
+	assert_eq "survivor" "$(jq -r '.survivors[0].id' "$r")" "$map"
+	assert_eq "reason" "$(jq -r '.survivors[0].reason' "$r")" "held by a process"
+	assert_eq "holder pid" "$(jq -r '.survivors[0].held_by[0].pid' "$r")" "$pid"
+	assert_eq "holder fd" "$(jq -r '.survivors[0].held_by[0].fd' "$r")" "$(cat "$WORK/held.ready")"
+	touch "$WORK/held.release"
+	wait $pid
+	# Closing the last fd frees the map at once.
+	assert_freed map "$map"
+}
