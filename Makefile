@@ -71,12 +71,15 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
 $(BUILD)/bpfleak: tests/helpers/bpfleak.c | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-unit: $(UNIT_BINS) $(BUILD)/bpfleak
+$(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
 
 check: all unit
 	tests/run
 
-demo: all $(BUILD)/bpfleak
+demo: all $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
 	tests/demo.sh
 
 clean:

@@ -8,7 +8,7 @@
 #include "tracer.h"
 
 /* An fd's file name tells a map from a prog from a link: anon_inode files
- * are called "bpf-map", "bpf-prog" and "bpf_link" since kernel 4.x. */
+ * are called "bpf-map", "bpf-prog" and "bpf_link"/"bpf-link". */
 static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *id, __u32 *type,
 					 char (*name)[RECORD_NAME_MAX])
 {
@@ -43,7 +43,8 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 		BPF_CORE_READ_STR_INTO(name, prog, aux, name);
 		return 0;
 	}
-	if (n[3] == '_' && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
+	/* "bpf_link" where created, "bpf-link" when re-opened (pin, id). */
+	if ((n[3] == '_' || n[3] == '-') && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
 		struct bpf_link *link = priv;
 
 		*kind = OBJ_LINK;

@@ -170,6 +170,26 @@ static __always_inline void stash(struct record *rec)
 	bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY);
 }
 
+#define CGROUP2_SUPER_MAGIC_ 0x63677270
+
+/* An attach target by identity: a cgroup2 directory is its cgroup id. */
+static __always_inline int resolve_target(int fd, struct record *rec)
+{
+	struct file *file = file_of_fd(fd);
+	struct dentry *d;
+	struct super_block *sb;
+
+	if (!file)
+		return -1;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	sb = BPF_CORE_READ(d, d_sb);
+	rec->parent_ino = BPF_CORE_READ(d, d_inode, i_ino);
+	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	if (BPF_CORE_READ(sb, s_magic) == CGROUP2_SUPER_MAGIC_)
+		rec->flags |= REC_F_TARGET_CGROUP;
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_bpf")
 int enter_bpf(struct sys_enter_ctx *ctx)
 {
@@ -179,7 +199,7 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 	__u64 owner;
 
 	if (cmd != BPF_MAP_CREATE && cmd != BPF_PROG_LOAD && cmd != BPF_LINK_CREATE &&
-	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN)
+	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN && cmd != BPF_PROG_ATTACH)
 		return 0;
 	owner = registered_ancestor();
 	if (!owner)
@@ -206,6 +226,15 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 		if (bpf_probe_read_user_str(rec->path, sizeof(rec->path), (void *)pathname) ==
 		    sizeof(rec->path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
+	} else if (cmd == BPF_PROG_ATTACH) {
+		__u32 target_fd = 0, prog_fd = 0;
+
+		bpf_probe_read_user(&target_fd, sizeof(target_fd), &uattr->target_fd);
+		bpf_probe_read_user(&prog_fd, sizeof(prog_fd), &uattr->attach_bpf_fd);
+		bpf_probe_read_user(&rec->attach_type, sizeof(rec->attach_type), &uattr->attach_type);
+		rec->kind = REC_ATTACH;
+		if (resolve_fd(prog_fd, rec) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
+			return 0; /* the attach will fail, or targets nothing we can name */
 	} else {
 		rec->kind = REC_CREATE;
 	}

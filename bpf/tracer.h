@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 1
+#define TRACER_LAYOUT_VERSION 2
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
@@ -35,6 +35,10 @@ enum record_kind {
 	REC_CREATE = 1, /* obj_kind/obj_id: a map, prog or link the container made */
 	REC_PIN = 2,    /* obj_kind/obj_id pinned at path (container's view) */
 	REC_MKDIR = 3,  /* a directory created at path (container's view) */
+	/* BPF_PROG_ATTACH of prog obj_id to the file target_ino on device
+	 * target_dev (a cgroup2 directory when REC_F_TARGET_CGROUP), with
+	 * attach_type: a legacy attachment outlives the process. */
+	REC_ATTACH = 4,
 };
 
 enum obj_kind {
@@ -52,6 +56,7 @@ enum cg_flags {
 enum record_flags {
 	REC_F_PATH_TRUNCATED = 1u << 0,
 	REC_F_RELATIVE = 1u << 1, /* path is relative to parent_dev/parent_ino */
+	REC_F_TARGET_CGROUP = 1u << 2, /* REC_ATTACH: parent_ino is a cgroup id */
 };
 
 struct cg_state {
@@ -80,10 +85,11 @@ struct record {
 	__u64 owner_id;  /* the registered cgroup this record belongs to */
 	__u64 cgroup_id; /* the cgroup the caller ran in (maybe a descendant) */
 	/* mkdir with a relative path: the directory it is relative to, on a
-	 * bpffs (kernel dev_t, inode number); 0 otherwise. */
+	 * bpffs (kernel dev_t, inode number); REC_ATTACH: the target file;
+	 * 0 otherwise. */
 	__u64 parent_ino;
 	__u32 parent_dev;
-	__u32 pad;
+	__u32 attach_type; /* REC_ATTACH: enum bpf_attach_type */
 	__u64 ts_ns;
 	char comm[16];
 	char name[RECORD_NAME_MAX];

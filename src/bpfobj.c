@@ -63,7 +63,9 @@ int obj_identify(int fd, uint32_t *ret_kind, uint32_t *ret_id)
 		kind = OBJ_MAP;
 	else if (streq(target, "anon_inode:bpf-prog"))
 		kind = OBJ_PROG;
-	else if (streq(target, "anon_inode:bpf_link"))
+	/* A link is "bpf_link" where it was created and "bpf-link" where
+	 * re-opened from a pin or by id (kernel/bpf/syscall.c). */
+	else if (streq(target, "anon_inode:bpf_link") || streq(target, "anon_inode:bpf-link"))
 		kind = OBJ_LINK;
 	else
 		return -EMEDIUMTYPE;

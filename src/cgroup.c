@@ -46,7 +46,7 @@ int cgroup_id_of_path(const char *path, uint64_t *ret_id)
 	return 0;
 }
 
-int cgroup_id_alive(uint64_t id)
+int cgroup_open_by_id(uint64_t id)
 {
 	struct {
 		struct file_handle fh;
@@ -64,12 +64,34 @@ int cgroup_id_alive(uint64_t id)
 		return -errno;
 	/* A path can be re-created with a new id; the id itself cannot. */
 	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(mnt_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	fd = open_by_handle_at(mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESTALE ? -ENOENT : -errno;
+	return fd;
+}
+
+int cgroup_id_alive(uint64_t id)
+{
+	int fd = cgroup_open_by_id(id);
+
 	if (fd >= 0) {
 		close(fd);
 		return 1;
 	}
-	return errno == ESTALE || errno == ENOENT ? 0 : -errno;
+	return fd == -ENOENT ? 0 : fd;
+}
+
+int cgroup_path_of_fd(int fd, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
 }
 
 int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret)

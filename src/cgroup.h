@@ -8,6 +8,7 @@
 #define FILEID_KERNFS 0xfe
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,5 +27,9 @@ int cgroup_id_of_path(const char *path, uint64_t *ret_id);
 /* 1 if the cgroup with this id still exists, 0 if it is gone. Needs
  * CAP_DAC_READ_SEARCH (open_by_handle_at). */
 int cgroup_id_alive(uint64_t id);
+/* An O_DIRECTORY fd of the cgroup with this id, -ENOENT if it is gone. */
+int cgroup_open_by_id(uint64_t id);
+/* The host path of a cgroup directory fd. */
+int cgroup_path_of_fd(int fd, char *buf, size_t size);
 
 #endif

@@ -7,6 +7,7 @@
 #include "reaper.h"
 #include "bpffs.h"
 #include "bpfobj.h"
+#include "attach.h"
 #include "crashpoint.h"
 #include "util.h"
 
@@ -25,7 +26,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int path_list_add(struct path_list *l, const char *path, uint32_t kind, uint32_t id, int error,
+int reap_path_add(struct path_list *l, const char *path, uint32_t kind, uint32_t id, int error,
 			 const char *why)
 {
 	struct reap_path *nv;
@@ -53,14 +54,18 @@ static void path_list_done(struct path_list *l)
 
 void reap_result_done(struct reap_result *r)
 {
-	for (size_t i = 0; i < r->n_objects; i++)
+	for (size_t i = 0; i < r->n_objects; i++) {
 		free(r->objects[i].pinned_at);
+		free(r->objects[i].attached_at);
+	}
 	free(r->objects);
 	path_list_done(&r->pins_removed);
 	path_list_done(&r->pins_kept);
 	path_list_done(&r->pins_left);
 	path_list_done(&r->dirs_removed);
 	path_list_done(&r->dirs_left);
+	path_list_done(&r->attach_detached);
+	path_list_done(&r->attach_left);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -75,7 +80,7 @@ static int cmp_object(const void *a, const void *b)
 	return 0;
 }
 
-static struct reap_object *find_object(struct reap_result *res, uint32_t kind, uint32_t id)
+struct reap_object *reap_find_object(struct reap_result *res, uint32_t kind, uint32_t id)
 {
 	struct reap_object key = { .kind = kind, .id = id };
 
@@ -168,19 +173,19 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 		return 0; /* not a pin we can open: not ours to judge */
 	if (obj_identify(fd, &kind, &id) < 0)
 		return 0;
-	o = find_object(ctx->res, kind, id);
+	o = reap_find_object(ctx->res, kind, id);
 	if (!o)
 		return 0; /* someone else's object: never touched */
 	rule = kept_by(ctx->opts, path);
 	if (rule) {
 		o->kept = true;
-		r = path_list_add(&ctx->res->pins_kept, path, kind, id, 0, "keep rule");
+		r = reap_path_add(&ctx->res->pins_kept, path, kind, id, 0, "keep rule");
 		if (r == 0)
 			ctx->res->pins_kept.v[ctx->res->pins_kept.n - 1].rule = rule;
 		return r;
 	}
 	if (!ctx->opts->remove)
-		return path_list_add(&ctx->res->pins_left, path, kind, id, 0, "report mode");
+		return reap_path_add(&ctx->res->pins_left, path, kind, id, 0, "report mode");
 	/* Unlink while holding an fd: our close, not an RCU callback, then
 	 * drops what is likely the last reference. */
 	if (unlinkat(dirfd, name, 0) < 0) {
@@ -188,10 +193,10 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 
 		if (err == -ENOENT)
 			return 0;
-		return path_list_add(&ctx->res->pins_left, path, kind, id, err, "unlink failed");
+		return reap_path_add(&ctx->res->pins_left, path, kind, id, err, "unlink failed");
 	}
 	crashpoint("pin-unlinked");
-	return path_list_add(&ctx->res->pins_removed, path, kind, id, 0, NULL);
+	return reap_path_add(&ctx->res->pins_removed, path, kind, id, 0, NULL);
 }
 
 static int unpin_all(struct reap_result *res, const struct reap_opts *opts)
@@ -289,14 +294,14 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 		if (lstat(paths[i], &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev == opts->own_bpffs)
 			continue;
 		if (kept_by(opts, paths[i]))
-			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
+			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
 		else if (!opts->remove)
-			r = path_list_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
+			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
 		else if (rmdir(paths[i]) == 0) {
 			crashpoint("dir-removed");
-			r = path_list_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
+			r = reap_path_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
 		} else if (errno != ENOENT)
-			r = path_list_add(&res->dirs_left, paths[i], 0, 0, -errno,
+			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, -errno,
 					  errno == ENOTEMPTY ? "not empty" : "rmdir failed");
 	}
 	for (size_t i = 0; i < n; i++)
@@ -347,7 +352,7 @@ static int name_holders(struct reap_result *res)
 	for (size_t i = 0; i < res->n_objects; i++) {
 		struct reap_object *o = &res->objects[i];
 
-		if (o->freed || o->kept || o->pinned_at)
+		if (o->freed || o->kept || o->pinned_at || o->attached_at)
 			continue;
 		if (!scanned) {
 			scan_error = holders_scan(&holders);
@@ -379,11 +384,21 @@ static int explain_survivors(struct reap_result *res)
 {
 	for (size_t i = 0; i < res->pins_left.n; i++) {
 		struct reap_path *p = &res->pins_left.v[i];
-		struct reap_object *o = find_object(res, p->kind, p->id);
+		struct reap_object *o = reap_find_object(res, p->kind, p->id);
 
 		if (o && !o->pinned_at) {
 			o->pinned_at = strdup(p->path);
 			if (!o->pinned_at)
+				return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < res->attach_left.n; i++) {
+		struct reap_path *p = &res->attach_left.v[i];
+		struct reap_object *o = reap_find_object(res, p->kind, p->id);
+
+		if (o && !o->attached_at) {
+			o->attached_at = strdup(p->path);
+			if (!o->attached_at)
 				return -ENOMEM;
 		}
 	}
@@ -396,7 +411,7 @@ static int explain_survivors(struct reap_result *res)
 		if (o->freed || o->kept)
 			continue;
 		res->survivors++;
-		o->survivor_reason = o->pinned_at ? "still pinned" : NULL;
+		o->survivor_reason = o->pinned_at ? "still pinned" : o->attached_at ? "still attached" : NULL;
 	}
 	return name_holders(res);
 }
@@ -410,6 +425,11 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	r = collect_objects(records, &res);
 	if (r == 0 && opts->remove)
 		detach_links(&res);
+	/* Attachments next: detach before unpin, so that unpinning frees. */
+	if (r == 0)
+		r = detach_cgroup_attachments(records, &res, opts->remove);
+	if (r == 0)
+		r = detach_netdev_attachments(&res, opts->remove);
 	/* Pins can only exist if the container pinned something (or the record
 	 * overflowed): otherwise there is nothing to look for. */
 	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))

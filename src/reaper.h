@@ -38,6 +38,7 @@ struct reap_object {
 	bool kept; /* a keep rule holds one of its pins: alive on purpose */
 	const char *survivor_reason; /* static text, NULL if freed */
 	char *pinned_at;             /* a pin left in place, if any */
+	char *attached_at;           /* an attachment left in place, if any */
 	/* Survivors: processes holding an fd of it, programs using it (maps). */
 	struct holder_rec held_by[REAP_HOLDERS_MAX];
 	size_t n_held_by;
@@ -62,6 +63,9 @@ struct reap_result {
 	struct reap_object *objects;
 	size_t n_objects;
 	struct path_list pins_removed, pins_kept, pins_left, dirs_removed, dirs_left;
+	/* Attachments of its programs that outlive it (legacy cgroup attach,
+	 * XDP, tc): path says where, id is the program. */
+	struct path_list attach_detached, attach_left;
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
@@ -69,6 +73,11 @@ struct reap_result {
 	uint64_t scan_us, wait_us;
 	size_t survivors;
 };
+
+/* For the modules that fill a reap_result (attach.c). */
+int reap_path_add(struct path_list *l, const char *path, uint32_t kind, uint32_t id, int error,
+		  const char *why);
+struct reap_object *reap_find_object(struct reap_result *res, uint32_t kind, uint32_t id);
 
 int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret);
 void reap_result_done(struct reap_result *r);

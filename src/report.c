@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <time.h>
 
-static json_object *path_array(const struct path_list *l)
+static json_object *path_array_as(const struct path_list *l, const char *key)
 {
 	json_object *arr = json_object_new_array();
 
@@ -18,7 +18,7 @@ static json_object *path_array(const struct path_list *l)
 		const struct reap_path *p = &l->v[i];
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "path", json_object_new_string(p->path));
+		json_object_object_add(o, key, json_object_new_string(p->path));
 		if (p->id) {
 			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(p->kind)));
 			json_object_object_add(o, "id", json_object_new_int64(p->id));
@@ -32,6 +32,11 @@ static json_object *path_array(const struct path_list *l)
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+static json_object *path_array(const struct path_list *l)
+{
+	return path_array_as(l, "path");
 }
 
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
@@ -90,6 +95,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 			json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
 			if (o->pinned_at)
 				json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
+			if (o->attached_at)
+				json_object_object_add(s, "attached_at", json_object_new_string(o->attached_at));
 			if (o->n_held_by) {
 				json_object *hb = json_object_new_array();
 
@@ -121,11 +128,13 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "links_detached", links);
+	json_object_object_add(removed, "attachments", path_array_as(&res->attach_detached, "where"));
 	json_object_object_add(root, "removed", removed);
 
 	left = json_object_new_object();
 	json_object_object_add(left, "pins", path_array(&res->pins_left));
 	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
+	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, "where"));
 	json_object_object_add(root, "left", left);
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
 	json_object_object_add(root, "survivors", survivors);
@@ -167,9 +176,11 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 	}
 	snprintf(buf, size,
 		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived; "
-		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links detached%s%s; %.1f ms",
+		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
+		 "detached, %zu left%s%s; %.1f ms",
 		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors,
 		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
+		 res->attach_detached.n, res->attach_left.n,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
 		 (double)meta->total_us / 1000.0);

@@ -9,6 +9,8 @@
 #include "../state.h"
 #include "../tracer.h"
 
+#include <bpf/libbpf.h>
+
 static const char *kind_name(const struct record *rec)
 {
 	switch (rec->kind) {
@@ -18,6 +20,8 @@ static const char *kind_name(const struct record *rec)
 		return "pin";
 	case REC_MKDIR:
 		return "mkdir";
+	case REC_ATTACH:
+		return "attach";
 	default:
 		return "?";
 	}
@@ -77,10 +81,17 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 		printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
 		for (size_t i = 0; i < l.n; i++) {
 			const struct record *rec = &l.v[i];
+			char where[64];
+			const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
 
+			/* An attachment's "path" is its target: a cgroup by id. */
+			if (rec->kind == REC_ATTACH)
+				snprintf(where, sizeof(where), "%s %s %llu", type ? type : "?",
+					 rec->flags & REC_F_TARGET_CGROUP ? "cgroup id" : "inode",
+					 (unsigned long long)rec->parent_ino);
 			printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
 			       rec->kind == REC_MKDIR ? "dir" : obj_kind_name(rec->obj_kind), rec->obj_id,
-			       rec->name, rec->comm, rec->path);
+			       rec->name, rec->comm, rec->kind == REC_ATTACH ? where : rec->path);
 		}
 	}
 	record_list_done(&l);

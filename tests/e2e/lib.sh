@@ -48,6 +48,20 @@ e2e_setup() {
 	cp /bin/busybox "$WORK/rootfs/bin/"
 	for t in sh mkdir mv ln rm sleep cat ls echo touch; do ln -sf busybox "$WORK/rootfs/bin/$t"; done
 	cp "$BPFLEAK" "$WORK/rootfs/bin/bpfleak"
+	cp "$ROOT/build/test-progs.bpf.o" "$WORK/rootfs/progs.o"
+	# bpftool, tc and ip with their libraries: containers attach with them
+	# the way real agents do (netlink for XDP and tc, legacy cgroup attach).
+	# In /usr/sbin, called by full path: busybox sh runs its own ip and tc
+	# applets for bare names.
+	local t lib
+	mkdir -p "$WORK/rootfs/usr/sbin"
+	for t in bpftool tc ip; do
+		cp "$(command -v $t)" "$WORK/rootfs/usr/sbin/"
+		for lib in $(ldd "$(command -v $t)" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\/lib64/ { print $1 }'); do
+			mkdir -p "$WORK/rootfs$(dirname "$lib")"
+			cp -n "$lib" "$WORK/rootfs$lib"
+		done
+	done
 	(cd "$WORK" && runc spec && mv config.json spec.json)
 }
 
@@ -252,7 +266,7 @@ host_map() {
 
 # registrations: how many cgroups the tracer records for (0 without tracer).
 registrations() {
-	local m=/run/bpfreaper/bpffs/tracer_v1/cgroups
+	local m=/run/bpfreaper/bpffs/tracer_v2/cgroups
 	if [ -e $m ]; then bpftool -j map dump pinned $m | jq length; else echo 0; fi
 }
 

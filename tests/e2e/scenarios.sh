@@ -302,7 +302,7 @@ scenario_container_cannot_reach_the_tracer() {
 	make_bundle reach "ls -laR /sys/fs/bpf >/sync/ls 2>&1; ls -d /run/bpfreaper >>/sync/ls 2>&1;
 		bpfleak map /sys/fs/bpf/$E2E_PREFIX-reach" >/dev/null
 	run_ctr reach || fail "$RUNTIME run: $(cat "$WORK/reach.err")"
-	! grep -q "tracer_v1\|link_exit_bpf\|records\|cgroups" "$WORK/sync/reach/ls" ||
+	! grep -q "tracer_v\|link_exit_bpf\|records\|cgroups" "$WORK/sync/reach/ls" ||
 		fail "the container saw bpfreaper's pins: $(cat "$WORK/sync/reach/ls")"
 	grep -q "/run/bpfreaper.*No such file" "$WORK/sync/reach/ls" || fail "the container saw /run/bpfreaper"
 	assert_absent "$P-reach"

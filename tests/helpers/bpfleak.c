@@ -7,6 +7,8 @@
  *   bpfleak maps DIR N         N maps pinned as DIR/m0 .. DIR/m<N-1>
  *   bpfleak prog PATH          a socket filter holding an unpinned map, prog pinned at PATH
  *   bpfleak nopin              a map, not pinned (freed when the process exits)
+ *   bpfleak cglink CGDIR PATH  a cgroup_skb program linked (BPF_LINK_CREATE) to the
+ *                              cgroup CGDIR on ingress, the link pinned at PATH
  *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
  *                              SOCKET (SCM_RIGHTS) to whoever listens there
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -103,6 +106,44 @@ static int prog_with_map(int map_fd)
 	return fd;
 }
 
+static void cgroup_link(const char *cgdir, const char *path)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int prog, link, cg = open(cgdir, O_RDONLY | O_DIRECTORY);
+
+	if (cg < 0) {
+		perror("bpfleak: open cgroup");
+		exit(1);
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_SKB;
+	attr.expected_attach_type = BPF_CGROUP_INET_INGRESS;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	strncpy(attr.prog_name, "cglinkprog", sizeof(attr.prog_name) - 1);
+	prog = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	if (prog < 0) {
+		perror("bpfleak: BPF_PROG_LOAD cgroup_skb");
+		exit(1);
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_fd = cg;
+	attr.link_create.attach_type = BPF_CGROUP_INET_INGRESS;
+	link = (int)sys_bpf(BPF_LINK_CREATE, &attr);
+	if (link < 0) {
+		perror("bpfleak: BPF_LINK_CREATE");
+		exit(1);
+	}
+	pin(link, path);
+	printf("prog %u -\n", id_of(prog, 1));
+}
+
 static void send_fd(const char *path, int fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -157,6 +198,8 @@ int main(int argc, char **argv)
 		pin(prog_fd, argv[2]);
 		printf("map %u -\n", id_of(map_fd, 0));
 		printf("prog %u %s\n", id_of(prog_fd, 1), argv[2]);
+	} else if (argc == 4 && strcmp(argv[1], "cglink") == 0) {
+		cgroup_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
 		int fd = map_create("sentmap");
 
