@@ -127,7 +127,7 @@ static __always_inline void append_record(struct record *rec)
 	if (!st)
 		return; /* unregistered between enter and exit */
 	rec->ts_ns = bpf_ktime_get_boot_ns();
-	if (rec->kind == REC_MKDIR) {
+	if (rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK) {
 		seq = __sync_fetch_and_add(&st->next_dir_seq, 1);
 		if (seq >= MAX_DIR_RECORDS) {
 			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_DIR);
@@ -144,7 +144,8 @@ static __always_inline void append_record(struct record *rec)
 	}
 	if (bpf_map_update_elem(&records, &key, rec, BPF_NOEXIST))
 		__sync_fetch_and_or(&st->flags,
-				    rec->kind == REC_MKDIR ? CG_OVERFLOW_DIR : CG_OVERFLOW_OBJ);
+				    rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK ? CG_OVERFLOW_DIR
+											 : CG_OVERFLOW_OBJ);
 }
 
 static __always_inline struct record *begin(__u32 cmd, __u64 owner)
@@ -275,7 +276,29 @@ static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
 	return true;
 }
 
-static __always_inline int enter_mkdir(int dirfd, const char *pathname)
+/* Length of a user string up to PATH_MAX (4096), read in chunks: the
+ * record keeps only its start. */
+static __always_inline __u32 target_len(const char *target)
+{
+	char chunk[64];
+	__u32 len = 0;
+
+	for (int i = 0; i < 64; i++) {
+		long n = bpf_probe_read_user_str(chunk, sizeof(chunk), target + len);
+
+		if (n <= 0)
+			break;
+		if (n < (long)sizeof(chunk)) {
+			len += (__u32)n - 1;
+			break;
+		}
+		len += sizeof(chunk) - 1;
+	}
+	return len;
+}
+
+/* A new name in a directory: mkdir, or a symlink to target. */
+static __always_inline int enter_name(int dirfd, const char *pathname, const char *target)
 {
 	struct record *rec;
 	__u64 owner = registered_ancestor();
@@ -283,11 +306,18 @@ static __always_inline int enter_mkdir(int dirfd, const char *pathname)
 
 	if (!owner)
 		return 0;
-	rec = begin(TRACE_CMD_MKDIR, owner);
+	rec = begin(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, owner);
 	if (!rec)
 		return 0;
-	rec->kind = REC_MKDIR;
+	rec->kind = target ? REC_SYMLINK : REC_MKDIR;
 	rec->dirfd = dirfd;
+	if (target) {
+		n = bpf_probe_read_user_str(rec->name, sizeof(rec->name), target);
+		if (n <= 0)
+			return 0;
+		/* The full length, to tell a target that only starts alike. */
+		rec->obj_type = target_len(target);
+	}
 	n = bpf_probe_read_user_str(rec->path, sizeof(rec->path), pathname);
 	if (n <= 0)
 		return 0;
@@ -302,13 +332,25 @@ static __always_inline int enter_mkdir(int dirfd, const char *pathname)
 SEC("tracepoint/syscalls/sys_enter_mkdirat")
 int enter_mkdirat(struct sys_enter_ctx *ctx)
 {
-	return enter_mkdir((int)ctx->args[0], (const char *)ctx->args[1]);
+	return enter_name((int)ctx->args[0], (const char *)ctx->args[1], NULL);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mkdir")
 int enter_mkdir_legacy(struct sys_enter_ctx *ctx)
 {
-	return enter_mkdir(-100, (const char *)ctx->args[0]);
+	return enter_name(-100, (const char *)ctx->args[0], NULL);
+}
+
+SEC("tracepoint/syscalls/sys_enter_symlinkat")
+int enter_symlinkat(struct sys_enter_ctx *ctx)
+{
+	return enter_name((int)ctx->args[1], (const char *)ctx->args[2], (const char *)ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_symlink")
+int enter_symlink_legacy(struct sys_enter_ctx *ctx)
+{
+	return enter_name(-100, (const char *)ctx->args[1], (const char *)ctx->args[0]);
 }
 
 static __always_inline int finish(struct sys_exit_ctx *ctx)
@@ -346,6 +388,18 @@ int exit_mkdirat(struct sys_exit_ctx *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_mkdir")
 int exit_mkdir_legacy(struct sys_exit_ctx *ctx)
+{
+	return finish(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlinkat")
+int exit_symlinkat(struct sys_exit_ctx *ctx)
+{
+	return finish(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int exit_symlink_legacy(struct sys_exit_ctx *ctx)
 {
 	return finish(ctx);
 }

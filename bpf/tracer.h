@@ -28,8 +28,10 @@
 /* cgroup2 nesting levels walked to find a registered ancestor. */
 #define MAX_CGROUP_DEPTH 32
 
-/* Pseudo command for mkdir()/mkdirat(), beside the real bpf() commands. */
+/* Pseudo commands for mkdir()/mkdirat() and symlink()/symlinkat(), beside
+ * the real bpf() commands. */
 #define TRACE_CMD_MKDIR 0x10000
+#define TRACE_CMD_SYMLINK 0x10001
 
 enum record_kind {
 	REC_CREATE = 1, /* obj_kind/obj_id: a map, prog or link the container made */
@@ -39,6 +41,9 @@ enum record_kind {
 	 * target_dev (a cgroup2 directory when REC_F_TARGET_CGROUP), with
 	 * attach_type: a legacy attachment outlives the process. */
 	REC_ATTACH = 4,
+	/* symlink(2)/symlinkat(2) at path (container's view); name holds the
+	 * start of the target and obj_type its length, to recognize it. */
+	REC_SYMLINK = 5,
 };
 
 enum obj_kind {

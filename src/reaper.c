@@ -65,6 +65,8 @@ void reap_result_done(struct reap_result *r)
 	path_list_done(&r->dirs_removed);
 	path_list_done(&r->dirs_left);
 	path_list_done(&r->attach_detached);
+	path_list_done(&r->symlinks_removed);
+	path_list_done(&r->symlinks_left);
 	path_list_done(&r->attach_left);
 	memset(r, 0, sizeof(*r));
 }
@@ -255,6 +257,61 @@ static int cmp_depth_desc(const void *a, const void *b)
 	return dx == dy ? 0 : dx > dy ? -1 : 1;
 }
 
+/* statfs(2) follows a symlink: ask about the directory that holds it. */
+static bool parent_is_bpffs(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!slash || n >= sizeof(parent))
+		return false;
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	return path_is_bpffs(n ? parent : "/");
+}
+
+/* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
+ * xdp -> tc/). A symlink has no object id: it is removed only if it is
+ * still a symlink whose target has the recorded start and length. */
+static int remove_symlinks(const struct record_list *records, struct reap_result *res,
+			   const struct reap_opts *opts)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		char host[PATH_MAX], target[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+
+		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
+			continue;
+		if (host_dir_of(rec, opts, host, sizeof(host)) < 0 || !parent_is_bpffs(host))
+			continue;
+		if (lstat(host, &st) < 0 || !S_ISLNK(st.st_mode) || st.st_dev == opts->own_bpffs)
+			continue;
+		n = readlink(host, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if ((uint32_t)n != rec->obj_type ||
+		    strncmp(target, rec->name, strnlen(rec->name, sizeof(rec->name))) != 0) {
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "points elsewhere now");
+			continue;
+		}
+		if (kept_by(opts, host))
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "keep rule");
+		else if (!opts->remove)
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "report mode");
+		else if (unlink(host) == 0)
+			r = reap_path_add(&res->symlinks_removed, host, 0, 0, 0, NULL);
+		else if (errno != ENOENT)
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, -errno, "unlink failed");
+	}
+	return r;
+}
+
 /* Only directories the container itself created (mkdir succeeded, so they
  * did not exist before), only on a bpffs, only when empty: rmdir(2) refuses
  * anything else. Deepest first, so nested ones go before their parents. */
@@ -434,6 +491,8 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	 * overflowed): otherwise there is nothing to look for. */
 	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))
 		r = unpin_all(&res, opts);
+	if (r == 0)
+		r = remove_symlinks(records, &res, opts);
 	if (r == 0)
 		r = remove_dirs(records, &res, opts);
 	if (r == 0)

@@ -66,6 +66,7 @@ struct reap_result {
 	/* Attachments of its programs that outlive it (legacy cgroup attach,
 	 * XDP, tc): path says where, id is the program. */
 	struct path_list attach_detached, attach_left;
+	struct path_list symlinks_removed, symlinks_left;
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */

@@ -127,6 +127,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "kept", path_array(&res->pins_kept));
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
+	json_object_object_add(removed, "symlinks", path_array(&res->symlinks_removed));
 	json_object_object_add(removed, "links_detached", links);
 	json_object_object_add(removed, "attachments", path_array_as(&res->attach_detached, "where"));
 	json_object_object_add(root, "removed", removed);
@@ -134,6 +135,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	left = json_object_new_object();
 	json_object_object_add(left, "pins", path_array(&res->pins_left));
 	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
+	json_object_object_add(left, "symlinks", path_array(&res->symlinks_left));
 	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, "where"));
 	json_object_object_add(root, "left", left);
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));

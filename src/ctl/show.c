@@ -22,6 +22,8 @@ static const char *kind_name(const struct record *rec)
 		return "mkdir";
 	case REC_ATTACH:
 		return "attach";
+	case REC_SYMLINK:
+		return "symlink";
 	default:
 		return "?";
 	}
@@ -90,7 +92,8 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 					 rec->flags & REC_F_TARGET_CGROUP ? "cgroup id" : "inode",
 					 (unsigned long long)rec->parent_ino);
 			printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
-			       rec->kind == REC_MKDIR ? "dir" : obj_kind_name(rec->obj_kind), rec->obj_id,
+			       rec->kind == REC_MKDIR ? "dir" : rec->kind == REC_SYMLINK ? "-" : obj_kind_name(rec->obj_kind),
+			       rec->obj_id,
 			       rec->name, rec->comm, rec->kind == REC_ATTACH ? where : rec->path);
 		}
 	}

@@ -307,3 +307,29 @@ scenario_container_cannot_reach_the_tracer() {
 	grep -q "/run/bpfreaper.*No such file" "$WORK/sync/reach/ls" || fail "the container saw /run/bpfreaper"
 	assert_absent "$P-reach"
 }
+
+# Symlinks on the host bpffs (iproute2 makes ip -> tc/ and xdp -> tc/):
+# removed when they still point where the container pointed them.
+scenario_symlinks_removed() {
+	local r
+	ln -s /elsewhere "$P-sym-host"
+	make_bundle sym "mkdir /sys/fs/bpf/$E2E_PREFIX-sym && ln -s /sys/fs/bpf/$E2E_PREFIX-sym/ /sys/fs/bpf/$E2E_PREFIX-sym-a &&
+		cd /sys/fs/bpf && ln -s $E2E_PREFIX-sym $E2E_PREFIX-sym-rel && ln -s x $E2E_PREFIX-sym-moved &&
+		touch /sync/made && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	run_ctr sym &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/sym/made"
+	# The host replaces one of them with its own.
+	rm "$P-sym-moved" && ln -s y "$P-sym-moved"
+	touch "$WORK/sync/sym/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/sym.err")"
+	r=$(report_of sym)
+	[ ! -L "$P-sym-a" ] || fail "$P-sym-a still exists"
+	[ ! -L "$P-sym-rel" ] || fail "$P-sym-rel still exists"
+	assert_absent "$P-sym"
+	[ "$(readlink "$P-sym-moved")" = y ] || fail "the host's symlink was touched"
+	[ "$(readlink "$P-sym-host")" = /elsewhere ] || fail "the host's other symlink was touched"
+	assert_eq "symlinks removed" "$(jq '.removed.symlinks | length' "$r")" 2
+	assert_eq "left" "$(jq -r '.left.symlinks[0].why' "$r")" "points elsewhere now"
+	rm -f "$P-sym-moved" "$P-sym-host"
+}

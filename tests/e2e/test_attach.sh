@@ -34,7 +34,7 @@ host_netns() {
 }
 
 test_xdp_and_tc_on_a_host_device() {
-	local before after r
+	local before after r bpffs_before
 	veth_up
 	# The host's own programs: XDP on the peer, a tc filter on our device.
 	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-hostprogs" >/dev/null
@@ -42,6 +42,7 @@ test_xdp_and_tc_on_a_host_device() {
 	tc qdisc add dev "$VETH" clsact
 	tc filter add dev "$VETH" egress bpf da pinned "$P-hostprogs/tc_pass"
 	before=$(netdev_view)
+	bpffs_before=$(ls -A $BPFFS)
 	make_bundle net "/usr/sbin/ip link set dev $VETH xdpgeneric obj /progs.o sec xdp &&
 		/usr/sbin/tc filter add dev $VETH ingress bpf da obj /progs.o sec tc &&
 		/usr/sbin/ip -d link show dev $VETH" >/dev/null
@@ -51,6 +52,8 @@ test_xdp_and_tc_on_a_host_device() {
 	after=$(netdev_view)
 	r=$(report_of net)
 	assert_eq "host device view" "$after" "$before"
+	# iproute2 made tc/globals and the symlinks ip and xdp: gone too.
+	assert_eq "host bpffs" "$(ls -A $BPFFS)" "$bpffs_before"
 	jq -e '.removed.attachments | map(.where) | any(startswith("xdp skb dev '"$VETH"'"))' "$r" >/dev/null ||
 		fail "no xdp detach in report: $(jq -c .removed "$r")"
 	jq -e '.removed.attachments | map(.where) | any(startswith("tc ingress dev '"$VETH"'"))' "$r" >/dev/null ||
@@ -64,8 +67,9 @@ test_xdp_and_tc_on_a_host_device() {
 }
 
 test_xdp_left_in_report_mode() {
-	local r
+	local r e bpffs_before
 	veth_up
+	bpffs_before=$(ls -A $BPFFS)
 	make_bundle netr "/usr/sbin/ip link set dev $VETH xdpgeneric obj /progs.o sec xdp" >/dev/null
 	host_netns netr
 	annotate netr io.bpfreaper.mode report
@@ -75,6 +79,10 @@ test_xdp_left_in_report_mode() {
 	assert_eq "left" "$(jq -r '.left.attachments[0].why' "$r")" "report mode"
 	assert_eq "survivor" "$(jq -r '.survivors[0].reason' "$r")" "still attached"
 	veth_down
+	# Report mode left iproute2's tc/globals, ip and xdp: the test's to remove.
+	for e in $(ls -A $BPFFS); do
+		grep -qx "$e" <<<"$bpffs_before" || rm -rf "${BPFFS:?}/$e"
+	done
 }
 
 test_legacy_attach_and_link_on_a_host_cgroup() {
