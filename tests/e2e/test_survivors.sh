@@ -20,3 +20,19 @@ test_map_held_by_a_host_process_is_named() {
 	# Closing the last fd frees the map at once.
 	assert_freed map "$map"
 }
+
+test_map_used_by_a_kept_program_is_named() {
+	local r
+	make_bundle used "bpfleak prog /sys/fs/bpf/$E2E_PREFIX-used-prog" >/dev/null
+	annotate used io.bpfreaper.keep "$P-used-prog"
+	prestart_args used --config="$WORK/nowait.json"
+	echo '{"wait_ms": 200}' >"$WORK/nowait.json"
+	bundle_edit used '(.hooks.poststop[0].args) += ["--wait-ms=200"]'
+	run_ctr used || fail "$RUNTIME run: $(cat "$WORK/used.err")"
+	r=$(report_of used)
+	assert_present "$P-used-prog"
+	assert_eq "survivor" "$(jq -r '.survivors[0].id' "$r")" "$(ids_of used map)"
+	assert_eq "reason" "$(jq -r '.survivors[0].reason' "$r")" "used by another program"
+	assert_eq "used by" "$(jq -r '.survivors[0].used_by_progs[0]' "$r")" "$(ids_of used prog)"
+	rm -f "$P-used-prog"
+}
