@@ -167,8 +167,17 @@ static __always_inline struct record *begin(__u32 cmd, __u64 owner)
 static __always_inline void stash(struct record *rec)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
+	struct cg_state *st;
 
-	bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY);
+	if (bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY) == 0)
+		return;
+	/* More syscalls in flight than the table holds: say so, never lose
+	 * a record silently. */
+	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
+	if (st)
+		__sync_fetch_and_or(&st->flags, rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK
+							? CG_OVERFLOW_DIR
+							: CG_OVERFLOW_OBJ);
 }
 
 #define CGROUP2_SUPER_MAGIC_ 0x63677270

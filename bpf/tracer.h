@@ -24,7 +24,9 @@
 
 #define MAX_REGISTERED_CGROUPS 8192
 #define MAX_RECORDS_TOTAL 262144
-#define MAX_INFLIGHT 16384
+/* bpf()/mkdir()/symlink() calls of registered containers between enter and
+ * exit at one time (preallocated: ~1.5 MiB). */
+#define MAX_INFLIGHT 4096
 /* cgroup2 nesting levels walked to find a registered ancestor. */
 #define MAX_CGROUP_DEPTH 32
 
