@@ -5,13 +5,16 @@
  * make. It only ever writes records; it never changes what a syscall does.
  *
  * Built on syscall tracepoints because BPF trampolines (fentry/fexit) are not
- * available on every kernel bpfreaper runs on. sys_enter stashes the request
- * of a registered caller; sys_exit resolves the returned fd to the kernel's
- * object ID and appends a record.
+ * available on every kernel bpfreaper runs on. Only sys_exit tracepoints:
+ * the arguments are still in the task's saved user registers and memory at
+ * exit, so no sys_enter program (and no table of calls in flight) is needed,
+ * and no other syscall on the host pays for an enter probe. Only successful
+ * calls of registered callers are recorded.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "tracer.h"
 #include "objfile.h"
 
@@ -34,14 +37,6 @@ struct {
 	__type(value, struct record);
 } records SEC(".maps");
 
-/* The request between sys_enter and sys_exit of one thread. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct record);
-} inflight SEC(".maps");
-
 /* A record is larger than the BPF stack allows; build it here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -50,15 +45,8 @@ struct {
 	__type(value, struct record);
 } scratch SEC(".maps");
 
-/* Syscall tracepoint layouts (events/syscalls/sys_{enter,exit}_X/format):
- * 8 bytes of common fields, the syscall number, then 8-byte arguments. */
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 syscall_nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
+/* The sys_exit tracepoint layout (events/syscalls/sys_exit_X/format): 8
+ * bytes of common fields, the syscall number, the return value. */
 struct sys_exit_ctx {
 	__u64 common;
 	__s32 syscall_nr;
@@ -164,22 +152,6 @@ static __always_inline struct record *begin(__u32 cmd, __u64 owner)
 	return rec;
 }
 
-static __always_inline void stash(struct record *rec)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct cg_state *st;
-
-	if (bpf_map_update_elem(&inflight, &tid, rec, BPF_ANY) == 0)
-		return;
-	/* More syscalls in flight than the table holds: say so, never lose
-	 * a record silently. */
-	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
-	if (st)
-		__sync_fetch_and_or(&st->flags, rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK
-							? CG_OVERFLOW_DIR
-							: CG_OVERFLOW_OBJ);
-}
-
 #define CGROUP2_SUPER_MAGIC_ 0x63677270
 
 /* An attach target by identity: a cgroup2 directory is its cgroup id. */
@@ -200,14 +172,25 @@ static __always_inline int resolve_target(int fd, struct record *rec)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_bpf")
-int enter_bpf(struct sys_enter_ctx *ctx)
+/* The caller's saved user registers: the syscall's arguments at exit. */
+static __always_inline struct pt_regs *user_regs(void)
 {
-	__u32 cmd = ctx->args[0];
-	union bpf_attr *uattr = (void *)ctx->args[1];
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+SEC("tracepoint/syscalls/sys_exit_bpf")
+int exit_bpf(struct sys_exit_ctx *ctx)
+{
+	struct pt_regs *regs;
+	union bpf_attr *uattr;
 	struct record *rec;
 	__u64 owner;
+	__u32 cmd;
 
+	if (ctx->ret < 0)
+		return 0;
+	regs = user_regs();
+	cmd = (__u32)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if (cmd != BPF_MAP_CREATE && cmd != BPF_PROG_LOAD && cmd != BPF_LINK_CREATE &&
 	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN && cmd != BPF_PROG_ATTACH)
 		return 0;
@@ -217,6 +200,7 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 	rec = begin(cmd, owner);
 	if (!rec)
 		return 0;
+	uattr = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	if (cmd == BPF_OBJ_PIN) {
 		__u64 pathname = 0;
 		__u32 bpf_fd = 0, file_flags = 0;
@@ -232,7 +216,7 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 		}
 		rec->kind = REC_PIN;
 		if (resolve_fd(bpf_fd, rec))
-			return 0; /* not a bpf object: the pin will fail */
+			return 0;
 		if (bpf_probe_read_user_str(rec->path, sizeof(rec->path), (void *)pathname) ==
 		    sizeof(rec->path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
@@ -244,11 +228,13 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 		bpf_probe_read_user(&rec->attach_type, sizeof(rec->attach_type), &uattr->attach_type);
 		rec->kind = REC_ATTACH;
 		if (resolve_fd(prog_fd, rec) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
-			return 0; /* the attach will fail, or targets nothing we can name */
+			return 0; /* targets nothing we can name */
 	} else {
 		rec->kind = REC_CREATE;
+		if (resolve_fd((int)ctx->ret, rec))
+			return 0;
 	}
-	stash(rec);
+	append_record(rec);
 	return 0;
 }
 
@@ -307,12 +293,16 @@ static __always_inline __u32 target_len(const char *target)
 }
 
 /* A new name in a directory: mkdir, or a symlink to target. */
-static __always_inline int enter_name(int dirfd, const char *pathname, const char *target)
+static __always_inline int record_name(struct sys_exit_ctx *ctx, int dirfd, const char *pathname,
+				       const char *target)
 {
 	struct record *rec;
-	__u64 owner = registered_ancestor();
+	__u64 owner;
 	long n;
 
+	if (ctx->ret < 0)
+		return 0;
+	owner = registered_ancestor();
 	if (!owner)
 		return 0;
 	rec = begin(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, owner);
@@ -334,81 +324,32 @@ static __always_inline int enter_name(int dirfd, const char *pathname, const cha
 		rec->flags |= REC_F_PATH_TRUNCATED;
 	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
 		return 0;
-	stash(rec);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_mkdirat")
-int enter_mkdirat(struct sys_enter_ctx *ctx)
-{
-	return enter_name((int)ctx->args[0], (const char *)ctx->args[1], NULL);
-}
-
-SEC("tracepoint/syscalls/sys_enter_mkdir")
-int enter_mkdir_legacy(struct sys_enter_ctx *ctx)
-{
-	return enter_name(-100, (const char *)ctx->args[0], NULL);
-}
-
-SEC("tracepoint/syscalls/sys_enter_symlinkat")
-int enter_symlinkat(struct sys_enter_ctx *ctx)
-{
-	return enter_name((int)ctx->args[1], (const char *)ctx->args[2], (const char *)ctx->args[0]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_symlink")
-int enter_symlink_legacy(struct sys_enter_ctx *ctx)
-{
-	return enter_name(-100, (const char *)ctx->args[1], (const char *)ctx->args[0]);
-}
-
-static __always_inline int finish(struct sys_exit_ctx *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct record *stashed = bpf_map_lookup_elem(&inflight, &tid);
-	struct record *rec;
-	long ret = ctx->ret;
-
-	if (!stashed)
-		return 0;
-	rec = scratch_record();
-	if (!rec || ret < 0)
-		goto out;
-	__builtin_memcpy(rec, stashed, sizeof(*rec));
-	if (rec->kind == REC_CREATE && resolve_fd(ret, rec))
-		goto out;
 	append_record(rec);
-out:
-	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_bpf")
-int exit_bpf(struct sys_exit_ctx *ctx)
-{
-	return finish(ctx);
-}
+#define ARG(n) ((long)PT_REGS_PARM##n##_CORE_SYSCALL(user_regs()))
 
 SEC("tracepoint/syscalls/sys_exit_mkdirat")
 int exit_mkdirat(struct sys_exit_ctx *ctx)
 {
-	return finish(ctx);
+	return ctx->ret < 0 ? 0 : record_name(ctx, (int)ARG(1), (const char *)ARG(2), NULL);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mkdir")
 int exit_mkdir_legacy(struct sys_exit_ctx *ctx)
 {
-	return finish(ctx);
+	return ctx->ret < 0 ? 0 : record_name(ctx, AT_FDCWD_, (const char *)ARG(1), NULL);
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlinkat")
 int exit_symlinkat(struct sys_exit_ctx *ctx)
 {
-	return finish(ctx);
+	return ctx->ret < 0 ? 0 : record_name(ctx, (int)ARG(2), (const char *)ARG(3), (const char *)ARG(1));
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlink")
 int exit_symlink_legacy(struct sys_exit_ctx *ctx)
 {
-	return finish(ctx);
+	return ctx->ret < 0 ? 0 : record_name(ctx, AT_FDCWD_, (const char *)ARG(2), (const char *)ARG(1));
 }

@@ -10,6 +10,8 @@
  */
 #ifndef BPFREAPER_VMLINUX_H
 #define BPFREAPER_VMLINUX_H
+/* bpf_tracing.h names pt_regs fields the kernel's way when it sees this. */
+#define __VMLINUX_H__
 
 /* uapi: bpf() commands, union bpf_attr, map types and flags. */
 #include <linux/types.h>
@@ -71,6 +73,39 @@ struct task_struct {
 	struct files_struct *files;
 	struct fs_struct *fs;
 };
+
+/* The user registers a task saved on kernel entry: a syscall's arguments. */
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long r9;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+};
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	u64 regs[31];
+	u64 sp;
+	u64 pc;
+	u64 pstate;
+};
+
+struct pt_regs {
+	union {
+		struct user_pt_regs user_regs;
+		struct {
+			u64 regs[31];
+			u64 sp;
+			u64 pc;
+			u64 pstate;
+		};
+	};
+	u64 orig_x0;
+};
+#endif
 
 struct seq_file;
 

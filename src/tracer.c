@@ -155,15 +155,10 @@ static int pin_all(struct tracer_bpf *skel, const char *dir)
 		const char *name;
 		struct bpf_link *link;
 	} links[] = {
-		{ "link_enter_bpf", skel->links.enter_bpf },
 		{ "link_exit_bpf", skel->links.exit_bpf },
-		{ "link_enter_mkdirat", skel->links.enter_mkdirat },
 		{ "link_exit_mkdirat", skel->links.exit_mkdirat },
-		{ "link_enter_mkdir", skel->links.enter_mkdir_legacy },
 		{ "link_exit_mkdir", skel->links.exit_mkdir_legacy },
-		{ "link_enter_symlinkat", skel->links.enter_symlinkat },
 		{ "link_exit_symlinkat", skel->links.exit_symlinkat },
-		{ "link_enter_symlink", skel->links.enter_symlink_legacy },
 		{ "link_exit_symlink", skel->links.exit_symlink_legacy },
 	};
 	char path[PATH_MAX];
@@ -200,11 +195,9 @@ static struct tracer_bpf *open_skel(void)
 	skel = tracer_bpf__open();
 	if (skel && !tracepoint_exists("sys_enter_mkdir")) {
 		/* arm64 and newer arches have only mkdirat. */
-		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
 		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
 	}
 	if (skel && !tracepoint_exists("sys_enter_symlink")) {
-		bpf_program__set_autoload(skel->progs.enter_symlink_legacy, false);
 		bpf_program__set_autoload(skel->progs.exit_symlink_legacy, false);
 	}
 	return skel;
