@@ -58,7 +58,7 @@ STATIC_HOOKS ?= 1
 HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,-pie) -Wl,-z,relro,-z,now
 
 $(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a | $(BIN)
-	$(CC) $(HOOK_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(HOOK_LDFLAGS) $(filter-out -pie,$(LDFLAGS)) -o $@ $^ $(LIBS)
 
 $(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper.a | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -93,3 +93,54 @@ clean:
 
 .PHONY: all unit check demo clean
 .SECONDARY:
+
+# Installation. Hooks go where Debian's other OCI hooks live; the hooks.d
+# files point at them; `make uninstall` removes exactly what this installs.
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+HOOKDIR := $(LIBEXECDIR)/oci/hooks.d
+HOOKSD := $(DATADIR)/containers/oci/hooks.d
+MAN8 := man/bpfreaper-prestart.8 man/bpfreaper-poststop.8 man/bpfreaperctl.8
+MAN5 := man/bpfreaper.json.5
+
+# Every installed path, one per line (packaging/rpm is checked against it).
+INSTALLED := $(HOOKDIR)/bpfreaper-prestart $(HOOKDIR)/bpfreaper-poststop $(BINDIR)/bpfreaperctl \
+	$(HOOKSD)/bpfreaper-prestart.json $(HOOKSD)/bpfreaper-poststop.json \
+	$(SYSCONFDIR)/bpfreaper/bpfreaper.json.example \
+	$(UNITDIR)/bpfreaper-gc.service $(UNITDIR)/bpfreaper-gc.timer $(TMPFILESDIR)/bpfreaper.conf \
+	$(addprefix $(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(MANDIR)/man5/,$(notdir $(MAN5)))
+
+install: all
+	install -D -m 0755 $(BIN)/bpfreaper-prestart $(DESTDIR)$(HOOKDIR)/bpfreaper-prestart
+	install -D -m 0755 $(BIN)/bpfreaper-poststop $(DESTDIR)$(HOOKDIR)/bpfreaper-poststop
+	install -D -m 0755 $(BIN)/bpfreaperctl $(DESTDIR)$(BINDIR)/bpfreaperctl
+	install -d $(DESTDIR)$(HOOKSD)
+	for f in oci-config/hooks.d/*.json; do \
+		sed 's|/usr/libexec/oci/hooks.d|$(HOOKDIR)|' $$f >$(DESTDIR)$(HOOKSD)/$$(basename $$f) && \
+		chmod 0644 $(DESTDIR)$(HOOKSD)/$$(basename $$f); done
+	install -D -m 0644 packaging/bpfreaper.json.example $(DESTDIR)$(SYSCONFDIR)/bpfreaper/bpfreaper.json.example
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/bin/bpfreaperctl|$(BINDIR)/bpfreaperctl|' packaging/systemd/bpfreaper-gc.service \
+		>$(DESTDIR)$(UNITDIR)/bpfreaper-gc.service && chmod 0644 $(DESTDIR)$(UNITDIR)/bpfreaper-gc.service
+	install -D -m 0644 packaging/systemd/bpfreaper-gc.timer $(DESTDIR)$(UNITDIR)/bpfreaper-gc.timer
+	install -D -m 0644 packaging/systemd/bpfreaper.conf $(DESTDIR)$(TMPFILESDIR)/bpfreaper.conf
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(MAN5)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/bpfreaper 2>/dev/null
+
+installed-files:
+	@printf '%s\n' $(INSTALLED)
+
+bench: all $(BUILD)/bpfleak
+	bench/run
+
+.PHONY: install uninstall installed-files bench
