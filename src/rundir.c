@@ -64,13 +64,15 @@ void rundir_close(struct rundir *rd)
 	rd->root_fd = rd->state_fd = rd->reports_fd = -EBADF;
 }
 
-/* 1 if this process shares pid 1's mount namespace. */
+/* 1 if this process shares pid 1's mount namespace, or cannot tell: pid 1
+ * may be closed to inspection (a non-dumpable init without CAP_SYS_PTRACE
+ * here), and refusing to mount then would break every host like that. */
 static int in_init_mount_ns(void)
 {
 	struct stat self, init;
 
 	if (stat("/proc/self/ns/mnt", &self) < 0 || stat("/proc/1/ns/mnt", &init) < 0)
-		return -errno;
+		return errno == EACCES || errno == EPERM ? 1 : -errno;
 	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
 }
 
