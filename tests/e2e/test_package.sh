@@ -49,6 +49,8 @@ test_debian_package_install_podman_purge() {
 		echo "$r" | grep -q "^E:" && fail "lintian errors: $r"
 		[ -z "$r" ] || echo "    lintian: $r" >&2
 	fi
+	# Whatever fails below, the host does not keep the package.
+	trap 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bpfreaper >/dev/null 2>&1 || true' EXIT
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >"$WORK/apt.log" 2>&1 ||
 		fail "apt-get install: $(tail -5 "$WORK/apt.log")"
 	files=$(dpkg -L bpfreaper)
