@@ -82,7 +82,63 @@ $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 
 unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
 
-check: all unit
+# The unit tests again under ASan and UBSan (any report fails them).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN := $(BUILD)/asan
+ASAN_OBJS := $(patsubst src/%.c,$(ASAN)/obj/%.o,$(LIB_SRCS))
+ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
+
+$(ASAN)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(SAN_FLAGS) -c $< -o $@
+
+$(ASAN)/libbpfreaper.a: $(ASAN_OBJS)
+	ar rcs $@ $^
+
+$(ASAN)/tests/%: tests/unit/%.c tests/unit/check.h $(ASAN)/libbpfreaper.a
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc -Itests/unit $(SAN_FLAGS) \
+		-o $@ $< $(ASAN)/libbpfreaper.a $(LIBS)
+
+unit-asan: $(ASAN_UNIT_BINS)
+	@for t in $(ASAN_UNIT_BINS); do $$t || exit 1; done
+
+# libFuzzer targets (clang): the OCI state, the state file, config and keep
+# rules. `make fuzz-quick` is part of make check; `make fuzz FUZZ_TIME=600`
+# runs each target that many seconds.
+FUZZ := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS := $(patsubst src/%.c,$(FUZZ)/obj/%.o,$(LIB_SRCS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TIME ?= 600
+
+$(FUZZ)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz-quick: fuzz-build
+	tests/fuzz/run 5
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_TIME)
+
+lint: all
+	tests/lint/run
+
+# Dynamically linked copies of the hooks, for valgrind (it cannot follow
+# malloc in a static binary).
+$(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a
+	@mkdir -p $(dir $@)
+	$(CC) -pie -Wl,-z,relro,-z,now -o $@ $^ $(LIBS)
+
+check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop
 	tests/run
 
 demo: all $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
@@ -91,7 +147,7 @@ demo: all $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit check demo clean
+.PHONY: all unit unit-asan fuzz-build fuzz-quick fuzz lint check demo clean
 .SECONDARY:
 
 # Installation. Hooks go where Debian's other OCI hooks live; the hooks.d

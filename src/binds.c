@@ -195,12 +195,12 @@ int binds_to_json(const struct binds *b, json_object **ret)
 int binds_from_json(json_object *o, bool host_mount_ns, struct binds *ret)
 {
 	struct binds b = { .host_mount_ns = host_mount_ns };
-	int r;
 
 	if (!json_object_is_type(o, json_type_array))
 		return -EINVAL;
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *m = json_object_array_get_idx(o, i), *dest, *src;
+		int r;
 
 		if (!json_object_object_get_ex(m, "destination", &dest) ||
 		    !json_object_object_get_ex(m, "source", &src) ||
@@ -253,7 +253,5 @@ int binds_translate(const struct binds *b, const char *container_path, char *buf
 	}
 	if (r < 0 || (size_t)r >= size)
 		return -ENAMETOOLONG;
-	if (buf[0] == '\0')
-		strcpy(buf, "/");
-	return 0;
+	return buf[0] == '\0' ? copy_str(buf, size, "/") : 0;
 }

@@ -158,10 +158,7 @@ static int find_dir_visit(int dirfd, const char *name, const char *path, const s
 	(void)name;
 	if (!S_ISDIR(st->st_mode) || st->st_ino != f->ino)
 		return 0;
-	if (strlen(path) >= f->size)
-		return -ENAMETOOLONG;
-	strcpy(f->buf, path);
-	return 1;
+	return copy_str(f->buf, f->size, path) < 0 ? -ENAMETOOLONG : 1;
 }
 
 int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size)
@@ -181,9 +178,7 @@ int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size)
 		if (inst[i].dev != dev)
 			continue;
 		if (stat(inst[i].mountpoint, &st) == 0 && st.st_ino == ino) {
-			r = strlen(inst[i].mountpoint) < size ? 0 : -ENAMETOOLONG;
-			if (r == 0)
-				strcpy(buf, inst[i].mountpoint);
+			r = copy_str(buf, size, inst[i].mountpoint);
 			break;
 		}
 		r = bpffs_walk(inst[i].mountpoint, find_dir_visit, &f);

@@ -50,7 +50,7 @@ int cgroup_open_by_id(uint64_t id)
 {
 	struct {
 		struct file_handle fh;
-		uint64_t id;
+		uint64_t id; /* cppcheck-suppress unusedStructMember ; the payload f_handle points at */
 	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
 	_cleanup_close_ int mnt_fd = -EBADF;
 	char mnt[PATH_MAX];

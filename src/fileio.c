@@ -14,10 +14,11 @@ int read_fd_limited(int fd, size_t max, char **ret_buf, size_t *ret_len)
 	bool too_big = false;
 
 	for (;;) {
-		char drain[4096];
 		ssize_t n;
 
 		if (too_big) {
+			char drain[4096];
+
 			n = read(fd, drain, sizeof(drain));
 		} else {
 			if (cap - len < 4096) {

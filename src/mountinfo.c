@@ -3,6 +3,8 @@
 #include "mountinfo.h"
 #include "util.h"
 
+#include <stdint.h>
+
 #include <sys/sysmacros.h>
 
 /* Mount points escape space, tab, newline and backslash as \ooo. */
@@ -20,6 +22,25 @@ static void unescape_octal(char *s)
 		}
 	}
 	*out = '\0';
+}
+
+/* "major:minor" as mountinfo writes it. */
+static int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor)
+{
+	char *end = NULL;
+	unsigned long major, minor;
+
+	errno = 0;
+	major = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':' || major > UINT32_MAX)
+		return -EINVAL;
+	s = end + 1;
+	minor = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '\0' || minor > UINT32_MAX)
+		return -EINVAL;
+	*ret_major = (unsigned)major;
+	*ret_minor = (unsigned)minor;
+	return 0;
 }
 
 int mountinfo_foreach(int (*visit)(const struct mount_entry *m, void *userdata), void *userdata)
@@ -48,7 +69,7 @@ int mountinfo_foreach(int (*visit)(const struct mount_entry *m, void *userdata),
 			}
 			i++;
 		}
-		if (!fstype || !fields[5] || sscanf(fields[2], "%u:%u", &major, &minor) != 2)
+		if (!fstype || !fields[5] || parse_devnum(fields[2], &major, &minor) < 0)
 			continue;
 		unescape_octal(fields[3]);
 		unescape_octal(fields[4]);
@@ -73,10 +94,7 @@ static int find_visit(const struct mount_entry *m, void *userdata)
 
 	if (!streq(m->fstype, ctx->fstype) || !streq(m->root, "/"))
 		return 0;
-	if (strlen(m->mountpoint) >= ctx->size)
-		return -ENAMETOOLONG;
-	strcpy(ctx->buf, m->mountpoint);
-	return 1;
+	return copy_str(ctx->buf, ctx->size, m->mountpoint) < 0 ? -ENAMETOOLONG : 1;
 }
 
 int mountinfo_find_fstype(const char *fstype, char *buf, size_t size)

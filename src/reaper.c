@@ -156,7 +156,6 @@ static const char *kept_by(const struct reap_opts *opts, const char *path)
 struct scan_ctx {
 	struct reap_result *res;
 	const struct reap_opts *opts;
-	int error;
 };
 
 static int scan_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
@@ -166,7 +165,6 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 	struct reap_object *o;
 	const char *rule;
 	uint32_t kind, id;
-	int r;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
@@ -180,6 +178,8 @@ static int scan_visit(int dirfd, const char *name, const char *path, const struc
 		return 0; /* someone else's object: never touched */
 	rule = kept_by(ctx->opts, path);
 	if (rule) {
+		int r;
+
 		o->kept = true;
 		r = reap_path_add(&ctx->res->pins_kept, path, kind, id, 0, "keep rule");
 		if (r == 0)

@@ -33,9 +33,9 @@ int rundir_open(struct rundir *ret)
 	struct stat st;
 	int r;
 
-	if (strlen(rundir_path()) >= sizeof(rd.root))
-		return -ENAMETOOLONG;
-	strcpy(rd.root, rundir_path());
+	r = copy_str(rd.root, sizeof(rd.root), rundir_path());
+	if (r < 0)
+		return r;
 	r = open_dir_created(rd.root, 0700);
 	if (r < 0)
 		return r;

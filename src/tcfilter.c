@@ -12,7 +12,7 @@
 struct tc_req {
 	struct nlmsghdr nh;
 	struct tcmsg tc;
-	char attrs[64];
+	char attrs[64]; /* cppcheck-suppress unusedStructMember ; attributes appended past tc */
 };
 
 static int nl_open(void)

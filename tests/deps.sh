@@ -4,7 +4,7 @@
 set -e
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev libjson-c-dev libcap-dev zlib1g-dev pkg-config
       runc crun podman busybox-static jq iproute2 python3 util-linux libcap2-bin
-      debhelper dpkg-dev lintian man-db systemd hyperfine"
+      debhelper dpkg-dev lintian man-db systemd hyperfine clang-tidy cppcheck valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -67,10 +67,13 @@ static bool is_fs(const char *path, unsigned long magic)
 static void check_kernel(struct checks *c)
 {
 	struct utsname u;
-	int major = 0, minor = 0;
+	char *end = NULL;
+	long major, minor = 0;
 
 	uname(&u);
-	sscanf(u.release, "%d.%d", &major, &minor);
+	major = strtol(u.release, &end, 10);
+	if (end && *end == '.')
+		minor = strtol(end + 1, NULL, 10);
 	if (major > 5 || (major == 5 && minor >= 8))
 		add(c, "kernel", PASS, NULL, "%s", u.release);
 	else

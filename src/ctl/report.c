@@ -66,7 +66,7 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	const char *why = "", *dir;
 	char name[NAME_MAX + 1], reports[PATH_MAX];
 	json_object *created;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	if (argc != 1) {
