@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpffs discovery and walking; see bpffs.h. */
 #include "bpffs.h"
+#include "fileio.h"
 #include "mountinfo.h"
 #include "rundir.h"
 #include "util.h"
@@ -86,18 +87,13 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int fd, r;
+	int r;
 
 	if (depth > BPFFS_WALK_MAX_DEPTH)
 		return 0;
-	fd = dup(dirfd_in);
-	if (fd < 0)
+	d = opendir_fd(dirfd_in);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
 	while ((de = readdir(d))) {
 		char child[PATH_MAX];
 		struct stat st;

@@ -149,3 +149,20 @@ int open_dir_created(const char *path, int mode)
 	}
 	return TAKE_FD(fd);
 }
+
+DIR *opendir_fd(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return d;
+}

@@ -6,6 +6,7 @@
 #ifndef BPFREAPER_FILEIO_H
 #define BPFREAPER_FILEIO_H
 
+#include <dirent.h>
 #include <stddef.h>
 
 /* Read fd to EOF. More than max bytes is -EFBIG, but the rest is still
@@ -17,5 +18,8 @@ int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, 
 /* mkdir -p of an absolute path with mode for what it creates; refuses
  * symlinks on the way. Returns an O_DIRECTORY fd of the last component. */
 int open_dir_created(const char *path, int mode);
+/* A DIR stream of its own over the directory dirfd refers to (dirfd stays
+ * open and keeps its position); NULL with errno set on failure. */
+DIR *opendir_fd(int dirfd);
 
 #endif

@@ -264,16 +264,10 @@ int state_list(const struct rundir *rd, struct state_ids *ret)
 	_cleanup_closedir_ DIR *d = NULL;
 	struct state_ids l = {};
 	struct dirent *de;
-	int fd;
 
-	fd = openat(rd->state_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = opendir_fd(rd->state_fd);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		const char *why;
