@@ -169,3 +169,14 @@ test_prestart_killed_after_state() {
 	assert_absent "$(state_of kpre)"
 	assert_eq "registrations" "$(registrations)" 0
 }
+
+# A cgroup re-created at the same path is another container: gc goes by id.
+test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
+	leaky_bundle again
+	run_ctr again || fail "runc run: $(cat "$WORK/again.err")"
+	assert_present "$(state_of again)"
+	mkdir -p "$CG2/$CG_PARENT/$E2E_PREFIX-again"
+	"$BIN/bpfreaperctl" gc >/dev/null || fail "gc failed"
+	assert_all_gone again
+	rmdir "$CG2/$CG_PARENT/$E2E_PREFIX-again"
+}

@@ -9,6 +9,7 @@
  *   bpfleak nopin              a map, not pinned (freed when the process exits)
  *   bpfleak cglink CGDIR PATH  a cgroup_skb program linked (BPF_LINK_CREATE) to the
  *                              cgroup CGDIR on ingress, the link pinned at PATH
+ *   bpfleak mkdirs DIR N       N directories DIR/d0 .. DIR/d<N-1> (mkdir(2) only)
  *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
  *                              SOCKET (SCM_RIGHTS) to whoever listens there
  */
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -198,6 +200,18 @@ int main(int argc, char **argv)
 		pin(prog_fd, argv[2]);
 		printf("map %u -\n", id_of(map_fd, 0));
 		printf("prog %u %s\n", id_of(prog_fd, 1), argv[2]);
+	} else if (argc == 4 && strcmp(argv[1], "mkdirs") == 0) {
+		long n = strtol(argv[3], NULL, 10);
+		char path[4096];
+
+		for (long i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/d%ld", argv[2], i);
+			if (mkdir(path, 0755) < 0) {
+				fprintf(stderr, "bpfleak: mkdir %s: %s\n", path, strerror(errno));
+				return 1;
+			}
+		}
+		printf("dirs %ld %s\n", n, argv[2]);
 	} else if (argc == 4 && strcmp(argv[1], "cglink") == 0) {
 		cgroup_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
