@@ -94,7 +94,8 @@ e2e_clean() {
 			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json"
 		done
 	fi
-	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid
+	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid "$WORK"/hooks-*.log \
+		"$WORK"/*.out "$WORK"/*.err
 }
 
 e2e_teardown() {
@@ -138,6 +139,12 @@ make_bundle() {
 json_strings() {
 	[ $# -gt 0 ] || { echo '[]'; return; }
 	printf '%s\n' "$@" | jq -R . | jq -sc .
+}
+
+# hook_said NAME: what NAME's hooks wrote: runc passes a failing hook's
+# stderr on in its own error, crun only to run.oci.hooks.stderr.
+hook_said() {
+	cat "$WORK/hooks-$1.log" "$WORK/$1.err" 2>/dev/null
 }
 
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.

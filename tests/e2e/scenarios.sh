@@ -266,7 +266,7 @@ scenario_invalid_annotation_refused() {
 	annotate bad io.bpfreaper.mode enforcing
 	! run_ctr bad || fail "$RUNTIME started a container whose annotation is invalid"
 	assert_absent "$WORK/sync/bad/ran"
-	grep -q "io.bpfreaper.mode" "$WORK/hooks-bad.log" || fail "hook said: $(cat "$WORK/hooks-bad.log")"
+	hook_said bad | grep -q "io.bpfreaper.mode" || fail "hook said: $(hook_said bad)"
 	assert_absent "/run/bpfreaper/state/$E2E_PREFIX-bad.json"
 }
 
@@ -276,7 +276,7 @@ scenario_invalid_config_refused() {
 	prestart_args badcfg --config="$WORK/badcfg.json"
 	! run_ctr badcfg || fail "$RUNTIME started a container with an invalid bpfreaper config"
 	assert_absent "$WORK/sync/badcfg/ran"
-	grep -q "badcfg.json" "$WORK/hooks-badcfg.log" || fail "hook said: $(cat "$WORK/hooks-badcfg.log")"
+	hook_said badcfg | grep -q "badcfg.json" || fail "hook said: $(hook_said badcfg)"
 }
 
 # Another prestart hook fails after bpfreaper registered the container.
