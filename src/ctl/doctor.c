@@ -74,11 +74,11 @@ static void check_kernel(struct checks *c)
 	major = strtol(u.release, &end, 10);
 	if (end && *end == '.')
 		minor = strtol(end + 1, NULL, 10);
-	if (major > 5 || (major == 5 && minor >= 8))
+	if (major > 5 || (major == 5 && minor >= 15))
 		add(c, "kernel", PASS, NULL, "%s", u.release);
 	else
-		add(c, "kernel", FAIL, "run a kernel >= 5.8 (CAP_BPF, BPF links for tracepoints)",
-		    "%s is older than 5.8", u.release);
+		add(c, "kernel", FAIL, "run a kernel >= 5.15 (the tracer reads syscall arguments with bpf_task_pt_regs)",
+		    "%s is older than 5.15", u.release);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		add(c, "btf", PASS, NULL, "/sys/kernel/btf/vmlinux");
 	else
