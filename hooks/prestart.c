@@ -17,6 +17,8 @@
 #include "../src/policy.h"
 #include "../src/register.h"
 
+#define PRESTART_GC_WAIT_MS 200
+
 /* Cleans up after at most one container whose poststop never ran, at most
  * once a minute host-wide; its trouble never fails this container's start. */
 static void opportunistic_gc(const struct config *cfg)
@@ -27,6 +29,11 @@ static void opportunistic_gc(const struct config *cfg)
 
 	teardown_opts_from_config(cfg, -1, false, &topts);
 	topts.by = "gc";
+	/* A container start waits at most this long for another's frees; the
+	 * report then says what was not freed yet, and the timer's gc is not
+	 * in a hurry. */
+	if (topts.wait_ms > PRESTART_GC_WAIT_MS)
+		topts.wait_ms = PRESTART_GC_WAIT_MS;
 	r = gc_opportunistic(&topts, &res);
 	if (r < 0) {
 		log_warn("prestart: gc: %s", strerror(-r));
