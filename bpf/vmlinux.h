@@ -53,6 +53,11 @@ struct file {
 	struct path f_path;
 };
 
+/* The kernel's copy of a path name passed to a syscall. */
+struct filename {
+	const char *name;
+};
+
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
@@ -146,5 +151,16 @@ struct bpf_link {
 };
 
 #pragma clang attribute pop
+
+/* Passed by value (two argument slots in a trampoline's context): declared
+ * as the kernel does, outside preserve_access_index. */
+typedef struct {
+	union {
+		void *kernel;
+		void *user;
+	};
+	bool is_kernel : 1;
+} sockptr_t;
+typedef sockptr_t bpfptr_t;
 
 #endif

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	r = container_register(&h.oci, &policy, &res, &step);
+	r = container_register(&h.oci, &policy, h.cfg.backend, &res, &step);
 	if (r < 0) {
 		log_err("prestart: container %s: %s: %s", h.oci.id, step, strerror(-r));
 		rc = 1;
@@ -81,10 +81,13 @@ int main(int argc, char **argv)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
 			 h.oci.id, strerror(-res.bundle_error));
-	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s)%s", h.oci.id,
+	if (res.trampoline_error)
+		log_info("prestart: trampoline backend unavailable (%s): recording with tracepoints",
+			 strerror(-res.trampoline_error));
+	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s", h.oci.id,
 		 res.already ? "already registered" : "registered", res.state.cgroup_path,
 		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
-		 res.tracer_loaded ? ", tracer loaded" : "");
+		 tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "");
 	register_result_done(&res);
 	opportunistic_gc(&h.cfg);
 out:

@@ -138,8 +138,8 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	{
 		(void)val;
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
-		    !streq(key, "report_dir") && !streq(key, "wait_ms")) {
-			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms)";
+		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend")) {
+			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend)";
 			return -EINVAL;
 		}
 	}
@@ -180,6 +180,12 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		} else {
 			c.wait_ms = (int)json_object_get_int64(v);
 		}
+	}
+	if (r == 0 && json_object_object_get_ex(root, "tracer_backend", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     tracer_backend_parse(json_object_get_string(v), &c.backend) < 0)) {
+		*ret_why = "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES;
+		r = -EINVAL;
 	}
 	if (r < 0) {
 		config_done(&c);

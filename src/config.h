@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backend.h"
+
 #define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
 #define CONFIG_MAX_BYTES (256 * 1024)
 #define KEEP_RULES_MAX 64
@@ -34,6 +36,7 @@ struct config {
 	char *log_file;          /* NULL: none */
 	char *report_dir;        /* NULL: <run dir>/reports */
 	int wait_ms;             /* -1: not in the file */
+	enum tracer_backend backend; /* for the tracer the next prestart loads */
 };
 
 void config_done(struct config *c);

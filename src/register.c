@@ -28,8 +28,8 @@ static bool same_registration(const struct rundir *rd, const struct tracer *t, c
 	return same;
 }
 
-int container_register(const struct oci_state *oci, const struct policy *policy, struct register_result *ret,
-		       const char **ret_step)
+int container_register(const struct oci_state *oci, const struct policy *policy,
+		       enum tracer_backend backend, struct register_result *ret, const char **ret_step)
 {
 	struct register_result res = {};
 	struct rundir rd = {};
@@ -76,8 +76,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	else
 		res.bundle_error = -ENOENT;
 
-	*ret_step = "load the tracer";
-	lock = tracer_open_or_load(&rd, &t, &res.tracer_loaded);
+	*ret_step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
+							 : "load the tracer";
+	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
 	if (lock < 0) {
 		r = lock;
 		if (r == -EXDEV)
@@ -85,6 +86,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
 		goto out;
 	}
+
+	res.state.backend = t.backend;
+	res.trampoline_error = t.trampoline_error;
 
 	if (same_registration(&rd, &t, oci->id, cg.id)) {
 		res.already = true;

@@ -16,11 +16,13 @@ struct register_result {
 	bool tracer_loaded; /* this call loaded the tracer (slow path) */
 	bool already;       /* registered before (prestart and createRuntime both configured) */
 	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
+	/* Loading the tracer fell back to tracepoints: why (-errno). */
+	int trampoline_error;
 };
 
 /* *ret_step names the step that failed, for the one-line error. */
-int container_register(const struct oci_state *oci, const struct policy *policy, struct register_result *ret,
-		       const char **ret_step);
+int container_register(const struct oci_state *oci, const struct policy *policy,
+		       enum tracer_backend backend, struct register_result *ret, const char **ret_step);
 void register_result_done(struct register_result *r);
 
 #endif

@@ -60,6 +60,9 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
 	json_object_object_add(root, "by", json_object_new_string(meta->by ? meta->by : "poststop"));
 	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
+	if (meta->state->backend != TRACER_BACKEND_AUTO)
+		json_object_object_add(root, "tracer_backend",
+				       json_object_new_string(tracer_backend_name(meta->state->backend)));
 	json_object_object_add(root, "finished_at", json_object_new_string(stamp));
 
 	overflow = json_object_new_object();

@@ -62,6 +62,9 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
 	json_object_object_add(o, "binds", binds);
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->mode)));
+	if (s->backend != TRACER_BACKEND_AUTO)
+		json_object_object_add(o, "tracer_backend",
+				       json_object_new_string(tracer_backend_name(s->backend)));
 	keep = json_object_new_array();
 	for (size_t i = 0; keep && i < s->keep.n; i++)
 		json_object_array_add(keep, json_object_new_string(s->keep.v[i]));
@@ -160,6 +163,11 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 		if (s.mode != MODE_ENFORCE && s.mode != MODE_REPORT)
 			r = -EBADMSG;
 	}
+	if (r == 0 && json_object_object_get_ex(o, "tracer_backend", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     tracer_backend_parse(json_object_get_string(v), &s.backend) < 0 ||
+	     s.backend == TRACER_BACKEND_AUTO))
+		r = -EBADMSG;
 	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
 		const char *kwhy;
 

@@ -28,6 +28,9 @@ struct container_state {
 	struct binds binds;
 	enum mode mode;         /* enforce or report: off never gets a state */
 	struct keep_rules keep; /* config and annotation rules at prestart */
+	/* The backend recording this container; AUTO: not known (a state
+	 * written by an older bpfreaper). */
+	enum tracer_backend backend;
 };
 
 void container_state_done(struct container_state *s);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Loads the tracer skeleton and keeps it alive through pinned links in the
- * private bpffs, so later prestarts only touch the pinned maps (no program
- * load, no vmlinux BTF parse). Never touches a pin outside that directory.
+ * Loads a tracer skeleton (trampoline or tracepoint backend) and keeps it
+ * alive through pinned links in the private bpffs, so later prestarts only
+ * touch the pinned maps (no program load, no vmlinux BTF parse). Never
+ * touches a pin outside that directory.
  */
 #include "tracer.h"
 #include "util.h"
@@ -17,12 +18,17 @@
 #include <time.h>
 
 #include "tracer.skel.h"
+#include "trampoline.skel.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 /* bpffs refuses names with a dot (reserved for its preloaded files). */
 #define TRACER_DIR "tracer_v" STR(TRACER_LAYOUT_VERSION)
 #define TRACER_TMP_DIR TRACER_DIR "_tmp"
+/* Links are pinned as LINK_PREFIX + program name; this one exists only when
+ * the trampoline backend is loaded. */
+#define LINK_PREFIX "link_"
+#define TRAMPOLINE_MARKER LINK_PREFIX "fexit_sys_bpf"
 
 static int tracer_dir(const struct rundir *rd, const char *name, char *buf, size_t size)
 {
@@ -80,10 +86,13 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
 	if (r == 0)
 		r = check_layout(t.records_fd, sizeof(struct record_key), sizeof(struct record));
+	if (r == 0)
+		r = pin_path(dir, TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {
 		tracer_close(&t);
 		return r;
 	}
+	t.backend = access(path, F_OK) == 0 ? TRACER_BACKEND_TRAMPOLINE : TRACER_BACKEND_TRACEPOINT;
 	*ret = t;
 	return 0;
 }
@@ -149,45 +158,41 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static int pin_all(struct tracer_bpf *skel, const char *dir)
+/* The shared maps and every attached program's link, whatever the backend. */
+static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 {
-	struct {
-		const char *name;
-		struct bpf_link *link;
-	} links[] = {
-		{ "link_exit_bpf", skel->links.exit_bpf },
-		{ "link_exit_mkdirat", skel->links.exit_mkdirat },
-		{ "link_exit_mkdir", skel->links.exit_mkdir_legacy },
-		{ "link_exit_symlinkat", skel->links.exit_symlinkat },
-		{ "link_exit_symlink", skel->links.exit_symlink_legacy },
-	};
 	char path[PATH_MAX];
 	int r;
 
-	r = pin_path(dir, "cgroups", path, sizeof(path));
-	if (r == 0)
-		r = bpf_map__pin(skel->maps.cgroups, path);
-	if (r < 0)
-		return r;
-	r = pin_path(dir, "records", path, sizeof(path));
-	if (r == 0)
-		r = bpf_map__pin(skel->maps.records, path);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-		if (!links[i].link)
-			continue; /* e.g. no mkdir(2) on arm64 */
-		r = pin_path(dir, links[i].name, path, sizeof(path));
+	for (int i = 0; i < s->map_cnt; i++) {
+		const char *name = s->maps[i].name;
+
+		if (!streq(name, "cgroups") && !streq(name, "records"))
+			continue; /* private to the programs */
+		r = pin_path(dir, name, path, sizeof(path));
 		if (r == 0)
-			r = bpf_link__pin(links[i].link, path);
+			r = bpf_map__pin(*s->maps[i].map, path);
+		if (r < 0)
+			return r;
+	}
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link *link = *s->progs[i].link;
+		int n;
+
+		if (!link)
+			continue; /* not loaded here, e.g. no mkdir(2) on arm64 */
+		n = snprintf(path, sizeof(path), "%s/" LINK_PREFIX "%s", dir, s->progs[i].name);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return -ENAMETOOLONG;
+		r = bpf_link__pin(link, path);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* The skeleton, opened and ready to load on this kernel. */
-static struct tracer_bpf *open_skel(void)
+/* The tracepoint skeleton, opened and ready to load on this kernel. */
+static struct tracer_bpf *open_tracepoint(void)
 {
 	struct tracer_bpf *skel;
 
@@ -203,11 +208,62 @@ static struct tracer_bpf *open_skel(void)
 	return skel;
 }
 
-int tracer_load(const struct rundir *rd, struct tracer *ret)
+/* Each loader loads, attaches and pins its backend into dir (empty). */
+static int load_trampoline(const char *dir)
 {
-	char tmp[PATH_MAX], final[PATH_MAX];
+	struct trampoline_bpf *skel;
+	int r;
+
+	libbpf_set_print(silent_print);
+	skel = trampoline_bpf__open();
+	if (!skel)
+		return negative_errno();
+	r = trampoline_bpf__load(skel);
+	if (r == 0)
+		r = trampoline_bpf__attach(skel);
+	if (r == 0)
+		r = pin_skeleton(skel->skeleton, dir);
+	trampoline_bpf__destroy(skel); /* the pins keep everything alive */
+	return r;
+}
+
+static int load_tracepoint(const char *dir)
+{
 	struct tracer_bpf *skel;
 	int r;
+
+	r = ensure_tracefs();
+	if (r < 0)
+		return r;
+	skel = open_tracepoint();
+	if (!skel)
+		return negative_errno();
+	r = tracer_bpf__load(skel);
+	if (r == 0)
+		r = tracer_bpf__attach(skel);
+	if (r == 0)
+		r = pin_skeleton(skel->skeleton, dir);
+	tracer_bpf__destroy(skel);
+	return r;
+}
+
+static int load_into(const char *tmp, enum tracer_backend b)
+{
+	int r;
+
+	/* A loader killed half-way, or a backend that failed, leaves pins. */
+	r = remove_tracer_dir(tmp);
+	if (r < 0)
+		return r;
+	if (mkdir(tmp, 0700) < 0)
+		return -errno;
+	return b == TRACER_BACKEND_TRAMPOLINE ? load_trampoline(tmp) : load_tracepoint(tmp);
+}
+
+int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer *ret)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int r, trampoline_error = 0;
 
 	r = tracer_open(rd, ret);
 	if (r != -ENOENT)
@@ -216,42 +272,37 @@ int tracer_load(const struct rundir *rd, struct tracer *ret)
 	r = tracer_dir(rd, TRACER_TMP_DIR, tmp, sizeof(tmp));
 	if (r == 0)
 		r = tracer_dir(rd, TRACER_DIR, final, sizeof(final));
-	if (r < 0)
-		return r;
-	/* A loader killed half-way leaves a partial directory behind. */
-	r = remove_tracer_dir(tmp);
 	if (r == 0)
 		r = remove_tracer_dir(final);
 	if (r < 0)
 		return r;
-	r = ensure_tracefs();
-	if (r < 0)
-		return r;
 
-	skel = open_skel();
-	if (!skel)
-		return negative_errno();
-	r = tracer_bpf__load(skel);
-	if (r == 0)
-		r = tracer_bpf__attach(skel);
-	if (r == 0 && mkdir(tmp, 0700) < 0)
-		r = -errno;
-	if (r == 0)
-		r = pin_all(skel, tmp);
+	if (want != TRACER_BACKEND_TRACEPOINT) {
+		r = load_into(tmp, TRACER_BACKEND_TRAMPOLINE);
+		if (r < 0 && want == TRACER_BACKEND_AUTO) {
+			trampoline_error = r;
+			r = load_into(tmp, TRACER_BACKEND_TRACEPOINT);
+		}
+	} else {
+		r = load_into(tmp, TRACER_BACKEND_TRACEPOINT);
+	}
 	/* The directory appears whole or not at all for tracer_open(). */
 	if (r == 0 && rename(tmp, final) < 0)
 		r = -errno;
-	tracer_bpf__destroy(skel); /* the pins keep everything alive */
 	if (r < 0) {
 		(void)remove_tracer_dir(tmp);
 		return r;
 	}
-	return tracer_open(rd, ret);
+	r = tracer_open(rd, ret);
+	if (r == 0)
+		ret->trampoline_error = trampoline_error;
+	return r;
 }
 
 /* Opens the running tracer, loading it first if there is none. Returns the
  * lock fd: shared normally, exclusive if this call loaded the tracer. */
-int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loaded)
+int tracer_open_or_load(const struct rundir *rd, enum tracer_backend want, struct tracer *t,
+			bool *ret_loaded)
 {
 	char bpffs[PATH_MAX];
 	int lock, r;
@@ -274,7 +325,7 @@ int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loa
 	if (r == 0)
 		r = tracer_open(rd, t);
 	if (r == -ENOENT) {
-		r = tracer_load(rd, t);
+		r = tracer_load(rd, want, t);
 		*ret_loaded = r == 0;
 	}
 	if (r < 0) {
@@ -427,15 +478,25 @@ int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const stru
 	return 0;
 }
 
-int tracer_probe(void)
+int tracer_probe(enum tracer_backend b)
 {
-	struct tracer_bpf *skel;
 	int r;
 
-	skel = open_skel();
-	if (!skel)
-		return negative_errno();
-	r = tracer_bpf__load(skel);
-	tracer_bpf__destroy(skel);
+	libbpf_set_print(silent_print);
+	if (b == TRACER_BACKEND_TRAMPOLINE) {
+		struct trampoline_bpf *skel = trampoline_bpf__open();
+
+		if (!skel)
+			return negative_errno();
+		r = trampoline_bpf__load(skel);
+		trampoline_bpf__destroy(skel);
+	} else {
+		struct tracer_bpf *skel = open_tracepoint();
+
+		if (!skel)
+			return negative_errno();
+		r = tracer_bpf__load(skel);
+		tracer_bpf__destroy(skel);
+	}
 	return r;
 }

@@ -13,11 +13,15 @@
 #include <stdint.h>
 
 #include "../bpf/tracer.h"
+#include "backend.h"
 #include "rundir.h"
 
 struct tracer {
 	int cgroups_fd;
 	int records_fd;
+	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
+	/* tracer_load() with AUTO fell back to tracepoints: why (-errno). */
+	int trampoline_error;
 };
 
 #define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF }
@@ -30,18 +34,21 @@ struct record_list {
 
 /* -ENOENT: no tracer is loaded. */
 int tracer_open(const struct rundir *rd, struct tracer *ret);
-/* Loads, attaches and pins a new tracer. Caller holds LOCK_EX. */
-int tracer_load(const struct rundir *rd, struct tracer *ret);
+/* Loads, attaches and pins a new tracer with backend want (AUTO: the
+ * trampoline backend where the kernel loads it, else tracepoints). Caller
+ * holds LOCK_EX. */
+int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer *ret);
 /* Opens the running tracer, loading it (and mounting the private bpffs)
  * first if there is none. Returns the lock fd to close when done: shared
  * normally, exclusive if this call loaded the tracer. */
-int tracer_open_or_load(const struct rundir *rd, struct tracer *t, bool *ret_loaded);
+int tracer_open_or_load(const struct rundir *rd, enum tracer_backend want, struct tracer *t,
+			bool *ret_loaded);
 /* Unpins the tracer if no cgroup is registered (-EBUSY otherwise). Caller
  * holds LOCK_EX. */
 int tracer_unload(const struct rundir *rd);
 void tracer_close(struct tracer *t);
-/* Loads the tracer's programs and unloads them at once (doctor). */
-int tracer_probe(void);
+/* Loads a backend's programs and unloads them at once (doctor). */
+int tracer_probe(enum tracer_backend b);
 
 /* -EEXIST if the cgroup is registered already. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id);

@@ -14,7 +14,6 @@
 #include "../config.h"
 #include "../mountinfo.h"
 #include "../ocistate.h"
-#include "../probe.h"
 #include "../state.h"
 #include "../tracer.h"
 #include "../util.h"
@@ -124,7 +123,7 @@ static void check_caps(struct checks *c)
 		add(c, "capabilities", PASS, NULL, "cap_sys_admin cap_bpf cap_perfmon cap_dac_read_search");
 }
 
-static void check_rundir_and_config(struct checks *c)
+static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_backend)
 {
 	struct config cfg = { .wait_ms = -1 };
 	struct rundir rd;
@@ -146,12 +145,27 @@ static void check_rundir_and_config(struct checks *c)
 		add(c, "config", FAIL, "fix the file: prestart refuses every container while it is invalid",
 		    "%s: %s", CONFIG_PATH_DEFAULT, why);
 	else
-		add(c, "config", PASS, NULL, "%s, mode %s", CONFIG_PATH_DEFAULT,
-		    cfg.mode == MODE_UNSET ? "(hook default)" : mode_name(cfg.mode));
+		add(c, "config", PASS, NULL, "%s, mode %s, tracer backend %s", CONFIG_PATH_DEFAULT,
+		    cfg.mode == MODE_UNSET ? "(hook default)" : mode_name(cfg.mode),
+		    tracer_backend_name(cfg.backend));
+	*ret_backend = r == 0 ? cfg.backend : TRACER_BACKEND_AUTO;
 	config_done(&cfg);
 }
 
-static void check_backends(struct checks *c)
+static void check_backend_probe(struct checks *c, enum tracer_backend b, const char *name)
+{
+	int r = tracer_probe(b);
+
+	if (r == 0)
+		add(c, name, PASS, NULL, "loads on this kernel");
+	else if (b == TRACER_BACKEND_TRAMPOLINE)
+		add(c, name, INFO, NULL, "unavailable (%s): the tracepoint backend is used", strerror(-r));
+	else
+		add(c, name, FAIL, "see BPFREAPER_DEBUG=1 bpfreaperctl load for libbpf's log",
+		    "does not load: %s", strerror(-r));
+}
+
+static void check_backends(struct checks *c, enum tracer_backend want)
 {
 	struct tracer t = TRACER_INIT;
 	struct rundir rd;
@@ -165,21 +179,20 @@ static void check_backends(struct checks *c)
 		size_t n = 0;
 
 		(void)tracer_count_registered(&t, &n);
-		add(c, "tracepoint backend", PASS, NULL, "loaded, %zu containers registered", n);
+		if (want != TRACER_BACKEND_AUTO && want != t.backend)
+			add(c, "tracer", WARN, "bpfreaperctl unload once no container runs; the next prestart loads the configured backend",
+			    "loaded with the %s backend, config asks for %s; %zu containers registered",
+			    tracer_backend_name(t.backend), tracer_backend_name(want), n);
+		else
+			add(c, "tracer", PASS, NULL, "loaded, %s backend, %zu containers registered",
+			    tracer_backend_name(t.backend), n);
 		tracer_close(&t);
 	} else {
-		r = tracer_probe();
-		if (r == 0)
-			add(c, "tracepoint backend", PASS, NULL, "loads (not loaded now: the first prestart loads it)");
-		else
-			add(c, "tracepoint backend", FAIL, "see BPFREAPER_DEBUG=1 bpfreaperctl load for libbpf's log",
-			    "does not load: %s", strerror(-r));
+		add(c, "tracer", INFO, NULL, "not loaded: the first prestart loads it (backend %s)",
+		    tracer_backend_name(want));
 	}
-	r = probe_fentry();
-	if (r == 0)
-		add(c, "fentry backend", INFO, NULL, "BPF trampolines load on this kernel");
-	else
-		add(c, "fentry backend", INFO, NULL, "unavailable (%s): the tracepoint backend is used", strerror(-r));
+	check_backend_probe(c, TRACER_BACKEND_TRAMPOLINE, "trampoline backend");
+	check_backend_probe(c, TRACER_BACKEND_TRACEPOINT, "tracepoint backend");
 }
 
 static void check_logging_and_hooks(struct checks *c)
@@ -236,6 +249,7 @@ static void check_leftovers(struct checks *c)
 int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct checks c = {};
+	enum tracer_backend want = TRACER_BACKEND_AUTO;
 	bool failed = false;
 
 	(void)argv;
@@ -246,8 +260,8 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	check_kernel(&c);
 	check_mounts(&c);
 	check_caps(&c);
-	check_rundir_and_config(&c);
-	check_backends(&c);
+	check_rundir_and_config(&c, &want);
+	check_backends(&c, want);
 	check_logging_and_hooks(&c);
 	check_leftovers(&c);
 

@@ -14,17 +14,20 @@ static void full_config(void)
 	const char *why;
 
 	CHECK_EQ_INT(parse("{\"mode\":\"report\",\"keep\":[\"/sys/fs/bpf/tc/globals/*\"],"
-			   "\"log_file\":\"/var/log/bpfreaper.log\",\"report_dir\":\"/var/lib/r\",\"wait_ms\":500}",
+			   "\"log_file\":\"/var/log/bpfreaper.log\",\"report_dir\":\"/var/lib/r\",\"wait_ms\":500,"
+			   "\"tracer_backend\":\"tracepoint\"}",
 			   &c, &why), 0);
 	CHECK_EQ_INT(c.mode, MODE_REPORT);
 	CHECK_EQ_INT(c.keep.n, 1);
 	CHECK_EQ_STR(c.log_file, "/var/log/bpfreaper.log");
 	CHECK_EQ_STR(c.report_dir, "/var/lib/r");
 	CHECK_EQ_INT(c.wait_ms, 500);
+	CHECK_EQ_INT(c.backend, TRACER_BACKEND_TRACEPOINT);
 	config_done(&c);
 	CHECK_EQ_INT(parse("{}", &c, &why), 0);
 	CHECK_EQ_INT(c.mode, MODE_UNSET);
 	CHECK_EQ_INT(c.wait_ms, -1);
+	CHECK_EQ_INT(c.backend, TRACER_BACKEND_AUTO);
 	config_done(&c);
 }
 
@@ -33,7 +36,7 @@ static void invalid_configs(void)
 	static const char *bad[] = {
 		"{\"mode\":\"enforcing\"}", "{\"mode\":1}", "{\"keep\":\"/x\"}", "{\"keep\":[\"rel/*\"]}",
 		"{\"keep\":[1]}", "{\"log_file\":\"rel\"}", "{\"wait_ms\":-1}", "{\"wait_ms\":60001}",
-		"{\"unknown\":1}", "[]", "{",
+		"{\"unknown\":1}", "{\"tracer_backend\":\"fentry\"}", "{\"tracer_backend\":1}", "[]", "{",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c = {};

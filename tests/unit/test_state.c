@@ -14,7 +14,8 @@ static void round_trip(void)
 	struct container_state s = { .id = "web-1", .cgroup_id = 18446744073709551000ull,
 				     .cgroup_path = "/sys/fs/cgroup/unified/web-1", .pid = 77,
 				     .bundle = "/b", .runtime_status = "creating", .created_at = 1700000000,
-				     .mode = MODE_REPORT };
+				     .mode = MODE_REPORT,
+				     .backend = TRACER_BACKEND_TRAMPOLINE };
 	struct container_state back = {};
 	char *text = NULL;
 	const char *why;
@@ -29,6 +30,7 @@ static void round_trip(void)
 	CHECK_EQ_STR(back.bundle, "/b");
 	CHECK(back.binds.host_mount_ns);
 	CHECK_EQ_INT(back.mode, MODE_REPORT);
+	CHECK_EQ_INT(back.backend, TRACER_BACKEND_TRAMPOLINE);
 	/* a state names exactly one container */
 	container_state_done(&back);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-2", &back, &why), -EBADMSG);
@@ -47,6 +49,8 @@ static void corrupt_states_rejected(void)
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"rel\"}",
 		"{\"version\":1,\"id\":\"../a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\"}",
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"binds\":[{\"destination\":1}]}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"auto\"}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"kprobe\"}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct container_state s = {};

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What both tracer backends share: the pinned maps and how a record is made.
+ * A backend only decides where it gets a call's arguments from (saved user
+ * registers at a syscall tracepoint, or the kernel function's own arguments
+ * in a BPF trampoline) and then calls record_bpf() or fill_name().
+ *
+ * Strings and bpf_attr come from user memory at a syscall, or from kernel
+ * memory where the kernel has copied them (struct filename) or made them
+ * (bpf() from a BPF_PROG_TYPE_SYSCALL program): `kernel` says which.
+ */
+#ifndef BPFREAPER_RECORD_BPF_H
+#define BPFREAPER_RECORD_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "tracer.h"
+#include "objfile.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct cg_state);
+} cgroups SEC(".maps");
+
+/* Not preallocated: the budget is shared by all containers and most of it is
+ * unused most of the time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_RECORDS_TOTAL);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct record_key);
+	__type(value, struct record);
+} records SEC(".maps");
+
+/* A record is larger than the BPF stack allows; build it here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct record);
+} scratch SEC(".maps");
+
+static __always_inline __u64 registered_ancestor(void)
+{
+	__u64 self = bpf_get_current_cgroup_id();
+	__u64 id;
+	int level;
+
+	if (bpf_map_lookup_elem(&cgroups, &self))
+		return self;
+	/* Level 0 is the root cgroup, never registered. The helper returns our
+	 * own id at our own level and 0 below it. */
+	for (level = 1; level < MAX_CGROUP_DEPTH; level++) {
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!id || id == self)
+			break;
+		if (bpf_map_lookup_elem(&cgroups, &id))
+			return id;
+	}
+	return 0;
+}
+
+static __always_inline struct record *scratch_record(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline struct file *file_of_fd(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+static __always_inline int resolve_fd(int fd, struct record *rec)
+{
+	struct file *file = file_of_fd(fd);
+
+	if (!file)
+		return -1;
+	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name);
+}
+
+static __always_inline void append_record(struct record *rec)
+{
+	struct record_key key = { .cgroup_id = rec->owner_id };
+	struct cg_state *st;
+	__u32 seq;
+
+	st = bpf_map_lookup_elem(&cgroups, &key.cgroup_id);
+	if (!st)
+		return; /* unregistered since the call began */
+	rec->ts_ns = bpf_ktime_get_boot_ns();
+	if (rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK) {
+		seq = __sync_fetch_and_add(&st->next_dir_seq, 1);
+		if (seq >= MAX_DIR_RECORDS) {
+			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_DIR);
+			return;
+		}
+		key.seq = DIR_SEQ_BASE + seq;
+	} else {
+		seq = __sync_fetch_and_add(&st->next_obj_seq, 1);
+		if (seq >= MAX_OBJ_RECORDS) {
+			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_OBJ);
+			return;
+		}
+		key.seq = seq;
+	}
+	if (bpf_map_update_elem(&records, &key, rec, BPF_NOEXIST))
+		__sync_fetch_and_or(&st->flags,
+				    rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK ? CG_OVERFLOW_DIR
+											 : CG_OVERFLOW_OBJ);
+}
+
+static __always_inline struct record *begin(__u32 cmd, __u64 owner)
+{
+	struct record *rec = scratch_record();
+
+	if (!rec)
+		return NULL;
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->cmd = cmd;
+	rec->pid = bpf_get_current_pid_tgid() >> 32;
+	rec->dirfd = -100; /* AT_FDCWD */
+	rec->cgroup_id = bpf_get_current_cgroup_id();
+	rec->owner_id = owner;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	return rec;
+}
+
+#define CGROUP2_SUPER_MAGIC_ 0x63677270
+
+/* An attach target by identity: a cgroup2 directory is its cgroup id. */
+static __always_inline int resolve_target(int fd, struct record *rec)
+{
+	struct file *file = file_of_fd(fd);
+	struct dentry *d;
+	struct super_block *sb;
+
+	if (!file)
+		return -1;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	sb = BPF_CORE_READ(d, d_sb);
+	rec->parent_ino = BPF_CORE_READ(d, d_inode, i_ino);
+	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	if (BPF_CORE_READ(sb, s_magic) == CGROUP2_SUPER_MAGIC_)
+		rec->flags |= REC_F_TARGET_CGROUP;
+	return 0;
+}
+
+static __always_inline long read_mem(void *dst, __u32 size, const void *src, bool kernel)
+{
+	return kernel ? bpf_probe_read_kernel(dst, size, src) : bpf_probe_read_user(dst, size, src);
+}
+
+static __always_inline long read_str(void *dst, __u32 size, const void *src, bool kernel)
+{
+	return kernel ? bpf_probe_read_kernel_str(dst, size, src) : bpf_probe_read_user_str(dst, size, src);
+}
+
+/* A successful bpf(cmd, uattr) that returned ret: a record for the commands
+ * that create, pin or attach something. Caller checked ret >= 0. */
+static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret, bool kernel)
+{
+	struct record *rec;
+	__u64 owner;
+
+	if (cmd != BPF_MAP_CREATE && cmd != BPF_PROG_LOAD && cmd != BPF_LINK_CREATE &&
+	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN && cmd != BPF_PROG_ATTACH)
+		return 0;
+	owner = registered_ancestor();
+	if (!owner)
+		return 0;
+	rec = begin(cmd, owner);
+	if (!rec)
+		return 0;
+	if (cmd == BPF_OBJ_PIN) {
+		__u64 pathname = 0;
+		__u32 bpf_fd = 0, file_flags = 0;
+		__s32 path_fd = 0;
+
+		read_mem(&pathname, sizeof(pathname), &uattr->pathname, kernel);
+		read_mem(&bpf_fd, sizeof(bpf_fd), &uattr->bpf_fd, kernel);
+		read_mem(&file_flags, sizeof(file_flags), &uattr->file_flags, kernel);
+		/* BPF_F_PATH_FD (1 << 14, kernel 6.5+): path relative to path_fd. */
+		if (file_flags & (1u << 14)) {
+			read_mem(&path_fd, sizeof(path_fd), (char *)uattr + 16, kernel);
+			rec->dirfd = path_fd;
+		}
+		rec->kind = REC_PIN;
+		if (resolve_fd(bpf_fd, rec))
+			return 0;
+		if (read_str(rec->path, sizeof(rec->path), (void *)pathname, kernel) == sizeof(rec->path))
+			rec->flags |= REC_F_PATH_TRUNCATED;
+	} else if (cmd == BPF_PROG_ATTACH) {
+		__u32 target_fd = 0, prog_fd = 0;
+
+		read_mem(&target_fd, sizeof(target_fd), &uattr->target_fd, kernel);
+		read_mem(&prog_fd, sizeof(prog_fd), &uattr->attach_bpf_fd, kernel);
+		read_mem(&rec->attach_type, sizeof(rec->attach_type), &uattr->attach_type, kernel);
+		rec->kind = REC_ATTACH;
+		if (resolve_fd(prog_fd, rec) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
+			return 0; /* targets nothing we can name */
+	} else {
+		rec->kind = REC_CREATE;
+		if (resolve_fd((int)ret, rec))
+			return 0;
+	}
+	append_record(rec);
+	return 0;
+}
+
+#define AT_FDCWD_ (-100)
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+/* A relative name is only worth a record if it lands on a bpffs; the
+ * directory it starts from is named by identity (device, inode), which the
+ * host can find again after the container's mount namespace is gone. */
+static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
+{
+	struct dentry *dir;
+	struct super_block *sb;
+
+	if (dirfd == AT_FDCWD_) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		dir = BPF_CORE_READ(task, fs, pwd.dentry);
+	} else {
+		struct file *file = file_of_fd(dirfd);
+
+		if (!file)
+			return false;
+		dir = BPF_CORE_READ(file, f_path.dentry);
+	}
+	if (!dir)
+		return false;
+	sb = BPF_CORE_READ(dir, d_sb);
+	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
+		return false;
+	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	rec->parent_ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	rec->flags |= REC_F_RELATIVE;
+	return true;
+}
+
+/* Length of a string up to PATH_MAX (4096), read in chunks: the record
+ * keeps only its start. */
+static __always_inline __u32 target_len(const char *target, bool kernel)
+{
+	char chunk[64];
+	__u32 len = 0;
+
+	for (int i = 0; i < 64; i++) {
+		long n = read_str(chunk, sizeof(chunk), target + len, kernel);
+
+		if (n <= 0)
+			break;
+		if (n < (long)sizeof(chunk)) {
+			len += (__u32)n - 1;
+			break;
+		}
+		len += sizeof(chunk) - 1;
+	}
+	return len;
+}
+
+/* A new name in a directory by a registered caller: mkdir, or a symlink to
+ * target. Returns the record to append once the call has succeeded, or
+ * NULL if there is nothing worth recording. */
+static __always_inline struct record *fill_name(int dirfd, const char *pathname, const char *target,
+						bool kernel)
+{
+	struct record *rec;
+	__u64 owner;
+	long n;
+
+	owner = registered_ancestor();
+	if (!owner)
+		return NULL;
+	rec = begin(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, owner);
+	if (!rec)
+		return NULL;
+	rec->kind = target ? REC_SYMLINK : REC_MKDIR;
+	rec->dirfd = dirfd;
+	if (target) {
+		n = read_str(rec->name, sizeof(rec->name), target, kernel);
+		if (n <= 0)
+			return NULL;
+		/* The full length, to tell a target that only starts alike. */
+		rec->obj_type = target_len(target, kernel);
+	}
+	n = read_str(rec->path, sizeof(rec->path), pathname, kernel);
+	if (n <= 0)
+		return NULL;
+	if (n == sizeof(rec->path))
+		rec->flags |= REC_F_PATH_TRUNCATED;
+	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
+		return NULL;
+	return rec;
+}
+
+#endif
