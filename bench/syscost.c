@@ -2,15 +2,17 @@
 /*
  * syscost: nanoseconds per call of a few syscalls, to measure what the
  * tracer's syscall tracepoints cost. Prints "<name> <ns/call>" lines.
- *   syscost getppid|lookup|create [N]
+ *   syscost getppid|lookup|create|mkdir [N]
  * lookup: bpf(BPF_MAP_LOOKUP_ELEM) on an array map; create:
- * bpf(BPF_MAP_CREATE) of a small array map, closed at once.
+ * bpf(BPF_MAP_CREATE) of a small array map, closed at once; mkdir: mkdir(2)
+ * and rmdir(2) of a directory in the working directory (a pair per call).
  */
 #include <linux/bpf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,8 +70,15 @@ int main(int argc, char **argv)
 	} else if (strcmp(what, "create") == 0) {
 		for (long i = 0; i < n; i++)
 			close(array_map());
+	} else if (strcmp(what, "mkdir") == 0) {
+		for (long i = 0; i < n; i++) {
+			if (mkdir("syscost.d", 0700) < 0 || rmdir("syscost.d") < 0) {
+				perror("syscost: mkdir");
+				return 1;
+			}
+		}
 	} else {
-		fprintf(stderr, "usage: syscost getppid|lookup|create [N]\n");
+		fprintf(stderr, "usage: syscost getppid|lookup|create|mkdir [N]\n");
 		return 2;
 	}
 	t1 = now_ns();

@@ -4,7 +4,7 @@
 test_doctor_passes_here_and_names_fixes() {
 	local out rc=0
 	out=$("$BIN/bpfreaperctl" doctor) || fail "doctor failed here: $out"
-	for c in kernel btf bpffs cgroup2 capabilities "tracepoint backend" "fentry backend" leftovers; do
+	for c in kernel btf bpffs cgroup2 capabilities tracer "trampoline backend" "tracepoint backend" leftovers; do
 		echo "$out" | grep -q "^$c " || fail "no $c check in: $out"
 	done
 	"$BIN/bpfreaperctl" --json doctor | jq -e 'all(.[]; .result != "FAIL")' >/dev/null || fail "json says FAIL"
@@ -51,4 +51,56 @@ test_gc_units_verify() {
 	out=$(systemd-analyze verify "$d/bpfreaper-gc.service" "$d/bpfreaper-gc.timer" 2>&1) ||
 		fail "systemd-analyze: $out"
 	[ -z "$out" ] || fail "systemd-analyze: $out"
+}
+
+# The backend is chosen when the tracer loads: the config's tracer_backend,
+# else trampolines where this kernel loads them, else tracepoints. Each one
+# records the same leak; the choice shows in the state, report, show, doctor
+# and the hook's log. E2E_EXPECT_BACKEND (the kernel matrix) pins what auto
+# must pick on that kernel.
+test_backend_choice_records_and_is_reported() {
+	local cfg=$WORK/backend.json probed want expect
+	"$BIN/bpfreaperctl" unload >/dev/null || fail "unload: a container is still registered"
+	if "$BIN/bpfreaperctl" --json doctor |
+		jq -e '.[] | select(.check == "trampoline backend") | .result == "pass"' >/dev/null; then
+		probed=trampoline
+	else
+		probed=tracepoint
+	fi
+	[ -z "${E2E_EXPECT_BACKEND:-}" ] || assert_eq "backend auto picks here" "$probed" "$E2E_EXPECT_BACKEND"
+	for want in auto tracepoint trampoline; do
+		expect=$want
+		[ "$want" != auto ] || expect=$probed
+		"$BIN/bpfreaperctl" unload >/dev/null || fail "unload before $want"
+		jq -n --arg b "$want" --arg log "$WORK/be-$want.log" \
+			'{tracer_backend: $b, mode: "enforce", log_file: $log}' >"$cfg"
+		make_bundle "be-$want" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-be-$want && mkdir /sys/fs/bpf/$E2E_PREFIX-be-$want-d &&
+			touch /sync/pinned && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+		prestart_args "be-$want" --config="$cfg"
+		bundle_edit "be-$want" '(.hooks.poststop[0].args) += ["--config=" + $cfg]' --arg cfg "$cfg"
+		if [ "$want" = trampoline ] && [ "$probed" = tracepoint ]; then
+			! run_ctr "be-$want" || fail "started although the configured trampoline backend cannot load"
+			hook_said "be-$want" | grep -q "load the tracer (trampoline backend, as configured)" ||
+				fail "hook said: $(hook_said "be-$want")"
+			assert_absent "$(state_of "be-$want")"
+			continue
+		fi
+		run_ctr "be-$want" &
+		local ctr_pid=$!
+		wait_for "$WORK/sync/be-$want/pinned"
+		assert_eq "$want: state" "$(jq -r .tracer_backend "$(state_of "be-$want")")" "$expect"
+		"$BIN/bpfreaperctl" show "$E2E_PREFIX-be-$want" | grep -q "^container .*, $expect backend" ||
+			fail "show said: $("$BIN/bpfreaperctl" show "$E2E_PREFIX-be-$want")"
+		"$BIN/bpfreaperctl" doctor | grep -q "^tracer  *pass  *loaded, $expect backend" ||
+			fail "doctor said: $("$BIN/bpfreaperctl" doctor)"
+		assert_eq "$want: load" "$("$BIN/bpfreaperctl" --json load | jq -r .backend)" "$expect"
+		touch "$WORK/sync/be-$want/go"
+		wait $ctr_pid || fail "runc run: $(cat "$WORK/be-$want.err")"
+		grep -q "registered .*, $expect backend" "$WORK/be-$want.log" || fail "hook said: $(cat "$WORK/be-$want.log")"
+		assert_eq "$want: report" "$(jq -r .tracer_backend "$(report_of "be-$want")")" "$expect"
+		assert_eq "$want: recorded" "$(jq -c '[.created[].kind] | sort' "$(report_of "be-$want")")" '["map"]'
+		assert_absent "$P-be-$want"
+		assert_absent "$P-be-$want-d"
+	done
+	"$BIN/bpfreaperctl" unload >/dev/null || fail "unload after"
 }
