@@ -81,9 +81,9 @@ int main(int argc, char **argv)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
 			 h.oci.id, strerror(-res.bundle_error));
-	if (res.trampoline_error)
+	if (*res.trampoline_error)
 		log_info("prestart: trampoline backend unavailable (%s): recording with tracepoints",
-			 strerror(-res.trampoline_error));
+			 res.trampoline_error);
 	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s", h.oci.id,
 		 res.already ? "already registered" : "registered", res.state.cgroup_path,
 		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,

@@ -88,7 +88,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	}
 
 	res.state.backend = t.backend;
-	res.trampoline_error = t.trampoline_error;
+	memcpy(res.trampoline_error, t.trampoline_error, sizeof(res.trampoline_error));
 
 	if (same_registration(&rd, &t, oci->id, cg.id)) {
 		res.already = true;

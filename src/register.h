@@ -16,8 +16,8 @@ struct register_result {
 	bool tracer_loaded; /* this call loaded the tracer (slow path) */
 	bool already;       /* registered before (prestart and createRuntime both configured) */
 	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
-	/* Loading the tracer fell back to tracepoints: why (-errno). */
-	int trampoline_error;
+	/* Loading the tracer fell back to tracepoints: why ("" if not). */
+	char trampoline_error[128];
 };
 
 /* *ret_step names the step that failed, for the one-line error. */

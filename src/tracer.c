@@ -19,6 +19,7 @@
 
 #include "tracer.skel.h"
 #include "trampoline.skel.h"
+#include "kprotos.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -208,19 +209,51 @@ static struct tracer_bpf *open_tracepoint(void)
 	return skel;
 }
 
-/* Each loader loads, attaches and pins its backend into dir (empty). */
-static int load_trampoline(const char *dir)
+/* The trampoline skeleton, loaded, if the kernel's prototypes are the ones
+ * it reads and the kernel allows trampolines; else NULL, with the -errno in
+ * *ret_err and why not in why. */
+static struct trampoline_bpf *load_trampoline_skel(int *ret_err, char *why, size_t len)
 {
 	struct trampoline_bpf *skel;
+	const char *func;
 	int r;
 
+	r = kprotos_check(&func);
+	if (r < 0) {
+		snprintf(why, len, "%s: %s", func,
+			 r == -EPROTO ? "other arguments on this kernel" : strerror(-r));
+		*ret_err = r;
+		return NULL;
+	}
 	libbpf_set_print(silent_print);
 	skel = trampoline_bpf__open();
-	if (!skel)
-		return negative_errno();
+	if (!skel) {
+		*ret_err = negative_errno();
+		snprintf(why, len, "open: %s", strerror(-*ret_err));
+		return NULL;
+	}
 	r = trampoline_bpf__load(skel);
-	if (r == 0)
-		r = trampoline_bpf__attach(skel);
+	if (r < 0) {
+		snprintf(why, len, "load: %s", strerror(-r));
+		trampoline_bpf__destroy(skel);
+		*ret_err = r;
+		return NULL;
+	}
+	return skel;
+}
+
+/* Each loader loads, attaches and pins its backend into dir (empty). */
+static int load_trampoline(const char *dir, char *why, size_t len)
+{
+	struct trampoline_bpf *skel;
+	int r = -EIO;
+
+	skel = load_trampoline_skel(&r, why, len);
+	if (!skel)
+		return r;
+	r = trampoline_bpf__attach(skel);
+	if (r < 0)
+		snprintf(why, len, "attach: %s", strerror(-r));
 	if (r == 0)
 		r = pin_skeleton(skel->skeleton, dir);
 	trampoline_bpf__destroy(skel); /* the pins keep everything alive */
@@ -247,7 +280,7 @@ static int load_tracepoint(const char *dir)
 	return r;
 }
 
-static int load_into(const char *tmp, enum tracer_backend b)
+static int load_into(const char *tmp, enum tracer_backend b, char *why, size_t len)
 {
 	int r;
 
@@ -257,13 +290,13 @@ static int load_into(const char *tmp, enum tracer_backend b)
 		return r;
 	if (mkdir(tmp, 0700) < 0)
 		return -errno;
-	return b == TRACER_BACKEND_TRAMPOLINE ? load_trampoline(tmp) : load_tracepoint(tmp);
+	return b == TRACER_BACKEND_TRAMPOLINE ? load_trampoline(tmp, why, len) : load_tracepoint(tmp);
 }
 
 int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer *ret)
 {
-	char tmp[PATH_MAX], final[PATH_MAX];
-	int r, trampoline_error = 0;
+	char tmp[PATH_MAX], final[PATH_MAX], why[sizeof(ret->trampoline_error)] = "";
+	int r;
 
 	r = tracer_open(rd, ret);
 	if (r != -ENOENT)
@@ -278,13 +311,13 @@ int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer
 		return r;
 
 	if (want != TRACER_BACKEND_TRACEPOINT) {
-		r = load_into(tmp, TRACER_BACKEND_TRAMPOLINE);
-		if (r < 0 && want == TRACER_BACKEND_AUTO) {
-			trampoline_error = r;
-			r = load_into(tmp, TRACER_BACKEND_TRACEPOINT);
-		}
+		r = load_into(tmp, TRACER_BACKEND_TRAMPOLINE, why, sizeof(why));
+		if (r < 0 && !*why)
+			snprintf(why, sizeof(why), "%s", strerror(-r));
+		if (r < 0 && want == TRACER_BACKEND_AUTO)
+			r = load_into(tmp, TRACER_BACKEND_TRACEPOINT, NULL, 0);
 	} else {
-		r = load_into(tmp, TRACER_BACKEND_TRACEPOINT);
+		r = load_into(tmp, TRACER_BACKEND_TRACEPOINT, NULL, 0);
 	}
 	/* The directory appears whole or not at all for tracer_open(). */
 	if (r == 0 && rename(tmp, final) < 0)
@@ -294,8 +327,8 @@ int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer
 		return r;
 	}
 	r = tracer_open(rd, ret);
-	if (r == 0)
-		ret->trampoline_error = trampoline_error;
+	if (r == 0 && ret->backend != TRACER_BACKEND_TRAMPOLINE)
+		snprintf(ret->trampoline_error, sizeof(ret->trampoline_error), "%s", why);
 	return r;
 }
 
@@ -478,18 +511,19 @@ int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const stru
 	return 0;
 }
 
-int tracer_probe(enum tracer_backend b)
+int tracer_probe(enum tracer_backend b, char *why, size_t len)
 {
-	int r;
+	int r = -EIO;
 
-	libbpf_set_print(silent_print);
+	if (len)
+		*why = 0;
 	if (b == TRACER_BACKEND_TRAMPOLINE) {
-		struct trampoline_bpf *skel = trampoline_bpf__open();
+		struct trampoline_bpf *skel = load_trampoline_skel(&r, why, len);
 
-		if (!skel)
-			return negative_errno();
-		r = trampoline_bpf__load(skel);
-		trampoline_bpf__destroy(skel);
+		if (skel) {
+			trampoline_bpf__destroy(skel);
+			r = 0;
+		}
 	} else {
 		struct tracer_bpf *skel = open_tracepoint();
 
@@ -497,6 +531,8 @@ int tracer_probe(enum tracer_backend b)
 			return negative_errno();
 		r = tracer_bpf__load(skel);
 		tracer_bpf__destroy(skel);
+		if (r < 0)
+			snprintf(why, len, "load: %s", strerror(-r));
 	}
 	return r;
 }

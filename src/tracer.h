@@ -20,8 +20,8 @@ struct tracer {
 	int cgroups_fd;
 	int records_fd;
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
-	/* tracer_load() with AUTO fell back to tracepoints: why (-errno). */
-	int trampoline_error;
+	/* tracer_load() with AUTO fell back to tracepoints: why ("" if not). */
+	char trampoline_error[128];
 };
 
 #define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF }
@@ -47,8 +47,9 @@ int tracer_open_or_load(const struct rundir *rd, enum tracer_backend want, struc
  * holds LOCK_EX. */
 int tracer_unload(const struct rundir *rd);
 void tracer_close(struct tracer *t);
-/* Loads a backend's programs and unloads them at once (doctor). */
-int tracer_probe(enum tracer_backend b);
+/* Loads a backend's programs and unloads them at once (doctor); on failure
+ * why says which step failed and how. */
+int tracer_probe(enum tracer_backend b, char *why, size_t len);
 
 /* -EEXIST if the cgroup is registered already. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id);

@@ -154,15 +154,16 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 
 static void check_backend_probe(struct checks *c, enum tracer_backend b, const char *name)
 {
-	int r = tracer_probe(b);
+	char why[128];
+	int r = tracer_probe(b, why, sizeof(why));
 
 	if (r == 0)
 		add(c, name, PASS, NULL, "loads on this kernel");
 	else if (b == TRACER_BACKEND_TRAMPOLINE)
-		add(c, name, INFO, NULL, "unavailable (%s): the tracepoint backend is used", strerror(-r));
+		add(c, name, INFO, NULL, "unavailable (%s): the tracepoint backend is used", why);
 	else
 		add(c, name, FAIL, "see BPFREAPER_DEBUG=1 bpfreaperctl load for libbpf's log",
-		    "does not load: %s", strerror(-r));
+		    "does not load: %s", why);
 }
 
 static void check_backends(struct checks *c, enum tracer_backend want)

@@ -21,15 +21,14 @@ static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool
 
 		json_object_object_add(o, "loaded", json_object_new_boolean(loaded));
 		json_object_object_add(o, "backend", json_object_new_string(tracer_backend_name(t->backend)));
-		if (t->trampoline_error)
-			json_object_object_add(o, "trampoline_error",
-					       json_object_new_string(strerror(-t->trampoline_error)));
+		if (*t->trampoline_error)
+			json_object_object_add(o, "trampoline_error", json_object_new_string(t->trampoline_error));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		return;
 	}
-	if (t->trampoline_error)
-		printf("trampoline backend unavailable: %s\n", strerror(-t->trampoline_error));
+	if (*t->trampoline_error)
+		printf("trampoline backend unavailable: %s\n", t->trampoline_error);
 	printf("tracer %s (%s backend)\n", loaded ? "loaded" : "already loaded", tracer_backend_name(t->backend));
 }
 

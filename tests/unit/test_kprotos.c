@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The prototype check of the trampoline backend: against this kernel's BTF,
+ * and against hand-built BTF for kernels this machine cannot boot. */
+#include <bpf/btf.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "kprotos.h"
+
+struct protos {
+	int i32, filename_ptr, bpfptr, uchar_ptr;
+};
+
+static struct btf *base_btf(struct protos *p)
+{
+	struct btf *btf = btf__new_empty();
+	int filename, uchar, sockptr;
+
+	p->i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	uchar = btf__add_int(btf, "char", 1, 0);
+	p->uchar_ptr = btf__add_ptr(btf, btf__add_const(btf, uchar));
+	filename = btf__add_struct(btf, "filename", 8);
+	p->filename_ptr = btf__add_ptr(btf, filename);
+	sockptr = btf__add_struct(btf, "", 16);
+	p->bpfptr = btf__add_typedef(btf, "bpfptr_t", sockptr);
+	return btf;
+}
+
+static void add_func(struct btf *btf, const char *name, int ret, int n, const int *types)
+{
+	int proto = btf__add_func_proto(btf, ret);
+
+	for (int i = 0; i < n; i++)
+		btf__add_func_param(btf, "", types[i]);
+	btf__add_func(btf, name, BTF_FUNC_STATIC, proto);
+}
+
+static struct btf *kernel_like(bool old_mkdirat, bool with_symlinkat)
+{
+	struct protos p;
+	struct btf *btf = base_btf(&p);
+	int sys_bpf[] = { p.i32, p.bpfptr, p.i32 };
+	int mkdirat[] = { p.i32, old_mkdirat ? p.uchar_ptr : p.filename_ptr, p.i32 };
+	int symlinkat[] = { p.filename_ptr, p.i32, p.filename_ptr };
+
+	add_func(btf, "__sys_bpf", p.i32, 3, sys_bpf);
+	add_func(btf, "do_mkdirat", p.i32, 3, mkdirat);
+	if (with_symlinkat)
+		add_func(btf, "do_symlinkat", p.i32, 3, symlinkat);
+	return btf;
+}
+
+static void this_kernel_matches(void)
+{
+	const char *why = "";
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		printf("    no vmlinux BTF here\n");
+		check_failed = 1;
+		return;
+	}
+	CHECK_EQ_INT(kprotos_check(&why), 0);
+}
+
+static void prototypes_like_5_15_and_later_match(void)
+{
+	struct btf *btf = kernel_like(false, true);
+	const char *why = "";
+
+	CHECK_EQ_INT(kprotos_check_btf(btf, &why), 0);
+	btf__free(btf);
+}
+
+static void mkdirat_taking_a_user_pointer_is_refused(void)
+{
+	struct btf *btf = kernel_like(true, true);
+	const char *why = "";
+
+	CHECK_EQ_INT(kprotos_check_btf(btf, &why), -EPROTO);
+	CHECK_EQ_STR(why, "do_mkdirat");
+	btf__free(btf);
+}
+
+static void missing_function_is_refused(void)
+{
+	struct btf *btf = kernel_like(false, false);
+	const char *why = "";
+
+	CHECK_EQ_INT(kprotos_check_btf(btf, &why), -ENOENT);
+	CHECK_EQ_STR(why, "do_symlinkat");
+	btf__free(btf);
+}
+
+int main(void)
+{
+	int total_failed = 0;
+
+	check_file = "unit/kprotos";
+	RUN(this_kernel_matches);
+	RUN(prototypes_like_5_15_and_later_match);
+	RUN(mkdirat_taking_a_user_pointer_is_refused);
+	RUN(missing_function_is_refused);
+	return total_failed ? 1 : 0;
+}
