@@ -31,6 +31,18 @@ static void full_config(void)
 	config_done(&c);
 }
 
+/* Run from the source tree (tests/run does). */
+static void shipped_example_is_valid(void)
+{
+	struct config c = {};
+	const char *why = "";
+
+	CHECK_EQ_INT(config_load("packaging/bpfreaper.json.example", &c, &why), 0);
+	CHECK_EQ_INT(c.mode, MODE_REPORT);
+	CHECK_EQ_INT(c.backend, TRACER_BACKEND_AUTO);
+	config_done(&c);
+}
+
 static void invalid_configs(void)
 {
 	static const char *bad[] = {
@@ -108,6 +120,7 @@ int main(void)
 
 	check_file = "unit/config";
 	RUN(full_config);
+	RUN(shipped_example_is_valid);
 	RUN(invalid_configs);
 	RUN(keep_rules);
 	RUN(policy_precedence);
