@@ -125,6 +125,8 @@ static __always_inline void append_record(struct record *rec)
 											 : CG_OVERFLOW_OBJ);
 }
 
+#define AT_FDCWD_ (-100)
+
 static __always_inline struct record *begin(__u32 cmd, __u64 owner)
 {
 	struct record *rec = scratch_record();
@@ -134,7 +136,7 @@ static __always_inline struct record *begin(__u32 cmd, __u64 owner)
 	__builtin_memset(rec, 0, sizeof(*rec));
 	rec->cmd = cmd;
 	rec->pid = bpf_get_current_pid_tgid() >> 32;
-	rec->dirfd = -100; /* AT_FDCWD */
+	rec->dirfd = AT_FDCWD_;
 	rec->cgroup_id = bpf_get_current_cgroup_id();
 	rec->owner_id = owner;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -223,7 +225,6 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 	return 0;
 }
 
-#define AT_FDCWD_ (-100)
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
 /* A relative name is only worth a record if it lands on a bpffs; the

@@ -192,19 +192,31 @@ static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 	return 0;
 }
 
-/* The tracepoint skeleton, opened and ready to load on this kernel. */
-static struct tracer_bpf *open_tracepoint(void)
+/* The tracepoint skeleton, loaded; else NULL, with the -errno in *ret_err
+ * and why not in why. */
+static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t len)
 {
 	struct tracer_bpf *skel;
+	int r;
 
 	libbpf_set_print(silent_print);
 	skel = tracer_bpf__open();
-	if (skel && !tracepoint_exists("sys_enter_mkdir")) {
-		/* arm64 and newer arches have only mkdirat. */
-		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
+	if (!skel) {
+		*ret_err = negative_errno();
+		snprintf(why, len, "open: %s", strerror(-*ret_err));
+		return NULL;
 	}
-	if (skel && !tracepoint_exists("sys_enter_symlink")) {
+	/* arm64 and newer arches have only mkdirat and symlinkat. */
+	if (!tracepoint_exists("sys_enter_mkdir"))
+		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
+	if (!tracepoint_exists("sys_enter_symlink"))
 		bpf_program__set_autoload(skel->progs.exit_symlink_legacy, false);
+	r = tracer_bpf__load(skel);
+	if (r < 0) {
+		snprintf(why, len, "load: %s", strerror(-r));
+		tracer_bpf__destroy(skel);
+		*ret_err = r;
+		return NULL;
 	}
 	return skel;
 }
@@ -260,7 +272,7 @@ static int load_trampoline(const char *dir, char *why, size_t len)
 	return r;
 }
 
-static int load_tracepoint(const char *dir)
+static int load_tracepoint(const char *dir, char *why, size_t len)
 {
 	struct tracer_bpf *skel;
 	int r;
@@ -268,12 +280,10 @@ static int load_tracepoint(const char *dir)
 	r = ensure_tracefs();
 	if (r < 0)
 		return r;
-	skel = open_tracepoint();
+	skel = load_tracepoint_skel(&r, why, len);
 	if (!skel)
-		return negative_errno();
-	r = tracer_bpf__load(skel);
-	if (r == 0)
-		r = tracer_bpf__attach(skel);
+		return r;
+	r = tracer_bpf__attach(skel);
 	if (r == 0)
 		r = pin_skeleton(skel->skeleton, dir);
 	tracer_bpf__destroy(skel);
@@ -290,7 +300,7 @@ static int load_into(const char *tmp, enum tracer_backend b, char *why, size_t l
 		return r;
 	if (mkdir(tmp, 0700) < 0)
 		return -errno;
-	return b == TRACER_BACKEND_TRAMPOLINE ? load_trampoline(tmp, why, len) : load_tracepoint(tmp);
+	return b == TRACER_BACKEND_TRAMPOLINE ? load_trampoline(tmp, why, len) : load_tracepoint(tmp, why, len);
 }
 
 int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer *ret)
@@ -525,14 +535,12 @@ int tracer_probe(enum tracer_backend b, char *why, size_t len)
 			r = 0;
 		}
 	} else {
-		struct tracer_bpf *skel = open_tracepoint();
+		struct tracer_bpf *skel = load_tracepoint_skel(&r, why, len);
 
-		if (!skel)
-			return negative_errno();
-		r = tracer_bpf__load(skel);
-		tracer_bpf__destroy(skel);
-		if (r < 0)
-			snprintf(why, len, "load: %s", strerror(-r));
+		if (skel) {
+			tracer_bpf__destroy(skel);
+			r = 0;
+		}
 	}
 	return r;
 }
