@@ -64,6 +64,10 @@ enum record_flags {
 	REC_F_PATH_TRUNCATED = 1u << 0,
 	REC_F_RELATIVE = 1u << 1, /* path is relative to parent_dev/parent_ino */
 	REC_F_TARGET_CGROUP = 1u << 2, /* REC_ATTACH: parent_ino is a cgroup id */
+	/* REC_CREATE: the tracer could not prove the object is the one the
+	 * call created (something else already referenced it when the call
+	 * returned: a racing fd swap). Reported, never removed. */
+	REC_F_UNPROVEN = 1u << 3,
 };
 
 struct cg_state {
