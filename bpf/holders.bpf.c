@@ -28,7 +28,7 @@ int dump_holders(struct bpf_iter__task_file *ctx)
 	/* Threads share the fd table: report each process once. */
 	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
 		return 0;
-	if (resolve_file(file, &h.obj_kind, &h.obj_id, &type, &name))
+	if (resolve_file(file, &h.obj_kind, &h.obj_id, &type, &name, NULL))
 		return 0;
 	h.pid = BPF_CORE_READ(task, tgid);
 	h.fd = ctx->fd;

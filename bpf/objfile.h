@@ -8,9 +8,10 @@
 #include "tracer.h"
 
 /* An fd's file name tells a map from a prog from a link: anon_inode files
- * are called "bpf-map", "bpf-prog" and "bpf_link"/"bpf-link". */
+ * are called "bpf-map", "bpf-prog" and "bpf_link"/"bpf-link". *refs gets
+ * the object's reference count (NULL: not wanted). */
 static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *id, __u32 *type,
-					 char (*name)[RECORD_NAME_MAX])
+					 char (*name)[RECORD_NAME_MAX], __s64 *refs)
 {
 	const unsigned char *dname;
 	char n[9] = {};
@@ -32,6 +33,8 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 		*id = BPF_CORE_READ(map, id);
 		*type = BPF_CORE_READ(map, map_type);
 		BPF_CORE_READ_STR_INTO(name, map, name);
+		if (refs)
+			*refs = BPF_CORE_READ(map, refcnt.counter);
 		return 0;
 	}
 	if (n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g' && n[8] == 0) {
@@ -41,6 +44,8 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 		*id = BPF_CORE_READ(prog, aux, id);
 		*type = BPF_CORE_READ(prog, type);
 		BPF_CORE_READ_STR_INTO(name, prog, aux, name);
+		if (refs)
+			*refs = BPF_CORE_READ(prog, aux, refcnt.counter);
 		return 0;
 	}
 	/* "bpf_link" where created, "bpf-link" when re-opened (pin, id). */
@@ -51,6 +56,8 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 		*id = BPF_CORE_READ(link, id);
 		*type = BPF_CORE_READ(link, type);
 		BPF_CORE_READ_STR_INTO(name, link, prog, aux, name);
+		if (refs)
+			*refs = BPF_CORE_READ(link, refcnt.counter);
 		return 0;
 	}
 	return -1;

@@ -25,14 +25,16 @@ struct {
 	__type(value, struct cg_state);
 } cgroups SEC(".maps");
 
-/* Not preallocated: the budget is shared by all containers and most of it is
- * unused most of the time. */
+/* One records map per registered container (key record_key_t, value struct
+ * record), made by user space at registration; src/tracer.c gives the
+ * loader a template of it (bpf_map__set_inner_map_fd): clang 14 emits
+ * struct record only as a forward declaration when a template is written
+ * here with __array. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_RECORDS_TOTAL);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct record_key);
-	__type(value, struct record);
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__uint(key_size, sizeof(__u64));
+	__uint(value_size, sizeof(__u32));
 } records SEC(".maps");
 
 /* A record is larger than the BPF stack allows; build it here. */
@@ -85,23 +87,25 @@ static __always_inline struct file *file_of_fd(int fd)
 	return file;
 }
 
-static __always_inline int resolve_fd(int fd, struct record *rec)
+static __always_inline int resolve_fd(int fd, struct record *rec, __s64 *refs)
 {
 	struct file *file = file_of_fd(fd);
 
 	if (!file)
 		return -1;
-	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name);
+	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name, refs);
 }
 
 static __always_inline void append_record(struct record *rec)
 {
-	struct record_key key = { .cgroup_id = rec->owner_id };
+	record_key_t key;
 	struct cg_state *st;
+	void *own;
 	__u32 seq;
 
-	st = bpf_map_lookup_elem(&cgroups, &key.cgroup_id);
-	if (!st)
+	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
+	own = bpf_map_lookup_elem(&records, &rec->owner_id);
+	if (!st || !own)
 		return; /* unregistered since the call began */
 	rec->ts_ns = bpf_ktime_get_boot_ns();
 	if (rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK) {
@@ -110,16 +114,16 @@ static __always_inline void append_record(struct record *rec)
 			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_DIR);
 			return;
 		}
-		key.seq = DIR_SEQ_BASE + seq;
+		key = DIR_SEQ_BASE + seq;
 	} else {
 		seq = __sync_fetch_and_add(&st->next_obj_seq, 1);
 		if (seq >= MAX_OBJ_RECORDS) {
 			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_OBJ);
 			return;
 		}
-		key.seq = seq;
+		key = seq;
 	}
-	if (bpf_map_update_elem(&records, &key, rec, BPF_NOEXIST))
+	if (bpf_map_update_elem(own, &key, rec, BPF_NOEXIST))
 		__sync_fetch_and_or(&st->flags,
 				    rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK ? CG_OVERFLOW_DIR
 											 : CG_OVERFLOW_OBJ);
@@ -203,7 +207,7 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 			rec->dirfd = path_fd;
 		}
 		rec->kind = REC_PIN;
-		if (resolve_fd(bpf_fd, rec))
+		if (resolve_fd(bpf_fd, rec, NULL))
 			return 0;
 		if (read_str(rec->path, sizeof(rec->path), (void *)pathname, kernel) == sizeof(rec->path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
@@ -214,12 +218,21 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 		read_mem(&prog_fd, sizeof(prog_fd), &uattr->attach_bpf_fd, kernel);
 		read_mem(&rec->attach_type, sizeof(rec->attach_type), &uattr->attach_type, kernel);
 		rec->kind = REC_ATTACH;
-		if (resolve_fd(prog_fd, rec) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
+		if (resolve_fd(prog_fd, rec, NULL) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
 			return 0; /* targets nothing we can name */
 	} else {
+		__s64 refs = 0;
+
 		rec->kind = REC_CREATE;
-		if (resolve_fd((int)ret, rec))
+		if (resolve_fd((int)ret, rec, &refs))
 			return 0;
+		/* The object the call made is referenced by the fd it returned
+		 * and nothing else yet. Anything more means the fd now names an
+		 * object that existed before: another thread of the caller
+		 * swapped it (dup2 of a host object's fd) between the kernel's
+		 * fd_install and this probe. Recorded, never removed. */
+		if (refs != 1)
+			rec->flags |= REC_F_UNPROVEN;
 	}
 	append_record(rec);
 	return 0;
@@ -278,12 +291,37 @@ static __always_inline __u32 target_len(const char *target, bool kernel)
 	return len;
 }
 
+/* An absolute name is on one of the container's bpffs views: it starts
+ * with a view's path followed by '/'. */
+static __always_inline bool under_view(const struct cg_state *st, const char *path)
+{
+	if (st->flags & CG_VIEWS_ALL)
+		return true;
+	for (int v = 0; v < CG_VIEWS_MAX; v++) {
+		const char *view = st->views[v];
+		int i;
+
+		if ((__u32)v >= st->n_views)
+			break;
+		for (i = 0; i < CG_VIEW_LEN && i < RECORD_PATH_MAX; i++) {
+			if (view[i] == 0)
+				break;
+			if (path[i] != view[i])
+				break;
+		}
+		if (i < CG_VIEW_LEN && view[i] == 0 && i < RECORD_PATH_MAX && path[i] == '/')
+			return true;
+	}
+	return false;
+}
+
 /* A new name in a directory by a registered caller: mkdir, or a symlink to
  * target. Returns the record to append once the call has succeeded, or
  * NULL if there is nothing worth recording. */
 static __always_inline struct record *fill_name(int dirfd, const char *pathname, const char *target,
 						bool kernel)
 {
+	struct cg_state *st;
 	struct record *rec;
 	__u64 owner;
 	long n;
@@ -308,9 +346,10 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
 		return NULL;
 	if (n == sizeof(rec->path))
 		rec->flags |= REC_F_PATH_TRUNCATED;
-	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
-		return NULL;
-	return rec;
+	if (rec->path[0] != '/')
+		return relative_to_bpffs(dirfd, rec) ? rec : NULL;
+	st = bpf_map_lookup_elem(&cgroups, &owner);
+	return st && under_view(st, rec->path) ? rec : NULL;
 }
 
 #endif

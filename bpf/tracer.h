@@ -9,26 +9,40 @@
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 2
+#define TRACER_LAYOUT_VERSION 3
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
 
-/* Per container: object records (creations and pins) and directory records
- * have separate budgets, so a container that makes many ordinary directories
- * can never crowd out the record of a map. Past a budget the overflow flag is
- * set and the record dropped. */
-#define MAX_OBJ_RECORDS 32768
-#define MAX_DIR_RECORDS 4096
+/* Each registered container has a records map of its own (an inner map of
+ * the `records` hash of maps, made at registration), so no container can
+ * fill another's. Object records (creations, pins, attachments) and
+ * directory records (mkdir, symlink) have separate budgets within it, so a
+ * container that makes many directories never crowds out the record of a
+ * map. Past a budget the overflow flag is set and the record dropped. The
+ * map's hash buckets cost memory whether used or not (a power of two at
+ * least the sum of the budgets, 16 bytes each): the budgets are sized for
+ * that (see README, Limits). */
+#define MAX_OBJ_RECORDS 8192
+#define MAX_DIR_RECORDS 2048
+#define MAX_RECORDS_PER_CGROUP (MAX_OBJ_RECORDS + MAX_DIR_RECORDS)
 #define DIR_SEQ_BASE (1u << 24)
 
 #define MAX_REGISTERED_CGROUPS 8192
-#define MAX_RECORDS_TOTAL 262144
-/* bpf()/mkdir()/symlink() calls of registered containers between enter and
- * exit at one time (preallocated: ~1.5 MiB). */
+/* mkdir()/symlink() calls of registered containers between entry and exit
+ * at one time, trampoline backend (preallocated: ~1.5 MiB). */
 #define MAX_INFLIGHT 4096
 /* cgroup2 nesting levels walked to find a registered ancestor. */
 #define MAX_CGROUP_DEPTH 32
+
+/* Where in the container's mount namespace a bpffs is reachable (its bind
+ * mounts of a bpffs, by destination): an absolute mkdir()/symlink() is only
+ * recorded under one of these, so that ordinary directories (a package
+ * install) never use the directory budget. No view (an unreadable bundle):
+ * no absolute name is recorded. CG_VIEWS_ALL: more or longer views than fit
+ * here, every absolute name is recorded. */
+#define CG_VIEWS_MAX 4
+#define CG_VIEW_LEN 64
 
 /* Pseudo commands for mkdir()/mkdirat() and symlink()/symlinkat(), beside
  * the real bpf() commands. */
@@ -58,6 +72,7 @@ enum obj_kind {
 enum cg_flags {
 	CG_OVERFLOW_OBJ = 1u << 0,
 	CG_OVERFLOW_DIR = 1u << 1,
+	CG_VIEWS_ALL = 1u << 2, /* set by user space at registration */
 };
 
 enum record_flags {
@@ -74,14 +89,24 @@ struct cg_state {
 	__u32 next_obj_seq;
 	__u32 next_dir_seq;
 	__u32 flags;
-	__u32 pad;
+	__u32 n_views;
 	__u64 registered_ns;
+	/* Each a directory path without a trailing '/', NUL-terminated. */
+	char views[CG_VIEWS_MAX][CG_VIEW_LEN];
 };
 
-struct record_key {
-	__u64 cgroup_id;
-	__u32 seq;
-	__u32 pad;
+/* The key of a container's records map: obj seq, or DIR_SEQ_BASE + dir seq. */
+typedef __u32 record_key_t;
+
+/* Task storage of the tracepoint backend: the syscall this thread entered
+ * (sys_enter ran for it), or TRACE_NR_NONE. A sys_exit without it is a call
+ * that never ran: seccomp (SECCOMP_RET_USER_NOTIF, RET_ERRNO, RET_TRACE),
+ * ptrace's SYSEMU and syscall user dispatch skip the syscall and its
+ * sys_enter tracepoint, yet sys_exit still fires with whatever return value
+ * they chose (an fd of a host object included). */
+#define TRACE_NR_NONE (-1)
+struct entered {
+	__s32 nr;
 };
 
 struct record {

@@ -128,13 +128,19 @@ struct bpf_iter__task_file {
 	struct file *file;
 };
 
+typedef struct {
+	long long counter;
+} atomic64_t;
+
 struct bpf_map {
 	enum bpf_map_type map_type;
 	u32 id;
 	char name[16];
+	atomic64_t refcnt;
 };
 
 struct bpf_prog_aux {
+	atomic64_t refcnt;
 	u32 id;
 	char name[16];
 };
@@ -145,6 +151,7 @@ struct bpf_prog {
 };
 
 struct bpf_link {
+	atomic64_t refcnt;
 	u32 id;
 	enum bpf_link_type type;
 	struct bpf_prog *prog;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The prestart sequence; see register.h. */
 #include "register.h"
+#include "bpffs.h"
 #include "cgroup.h"
 #include "tracer.h"
 #include "crashpoint.h"
 #include "util.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void register_result_done(struct register_result *r)
@@ -26,6 +30,75 @@ static bool same_registration(const struct rundir *rd, const struct tracer *t, c
 	same = old.cgroup_id == cgroup_id && tracer_cgroup_state(t, cgroup_id, &cg) == 0;
 	container_state_done(&old);
 	return same;
+}
+
+/* base + rest, where rest is empty or starts with '/'. */
+static char *join_view(const char *base, const char *rest)
+{
+	char *v;
+
+	if (streq(base, "/") && *rest)
+		base = "";
+	return asprintf(&v, "%s%s", base, rest) < 0 ? NULL : v;
+}
+
+/* path is s itself or below it: the rest of path after s ("" or "/..."). */
+static const char *below(const char *path, const char *s)
+{
+	size_t n = streq(s, "/") ? 0 : strlen(s);
+
+	if (strncmp(path, s, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/* Where the container reaches a host bpffs in its own mount namespace: the
+ * tracer records absolute mkdir()/symlink() names only there. A bind whose
+ * source is a bpffs mount or lies in one; a bind of a directory above a
+ * bpffs mount (rbind of /sys). Without a mount namespace: every bpffs. */
+static int bpffs_views(const struct binds *b, dev_t own, char **views, size_t *n, bool *all)
+{
+	struct bpffs_instance *inst = NULL;
+	size_t ninst = 0;
+	int r;
+
+	*n = 0;
+	*all = false;
+	r = bpffs_instances(own, &inst, &ninst);
+	if (r < 0)
+		return r;
+	for (size_t m = 0; m < ninst; m++) {
+		const char *mp = inst[m].mountpoint;
+
+		if (b->host_mount_ns) {
+			if (*n < CG_VIEWS_MAX)
+				views[(*n)++] = strdup(mp);
+			else
+				*all = true;
+			continue;
+		}
+		for (size_t i = 0; i < b->n; i++) {
+			const char *src = b->v[i].source, *rest;
+			char *v = NULL;
+
+			if ((rest = below(mp, src)))
+				v = join_view(b->v[i].destination, rest);
+			else if (below(src, mp))
+				v = strdup(b->v[i].destination);
+			else
+				continue;
+			if (!v)
+				continue;
+			if (*n < CG_VIEWS_MAX)
+				views[(*n)++] = v;
+			else {
+				free(v);
+				*all = true;
+			}
+		}
+	}
+	bpffs_instances_free(inst, ninst);
+	return 0;
 }
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
@@ -105,7 +178,23 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		goto out;
 	crashpoint("state-written");
 	*ret_step = "register the cgroup with the tracer";
-	r = tracer_register(&t, cg.id);
+	{
+		char *v[CG_VIEWS_MAX] = {};
+		struct tracer_views views = {};
+		char bpffs[PATH_MAX];
+		struct stat st;
+		dev_t own = 0;
+
+		if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
+			own = st.st_dev;
+		r = bpffs_views(&res.state.binds, own, v, &views.n, &views.all);
+		for (size_t i = 0; i < views.n; i++)
+			views.v[i] = v[i];
+		if (r == 0)
+			r = tracer_register(&t, cg.id, &views);
+		for (size_t i = 0; i < views.n; i++)
+			free(v[i]);
+	}
 	if (r < 0) {
 		if (r == -EEXIST)
 			*ret_step = "register the cgroup (another container already uses it)";

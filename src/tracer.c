@@ -86,7 +86,7 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 	if (r == 0)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
 	if (r == 0)
-		r = check_layout(t.records_fd, sizeof(struct record_key), sizeof(struct record));
+		r = check_layout(t.records_fd, sizeof(uint64_t), sizeof(uint32_t));
 	if (r == 0)
 		r = pin_path(dir, TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {
@@ -192,11 +192,35 @@ static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 	return 0;
 }
 
+/* The container's own records map, as bpf/record.bpf.h declares it. */
+static int create_records_map(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfreaper_rec", sizeof(record_key_t), sizeof(struct record),
+			    MAX_RECORDS_PER_CGROUP, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The loader needs one records map to learn their shape from; it reads the
+ * fd at load, so the caller closes *ret_fd after loading. */
+static int set_records_template(struct bpf_map *records, int *ret_fd)
+{
+	int fd = create_records_map();
+
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return bpf_map__set_inner_map_fd(records, fd);
+}
+
 /* The tracepoint skeleton, loaded; else NULL, with the -errno in *ret_err
  * and why not in why. */
 static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t len)
 {
 	struct tracer_bpf *skel;
+	int template = -EBADF;
 	int r;
 
 	libbpf_set_print(silent_print);
@@ -207,11 +231,18 @@ static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t l
 		return NULL;
 	}
 	/* arm64 and newer arches have only mkdirat and symlinkat. */
-	if (!tracepoint_exists("sys_enter_mkdir"))
+	if (!tracepoint_exists("sys_enter_mkdir")) {
+		bpf_program__set_autoload(skel->progs.enter_mkdir_legacy, false);
 		bpf_program__set_autoload(skel->progs.exit_mkdir_legacy, false);
-	if (!tracepoint_exists("sys_enter_symlink"))
+	}
+	if (!tracepoint_exists("sys_enter_symlink")) {
+		bpf_program__set_autoload(skel->progs.enter_symlink_legacy, false);
 		bpf_program__set_autoload(skel->progs.exit_symlink_legacy, false);
-	r = tracer_bpf__load(skel);
+	}
+	r = set_records_template(skel->maps.records, &template);
+	if (r == 0)
+		r = tracer_bpf__load(skel);
+	closep(&template);
 	if (r < 0) {
 		snprintf(why, len, "load: %s", strerror(-r));
 		tracer_bpf__destroy(skel);
@@ -227,6 +258,7 @@ static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t l
 static struct trampoline_bpf *load_trampoline_skel(int *ret_err, char *why, size_t len)
 {
 	struct trampoline_bpf *skel;
+	int template = -EBADF;
 	const char *func;
 	int r;
 
@@ -244,7 +276,10 @@ static struct trampoline_bpf *load_trampoline_skel(int *ret_err, char *why, size
 		snprintf(why, len, "open: %s", strerror(-*ret_err));
 		return NULL;
 	}
-	r = trampoline_bpf__load(skel);
+	r = set_records_template(skel->maps.records, &template);
+	if (r == 0)
+		r = trampoline_bpf__load(skel);
+	closep(&template);
 	if (r < 0) {
 		snprintf(why, len, "load: %s", strerror(-r));
 		trampoline_bpf__destroy(skel);
@@ -401,23 +436,54 @@ int tracer_unload(const struct rundir *rd)
 	return remove_tracer_dir(dir);
 }
 
-int tracer_register(const struct tracer *t, uint64_t cgroup_id)
+int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views)
 {
 	struct cg_state st = {};
 	struct timespec ts;
+	_cleanup_close_ int own = -EBADF;
+	uint32_t fd;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	st.registered_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0)
+	for (size_t i = 0; views && i < views->n; i++) {
+		if (st.n_views >= CG_VIEWS_MAX || copy_str(st.views[st.n_views], CG_VIEW_LEN, views->v[i]) < 0) {
+			st.flags |= CG_VIEWS_ALL;
+			break;
+		}
+		/* "/" is the empty prefix: every absolute name is under it. */
+		if (streq(views->v[i], "/"))
+			st.views[st.n_views][0] = '\0';
+		st.n_views++;
+	}
+	if (views && views->all)
+		st.flags |= CG_VIEWS_ALL;
+	own = create_records_map();
+	if (own < 0)
+		return own;
+	fd = (uint32_t)own;
+	/* Records map first: the tracer records for a cgroup only once both
+	 * exist, and a registration that fails half-way leaves no cg_state. */
+	if (bpf_map_update_elem(t->records_fd, &cgroup_id, &fd, BPF_NOEXIST) < 0)
 		return -errno;
+	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0) {
+		int r = -errno;
+
+		if (r != -EEXIST)
+			(void)bpf_map_delete_elem(t->records_fd, &cgroup_id);
+		return r;
+	}
 	return 0;
 }
 
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
 {
+	int r = 0;
+
 	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
-		return -errno;
-	return 0;
+		r = -errno;
+	/* Normally gone already (tracer_delete_records). */
+	(void)bpf_map_delete_elem(t->records_fd, &cgroup_id);
+	return r;
 }
 
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret)
@@ -469,26 +535,43 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+/* The fd of a registered cgroup's own records map. */
+static int open_records_of(const struct tracer *t, uint64_t cgroup_id)
+{
+	uint32_t id;
+	int fd;
+
+	if (bpf_map_lookup_elem(t->records_fd, &cgroup_id, &id) < 0)
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
 {
 	struct record_list l = {};
+	_cleanup_close_ int own = -EBADF;
 	uint32_t nobj, ndir;
 	int r;
 
 	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
 	if (r < 0)
 		return r;
+	own = open_records_of(t, cgroup_id);
+	if (own == -ENOENT)
+		own = -EBADF; /* records dropped already (a run killed late) */
+	else if (own < 0)
+		return own;
 	nobj = min_u32(l.cg.next_obj_seq, MAX_OBJ_RECORDS);
 	ndir = min_u32(l.cg.next_dir_seq, MAX_DIR_RECORDS);
 	l.v = calloc((size_t)nobj + ndir + 1, sizeof(*l.v));
 	if (!l.v)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < nobj + ndir; i++) {
-		struct record_key key = { .cgroup_id = cgroup_id };
+	for (uint32_t i = 0; own >= 0 && i < nobj + ndir; i++) {
+		record_key_t key = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
 
-		key.seq = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
 		/* A slot whose write failed stays empty: overflow was flagged. */
-		if (bpf_map_lookup_elem(t->records_fd, &key, &l.v[l.n]) == 0)
+		if (bpf_map_lookup_elem(own, &key, &l.v[l.n]) == 0)
 			l.n++;
 		else if (errno != ENOENT) {
 			r = -errno;
@@ -508,16 +591,10 @@ void record_list_done(struct record_list *l)
 
 int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
 {
-	uint32_t nobj = min_u32(st->next_obj_seq, MAX_OBJ_RECORDS);
-	uint32_t ndir = min_u32(st->next_dir_seq, MAX_DIR_RECORDS);
-
-	for (uint32_t i = 0; i < nobj + ndir; i++) {
-		struct record_key key = { .cgroup_id = cgroup_id };
-
-		key.seq = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
-		if (bpf_map_delete_elem(t->records_fd, &key) < 0 && errno != ENOENT)
-			return -errno;
-	}
+	(void)st;
+	/* The records map goes with its last reference, this entry. */
+	if (bpf_map_delete_elem(t->records_fd, &cgroup_id) < 0 && errno != ENOENT)
+		return -errno;
 	return 0;
 }
 

@@ -51,8 +51,18 @@ void tracer_close(struct tracer *t);
  * why says which step failed and how. */
 int tracer_probe(enum tracer_backend b, char *why, size_t len);
 
-/* -EEXIST if the cgroup is registered already. */
-int tracer_register(const struct tracer *t, uint64_t cgroup_id);
+/* Where a container reaches a bpffs, as absolute paths in its own mount
+ * namespace ("/" for a container that shares the host's). all: record
+ * every absolute name (more views than the tracer holds). */
+struct tracer_views {
+	const char *v[CG_VIEWS_MAX];
+	size_t n;
+	bool all;
+};
+
+/* Gives the cgroup a records map of its own and registers it. -EEXIST if
+ * the cgroup is registered already. */
+int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views);
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
 /* -ENOENT if the cgroup is not registered. */
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);

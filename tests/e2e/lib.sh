@@ -273,7 +273,7 @@ host_map() {
 
 # registrations: how many cgroups the tracer records for (0 without tracer).
 registrations() {
-	local m=/run/bpfreaper/bpffs/tracer_v2/cgroups
+	local m=/run/bpfreaper/bpffs/tracer_v3/cgroups
 	if [ -e $m ]; then bpftool -j map dump pinned $m | jq length; else echo 0; fi
 }
 

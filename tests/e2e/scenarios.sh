@@ -334,11 +334,11 @@ scenario_symlinks_removed() {
 	rm -f "$P-sym-moved" "$P-sym-host"
 }
 
-# More directories than the per-container budget (4096): the overflow is
+# More directories than the per-container budget (2048): the overflow is
 # reported, what was recorded is removed, the rest is left (never guessed).
 scenario_directory_records_overflow() {
 	local r
-	make_bundle ovf "mkdir /sys/fs/bpf/$E2E_PREFIX-ovf && bpfleak mkdirs /sys/fs/bpf/$E2E_PREFIX-ovf 4200 &&
+	make_bundle ovf "mkdir /sys/fs/bpf/$E2E_PREFIX-ovf && bpfleak mkdirs /sys/fs/bpf/$E2E_PREFIX-ovf 2200 &&
 		bpfleak map /sys/fs/bpf/$E2E_PREFIX-ovf-map" >/dev/null
 	run_ctr ovf || fail "$RUNTIME run: $(cat "$WORK/ovf.err")"
 	r=$(report_of ovf)
@@ -346,7 +346,7 @@ scenario_directory_records_overflow() {
 	assert_eq "objects overflow" "$(jq .overflow.objects "$r")" false
 	# Objects have their own budget: the map's pin still goes.
 	assert_absent "$P-ovf-map"
-	assert_eq "dirs removed" "$(jq '.removed.dirs | length' "$r")" 4095
-	assert_eq "dirs left" "$(find "$P-ovf" -mindepth 1 -maxdepth 1 -type d | wc -l)" 105
+	assert_eq "dirs removed" "$(jq '.removed.dirs | length' "$r")" 2047
+	assert_eq "dirs left" "$(find "$P-ovf" -mindepth 1 -maxdepth 1 -type d | wc -l)" 153
 	rm -rf "$P-ovf"
 }

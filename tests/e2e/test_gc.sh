@@ -39,7 +39,7 @@ test_gc_cleans_after_missing_poststop() {
 	assert_present "$P-host"
 	assert_alive map "$host_id"
 	# Nothing registered and no state left: the tracer went too.
-	assert_absent /run/bpfreaper/bpffs/tracer_v2
+	assert_absent /run/bpfreaper/bpffs/tracer_v3
 }
 
 test_gc_leaves_running_container_alone() {
