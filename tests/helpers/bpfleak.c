@@ -7,6 +7,7 @@
  *   bpfleak maps DIR N         N maps pinned as DIR/m0 .. DIR/m<N-1>
  *   bpfleak prog PATH          a socket filter holding an unpinned map, prog pinned at PATH
  *   bpfleak nopin              a map, not pinned (freed when the process exits)
+ *   bpfleak churn N            N maps made and closed at once (a long-lived agent's churn)
  *   bpfleak cglink CGDIR PATH  a cgroup_skb program linked (BPF_LINK_CREATE) to the
  *                              cgroup CGDIR on ingress, the link pinned at PATH
  *   bpfleak mkdirs DIR N       N directories DIR/d0 .. DIR/d<N-1> (mkdir(2) only)
@@ -220,6 +221,12 @@ int main(int argc, char **argv)
 		printf("map %u -\n", id_of(fd, 0));
 		fflush(stdout);
 		send_fd(argv[2], fd);
+	} else if (argc == 3 && strcmp(argv[1], "churn") == 0) {
+		long n = strtol(argv[2], NULL, 10);
+
+		for (long i = 0; i < n; i++)
+			close(map_create("churn"));
+		printf("churned %ld\n", n);
 	} else if (argc == 2 && strcmp(argv[1], "nopin") == 0) {
 		int fd = map_create("nopin");
 

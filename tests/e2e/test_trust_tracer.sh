@@ -1,0 +1,133 @@
+# shellcheck shell=bash
+# A hostile container against the record: it fakes the results of its own
+# syscalls (seccomp user notification answered by its own thread), races
+# its own fd table and memory, and fills its records. Each test asserts the
+# host's object, directory, link or attachment is exactly as before, and
+# that what the container really made is still removed.
+
+# The host's empty directory, symlink and pinned map survive a container
+# that "made" them with faked mkdir/symlink/BPF_MAP_CREATE results.
+test_faked_map_create_mkdir_symlink() {
+	local host_id r
+	host_id=$(host_map "$P-fk-map")
+	mkdir "$P-fk-dir"
+	ln -s x "$P-fk-sym"
+	make_bundle fk "bpffake map-create /sys/fs/bpf/$E2E_PREFIX-fk-map &&
+		bpffake mkdir /sys/fs/bpf/$E2E_PREFIX-fk-dir &&
+		bpffake symlink x /sys/fs/bpf/$E2E_PREFIX-fk-sym &&
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-fk-own" >/dev/null
+	run_ctr fk || fail "$RUNTIME run: $(cat "$WORK/fk.err")"
+	grep -q "faked bpf(0) returned fd" "$WORK/fk.out" || fail "the fake did not happen: $(cat "$WORK/fk.out")"
+	assert_present "$P-fk-map"
+	assert_alive map "$host_id"
+	[ -d "$P-fk-dir" ] || fail "the host's directory was removed"
+	[ "$(readlink "$P-fk-sym")" = x ] || fail "the host's symlink was removed"
+	# What the container really made still goes.
+	assert_absent "$P-fk-own"
+	r=$(report_of fk)
+	assert_eq "objects recorded" "$(jq '[.created[] | select(.id == '"$host_id"')] | length' "$r")" 0
+	assert_eq "pins removed" "$(jq '.removed.pins | length' "$r")" 1
+	rm -rf "$P-fk-map" "$P-fk-dir" "$P-fk-sym"
+}
+
+# The host's cgroup link survives a container whose BPF_LINK_CREATE
+# "returned" an fd of it.
+test_faked_link_create() {
+	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-fkcg before after
+	mkdir -p "$cg"
+	"$BPFLEAK" cglink "$cg" "$P-fk-link" >/dev/null
+	before=$(bpftool cgroup show "$cg")
+	[ -n "$before" ] || fail "the host link is not attached"
+	make_bundle fkl "bpffake link-create /sys/fs/bpf/$E2E_PREFIX-fk-link" >/dev/null
+	run_ctr fkl || fail "$RUNTIME run: $(cat "$WORK/fkl.err")"
+	grep -q "faked bpf(28) returned fd" "$WORK/fkl.out" || fail "the fake did not happen: $(cat "$WORK/fkl.out")"
+	after=$(bpftool cgroup show "$cg")
+	assert_eq "host cgroup view" "$after" "$before"
+	assert_present "$P-fk-link"
+	assert_eq "links detached" "$(jq '.removed.links_detached | length' "$(report_of fkl)")" 0
+	rm -f "$P-fk-link"
+	rmdir "$cg"
+}
+
+# A second thread keeps dup2()ing an fd of the host's map onto the fd
+# number BPF_MAP_CREATE returns: the probe at sys_exit then finds the host's
+# map there. The host's pin survives; the report lists what could not be
+# proven.
+test_fd_swap_race() {
+	local host_id r swapped
+	host_id=$(host_map "$P-sw-map")
+	make_bundle sw "bpffake swap /sys/fs/bpf/$E2E_PREFIX-sw-map 20000 && bpfleak map /sys/fs/bpf/$E2E_PREFIX-sw-own" >/dev/null
+	run_ctr sw || fail "$RUNTIME run: $(cat "$WORK/sw.err")"
+	swapped=$(awk '$1 == "swapped" { print $2 }' "$WORK/sw.out")
+	[ "${swapped:-0}" -gt 0 ] || fail "the race was never won ($(cat "$WORK/sw.out")): the test proves nothing"
+	assert_present "$P-sw-map"
+	assert_alive map "$host_id"
+	assert_absent "$P-sw-own"
+	r=$(report_of sw)
+	[ "$(jq '[.unproven[]? | select(.id == '"$host_id"')] | length' "$r")" -gt 0 ] ||
+		fail "the report does not name the unproven host map $host_id"
+	echo "    swaps won by the container: $swapped of 20000"
+	rm -f "$P-sw-map"
+}
+
+# BPF_PROG_ATTACH arguments flipped in memory by a second thread, between
+# its own program on its own cgroup and the host's program on a host
+# cgroup: the host cgroup keeps exactly the host's program.
+test_attach_argument_race() {
+	local own=$CG2/$CG_PARENT/$E2E_PREFIX-ar-own host=$CG2/$CG_PARENT/$E2E_PREFIX-ar-host before after prog_id
+	mkdir -p "$own" "$host"
+	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-ar-progs" >/dev/null
+	bpftool cgroup attach "$host" ingress pinned "$P-ar-progs/cg_pass" multi
+	prog_id=$(bpftool -j prog show pinned "$P-ar-progs/cg_pass" | jq .id)
+	before=$(bpftool cgroup show "$host")
+	make_bundle ar "bpffake attach-race /owncg /hostcg $prog_id 3000" >/dev/null
+	bundle_edit ar '.mounts += [{destination: "/owncg", type: "bind", source: $own, options: ["rbind", "rw"]},
+		{destination: "/hostcg", type: "bind", source: $host, options: ["rbind", "rw"]}]' \
+		--arg own "$own" --arg host "$host"
+	run_ctr ar || fail "$RUNTIME run: $(cat "$WORK/ar.err")"
+	grep -q "^attached" "$WORK/ar.out" || fail "the race did not run: $(cat "$WORK/ar.out")"
+	after=$(bpftool cgroup show "$host")
+	assert_eq "host cgroup view" "$after" "$before"
+	bpftool cgroup detach "$host" ingress pinned "$P-ar-progs/cg_pass"
+	rm -rf "$P-ar-progs"
+	rmdir "$own" "$host"
+}
+
+# Containers that churn more records than the old shared table held
+# (262 144) overflow only their own budget: a victim running beside them
+# keeps every record, and its pin is removed.
+test_records_isolated_between_containers() {
+	local i pids=() r
+	make_bundle victim "until [ -e /sync/go ]; do sleep 0.05; done; bpfleak map /sys/fs/bpf/$E2E_PREFIX-victim" >/dev/null
+	need_runtime
+	timeout 120 "$(rt_cmd)" run -b "$WORK/bundles/victim" "$E2E_PREFIX-victim" >"$WORK/victim.out" 2>"$WORK/victim.err" </dev/null &
+	local victim_pid=$!
+	for i in $(seq 32); do
+		make_bundle "hog$i" "bpfleak churn 8500" >/dev/null
+		run_ctr "hog$i" &
+		pids+=($!)
+		[ $((i % 8)) = 0 ] && { wait "${pids[@]}" || true; pids=(); }
+	done
+	wait "${pids[@]}" 2>/dev/null || true
+	assert_eq "a hog's own overflow" "$(jq .overflow.objects "$(report_of hog1)")" true
+	touch "$WORK/sync/victim/go"
+	wait "$victim_pid" || fail "victim: $(cat "$WORK/victim.err")"
+	r=$(report_of victim)
+	assert_absent "$P-victim"
+	assert_eq "victim overflow" "$(jq .overflow.objects "$r")" false
+	assert_eq "victim pins removed" "$(jq '.removed.pins | length' "$r")" 1
+}
+
+# Directories on other filesystems (a package install, a build) do not use
+# the directory budget: a bpffs directory made after thousands of them is
+# still recorded and removed.
+test_ordinary_dirs_do_not_use_the_budget() {
+	local r
+	make_bundle od "bpfleak mkdirs /sync 3000 && mkdir /sys/fs/bpf/$E2E_PREFIX-od &&
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-od/m" >/dev/null
+	run_ctr od || fail "$RUNTIME run: $(cat "$WORK/od.err")"
+	r=$(report_of od)
+	assert_eq "dirs overflow" "$(jq .overflow.dirs "$r")" false
+	assert_absent "$P-od"
+	assert_eq "dirs removed" "$(jq '.removed.dirs | length' "$r")" 1
+}
