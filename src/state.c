@@ -38,7 +38,7 @@ int state_serialize(const struct container_state *s, char **ret_text)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
 	json_object *binds = NULL, *keep;
-	char cgid[32], reg[32];
+	char cgid[32];
 	int r;
 
 	if (!o)
@@ -60,6 +60,8 @@ int state_serialize(const struct container_state *s, char **ret_text)
 			       json_object_new_string(s->runtime_status ? s->runtime_status : ""));
 	json_object_object_add(o, "created_at", json_object_new_int64(s->created_at));
 	if (s->registered_ns) {
+		char reg[32];
+
 		snprintf(reg, sizeof(reg), "%" PRIu64, s->registered_ns);
 		json_object_object_add(o, "registered_ns", json_object_new_string(reg));
 	}
