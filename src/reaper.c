@@ -495,7 +495,7 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 	qsort(paths, n, sizeof(*paths), cmp_depth_desc);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct bpffs_view *view;
-		const char *rel = NULL, *why = NULL;
+		const char *rel = NULL, *why = NULL, *symlink_why = NULL;
 		int err;
 
 		if (i > 0 && streq(paths[i], paths[i - 1]))
@@ -525,7 +525,7 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 		 * registration, with a target it recorded) goes like the others. */
 		if (err == -ELOOP &&
 		    safepath_unlink_symlink(view->fd, rel, opts->registered_ns, target_of_any_record,
-					    (void *)records, &(const char *){ NULL }) == 0) {
+					    (void *)records, &symlink_why) == 0) {
 			r = reap_path_add(&res->symlinks_removed, paths[i], 0, 0, 0, NULL);
 			continue;
 		}
@@ -726,6 +726,7 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	/* Only what the container could write: its writable bpffs binds. */
 	if (r == 0)
 		r = bpffs_views_of(opts->binds, opts->own_bpffs, &views);
+	res.views_refused = views.refused;
 	/* Pins can only exist if the container pinned something (or the record
 	 * overflowed): otherwise there is nothing to look for. Found before
 	 * anything is detached: a kept pin keeps what it holds attached. */

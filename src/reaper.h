@@ -82,6 +82,7 @@ struct reap_result {
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
 	size_t bpffs_scanned;
+	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
 	uint64_t scan_us, wait_us;
 	size_t survivors;
 };

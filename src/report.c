@@ -157,6 +157,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, "where"));
 	json_object_object_add(root, "left", left);
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
+	json_object_object_add(left, "views_refused", json_object_new_int64((int64_t)res->views_refused));
 	json_object_object_add(root, "survivors", survivors);
 
 	timings = json_object_new_object();

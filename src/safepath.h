@@ -3,7 +3,7 @@
  * Removal that a container cannot steer. A path under a bpffs view root is
  * resolved from the root's fd without following any symlink and without
  * leaving its mount, then acted on with *at() calls on the parent fd and the
- * last name. Never resolves a path from "/" the way rmdir(2) would.
+ * last name, never through a path that a symlink could redirect.
  */
 #ifndef BPFREAPER_SAFEPATH_H
 #define BPFREAPER_SAFEPATH_H

@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | mkdirs DIR N | send SOCKET\n");
 		return 2;
 	}
 	fflush(stdout);
