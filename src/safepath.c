@@ -60,8 +60,14 @@ static int walk_dir(int dirfd, const char *path, bool same_dev)
 		if (streq(comp, ".."))
 			return -EXDEV; /* RESOLVE_BENEATH would refuse it too */
 		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0)
+		if (next < 0) {
+			/* O_DIRECTORY wins over O_NOFOLLOW: a symlink is ENOTDIR
+			 * here, where openat2 says ELOOP. Say the same. */
+			if (errno == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
+				return -ELOOP;
 			return -errno;
+		}
 		closep(&fd);
 		fd = next;
 		if (fstat(fd, &st) < 0)

@@ -3,14 +3,23 @@
  * before the container (the ctime rule). Any filesystem shows it: /tmp. */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bpffs.h"
 #include "check.h"
 #include "safepath.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static char root_path[PATH_MAX];
 
@@ -104,6 +113,41 @@ static void ctime_rule_and_symlinks(void)
 	unlink(p);
 }
 
+/* Where openat2 is missing (before 5.6, or a seccomp filter refusing it
+ * with ENOSYS, as here): the same answers from the O_NOFOLLOW walk. */
+static void without_openat2(void)
+{
+#ifdef __x86_64__
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_LEN(insns), .filter = insns };
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+			_exit(2);
+		CHECK(syscall(SYS_openat2, AT_FDCWD, "/", NULL, 0) < 0 && errno == ENOSYS);
+		ctime_rule_and_symlinks();
+		fflush(stdout);
+		_exit(check_failed ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+}
+
 static void view_of_path(void)
 {
 	struct bpffs_view v[2] = { { .path = "/sys/fs/bpf/a", .fd = -1 }, { .path = "/sys/fs/bpf/a/b", .fd = -1 } };
@@ -132,6 +176,7 @@ int main(void)
 		return 1;
 	}
 	RUN(ctime_rule_and_symlinks);
+	RUN(without_openat2);
 	RUN(view_of_path);
 	rmdir(root_path);
 	return total_failed ? 1 : 0;
