@@ -11,12 +11,21 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
-static bool is_ours(struct reap_result *res, uint32_t prog_id)
+/* The container's own program (it created it, provably), or NULL. */
+static struct reap_object *ours(struct reap_result *res, uint32_t prog_id)
 {
-	return prog_id && reap_find_object(res, OBJ_PROG, prog_id);
+	return prog_id ? reap_find_object(res, OBJ_PROG, prog_id) : NULL;
 }
 
-/* Detach with detach(), or list it as left; where names the attachment. */
+/* A program a keep rule holds (by its pin, or a kept link's) keeps its
+ * attachments: listed with the rule, never detached. */
+static int keep(struct reap_result *res, const char *where, const struct reap_object *prog)
+{
+	return reap_path_add_kept(&res->attach_kept, where, OBJ_PROG, prog->id, prog->kept_rule);
+}
+
+/* List what detach() did (r), or what report mode left; where names the
+ * attachment. */
 static int settle(struct reap_result *res, bool remove, const char *where, uint32_t prog_id, int r)
 {
 	if (!remove)
@@ -48,6 +57,7 @@ int detach_cgroup_attachments(const struct record_list *records, struct reap_res
 		_cleanup_close_ int cg_fd = -EBADF, prog_fd = -EBADF;
 		const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
 		char where[PATH_MAX + 64], path[PATH_MAX] = "?";
+		const struct reap_object *prog;
 
 		if (rec->kind != REC_ATTACH || !(rec->flags & REC_F_TARGET_CGROUP))
 			continue;
@@ -59,6 +69,19 @@ int detach_cgroup_attachments(const struct record_list *records, struct reap_res
 			continue;
 		(void)cgroup_path_of_fd(cg_fd, path, sizeof(path));
 		snprintf(where, sizeof(where), "cgroup %s %s", path, type ? type : "?");
+		/* The record's program id was read from the container's memory,
+		 * which another of its threads can rewrite after the kernel read
+		 * it: only a program the container created is ever detached. */
+		prog = ours(res, rec->obj_id);
+		if (!prog) {
+			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->obj_id, 0,
+					  "not a program the container created");
+			continue;
+		}
+		if (prog->kept) {
+			r = keep(res, where, prog);
+			continue;
+		}
 		if (remove) {
 			prog_fd = bpf_prog_get_fd_by_id(rec->obj_id);
 			r = prog_fd < 0 ? prog_fd : bpf_prog_detach2(prog_fd, cg_fd, rec->attach_type);
@@ -85,12 +108,17 @@ static int detach_xdp(struct reap_result *res, bool remove, int ifindex, const c
 	ids[2] = q.hw_prog_id;
 	for (size_t m = 0; r == 0 && m < ARRAY_SIZE(modes); m++) {
 		_cleanup_close_ int fd = -EBADF;
+		const struct reap_object *prog = ours(res, ids[m]);
 		char where[IF_NAMESIZE + 32];
 		int err = 0;
 
-		if (!is_ours(res, ids[m]))
+		if (!prog)
 			continue;
 		snprintf(where, sizeof(where), "xdp %s dev %s", modes[m].name, ifname);
+		if (prog->kept) {
+			r = keep(res, where, prog);
+			continue;
+		}
 		if (remove) {
 			LIBBPF_OPTS(bpf_xdp_attach_opts, a);
 
@@ -116,12 +144,17 @@ static int detach_tc(struct reap_result *res, bool remove, int ifindex, const ch
 		if (tc_bpf_filters(ifindex, egress, &f, &n) < 0)
 			continue;
 		for (size_t i = 0; r == 0 && i < n; i++) {
+			const struct reap_object *prog = ours(res, f[i].prog_id);
 			char where[IF_NAMESIZE + 64];
 
-			if (!is_ours(res, f[i].prog_id))
+			if (!prog)
 				continue;
 			snprintf(where, sizeof(where), "tc %s dev %s prio %u handle 0x%x",
 				 egress ? "egress" : "ingress", ifname, f[i].prio, f[i].handle);
+			if (prog->kept) {
+				r = keep(res, where, prog);
+				continue;
+			}
 			r = settle(res, remove, where, f[i].prog_id,
 				   remove ? tc_bpf_filter_delete(ifindex, &f[i]) : 0);
 		}

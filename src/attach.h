@@ -5,7 +5,8 @@
  * the tracer), and XDP or tc programs it attached over netlink to a host
  * device (invisible to the bpf() tracer: found by asking every device which
  * programs it runs). Only the container's own programs are ever detached,
- * each after checking it is still the one attached there.
+ * each after checking it is still the one attached there, and never one
+ * that a keep rule holds.
  */
 #ifndef BPFREAPER_ATTACH_H
 #define BPFREAPER_ATTACH_H
@@ -15,7 +16,8 @@
 #include "reaper.h"
 #include "tracer.h"
 
-/* Fills res->attach_detached and res->attach_left. remove=false only lists. */
+/* Fills res->attach_detached, res->attach_left and res->attach_kept (a
+ * kept program's attachments). remove=false only lists. */
 int detach_cgroup_attachments(const struct record_list *records, struct reap_result *res, bool remove);
 int detach_netdev_attachments(struct reap_result *res, bool remove);
 

@@ -13,6 +13,7 @@ void binds_done(struct binds *b)
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->v[i].destination);
 		free(b->v[i].source);
+		free(b->v[i].real);
 	}
 	free(b->v);
 	memset(b, 0, sizeof(*b));
@@ -70,7 +71,8 @@ static bool has_option(json_object *mount, const char *want)
 	return false;
 }
 
-static int binds_add(struct binds *b, const char *dest, const char *source)
+static int binds_add(struct binds *b, const char *dest, const char *source, const char *real,
+		     bool readonly)
 {
 	char norm_dest[PATH_MAX], norm_src[PATH_MAX];
 	struct bind *nv;
@@ -86,9 +88,12 @@ static int binds_add(struct binds *b, const char *dest, const char *source)
 	b->v = nv;
 	b->v[b->n].destination = strdup(norm_dest);
 	b->v[b->n].source = strdup(norm_src);
-	if (!b->v[b->n].destination || !b->v[b->n].source) {
+	b->v[b->n].real = real ? strdup(real) : NULL;
+	b->v[b->n].readonly = readonly;
+	if (!b->v[b->n].destination || !b->v[b->n].source || (real && !b->v[b->n].real)) {
 		free(b->v[b->n].destination);
 		free(b->v[b->n].source);
+		free(b->v[b->n].real);
 		return -ENOMEM;
 	}
 	b->n++;
@@ -144,7 +149,8 @@ int binds_from_config(const char *json, size_t len, struct binds *ret)
 				   streq(json_object_get_string(type), "bind"));
 			if (!is_bind)
 				continue;
-			r = binds_add(&b, json_object_get_string(dest), json_object_get_string(src));
+			r = binds_add(&b, json_object_get_string(dest), json_object_get_string(src), NULL,
+				      has_option(m, "ro"));
 			if (r < 0) {
 				binds_done(&b);
 				return r;
@@ -186,6 +192,9 @@ int binds_to_json(const struct binds *b, json_object **ret)
 		}
 		json_object_object_add(o, "destination", json_object_new_string(b->v[i].destination));
 		json_object_object_add(o, "source", json_object_new_string(b->v[i].source));
+		if (b->v[i].real)
+			json_object_object_add(o, "real", json_object_new_string(b->v[i].real));
+		json_object_object_add(o, "readonly", json_object_new_boolean(b->v[i].readonly));
 		json_object_array_add(arr, o);
 	}
 	*ret = arr;
@@ -199,23 +208,47 @@ int binds_from_json(json_object *o, bool host_mount_ns, struct binds *ret)
 	if (!json_object_is_type(o, json_type_array))
 		return -EINVAL;
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		json_object *m = json_object_array_get_idx(o, i), *dest, *src;
+		json_object *m = json_object_array_get_idx(o, i), *dest, *src, *real = NULL, *ro = NULL;
+		char norm_real[PATH_MAX];
 		int r;
 
 		if (!json_object_object_get_ex(m, "destination", &dest) ||
 		    !json_object_object_get_ex(m, "source", &src) ||
 		    !json_object_is_type(dest, json_type_string) ||
-		    !json_object_is_type(src, json_type_string)) {
+		    !json_object_is_type(src, json_type_string) ||
+		    (json_object_object_get_ex(m, "real", &real) &&
+		     (!json_object_is_type(real, json_type_string) ||
+		      path_normalize(json_object_get_string(real), norm_real, sizeof(norm_real)) < 0)) ||
+		    (json_object_object_get_ex(m, "readonly", &ro) && !json_object_is_type(ro, json_type_boolean))) {
 			binds_done(&b);
 			return -EINVAL;
 		}
-		r = binds_add(&b, json_object_get_string(dest), json_object_get_string(src));
+		/* A state written before "readonly" existed: writable, as it was
+		 * then treated. */
+		r = binds_add(&b, json_object_get_string(dest), json_object_get_string(src),
+			      real ? norm_real : NULL, ro && json_object_get_boolean(ro));
 		if (r < 0) {
 			binds_done(&b);
 			return r;
 		}
 	}
 	*ret = b;
+	return 0;
+}
+
+int binds_resolve(struct binds *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		_cleanup_free_ char *real = realpath(b->v[i].source, NULL);
+
+		if (!real) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			continue;
+		}
+		free(b->v[i].real);
+		b->v[i].real = TAKE_PTR(real);
+	}
 	return 0;
 }
 
@@ -248,8 +281,9 @@ int binds_translate(const struct binds *b, const char *container_path, char *buf
 			return -ENOENT;
 		r = snprintf(buf, size, "%s", norm);
 	} else {
-		r = snprintf(buf, size, "%s%s", streq(best->source, "/") ? "" : best->source,
-			     norm + best_len);
+		const char *src = best->real ? best->real : best->source;
+
+		r = snprintf(buf, size, "%s%s", streq(src, "/") ? "" : src, norm + best_len);
 	}
 	if (r < 0 || (size_t)r >= size)
 		return -ENAMETOOLONG;

@@ -17,7 +17,11 @@
 
 struct bind {
 	char *destination; /* container path, normalised, no trailing '/' */
-	char *source;      /* host path */
+	char *source;      /* host path, as the bundle wrote it */
+	/* source with its symlinks resolved at prestart, before the container
+	 * ran and could plant one in it; NULL if unresolved (or an older state) */
+	char *real;
+	bool readonly; /* "ro" among its options: the container cannot write there */
 };
 
 struct binds {
@@ -34,8 +38,12 @@ int binds_from_bundle(const char *bundle, struct binds *ret);
 /* From and to the array kept in the state file. */
 int binds_to_json(const struct binds *b, json_object **ret);
 int binds_from_json(json_object *o, bool host_mount_ns, struct binds *ret);
+/* Resolves each bind's source (realpath) into bind.real; a source that does
+ * not resolve keeps real NULL. Called at prestart, before user code runs. */
+int binds_resolve(struct binds *b);
 /* Host path of an absolute container path: the longest bind whose
- * destination is a whole-component prefix. -ENOENT if none covers it. */
+ * destination is a whole-component prefix (its real source if known).
+ * -ENOENT if none covers it. */
 int binds_translate(const struct binds *b, const char *container_path, char *buf, size_t size);
 /* Collapses "//", "/./" and a trailing "/"; refuses "..". */
 int path_normalize(const char *in, char *buf, size_t size);

@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "mountinfo.h"
 #include "rundir.h"
+#include "safepath.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -125,19 +126,147 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 	return 0;
 }
 
+int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud)
+{
+	struct walk w = { .visit = visit, .ud = ud };
+	struct stat st;
+
+	if (fstat(rootfd, &st) < 0)
+		return -errno;
+	w.dev = st.st_dev;
+	return walk_dir(&w, rootfd, root, 0);
+}
+
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud)
 {
 	_cleanup_close_ int fd = -EBADF;
-	struct walk w = { .visit = visit, .ud = ud };
-	struct stat st;
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	w.dev = st.st_dev;
-	return walk_dir(&w, fd, root, 0);
+	return bpffs_walk_fd(fd, root, visit, ud);
+}
+
+void bpffs_views_done(struct bpffs_views *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].path);
+		closep(&v->v[i].fd);
+	}
+	free(v->v);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Whether path is root or beneath it, by whole components. */
+static const char *beneath(const char *root, const char *path)
+{
+	size_t n = streq(root, "/") ? 0 : strlen(root);
+
+	if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return NULL;
+	return path[n] == '/' ? path + n + 1 : path + n;
+}
+
+static int view_add(struct bpffs_views *v, const char *path, dev_t exclude)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char norm[PATH_MAX];
+	struct bpffs_view *nv;
+	struct statfs sfs;
+	struct stat st;
+
+	if (path_normalize(path, norm, sizeof(norm)) < 0)
+		return 0;
+	/* Resolved once already (at prestart): a symlink in it now was put
+	 * there since, and is not followed. */
+	fd = safepath_open_root(norm);
+	if (fd < 0) {
+		v->refused += fd != -ENOENT && fd != -ENOTDIR;
+		return fd == -ENOMEM ? fd : 0;
+	}
+	if (fstatfs(fd, &sfs) < 0 || (unsigned long)sfs.f_type != BPF_FS_MAGIC_NUMBER || fstat(fd, &st) < 0 ||
+	    st.st_dev == exclude)
+		return 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].dev == st.st_dev && v->v[i].ino == st.st_ino)
+			return 0;
+	nv = realloc(v->v, (v->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	v->v = nv;
+	v->v[v->n].path = strdup(norm);
+	if (!v->v[v->n].path)
+		return -ENOMEM;
+	v->v[v->n].fd = TAKE_FD(fd);
+	v->v[v->n].dev = st.st_dev;
+	v->v[v->n].ino = st.st_ino;
+	v->n++;
+	return 0;
+}
+
+int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret)
+{
+	struct bpffs_views v = {};
+	_cleanup_free_ bool *inner = NULL;
+	size_t kept = 0;
+	int r = 0;
+
+	if (b->host_mount_ns) {
+		struct bpffs_instance *inst = NULL;
+		size_t n = 0;
+
+		r = bpffs_instances(exclude, &inst, &n);
+		for (size_t i = 0; r == 0 && i < n; i++)
+			r = view_add(&v, inst[i].mountpoint, exclude);
+		bpffs_instances_free(inst, n);
+	}
+	for (size_t i = 0; r == 0 && i < b->n; i++)
+		if (!b->v[i].readonly)
+			r = view_add(&v, b->v[i].real ? b->v[i].real : b->v[i].source, exclude);
+	if (r < 0) {
+		bpffs_views_done(&v);
+		return r;
+	}
+	/* A view inside another of the same bpffs: the outer walk covers it. */
+	inner = calloc(v.n + 1, sizeof(*inner));
+	if (!inner) {
+		bpffs_views_done(&v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < v.n; i++)
+		for (size_t j = 0; j < v.n && !inner[i]; j++)
+			inner[i] = j != i && v.v[j].dev == v.v[i].dev && !streq(v.v[j].path, v.v[i].path) &&
+				   beneath(v.v[j].path, v.v[i].path);
+	for (size_t i = 0; i < v.n; i++) {
+		if (inner[i]) {
+			free(v.v[i].path);
+			closep(&v.v[i].fd);
+			continue;
+		}
+		v.v[kept++] = v.v[i];
+	}
+	v.n = kept;
+	*ret = v;
+	return 0;
+}
+
+const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *host_path,
+				       const char **ret_rel)
+{
+	const struct bpffs_view *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < v->n; i++) {
+		const char *rel = beneath(v->v[i].path, host_path);
+		size_t len = strlen(v->v[i].path);
+
+		if (rel && (!best || len > best_len)) {
+			best = &v->v[i];
+			best_len = len;
+			*ret_rel = rel;
+		}
+	}
+	return best;
 }
 
 struct find_dir {

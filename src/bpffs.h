@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "binds.h"
+
 #define BPFFS_WALK_MAX_DEPTH 32
 #define BPFFS_WALK_MAX_ENTRIES 1000000
 
@@ -30,6 +32,34 @@ typedef int (*bpffs_visit_fn)(int dirfd, const char *name, const char *path, con
  * depth-first (a directory before its entries), without following symlinks
  * or leaving the filesystem. A visit returning > 0 stops the walk. */
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud);
+/* The same from an open directory (not consumed) whose host path is root. */
+int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud);
+
+/* A bpffs directory a container could write: where its pins, symlinks and
+ * directories may be removed, and nowhere else. */
+struct bpffs_view {
+	char *path; /* host path of the root, without symlinks */
+	int fd;     /* the root directory, opened without following symlinks */
+	dev_t dev;
+	ino_t ino;
+};
+
+struct bpffs_views {
+	struct bpffs_view *v;
+	size_t n;
+	size_t refused; /* writable bpffs binds whose root could not be opened safely */
+};
+
+/* The writable binds of the bundle whose source (resolved at prestart) is a
+ * directory on a bpffs; every bpffs instance when the container has no
+ * mount namespace. Never the bpffs with device exclude (bpfreaper's own).
+ * A view inside another one of the same bpffs is walked with it. */
+int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret);
+void bpffs_views_done(struct bpffs_views *v);
+/* The innermost view whose root contains host_path (a normalised absolute
+ * path), with *ret_rel the rest of it ("" for the root); NULL if none. */
+const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *host_path,
+				       const char **ret_rel);
 /* Host path of the directory (dev, ino) in a visible bpffs; -ENOENT if none. */
 int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size);
 bool path_is_bpffs(const char *path);

@@ -9,6 +9,7 @@
 #include "bpfobj.h"
 #include "attach.h"
 #include "crashpoint.h"
+#include "safepath.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -44,6 +45,15 @@ int reap_path_add(struct path_list *l, const char *path, uint32_t kind, uint32_t
 	return 0;
 }
 
+int reap_path_add_kept(struct path_list *l, const char *path, uint32_t kind, uint32_t id, const char *rule)
+{
+	int r = reap_path_add(l, path, kind, id, 0, "keep rule");
+
+	if (r == 0)
+		l->v[l->n - 1].rule = rule;
+	return r;
+}
+
 static void path_list_done(struct path_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -68,6 +78,8 @@ void reap_result_done(struct reap_result *r)
 	path_list_done(&r->symlinks_removed);
 	path_list_done(&r->symlinks_left);
 	path_list_done(&r->attach_left);
+	path_list_done(&r->attach_kept);
+	free(r->unproven);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -89,21 +101,39 @@ struct reap_object *reap_find_object(struct reap_result *res, uint32_t kind, uin
 	return bsearch(&key, res->objects, res->n_objects, sizeof(key), cmp_object);
 }
 
-/* The container's objects, sorted and unique. */
+static bool unproven(const struct reap_result *res, uint32_t kind, uint32_t id)
+{
+	for (size_t i = 0; i < res->n_unproven; i++)
+		if (res->unproven[i].kind == kind && res->unproven[i].id == id)
+			return true;
+	return false;
+}
+
+/* The container's objects, sorted and unique. A creation the tracer could
+ * not prove is set aside: the id may name anyone's object. */
 static int collect_objects(const struct record_list *records, struct reap_result *res)
 {
 	size_t n = 0;
 
 	res->objects = calloc(records->n + 1, sizeof(*res->objects));
-	if (!res->objects)
+	res->unproven = calloc(records->n + 1, sizeof(*res->unproven));
+	if (!res->objects || !res->unproven)
 		return -ENOMEM;
+	for (size_t i = 0; i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+
+		if (rec->kind == REC_CREATE && (rec->flags & REC_F_UNPROVEN) && rec->obj_id &&
+		    !unproven(res, rec->obj_kind, rec->obj_id))
+			res->unproven[res->n_unproven++] = (struct reap_unproven){ rec->obj_kind, rec->obj_id };
+	}
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
 		struct reap_object *o;
 
 		if (rec->kind == REC_PIN)
 			res->pins_recorded++;
-		if (rec->kind != REC_CREATE || rec->obj_kind == OBJ_NONE || rec->obj_id == 0)
+		if (rec->kind != REC_CREATE || rec->obj_kind == OBJ_NONE || rec->obj_id == 0 ||
+		    unproven(res, rec->obj_kind, rec->obj_id))
 			continue;
 		o = &res->objects[n++];
 		o->kind = rec->obj_kind;
@@ -122,7 +152,30 @@ static int collect_objects(const struct record_list *records, struct reap_result
 	return 0;
 }
 
-/* Links first: a detached link no longer runs its program, whoever still
+/* A kept link keeps the program it runs, and so that program's other
+ * attachments: the keep rule's author meant the whole thing to stay. */
+static void keep_programs_of_kept_links(struct reap_result *res)
+{
+	for (size_t i = 0; i < res->n_objects; i++) {
+		struct reap_object *o = &res->objects[i], *prog;
+		_cleanup_close_ int fd = -EBADF;
+		struct bpf_link_info info = {};
+		uint32_t len = sizeof(info);
+
+		if (o->kind != OBJ_LINK || !o->kept)
+			continue;
+		fd = obj_fd_by_id(OBJ_LINK, o->id);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+			continue;
+		prog = reap_find_object(res, OBJ_PROG, info.prog_id);
+		if (prog && !prog->kept) {
+			prog->kept = true;
+			prog->kept_rule = o->kept_rule;
+		}
+	}
+}
+
+/* Links next: a detached link no longer runs its program, whoever still
  * holds it. Kinds that cannot be detached are freed with their last pin. */
 static void detach_links(struct reap_result *res)
 {
@@ -130,7 +183,7 @@ static void detach_links(struct reap_result *res)
 		struct reap_object *o = &res->objects[i];
 		_cleanup_close_ int fd = -EBADF;
 
-		if (o->kind != OBJ_LINK)
+		if (o->kind != OBJ_LINK || o->kept)
 			continue;
 		fd = obj_fd_by_id(OBJ_LINK, o->id);
 		if (fd < 0)
@@ -153,74 +206,151 @@ static const char *kept_by(const struct reap_opts *opts, const char *path)
 	return NULL;
 }
 
-struct scan_ctx {
-	struct reap_result *res;
-	const struct reap_opts *opts;
+/* A pin found in a view that holds one of the container's objects. */
+struct pin_candidate {
+	const struct bpffs_view *view;
+	char *path; /* host path: the view's root and what follows, no symlink */
+	uint32_t kind, id;
 };
 
-static int scan_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+struct pin_scan {
+	struct reap_result *res;
+	const struct reap_opts *opts;
+	const struct bpffs_view *view;
+	struct pin_candidate *v;
+	size_t n;
+};
+
+static void pin_scan_done(struct pin_scan *scan)
 {
-	struct scan_ctx *ctx = ud;
+	for (size_t i = 0; i < scan->n; i++)
+		free(scan->v[i].path);
+	free(scan->v);
+	scan->v = NULL;
+	scan->n = 0;
+}
+
+/* First pass: look, unlink nothing. Which pins a keep rule covers decides
+ * what may be detached. */
+static int find_pin_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+{
+	struct pin_scan *scan = ud;
 	_cleanup_close_ int fd = -EBADF;
+	struct pin_candidate *nv;
 	struct reap_object *o;
 	const char *rule;
 	uint32_t kind, id;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
-	fd = bpf_obj_get(path);
+	fd = safepath_obj_get(dirfd, name, NULL);
 	if (fd < 0)
-		return 0; /* not a pin we can open: not ours to judge */
+		return fd == -ENOMEM ? fd : 0; /* not a pin we can open: not ours to judge */
 	if (obj_identify(fd, &kind, &id) < 0)
 		return 0;
-	o = reap_find_object(ctx->res, kind, id);
+	o = reap_find_object(scan->res, kind, id);
 	if (!o)
 		return 0; /* someone else's object: never touched */
-	rule = kept_by(ctx->opts, path);
+	rule = kept_by(scan->opts, path);
 	if (rule) {
-		int r;
-
 		o->kept = true;
-		r = reap_path_add(&ctx->res->pins_kept, path, kind, id, 0, "keep rule");
-		if (r == 0)
-			ctx->res->pins_kept.v[ctx->res->pins_kept.n - 1].rule = rule;
-		return r;
+		if (!o->kept_rule)
+			o->kept_rule = rule;
+		return reap_path_add_kept(&scan->res->pins_kept, path, kind, id, rule);
 	}
-	if (!ctx->opts->remove)
-		return reap_path_add(&ctx->res->pins_left, path, kind, id, 0, "report mode");
-	/* Unlink while holding an fd: our close, not an RCU callback, then
-	 * drops what is likely the last reference. */
-	if (unlinkat(dirfd, name, 0) < 0) {
-		int err = -errno;
-
-		if (err == -ENOENT)
-			return 0;
-		return reap_path_add(&ctx->res->pins_left, path, kind, id, err, "unlink failed");
-	}
-	crashpoint("pin-unlinked");
-	return reap_path_add(&ctx->res->pins_removed, path, kind, id, 0, NULL);
+	nv = realloc(scan->v, (scan->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	scan->v = nv;
+	nv[scan->n].path = strdup(path);
+	if (!nv[scan->n].path)
+		return -ENOMEM;
+	nv[scan->n].view = scan->view;
+	nv[scan->n].kind = kind;
+	nv[scan->n].id = id;
+	scan->n++;
+	return 0;
 }
 
-static int unpin_all(struct reap_result *res, const struct reap_opts *opts)
+static int find_pins(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views,
+		     struct pin_scan *scan)
 {
-	struct bpffs_instance *inst = NULL;
-	struct scan_ctx ctx = { .res = res, .opts = opts };
 	uint64_t start = now_us();
-	size_t n = 0;
-	int r;
+	int r = 0;
 
-	r = bpffs_instances(opts->own_bpffs, &inst, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		r = bpffs_walk(inst[i].mountpoint, scan_visit, &ctx);
+	*scan = (struct pin_scan){ .res = res, .opts = opts };
+	for (size_t i = 0; i < views->n; i++) {
+		scan->view = &views->v[i];
+		r = bpffs_walk_fd(views->v[i].fd, views->v[i].path, find_pin_visit, scan);
 		if (r == -ENOMEM)
 			break;
 		res->bpffs_scanned++;
 		r = 0;
 	}
-	bpffs_instances_free(inst, n);
 	res->scan_us = now_us() - start;
+	return r;
+}
+
+/* Second pass, after the detaches. The pin is resolved again from its
+ * view's root without following symlinks, re-opened through the directory
+ * fd it is unlinked from, and its inode checked just before the unlink. */
+static int unlink_pin(const struct pin_candidate *c)
+{
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	const char *rel = c->path + strlen(c->view->path), *name;
+	uint32_t kind, id;
+	struct stat st;
+	ino_t ino;
+	int r;
+
+	rel += *rel == '/';
+	r = safepath_open_parent(c->view->fd, rel, &dfd, &name);
+	if (r < 0)
+		return r;
+	fd = safepath_obj_get(dfd, name, &ino);
+	if (fd < 0)
+		return fd;
+	r = obj_identify(fd, &kind, &id);
+	if (r < 0)
+		return r;
+	if (kind != c->kind || id != c->id)
+		return -ENOENT; /* another object there now: not ours, and ours is gone from here */
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (st.st_ino != ino)
+		return -ESTALE;
+	/* Unlink while holding an fd: our close, not an RCU callback, then
+	 * drops what is likely the last reference. */
+	if (unlinkat(dfd, name, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int unpin(struct reap_result *res, const struct reap_opts *opts, const struct pin_scan *scan)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < scan->n; i++) {
+		const struct pin_candidate *c = &scan->v[i];
+		int err;
+
+		if (!opts->remove) {
+			r = reap_path_add(&res->pins_left, c->path, c->kind, c->id, 0, "report mode");
+			continue;
+		}
+		err = unlink_pin(c);
+		if (err == -ENOENT)
+			continue;
+		if (err < 0) {
+			r = reap_path_add(&res->pins_left, c->path, c->kind, c->id, err,
+					  err == -ELOOP ? "path has a symlink"
+					  : err == -ESTALE ? "renamed while being removed"
+							   : "unlink failed");
+			continue;
+		}
+		crashpoint("pin-unlinked");
+		r = reap_path_add(&res->pins_removed, c->path, c->kind, c->id, 0, NULL);
+	}
 	return r;
 }
 
@@ -257,66 +387,88 @@ static int cmp_depth_desc(const void *a, const void *b)
 	return dx == dy ? 0 : dx > dy ? -1 : 1;
 }
 
-/* statfs(2) follows a symlink: ask about the directory that holds it. */
-static bool parent_is_bpffs(const char *path)
+static bool symlink_target_is(const struct record *rec, const char *target, size_t len)
 {
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
+	return (uint32_t)len == rec->obj_type &&
+	       strncmp(target, rec->name, strnlen(rec->name, sizeof(rec->name))) == 0;
+}
 
-	if (!slash || n >= sizeof(parent))
-		return false;
-	memcpy(parent, path, n);
-	parent[n] = '\0';
-	return path_is_bpffs(n ? parent : "/");
+static bool target_of_record(const char *target, size_t len, void *ud)
+{
+	return symlink_target_is(ud, target, len);
+}
+
+/* Any symlink the container made: one it renamed since (over a directory
+ * it had made, say) is found by its target. */
+static bool target_of_any_record(const char *target, size_t len, void *ud)
+{
+	const struct record_list *records = ud;
+
+	for (size_t i = 0; i < records->n; i++)
+		if (records->v[i].kind == REC_SYMLINK && !(records->v[i].flags & REC_F_PATH_TRUNCATED) &&
+		    symlink_target_is(&records->v[i], target, len))
+			return true;
+	return false;
+}
+
+/* Errors worth printing: a refusal by rule has its why and no error. */
+static int error_of(int r)
+{
+	return r == -ENOTEMPTY || r == -EACCES || r == -EPERM || r == -EBUSY || r == -EIO ? r : 0;
 }
 
 /* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
  * xdp -> tc/). A symlink has no object id: it is removed only if it is
- * still a symlink whose target has the recorded start and length. */
+ * still a symlink whose target has the recorded start and length, made
+ * after the registration, in a view. */
 static int remove_symlinks(const struct record_list *records, struct reap_result *res,
-			   const struct reap_opts *opts)
+			   const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < records->n; i++) {
 		const struct record *rec = &records->v[i];
-		char host[PATH_MAX], target[PATH_MAX];
-		struct stat st;
-		ssize_t n;
+		const struct bpffs_view *view;
+		const char *rel = NULL, *why = NULL;
+		char host[PATH_MAX];
+		int err;
 
 		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
 			continue;
-		if (host_dir_of(rec, opts, host, sizeof(host)) < 0 || !parent_is_bpffs(host))
+		if (host_dir_of(rec, opts, host, sizeof(host)) < 0)
 			continue;
-		if (lstat(host, &st) < 0 || !S_ISLNK(st.st_mode) || st.st_dev == opts->own_bpffs)
-			continue;
-		n = readlink(host, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		if ((uint32_t)n != rec->obj_type ||
-		    strncmp(target, rec->name, strnlen(rec->name, sizeof(rec->name))) != 0) {
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "points elsewhere now");
+		view = bpffs_view_of(views, host, &rel);
+		if (!view) {
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "outside the container's writable bpffs");
 			continue;
 		}
-		if (kept_by(opts, host))
+		if (!*rel)
+			continue; /* the view's root: a mount point */
+		if (kept_by(opts, host)) {
 			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "keep rule");
-		else if (!opts->remove)
+			continue;
+		}
+		if (!opts->remove) {
 			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "report mode");
-		else if (unlink(host) == 0)
+			continue;
+		}
+		err = safepath_unlink_symlink(view->fd, rel, opts->registered_ns, target_of_record, (void *)rec,
+					      &why);
+		if (err == 0)
 			r = reap_path_add(&res->symlinks_removed, host, 0, 0, 0, NULL);
-		else if (errno != ENOENT)
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, -errno, "unlink failed");
+		else if (err != -ENOENT && err != -EINVAL)
+			r = reap_path_add(&res->symlinks_left, host, 0, 0, error_of(err), why);
 	}
 	return r;
 }
 
-/* Only directories the container itself created (mkdir succeeded, so they
- * did not exist before), only on a bpffs, only when empty: rmdir(2) refuses
- * anything else. Deepest first, so nested ones go before their parents. */
+/* Directories the container created: only in a view, only if made after
+ * its registration, only when empty, and never through a symlink, so that a
+ * container that swaps a recorded directory for a symlink to the host's
+ * cannot point the rmdir there. Deepest first, so nested ones go before
+ * their parents. */
 static int remove_dirs(const struct record_list *records, struct reap_result *res,
-		       const struct reap_opts *opts)
+		       const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	_cleanup_free_ char **paths = NULL;
 	size_t n = 0;
@@ -335,8 +487,6 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 			res->dirs_unresolved++;
 			continue;
 		}
-		if (!path_is_bpffs(host))
-			continue;
 		paths[n] = strdup(host);
 		if (!paths[n])
 			goto nomem;
@@ -344,22 +494,43 @@ static int remove_dirs(const struct record_list *records, struct reap_result *re
 	}
 	qsort(paths, n, sizeof(*paths), cmp_depth_desc);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct stat st;
+		const struct bpffs_view *view;
+		const char *rel = NULL, *why = NULL, *symlink_why = NULL;
+		int err;
 
 		if (i > 0 && streq(paths[i], paths[i - 1]))
 			continue;
-		if (lstat(paths[i], &st) < 0 || !S_ISDIR(st.st_mode) || st.st_dev == opts->own_bpffs)
+		view = bpffs_view_of(views, paths[i], &rel);
+		if (!view) {
+			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "outside the container's writable bpffs");
 			continue;
-		if (kept_by(opts, paths[i]))
+		}
+		if (!*rel)
+			continue; /* the view's root: a mount point */
+		if (kept_by(opts, paths[i])) {
 			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
-		else if (!opts->remove)
+			continue;
+		}
+		if (!opts->remove) {
 			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
-		else if (rmdir(paths[i]) == 0) {
+			continue;
+		}
+		err = safepath_rmdir(view->fd, rel, opts->registered_ns, &why);
+		if (err == 0) {
 			crashpoint("dir-removed");
 			r = reap_path_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
-		} else if (errno != ENOENT)
-			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, -errno,
-					  errno == ENOTEMPTY ? "not empty" : "rmdir failed");
+			continue;
+		}
+		/* Its name now holds a symlink: the container's own (made after
+		 * registration, with a target it recorded) goes like the others. */
+		if (err == -ELOOP &&
+		    safepath_unlink_symlink(view->fd, rel, opts->registered_ns, target_of_any_record,
+					    (void *)records, &symlink_why) == 0) {
+			r = reap_path_add(&res->symlinks_removed, paths[i], 0, 0, 0, NULL);
+			continue;
+		}
+		if (err != -ENOENT && err != -ENOTDIR)
+			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, error_of(err), why);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
@@ -437,8 +608,75 @@ static int name_holders(struct reap_result *res)
 	return 0;
 }
 
-static int explain_survivors(struct reap_result *res)
+struct outside_scan {
+	struct reap_result *res;
+	const struct bpffs_views *views;
+};
+
+static int outside_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
 {
+	struct outside_scan *scan = ud;
+	_cleanup_close_ int fd = -EBADF;
+	const struct bpffs_view *view;
+	struct reap_object *o;
+	const char *rel;
+	uint32_t kind, id;
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	view = bpffs_view_of(scan->views, path, &rel);
+	if (view && view->dev == st->st_dev)
+		return 0; /* the views were searched already */
+	fd = safepath_obj_get(dirfd, name, NULL);
+	if (fd < 0 || obj_identify(fd, &kind, &id) < 0)
+		return 0;
+	o = reap_find_object(scan->res, kind, id);
+	if (!o || o->freed || o->kept || o->pinned_at)
+		return 0;
+	o->pinned_at = strdup(path);
+	if (!o->pinned_at)
+		return -ENOMEM;
+	return reap_path_add(&scan->res->pins_left, path, kind, id, 0, "outside the container's writable bpffs");
+}
+
+/* A survivor may be pinned where the container could not write (the host
+ * pinned it, or a bpffs the bundle bound read-only): found by identity on
+ * every bpffs, and named, never unlinked. Costs a walk of the host's bpffs
+ * instances, so only when a survivor is unexplained. */
+static int find_pins_outside(struct reap_result *res, dev_t own_bpffs, const struct bpffs_views *views)
+{
+	struct outside_scan scan = { .res = res, .views = views };
+	struct bpffs_instance *inst = NULL;
+	size_t n = 0;
+	bool any = false;
+	int r;
+
+	for (size_t i = 0; i < res->n_objects && !any; i++) {
+		const struct reap_object *o = &res->objects[i];
+
+		any = !o->freed && !o->kept && !o->pinned_at && !o->attached_at;
+	}
+	if (!any)
+		return 0;
+	r = bpffs_instances(own_bpffs, &inst, &n);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		_cleanup_close_ int fd = safepath_open_root(inst[i].mountpoint);
+
+		if (fd >= 0)
+			r = bpffs_walk_fd(fd, inst[i].mountpoint, outside_visit, &scan);
+		if (r != -ENOMEM)
+			r = 0;
+	}
+	bpffs_instances_free(inst, n);
+	return r;
+}
+
+static int explain_survivors(struct reap_result *res, dev_t own_bpffs, const struct bpffs_views *views)
+{
+	int r;
+
 	for (size_t i = 0; i < res->pins_left.n; i++) {
 		struct reap_path *p = &res->pins_left.v[i];
 		struct reap_object *o = reap_find_object(res, p->kind, p->id);
@@ -459,6 +697,9 @@ static int explain_survivors(struct reap_result *res)
 				return -ENOMEM;
 		}
 	}
+	r = find_pins_outside(res, own_bpffs, views);
+	if (r < 0)
+		return r;
 	res->survivors = 0;
 	for (size_t i = 0; i < res->n_objects; i++) {
 		struct reap_object *o = &res->objects[i];
@@ -476,10 +717,23 @@ static int explain_survivors(struct reap_result *res)
 int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret)
 {
 	struct reap_result res = {};
+	struct bpffs_views views = {};
+	struct pin_scan scan = {};
 	int r;
 
 	res.flags = records->cg.flags;
 	r = collect_objects(records, &res);
+	/* Only what the container could write: its writable bpffs binds. */
+	if (r == 0)
+		r = bpffs_views_of(opts->binds, opts->own_bpffs, &views);
+	res.views_refused = views.refused;
+	/* Pins can only exist if the container pinned something (or the record
+	 * overflowed): otherwise there is nothing to look for. Found before
+	 * anything is detached: a kept pin keeps what it holds attached. */
+	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))
+		r = find_pins(&res, opts, &views, &scan);
+	if (r == 0)
+		keep_programs_of_kept_links(&res);
 	if (r == 0 && opts->remove)
 		detach_links(&res);
 	/* Attachments next: detach before unpin, so that unpinning frees. */
@@ -487,18 +741,18 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 		r = detach_cgroup_attachments(records, &res, opts->remove);
 	if (r == 0)
 		r = detach_netdev_attachments(&res, opts->remove);
-	/* Pins can only exist if the container pinned something (or the record
-	 * overflowed): otherwise there is nothing to look for. */
-	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))
-		r = unpin_all(&res, opts);
 	if (r == 0)
-		r = remove_symlinks(records, &res, opts);
+		r = unpin(&res, opts, &scan);
 	if (r == 0)
-		r = remove_dirs(records, &res, opts);
+		r = remove_symlinks(records, &res, opts, &views);
+	if (r == 0)
+		r = remove_dirs(records, &res, opts, &views);
 	if (r == 0)
 		wait_freed(&res, opts->remove ? opts->wait_ms : 0);
 	if (r == 0)
-		r = explain_survivors(&res);
+		r = explain_survivors(&res, opts->own_bpffs, &views);
+	pin_scan_done(&scan);
+	bpffs_views_done(&views);
 	if (r < 0) {
 		reap_result_done(&res);
 		return r;

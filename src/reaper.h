@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What poststop does with a container's records, in order: detach its links,
- * unlink every pin that still holds one of its objects (found by identity,
- * wherever it was renamed or linked to), remove the empty bpffs directories
- * it made, then wait for the kernel to free its objects. Removes nothing
- * that the records do not name.
+ * What poststop does with a container's records, in order: find the pins
+ * that hold its objects in the bpffs views it could write (found by
+ * identity, wherever it renamed or linked them) and which of them keep
+ * rules keep, detach its links and attachments that nothing kept holds,
+ * unlink the pins not kept, remove the symlinks and empty directories it
+ * made, then wait for the kernel to free its objects. Removes nothing that
+ * the records do not name, and nothing outside those views.
  */
 #ifndef BPFREAPER_REAPER_H
 #define BPFREAPER_REAPER_H
@@ -24,6 +26,9 @@ struct reap_opts {
 	dev_t own_bpffs;   /* never walk bpfreaper's private bpffs */
 	const struct binds *binds;
 	const struct keep_rules *keep[2]; /* pins and dirs matching these stay */
+	/* CLOCK_REALTIME_COARSE ns at registration: older directories and
+	 * symlinks are not the container's. 0: unknown, no limit. */
+	uint64_t registered_ns;
 };
 
 #define REAP_HOLDERS_MAX 8
@@ -35,7 +40,8 @@ struct reap_object {
 	char name[16];
 	bool detached;
 	bool freed;
-	bool kept; /* a keep rule holds one of its pins: alive on purpose */
+	bool kept; /* a keep rule holds one of its pins (or a kept link runs it) */
+	const char *kept_rule; /* the rule, if kept */
 	const char *survivor_reason; /* static text, NULL if freed */
 	char *pinned_at;             /* a pin left in place, if any */
 	char *attached_at;           /* an attachment left in place, if any */
@@ -65,12 +71,18 @@ struct reap_result {
 	struct path_list pins_removed, pins_kept, pins_left, dirs_removed, dirs_left;
 	/* Attachments of its programs that outlive it (legacy cgroup attach,
 	 * XDP, tc): path says where, id is the program. */
-	struct path_list attach_detached, attach_left;
+	struct path_list attach_detached, attach_left, attach_kept;
 	struct path_list symlinks_removed, symlinks_left;
+	/* Creation records the tracer could not prove: never the container's. */
+	struct reap_unproven {
+		uint32_t kind, id;
+	} *unproven;
+	size_t n_unproven;
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
 	size_t bpffs_scanned;
+	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
 	uint64_t scan_us, wait_us;
 	size_t survivors;
 };
@@ -78,6 +90,8 @@ struct reap_result {
 /* For the modules that fill a reap_result (attach.c). */
 int reap_path_add(struct path_list *l, const char *path, uint32_t kind, uint32_t id, int error,
 		  const char *why);
+/* What a keep rule kept: why "keep rule", and the rule. */
+int reap_path_add_kept(struct path_list *l, const char *path, uint32_t kind, uint32_t id, const char *rule);
 struct reap_object *reap_find_object(struct reap_result *res, uint32_t kind, uint32_t id);
 
 int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret);

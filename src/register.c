@@ -17,6 +17,14 @@ void register_result_done(struct register_result *r)
 	container_state_done(&r->state);
 }
 
+static uint64_t realtime_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static bool same_registration(const struct rundir *rd, const struct tracer *t, const char *id,
 			      uint64_t cgroup_id)
 {
@@ -148,6 +156,14 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		res.bundle_error = binds_from_bundle(oci->bundle, &res.state.binds);
 	else
 		res.bundle_error = -ENOENT;
+	/* Now, before the container runs: it could plant a symlink in a bind
+	 * source that lies in a bpffs it writes, and poststop must not follow
+	 * it to another directory. */
+	if (res.bundle_error == 0) {
+		r = binds_resolve(&res.state.binds);
+		if (r < 0)
+			goto out;
+	}
 
 	*ret_step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
 							 : "load the tracer";
@@ -169,6 +185,10 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		goto out;
 	}
 
+	/* Before registering: whatever the container makes is recorded after
+	 * this instant, so its bpffs entries have a ctime no older. Coarse, like
+	 * the clock the kernel stamps inodes with. */
+	res.state.registered_ns = realtime_coarse_ns();
 	/* State first: a poststop that finds a state without a registration
 	 * has nothing to remove, while a registration without a state would
 	 * record a container nobody cleans up after. */

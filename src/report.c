@@ -42,7 +42,8 @@ static json_object *path_array(const struct path_list *l)
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
-	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow;
+	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow, *kept, *attach_kept,
+		*unproven;
 	char cgid[32], stamp[64];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -127,7 +128,21 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "created", created);
 
 	removed = json_object_new_object();
-	json_object_object_add(root, "kept", path_array(&res->pins_kept));
+	kept = path_array(&res->pins_kept);
+	attach_kept = path_array_as(&res->attach_kept, "where");
+	for (size_t i = 0; kept && attach_kept && i < json_object_array_length(attach_kept); i++)
+		json_object_array_add(kept, json_object_get(json_object_array_get_idx(attach_kept, i)));
+	json_object_put(attach_kept);
+	json_object_object_add(root, "kept", kept);
+	unproven = json_object_new_array();
+	for (size_t i = 0; unproven && i < res->n_unproven; i++) {
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(res->unproven[i].kind)));
+		json_object_object_add(u, "id", json_object_new_int64(res->unproven[i].id));
+		json_object_array_add(unproven, u);
+	}
+	json_object_object_add(root, "unproven", unproven);
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "symlinks", path_array(&res->symlinks_removed));
@@ -142,6 +157,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, "where"));
 	json_object_object_add(root, "left", left);
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
+	json_object_object_add(left, "views_refused", json_object_new_int64((int64_t)res->views_refused));
 	json_object_object_add(root, "survivors", survivors);
 
 	timings = json_object_new_object();
@@ -182,10 +198,10 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 	snprintf(buf, size,
 		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived; "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
-		 "detached, %zu left%s%s; %.1f ms",
+		 "detached, %zu kept, %zu left; %zu unproven%s%s; %.1f ms",
 		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors,
 		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
-		 res->attach_detached.n, res->attach_left.n,
+		 res->attach_detached.n, res->attach_kept.n, res->attach_left.n, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
 		 (double)meta->total_us / 1000.0);

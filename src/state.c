@@ -59,6 +59,12 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	json_object_object_add(o, "runtime_status",
 			       json_object_new_string(s->runtime_status ? s->runtime_status : ""));
 	json_object_object_add(o, "created_at", json_object_new_int64(s->created_at));
+	if (s->registered_ns) {
+		char reg[32];
+
+		snprintf(reg, sizeof(reg), "%" PRIu64, s->registered_ns);
+		json_object_object_add(o, "registered_ns", json_object_new_string(reg));
+	}
 	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
 	json_object_object_add(o, "binds", binds);
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->mode)));
@@ -141,6 +147,14 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 				r = -EBADMSG;
 		}
 		free(cgid);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "registered_ns", &v)) {
+		const char *reg = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		errno = 0;
+		s.registered_ns = strtoull(reg, &end, 10);
+		if (errno || !end || *end || reg[0] < '0' || reg[0] > '9')
+			r = -EBADMSG;
 	}
 	if (r == 0 && json_object_object_get_ex(o, "pid", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < 0)

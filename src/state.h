@@ -25,6 +25,10 @@ struct container_state {
 	char *bundle;  /* may be NULL */
 	char *runtime_status; /* status at prestart: creating (runc) or created (crun) */
 	int64_t created_at; /* unix seconds */
+	/* CLOCK_REALTIME_COARSE nanoseconds taken before the cgroup was
+	 * registered: a bpffs entry whose ctime is older existed before the
+	 * container could make it. 0: unknown (a state from an older bpfreaper). */
+	uint64_t registered_ns;
 	struct binds binds;
 	enum mode mode;         /* enforce or report: off never gets a state */
 	struct keep_rules keep; /* config and annotation rules at prestart */

@@ -90,6 +90,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	ropts.remove = res.state.mode == MODE_ENFORCE && !opts->report_only;
 	ropts.keep[0] = &res.state.keep;
 	ropts.keep[1] = opts->host_keep;
+	ropts.registered_ns = res.state.registered_ns;
 	meta.mode = ropts.remove ? "enforce" : "report";
 	meta.by = opts->by;
 	crashpoint("records-read");

@@ -41,12 +41,19 @@ static json_object *arr(json_object *o, const char *a, const char *b)
 	return json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
+static const char *title_where(const char *title)
+{
+	return streq(title, "kept pin") ? "kept attached" : title;
+}
+
 static void print_paths(const char *title, json_object *list)
 {
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *p = json_object_array_get_idx(list, i);
 
-		printf("%-14s %s", title, str(p, "path"));
+		/* Attachments are named by where, pins and dirs by path. */
+		printf("%-14s %s", *str(p, "where") ? title_where(title) : title,
+		       *str(p, "where") ? str(p, "where") : str(p, "path"));
 		if (*str(p, "kind"))
 			printf("  (%s %lld)", str(p, "kind"), num(p, "id"));
 		if (*str(p, "rule"))
@@ -116,6 +123,9 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	print_paths("kept pin", arr(root, "kept", NULL));
 	print_paths("left pin", arr(root, "left", "pins"));
 	print_paths("left dir", arr(root, "left", "dirs"));
+	print_paths("left symlink", arr(root, "left", "symlinks"));
+	print_paths("left attached", arr(root, "left", "attachments"));
+	print_paths("unproven", arr(root, "unproven", NULL));
 	created = arr(root, "survivors", NULL);
 	for (size_t i = 0; created && i < json_object_array_length(created); i++) {
 		json_object *s = json_object_array_get_idx(created, i);

@@ -10,6 +10,8 @@
  *   bpfleak churn N            N maps made and closed at once (a long-lived agent's churn)
  *   bpfleak cglink CGDIR PATH  a cgroup_skb program linked (BPF_LINK_CREATE) to the
  *                              cgroup CGDIR on ingress, the link pinned at PATH
+ *   bpfleak xdplink DEV PATH   an XDP program linked (BPF_LINK_CREATE) to the network
+ *                              device DEV, the link pinned at PATH
  *   bpfleak mkdirs DIR N       N directories DIR/d0 .. DIR/d<N-1> (mkdir(2) only)
  *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
  *                              SOCKET (SCM_RIGHTS) to whoever listens there
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -147,6 +150,63 @@ static void cgroup_link(const char *cgdir, const char *path)
 	printf("prog %u -\n", id_of(prog, 1));
 }
 
+static uint32_t link_id_of(int fd)
+{
+	struct bpf_link_info info;
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	memset(&info, 0, sizeof(info));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) {
+		perror("bpfleak: BPF_OBJ_GET_INFO_BY_FD link");
+		exit(1);
+	}
+	return info.id;
+}
+
+static void xdp_link(const char *dev, const char *path)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2 }, /* XDP_PASS */
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	unsigned ifindex = if_nametoindex(dev);
+	int prog, link;
+
+	if (!ifindex) {
+		fprintf(stderr, "bpfleak: no device %s\n", dev);
+		exit(1);
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.expected_attach_type = BPF_XDP;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	strncpy(attr.prog_name, "xdplinkprog", sizeof(attr.prog_name) - 1);
+	prog = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	if (prog < 0) {
+		perror("bpfleak: BPF_PROG_LOAD xdp");
+		exit(1);
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = ifindex;
+	attr.link_create.attach_type = BPF_XDP;
+	link = (int)sys_bpf(BPF_LINK_CREATE, &attr);
+	if (link < 0) {
+		perror("bpfleak: BPF_LINK_CREATE xdp");
+		exit(1);
+	}
+	pin(link, path);
+	printf("prog %u -\n", id_of(prog, 1));
+	printf("link %u %s\n", link_id_of(link), path);
+}
+
 static void send_fd(const char *path, int fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -215,6 +275,8 @@ int main(int argc, char **argv)
 		printf("dirs %ld %s\n", n, argv[2]);
 	} else if (argc == 4 && strcmp(argv[1], "cglink") == 0) {
 		cgroup_link(argv[2], argv[3]);
+	} else if (argc == 4 && strcmp(argv[1], "xdplink") == 0) {
+		xdp_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
 		int fd = map_create("sentmap");
 
@@ -232,7 +294,7 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | mkdirs DIR N | send SOCKET\n");
 		return 2;
 	}
 	fflush(stdout);

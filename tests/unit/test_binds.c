@@ -22,7 +22,7 @@ static const char *config =
 	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
 	"{\"destination\":\"/sys/fs/bpf\",\"type\":\"bind\",\"source\":\"/sys/fs/bpf\",\"options\":[\"rbind\",\"rw\"]},"
 	"{\"destination\":\"/sys/fs/bpf/app\",\"type\":\"none\",\"source\":\"/sys/fs/bpf/tenants/t1\",\"options\":[\"bind\"]},"
-	"{\"destination\":\"/data\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}"
+	"{\"destination\":\"/data\",\"source\":\"/srv/data\",\"options\":[\"rbind\",\"ro\"]}"
 	"],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}}";
 
 static void translate(void)
@@ -72,10 +72,40 @@ static void json_round_trip(void)
 	for (size_t i = 0; i < b.n && i < back.n; i++) {
 		CHECK_EQ_STR(back.v[i].destination, b.v[i].destination);
 		CHECK_EQ_STR(back.v[i].source, b.v[i].source);
+		CHECK_EQ_INT(back.v[i].readonly, b.v[i].readonly);
 	}
+	/* only the "ro" bind is read-only */
+	CHECK_EQ_INT(b.v[0].readonly + b.v[1].readonly + b.v[2].readonly, 1);
+	CHECK(b.v[2].readonly);
 	json_object_put(o);
 	binds_done(&b);
 	binds_done(&back);
+}
+
+/* A state written before "readonly" and "real" existed still reads, as a
+ * writable bind translated through its source. */
+static void json_without_readonly_or_real(void)
+{
+	json_object *o = json_tokener_parse("[{\"destination\":\"/sys/fs/bpf\",\"source\":\"/sys/fs/bpf\"}]");
+	struct binds b = {};
+	char buf[PATH_MAX];
+
+	CHECK_EQ_INT(binds_from_json(o, false, &b), 0);
+	CHECK_EQ_INT(b.n, 1);
+	CHECK(b.n == 1 && !b.v[0].readonly && !b.v[0].real);
+	json_object_put(o);
+	binds_done(&b);
+	o = json_tokener_parse("[{\"destination\":\"/sys/fs/bpf\",\"source\":\"/l\",\"real\":\"/sys/fs/bpf\",\"readonly\":true}]");
+	CHECK_EQ_INT(binds_from_json(o, false, &b), 0);
+	CHECK(b.n == 1 && b.v[0].readonly);
+	/* the resolved source wins over what the bundle wrote */
+	CHECK_EQ_INT(binds_translate(&b, "/sys/fs/bpf/m", buf, sizeof(buf)), 0);
+	CHECK_EQ_STR(buf, "/sys/fs/bpf/m");
+	json_object_put(o);
+	binds_done(&b);
+	o = json_tokener_parse("[{\"destination\":\"/x\",\"source\":\"/y\",\"readonly\":\"yes\"}]");
+	CHECK_EQ_INT(binds_from_json(o, false, &b), -EINVAL);
+	json_object_put(o);
 }
 
 int main(void)
@@ -87,5 +117,6 @@ int main(void)
 	RUN(translate);
 	RUN(host_mount_namespace_is_identity);
 	RUN(json_round_trip);
+	RUN(json_without_readonly_or_real);
 	return total_failed ? 1 : 0;
 }

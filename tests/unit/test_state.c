@@ -21,6 +21,7 @@ static void round_trip(void)
 	const char *why;
 
 	s.binds.host_mount_ns = true;
+	s.registered_ns = 1700000000123456789ull;
 	CHECK_EQ_INT(state_serialize(&s, &text), 0);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-1", &back, &why), 0);
 	CHECK_EQ_STR(back.id, "web-1");
@@ -31,10 +32,25 @@ static void round_trip(void)
 	CHECK(back.binds.host_mount_ns);
 	CHECK_EQ_INT(back.mode, MODE_REPORT);
 	CHECK_EQ_INT(back.backend, TRACER_BACKEND_TRAMPOLINE);
+	CHECK(back.registered_ns == s.registered_ns);
 	/* a state names exactly one container */
 	container_state_done(&back);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-2", &back, &why), -EBADMSG);
 	free(text);
+}
+
+/* A state from before registered_ns: read, with no time limit. */
+static void state_without_registered_ns(void)
+{
+	static const char text[] = "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\","
+				   "\"mode\":\"enforce\",\"binds\":[{\"destination\":\"/b\",\"source\":\"/b\"}]}";
+	struct container_state s = {};
+	const char *why;
+
+	CHECK_EQ_INT(state_parse(text, strlen(text), "a", &s, &why), 0);
+	CHECK(s.registered_ns == 0);
+	CHECK(s.binds.n == 1 && !s.binds.v[0].readonly);
+	container_state_done(&s);
 }
 
 static void corrupt_states_rejected(void)
@@ -51,6 +67,8 @@ static void corrupt_states_rejected(void)
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"binds\":[{\"destination\":1}]}",
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"auto\"}",
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"kprobe\"}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":\"-5\"}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":12}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct container_state s = {};
@@ -111,6 +129,7 @@ int main(void)
 	check_file = "unit/state";
 	RUN(round_trip);
 	RUN(corrupt_states_rejected);
+	RUN(state_without_registered_ns);
 	RUN(atomic_write_replaces_and_leaves_no_temp);
 	RUN(proc_cgroup_parsing);
 	return total_failed ? 1 : 0;

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Removal that a container cannot steer. A path under a bpffs view root is
+ * resolved from the root's fd without following any symlink and without
+ * leaving its mount, then acted on with *at() calls on the parent fd and the
+ * last name, never through a path that a symlink could redirect.
+ */
+#ifndef BPFREAPER_SAFEPATH_H
+#define BPFREAPER_SAFEPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct stat;
+
+/* A directory fd for the absolute path, refusing any symlink on the way
+ * (-ELOOP). For view roots, whose path was resolved once already. */
+int safepath_open_root(const char *path);
+/* The directory rel (relative, no "..", "" for rootfd itself) beneath rootfd:
+ * -ELOOP a component is a symlink, -EXDEV it crosses a mount. */
+int safepath_open_dir(int rootfd, const char *rel);
+/* The parent directory of rel beneath rootfd, and its last name in rel. */
+int safepath_open_parent(int rootfd, const char *rel, int *ret_fd, const char **ret_name);
+
+/* An fd of the BPF object pinned at dirfd/name (BPF_OBJ_GET with
+ * BPF_F_PATH_FD, or through /proc/self/fd on kernels before 6.5), only if
+ * name is, before and after the get, the same regular file (*ret_ino). */
+int safepath_obj_get(int dirfd, const char *name, ino_t *ret_ino);
+
+/* ctime of st in nanoseconds since the epoch. */
+uint64_t safepath_ctime_ns(const struct stat *st);
+
+/* Removes the empty directory rel beneath rootfd if its ctime is not older
+ * than since_ns (0: no limit). 0 removed, -ENOENT gone; otherwise -errno
+ * with *ret_why: "path has a symlink" (-ELOOP), "existed before the
+ * container" (-EEXIST), "not a directory now" (-ENOTDIR), "not empty",
+ * "leaves the bpffs" (-EXDEV), or "rmdir failed". */
+int safepath_rmdir(int rootfd, const char *rel, uint64_t since_ns, const char **ret_why);
+
+/* Whether a symlink target is the one expected (len: its length). */
+typedef bool (*safepath_target_fn)(const char *target, size_t len, void *ud);
+/* Removes the symlink rel beneath rootfd if want accepts its target and its
+ * ctime is not older than since_ns. Like safepath_rmdir; a target refused is
+ * -ESTALE "points elsewhere now", anything but a symlink -EINVAL "not a
+ * symlink now". */
+int safepath_unlink_symlink(int rootfd, const char *rel, uint64_t since_ns, safepath_target_fn want,
+			    void *ud, const char **ret_why);
+
+#endif

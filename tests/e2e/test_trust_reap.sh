@@ -1,0 +1,189 @@
+# shellcheck shell=bash
+# A hostile container controls the names, symlinks and renames in any bpffs
+# it can write. Whatever trick it plays, poststop removes its own objects
+# inside what it could write, touches nothing else, and the report says what
+# it left and why. Keep rules keep everything they cover: a kept pin keeps
+# its link, program and attachments.
+
+TRUST_VETH=${E2E_PREFIX}0
+TRUST_VPEER=${E2E_PREFIX}1
+
+trust_veth_up() {
+	ip link del "$TRUST_VETH" 2>/dev/null || true
+	ip link add "$TRUST_VETH" type veth peer name "$TRUST_VPEER"
+	ip link set "$TRUST_VETH" up
+	ip link set "$TRUST_VPEER" up
+}
+
+trust_veth_down() {
+	ip link del "$TRUST_VETH" 2>/dev/null || true
+}
+
+# in_host_netns NAME: the container shares the host's network namespace.
+in_host_netns() {
+	bundle_edit "$1" '.linux.namespaces |= map(select(.type != "network"))'
+}
+
+# bind_cgroup NAME CGROUP: the host cgroup directory at /hostcg in NAME.
+bind_cgroup() {
+	bundle_edit "$1" '.mounts += [{destination: "/hostcg", type: "bind", source: $cg, options: ["rbind", "rw"]}]' \
+		--arg cg "$2"
+}
+
+prog_id_pinned() {
+	bpftool -j prog show pinned "$1" | jq .id
+}
+
+# The container records mkdir d/globals, removes d and renames a symlink to
+# a host directory into its place: rmdir("d/globals") would remove the
+# host's empty hostside/globals.
+test_symlink_swapped_over_a_recorded_dir() {
+	local r
+	mkdir -p "$P-hostside/globals"
+	make_bundle swap "mkdir -p /sys/fs/bpf/$E2E_PREFIX-d/globals && rm -r /sys/fs/bpf/$E2E_PREFIX-d &&
+		ln -s /sys/fs/bpf/$E2E_PREFIX-hostside /sys/fs/bpf/$E2E_PREFIX-d-tmp &&
+		mv -T /sys/fs/bpf/$E2E_PREFIX-d-tmp /sys/fs/bpf/$E2E_PREFIX-d" >/dev/null
+	run_ctr swap || fail "$RUNTIME run: $(cat "$WORK/swap.err")"
+	r=$(report_of swap)
+	assert_present "$P-hostside/globals"
+	# The symlink is the container's (made after its registration, with a
+	# target it recorded): removed like its other symlinks.
+	[ ! -L "$P-d" ] || fail "the container's symlink $P-d is still there"
+	assert_eq "left dirs" "$(jq -c '[.left.dirs[] | [.path, .why]]' "$r")" \
+		"[[\"$P-d/globals\",\"path has a symlink\"]]"
+	assert_eq "removed symlinks" "$(jq -c '[.removed.symlinks[].path]' "$r")" "[\"$P-d\"]"
+	assert_eq "removed dirs" "$(jq '.removed.dirs | length' "$r")" 0
+	rm -rf "$P-hostside"
+}
+
+# A recorded pin path that is a symlink to a host pin by poststop.
+test_pin_path_now_a_symlink_to_a_host_pin() {
+	local r host_id
+	host_id=$(host_map "$P-hostpin")
+	make_bundle pinsym "bpfleak map /sys/fs/bpf/$E2E_PREFIX-p && rm /sys/fs/bpf/$E2E_PREFIX-p &&
+		ln -s /sys/fs/bpf/$E2E_PREFIX-hostpin /sys/fs/bpf/$E2E_PREFIX-p" >/dev/null
+	run_ctr pinsym || fail "$RUNTIME run: $(cat "$WORK/pinsym.err")"
+	r=$(report_of pinsym)
+	assert_present "$P-hostpin"
+	assert_alive map "$host_id"
+	assert_freed map "$(ids_of pinsym map)"
+	assert_eq "pins removed" "$(jq '.removed.pins | length' "$r")" 0
+	[ ! -L "$P-p" ] || fail "the container's symlink $P-p is still there"
+	rm -f "$P-hostpin"
+}
+
+# The host bpffs bound read-only, a subdirectory of it bound writable: the
+# container's pin in its subdirectory goes; a pin of its map that the host
+# made outside (here by id, while the container ran) stays, and the report
+# says why.
+test_readonly_host_bpffs_and_writable_subdir() {
+	local r map ctr_pid
+	mkdir -p "$P-sub"
+	make_bundle ro "bpfleak map /sys/fs/bpf/$E2E_PREFIX-sub/m >/sync/ids && touch /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	bundle_edit ro '(.mounts[] | select(.destination == "/sys/fs/bpf")).options = ["rbind", "ro"]
+		| .mounts += [{destination: $sub, type: "bind", source: $sub, options: ["rbind", "rw"]}]' \
+		--arg sub "$P-sub"
+	bundle_edit ro '(.hooks.poststop[0].args) += ["--wait-ms=200"]'
+	run_ctr ro &
+	ctr_pid=$!
+	wait_for "$WORK/sync/ro/made"
+	map=$(awk '$1 == "map" { print $2 }' "$WORK/sync/ro/ids")
+	bpftool map pin id "$map" "$P-hostheld"
+	assert_eq "read-only binds in the state" \
+		"$(jq -c '[.binds[] | select(.readonly) | .destination]' "$(state_of ro)")" "[\"/sys/fs/bpf\"]"
+	touch "$WORK/sync/ro/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/ro.err")"
+	r=$(report_of ro)
+	assert_absent "$P-sub/m"
+	assert_present "$P-hostheld"
+	assert_alive map "$map"
+	assert_eq "removed" "$(jq -c '[.removed.pins[].path]' "$r")" "[\"$P-sub/m\"]"
+	assert_eq "left" "$(jq -c '[.left.pins[] | [.path, .why]]' "$r")" \
+		"[[\"$P-hostheld\",\"outside the container's writable bpffs\"]]"
+	assert_eq "survivor" "$(jq -r '.survivors[0].pinned_at' "$r")" "$P-hostheld"
+	rm -f "$P-hostheld"
+	rmdir "$P-sub"
+	assert_freed map "$map"
+}
+
+# A pinned XDP link under a keep rule: the pin, the link and the device's
+# XDP program all stay, and the report lists them as kept.
+test_kept_xdp_link_stays_attached() {
+	local r link prog
+	trust_veth_up
+	make_bundle kxdp "mkdir /sys/fs/bpf/$E2E_PREFIX-keep &&
+		bpfleak xdplink $TRUST_VETH /sys/fs/bpf/$E2E_PREFIX-keep/link" >/dev/null
+	in_host_netns kxdp
+	annotate kxdp io.bpfreaper.keep "$P-keep/*"
+	run_ctr kxdp || fail "$RUNTIME run: $(cat "$WORK/kxdp.err")"
+	r=$(report_of kxdp)
+	link=$(ids_of kxdp link)
+	prog=$(ids_of kxdp prog)
+	assert_present "$P-keep/link"
+	assert_alive link "$link"
+	ip -d link show dev "$TRUST_VETH" | grep -q "prog/xdp id $prog" ||
+		fail "the kept link's XDP program was detached: $(ip -d link show dev "$TRUST_VETH")"
+	assert_eq "kept pin" "$(jq -c '[.kept[] | select(.path) | [.path, .rule]]' "$r")" \
+		"[[\"$P-keep/link\",\"$P-keep/*\"]]"
+	assert_eq "kept attachment" "$(jq -c '[.kept[] | select(.where) | [(.where | split(" ")[0]), .id, .rule]]' "$r")" \
+		"[[\"xdp\",$prog,\"$P-keep/*\"]]"
+	assert_eq "links detached" "$(jq '.removed.links_detached | length' "$r")" 0
+	assert_eq "attachments detached" "$(jq '.removed.attachments | length' "$r")" 0
+	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
+	rm -rf "$P-keep"
+	# Unpinned, the link goes and takes the program off the device.
+	sleep 0.2
+	assert_freed link "$link"
+	! ip -d link show dev "$TRUST_VETH" | grep -q "prog/xdp" || fail "XDP still attached after unpinning"
+	trust_veth_down
+}
+
+# A program pinned under a keep rule keeps its legacy cgroup attachment.
+test_kept_program_keeps_its_cgroup_attachment() {
+	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-keepcg r prog
+	mkdir -p "$cg"
+	make_bundle kcg "bpftool prog loadall /progs.o /sys/fs/bpf/$E2E_PREFIX-keep2 &&
+		bpftool cgroup attach /hostcg ingress pinned /sys/fs/bpf/$E2E_PREFIX-keep2/cg_pass multi" >/dev/null
+	bind_cgroup kcg "$cg"
+	annotate kcg io.bpfreaper.keep "$P-keep2/*"
+	run_ctr kcg || fail "$RUNTIME run: $(cat "$WORK/kcg.err")"
+	r=$(report_of kcg)
+	prog=$(prog_id_pinned "$P-keep2/cg_pass")
+	assert_eq "cgroup attachments" "$(bpftool -j cgroup show "$cg" | jq -c '[.[] | [.id, .attach_type]]')" \
+		"[[$prog,\"cgroup_inet_ingress\"]]"
+	assert_eq "kept attachment" "$(jq -c '[.kept[] | select(.where) | [.where, .id, .rule]]' "$r")" \
+		"[[\"cgroup $cg cgroup_inet_ingress\",$prog,\"$P-keep2/*\"]]"
+	assert_eq "attachments detached" "$(jq '.removed.attachments | length' "$r")" 0
+	bpftool cgroup detach "$cg" ingress pinned "$P-keep2/cg_pass"
+	rm -rf "$P-keep2"
+	rmdir "$cg"
+}
+
+# The container attaches its own program and, to the same host cgroup, a
+# host program it can open: its attach record names the host's program, as
+# a racing thread's rewrite would. Only the container's program is detached.
+test_host_program_attached_by_the_container_stays() {
+	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-hostcg r host_prog
+	mkdir -p "$cg"
+	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-hostprogs" >/dev/null
+	bpftool cgroup attach "$cg" ingress pinned "$P-hostprogs/cg_pass" multi
+	host_prog=$(prog_id_pinned "$P-hostprogs/cg_pass")
+	make_bundle hcg "bpftool prog loadall /progs.o /sys/fs/bpf/$E2E_PREFIX-hcg &&
+		bpftool cgroup attach /hostcg ingress pinned /sys/fs/bpf/$E2E_PREFIX-hcg/cg_pass multi &&
+		bpftool cgroup attach /hostcg egress pinned /sys/fs/bpf/$E2E_PREFIX-hostprogs/cg_pass multi" >/dev/null
+	bind_cgroup hcg "$cg"
+	run_ctr hcg || fail "$RUNTIME run: $(cat "$WORK/hcg.err")"
+	r=$(report_of hcg)
+	assert_eq "host cgroup" "$(bpftool -j cgroup show "$cg" | jq -c '[.[] | [.id, .attach_type]] | sort')" \
+		"[[$host_prog,\"cgroup_inet_egress\"],[$host_prog,\"cgroup_inet_ingress\"]]"
+	assert_eq "detached" "$(jq -c '[.removed.attachments[].where]' "$r")" \
+		"[\"cgroup $cg cgroup_inet_ingress\"]"
+	assert_eq "left" "$(jq -c '[.left.attachments[] | [.where, .id, .why]]' "$r")" \
+		"[[\"cgroup $cg cgroup_inet_egress\",$host_prog,\"not a program the container created\"]]"
+	assert_absent "$P-hcg"
+	bpftool cgroup detach "$cg" ingress pinned "$P-hostprogs/cg_pass"
+	bpftool cgroup detach "$cg" egress pinned "$P-hostprogs/cg_pass"
+	rm -rf "$P-hostprogs"
+	rmdir "$cg"
+}
