@@ -53,7 +53,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.cgroup = strdup(cg.rel);
 	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
 	res.state.runtime_status = strdup(oci->status);
+	res.state.mode_source = strdup(policy->mode_source);
 	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
+	    !res.state.mode_source ||
 	    (oci->bundle && !res.state.bundle)) {
 		r = -ENOMEM;
 		goto out;
