@@ -33,8 +33,8 @@ test_list_and_show_a_running_container() {
 	out=$("$BIN/bpfreaperctl" list)
 	echo "$out" | grep -q "^$E2E_PREFIX-live  *recording  *report " || fail "list said: $out"
 	out=$("$BIN/bpfreaperctl" --json list)
-	assert_eq "json mode" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.[] | select(.id == $id) | .mode')" report
-	assert_eq "json cgroup" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.[] | select(.id == $id) | .cgroup')" "/$CG_PARENT/$E2E_PREFIX-live"
+	assert_eq "json mode" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.containers[] | select(.id == $id) | .mode')" report
+	assert_eq "json cgroup" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.containers[] | select(.id == $id) | .cgroup')" "/$CG_PARENT/$E2E_PREFIX-live"
 	out=$("$BIN/bpfreaperctl" show "$E2E_PREFIX-live")
 	echo "$out" | grep -q "/sys/fs/bpf/$E2E_PREFIX-live/m" || fail "show said: $out"
 	touch "$WORK/sync/live/go"
