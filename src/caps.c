@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Capability checks and dropping; see caps.h. */
 #include "caps.h"
+#include "fileio.h"
 #include "util.h"
+
+#include <fcntl.h>
 
 #include <sys/capability.h>
 
@@ -67,15 +70,33 @@ int caps_require_and_restrict(char *missing, size_t size)
 				used += (size_t)w;
 		}
 	}
-	if (used)
-		return -EPERM;
+	/* Dropped even when some are missing: prestart still reads its config
+	 * then, to decide whether to refuse the container. */
 	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
 		if (kernel_knows(kept[i]) && caps_have(kept[i]) == 1)
 			have[n++] = kept[i];
 	if (cap_set_flag(next, CAP_EFFECTIVE, n, have, CAP_SET) < 0 ||
 	    cap_set_flag(next, CAP_PERMITTED, n, have, CAP_SET) < 0 || cap_set_proc(next) < 0)
-		return -errno;
-	return 0;
+		return used ? -EPERM : -errno;
+	return used ? -EPERM : 0;
+}
+
+int userns_is_initial(void)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long inside, outside, count;
+	size_t len;
+	int n, r;
+
+	r = read_file_limited(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len);
+	if (r < 0)
+		return r;
+	/* The initial namespace maps every uid onto itself, in one line; a
+	 * user namespace can never map more than the 2^32-1 ids of its parent,
+	 * so "0 0 4294967295" cannot appear anywhere else. */
+	if (sscanf(text, "%llu %llu %llu %n", &inside, &outside, &count, &n) != 3)
+		return -EBADMSG;
+	return inside == 0 && outside == 0 && count == 4294967295ULL && text[n] == '\0';
 }
 
 int caps_text(char **ret)

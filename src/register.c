@@ -29,7 +29,7 @@ static bool same_registration(const struct rundir *rd, const struct tracer *t, c
 }
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
-		       enum tracer_backend backend, struct register_result *ret, const char **ret_step)
+		       enum tracer_backend backend, struct register_result *ret, struct register_error *err)
 {
 	struct register_result res = {};
 	struct rundir rd = {};
@@ -38,13 +38,19 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
-	*ret_step = "open " RUN_DIR_DEFAULT;
+	err->step = "open the run directory";
+	err->detail[0] = '\0';
 	r = rundir_open(&rd);
-	if (r < 0)
+	if (r < 0) {
+		snprintf(err->detail, sizeof(err->detail), "%s: %s", rundir_path(), strerror(-r));
 		return r;
+	}
 
-	*ret_step = "find the container's cgroup v2";
+	err->step = "find the container's cgroup v2";
 	r = cgroup_of_pid(oci->pid, &cg);
+	if (r == -EPERM)
+		snprintf(err->detail, sizeof(err->detail), "pid %d is in the root cgroup, which is the whole host",
+			 (int)oci->pid);
 	if (r < 0)
 		goto out;
 
@@ -78,13 +84,13 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	else
 		res.bundle_error = -ENOENT;
 
-	*ret_step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
+	err->step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
 							 : "load the tracer";
 	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
 	if (lock < 0) {
 		r = lock;
 		if (r == -EXDEV)
-			*ret_step = "load the tracer (this hook runs in a private mount namespace, where the "
+			err->step = "load the tracer (this hook runs in a private mount namespace, where the "
 				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
 		goto out;
 	}
@@ -101,16 +107,16 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	/* State first: a poststop that finds a state without a registration
 	 * has nothing to remove, while a registration without a state would
 	 * record a container nobody cleans up after. */
-	*ret_step = "write the state file";
+	err->step = "write the state file";
 	r = state_write(&rd, &res.state);
 	if (r < 0)
 		goto out;
 	crashpoint("state-written");
-	*ret_step = "register the cgroup with the tracer";
+	err->step = "register the cgroup with the tracer";
 	r = tracer_register(&t, cg.id);
 	if (r < 0) {
 		if (r == -EEXIST)
-			*ret_step = "register the cgroup (another container already uses it)";
+			err->step = "register the cgroup (another container already uses it)";
 		(void)state_remove(&rd, oci->id);
 		goto out;
 	}
