@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	struct register_error err = {};
 	struct policy policy = {};
 	struct hook_start h;
-	char reason[SKIPPED_REASON_MAX];
+	char reason[1024];
 	const char *why = "";
 	int r, caps, rc = 0;
 

@@ -35,6 +35,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	struct rundir rd = {};
 	struct tracer t = TRACER_INIT;
 	struct cgroup_ref cg;
+	struct cgroup_foreign foreign;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
@@ -51,6 +52,24 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	if (r == -EPERM)
 		snprintf(err->detail, sizeof(err->detail), "pid %d is in the root cgroup, which is the whole host",
 			 (int)oci->pid);
+	if (r < 0)
+		goto out;
+
+	/* Everything a process in this cgroup pins is removed at poststop: a
+	 * host process sharing it (a cgroupsPath naming an existing cgroup,
+	 * podman --cgroups=disabled) would lose its own objects. */
+	err->step = "check that only the container's processes are in its cgroup";
+	r = cgroup_find_foreign(cg.path, oci->pid, &foreign);
+	if (r == 1) {
+		snprintf(err->detail, sizeof(err->detail),
+			 "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
+			 foreign.cgroup, (int)foreign.pid, foreign.comm, cg.path);
+		r = -EBUSY;
+	} else if (r == -E2BIG) {
+		snprintf(err->detail, sizeof(err->detail),
+			 "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
+			 cg.path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
+	}
 	if (r < 0)
 		goto out;
 

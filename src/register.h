@@ -23,7 +23,7 @@ struct register_result {
 /* Why container_register() failed, for the one-line error. */
 struct register_error {
 	const char *step;  /* the step that failed */
-	char detail[256];  /* the cause when the errno alone does not say it, else "" */
+	char detail[512];  /* the cause when the errno alone does not say it, else "" */
 };
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
