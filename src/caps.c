@@ -13,9 +13,12 @@
 static const cap_value_t required[] = { CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON };
 /* Kept besides: opening pins and unlinking them in a sticky bpffs whatever
  * uid the container pinned them as (DAC_OVERRIDE, FOWNER), open_by_handle_at
- * for cgroup ids (DAC_READ_SEARCH), detaching XDP/tc (NET_ADMIN). */
+ * for cgroup ids (DAC_READ_SEARCH), detaching XDP/tc (NET_ADMIN), telling
+ * the container's processes from others in its cgroup by /proc/<pid>/ns/pid
+ * (SYS_PTRACE: runc's init is not dumpable, and a host process's permitted
+ * set is larger than this reduced one, so the ptrace check refuses without it). */
 static const cap_value_t kept[] = { CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON, CAP_DAC_OVERRIDE,
-				    CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_NET_ADMIN };
+				    CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_NET_ADMIN, CAP_SYS_PTRACE };
 
 static void cap_freep(cap_t *c)
 {

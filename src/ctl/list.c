@@ -76,6 +76,12 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	r = rundir_open(&rd);
 	if (r < 0) {
 		fprintf(stderr, "bpfreaperctl: list: open %s: %s\n", rundir_path(), strerror(-r));
+		/* A broken run directory is when containers run unrecorded:
+		 * still say how many. */
+		list_skipped(ctx, out);
+		if (ctx->json)
+			printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+										JSON_C_TO_STRING_NOSLASHESCAPE));
 		return 1;
 	}
 	tracer = tracer_open(&rd, &t) == 0;
