@@ -87,9 +87,10 @@ int caps_require_and_restrict(char *missing, size_t size)
 int userns_is_initial(void)
 {
 	_cleanup_free_ char *text = NULL;
-	unsigned long long inside, outside, count;
+	unsigned long long field[3];
+	const char *p;
 	size_t len;
-	int n, r;
+	int r;
 
 	r = read_file_limited(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len);
 	if (r < 0)
@@ -97,9 +98,19 @@ int userns_is_initial(void)
 	/* The initial namespace maps every uid onto itself, in one line; a
 	 * user namespace can never map more than the 2^32-1 ids of its parent,
 	 * so "0 0 4294967295" cannot appear anywhere else. */
-	if (sscanf(text, "%llu %llu %llu %n", &inside, &outside, &count, &n) != 3)
-		return -EBADMSG;
-	return inside == 0 && outside == 0 && count == 4294967295ULL && text[n] == '\0';
+	p = text;
+	for (size_t i = 0; i < ARRAY_SIZE(field); i++) {
+		char *end = NULL;
+
+		errno = 0;
+		field[i] = strtoull(p, &end, 10);
+		if (errno || !end || end == p)
+			return -EBADMSG;
+		p = end;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	return field[0] == 0 && field[1] == 0 && field[2] == 4294967295ULL && *p == '\0';
 }
 
 int caps_text(char **ret)

@@ -72,8 +72,10 @@ test_backend_choice_records_and_is_reported() {
 		expect=$want
 		[ "$want" != auto ] || expect=$probed
 		"$BIN/bpfreaperctl" unload >/dev/null || fail "unload before $want"
+		# on_error fail: a tracer that cannot load is bpfreaper's own
+		# trouble, which refuses an enforce container only then.
 		jq -n --arg b "$want" --arg log "$WORK/be-$want.log" \
-			'{tracer_backend: $b, mode: "enforce", log_file: $log}' >"$cfg"
+			'{tracer_backend: $b, mode: "enforce", on_error: "fail", log_file: $log}' >"$cfg"
 		make_bundle "be-$want" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-be-$want && mkdir /sys/fs/bpf/$E2E_PREFIX-be-$want-d &&
 			touch /sync/pinned && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 		prestart_args "be-$want" --config="$cfg"
