@@ -44,11 +44,6 @@ test_prestart_drains_huge_stdin() {
 	grep -q "larger than 1 MiB" "$WORK/huge.err" || fail "error: $(cat "$WORK/huge.err")"
 }
 
-# skipped_forget ID: this test's line in the host's skipped log.
-skipped_forget() {
-	[ ! -e /run/bpfreaper/skipped ] || sed -i "/^[0-9]* $1 /d" /run/bpfreaper/skipped
-}
-
 test_prestart_refuses_root_cgroup() {
 	local st='{"ociVersion":"1.0.2","id":"'"$E2E_PREFIX"'-rootcg","status":"creating","pid":1}'
 	# pid 1 of this host sits in the root cgroup: never a container's. That
@@ -58,7 +53,6 @@ test_prestart_refuses_root_cgroup() {
 	one_line
 	echo "$err" | grep -q "root cgroup.*runs unrecorded (on_error ignore)" || fail "said: $err"
 	assert_absent "$(state_of rootcg)"
-	skipped_forget "$E2E_PREFIX-rootcg"
 	# ...unless the operator asked for enforcement to be guaranteed.
 	echo '{"mode": "enforce", "on_error": "fail"}' >"$WORK/enfail.json"
 	rc=0
@@ -122,7 +116,6 @@ test_capabilities_checked_and_dropped() {
 	echo "$out" | grep -q "capabilities cap_perfmon cap_bpf are not effective\|capabilities cap_bpf cap_perfmon are not effective" ||
 		fail "prestart said: $out"
 	echo "$out" | grep -q "runs unrecorded (on_error ignore)" || fail "prestart said: $out"
-	skipped_forget "$E2E_PREFIX-caps"
 	echo '{"mode": "enforce", "on_error": "fail"}' >"$WORK/capsfail.json"
 	rc=0
 	out=$(echo "$st" | capsh --drop=cap_bpf,cap_perfmon -- -c "$BIN/bpfreaper-prestart --config=$WORK/capsfail.json" 2>&1) || rc=$?
