@@ -3,7 +3,8 @@
  * bpfreaper-poststop: OCI poststop hook. Wiring only: reads the state, calls
  * container_teardown(), logs once, picks the exit code. bpfreaper's own
  * trouble never fails a container's teardown unless --strict is given.
- *   0  done, nothing to do, or bpfreaper's own trouble (logged)
+ *   0  done, nothing to do, bpfreaper's own trouble (logged), or a rootless
+ *      runtime's user namespace (logged: bpfreaper never registers there)
  *   1  with --strict: a step failed or a pin was left
  *   2  bad input: the state on stdin, the config or the arguments
  */
@@ -62,8 +63,14 @@ int main(int argc, char **argv)
 
 	log_open("bpfreaper-poststop");
 	r = hook_start("poststop", argc, argv, &h);
-	if (r == -EPERM) /* logged; a teardown fails because of us only with --strict */
-		return h.args.strict ? 1 : 0;
+	if (r == HOOK_ROOTLESS) /* logged: nothing of ours can be there */
+		return 0;
+	if (r == -EPERM) { /* a teardown fails because of us only with --strict */
+		log_err("poststop: container %s: capabilities %s are not effective (needs cap_sys_admin, "
+			"cap_bpf, cap_perfmon)", h.oci.id, h.missing_caps);
+		rc = h.args.strict ? 1 : 0;
+		goto out;
+	}
 	if (r < 0)
 		return 2;
 	teardown_opts_from_config(&h.cfg, h.args.wait_ms, h.args.report_only, &opts);

@@ -3,10 +3,14 @@
  * bpfreaper-prestart: OCI prestart / createRuntime hook. Wiring only: reads
  * the state, resolves the policy, calls container_register(), logs once,
  * picks the exit code.
- *   0  registered, already registered, or mode "off"
- *   1  bpfreaper could not register the container (the cause is logged)
+ *   0  registered, already registered, mode "off", a rootless runtime's user
+ *      namespace, or bpfreaper's own trouble when the container may run
+ *      unrecorded (logged, counted in <run dir>/skipped)
+ *   1  bpfreaper's own trouble for a container in mode enforce under
+ *      on_error "fail": the operator asked for enforcement to be guaranteed
  *   2  bad input: the state on stdin, an annotation, the config or the arguments
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +20,8 @@
 #include "../src/log.h"
 #include "../src/policy.h"
 #include "../src/register.h"
+#include "../src/rundir.h"
+#include "../src/skipped.h"
 
 #define PRESTART_GC_WAIT_MS 200
 
@@ -43,24 +49,53 @@ static void opportunistic_gc(const struct config *cfg)
 	gc_result_done(&res);
 }
 
+/* bpfreaper's own trouble, never the container's: refuse the container only
+ * when the operator asked for enforcement to be guaranteed (mode enforce and
+ * on_error fail). A tool that only watches must never stop a container, so
+ * otherwise it runs unrecorded, and the skipped log lets the operator see it. */
+static int own_trouble(const struct hook_start *h, const struct policy *policy, const char *reason)
+{
+	int r;
+
+	if (policy->mode == MODE_ENFORCE && h->cfg.on_error == ON_ERROR_FAIL) {
+		log_err("prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
+		return 1;
+	}
+	r = skipped_record(h->oci.id, reason);
+	log_warn("prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s", h->oci.id, reason,
+		 policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
+		 r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
+		 r < 0 ? strerror(-r) : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct register_result res = {};
+	struct register_error err = {};
 	struct policy policy = {};
 	struct hook_start h;
-	const char *why = "", *step = "";
-	int r, rc = 0;
+	char reason[1024];
+	const char *why = "";
+	int r, caps, rc = 0;
 
 	log_open("bpfreaper-prestart");
-	r = hook_start("prestart", argc, argv, &h);
-	if (r < 0)
-		return r == -EPERM ? 1 : 2;
+	caps = hook_start("prestart", argc, argv, &h);
+	if (caps == HOOK_ROOTLESS)
+		return 0;
+	if (caps < 0 && caps != -EPERM)
+		return 2;
 	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &why);
 	if (r < 0) {
 		log_err("prestart: container %s: %s", h.oci.id, why);
 		rc = 2;
 		goto out;
 	}
+	if (policy.annotation_capped)
+		log_warn("prestart: container %s: annotation " ANNOTATION_MODE "=%s not honoured: "
+			 "annotation_modes in %s does not allow it; mode %s from %s", h.oci.id,
+			 mode_name(policy.annotation_mode), h.args.config_path, mode_name(policy.mode),
+			 policy.mode_source);
 	if (policy.mode == MODE_OFF) {
 		log_info("prestart: container %s: mode off (%s), not recorded", h.oci.id, policy.mode_source);
 		goto out;
@@ -71,10 +106,16 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	r = container_register(&h.oci, &policy, h.cfg.backend, &res, &step);
+	if (caps == -EPERM) {
+		snprintf(reason, sizeof(reason), "capabilities %s are not effective (needs cap_sys_admin, "
+			 "cap_bpf, cap_perfmon)", h.missing_caps);
+		rc = own_trouble(&h, &policy, reason);
+		goto out;
+	}
+	r = container_register(&h.oci, &policy, h.cfg.backend, &res, &err);
 	if (r < 0) {
-		log_err("prestart: container %s: %s: %s", h.oci.id, step, strerror(-r));
-		rc = 1;
+		snprintf(reason, sizeof(reason), "%s: %s", err.step, *err.detail ? err.detail : strerror(-r));
+		rc = own_trouble(&h, &policy, reason);
 		goto out;
 	}
 	if (res.bundle_error)

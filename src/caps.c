@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Capability checks and dropping; see caps.h. */
 #include "caps.h"
+#include "fileio.h"
 #include "util.h"
+
+#include <fcntl.h>
 
 #include <sys/capability.h>
 
@@ -10,9 +13,12 @@
 static const cap_value_t required[] = { CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON };
 /* Kept besides: opening pins and unlinking them in a sticky bpffs whatever
  * uid the container pinned them as (DAC_OVERRIDE, FOWNER), open_by_handle_at
- * for cgroup ids (DAC_READ_SEARCH), detaching XDP/tc (NET_ADMIN). */
+ * for cgroup ids (DAC_READ_SEARCH), detaching XDP/tc (NET_ADMIN), telling
+ * the container's processes from others in its cgroup by /proc/<pid>/ns/pid
+ * (SYS_PTRACE: runc's init is not dumpable, and a host process's permitted
+ * set is larger than this reduced one, so the ptrace check refuses without it). */
 static const cap_value_t kept[] = { CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON, CAP_DAC_OVERRIDE,
-				    CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_NET_ADMIN };
+				    CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_NET_ADMIN, CAP_SYS_PTRACE };
 
 static void cap_freep(cap_t *c)
 {
@@ -67,15 +73,44 @@ int caps_require_and_restrict(char *missing, size_t size)
 				used += (size_t)w;
 		}
 	}
-	if (used)
-		return -EPERM;
+	/* Dropped even when some are missing: prestart still reads its config
+	 * then, to decide whether to refuse the container. */
 	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
 		if (kernel_knows(kept[i]) && caps_have(kept[i]) == 1)
 			have[n++] = kept[i];
 	if (cap_set_flag(next, CAP_EFFECTIVE, n, have, CAP_SET) < 0 ||
 	    cap_set_flag(next, CAP_PERMITTED, n, have, CAP_SET) < 0 || cap_set_proc(next) < 0)
-		return -errno;
-	return 0;
+		return used ? -EPERM : -errno;
+	return used ? -EPERM : 0;
+}
+
+int userns_is_initial(void)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long field[3];
+	const char *p;
+	size_t len;
+	int r;
+
+	r = read_file_limited(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len);
+	if (r < 0)
+		return r;
+	/* The initial namespace maps every uid onto itself, in one line; a
+	 * user namespace can never map more than the 2^32-1 ids of its parent,
+	 * so "0 0 4294967295" cannot appear anywhere else. */
+	p = text;
+	for (size_t i = 0; i < ARRAY_SIZE(field); i++) {
+		char *end = NULL;
+
+		errno = 0;
+		field[i] = strtoull(p, &end, 10);
+		if (errno || !end || end == p)
+			return -EBADMSG;
+		p = end;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	return field[0] == 0 && field[1] == 0 && field[2] == 4294967295ULL && *p == '\0';
 }
 
 int caps_text(char **ret)

@@ -32,4 +32,23 @@ int cgroup_open_by_id(uint64_t id);
 /* The host path of a cgroup directory fd. */
 int cgroup_path_of_fd(int fd, char *buf, size_t size);
 
+/* Bounds of the walk below: deeper or larger subtrees are refused (-E2BIG)
+ * rather than half-checked. */
+#define CGROUP_WALK_MAX_DEPTH 16
+#define CGROUP_WALK_MAX_CGROUPS 1024
+#define CGROUP_PROCS_MAX_BYTES (1024 * 1024)
+
+struct cgroup_foreign {
+	pid_t pid;
+	char comm[16];
+	char cgroup[PATH_MAX]; /* host path of the cgroup that holds it */
+};
+
+/* Whether the cgroup at path or any descendant holds a process that is not
+ * the container's: the container's are its init (pid) and, when init has a
+ * pid namespace other than this process's, every process in that one. 0:
+ * none; 1: one found, in *ret; -E2BIG: the subtree exceeds the bounds. A
+ * process that exits during the walk is not counted. */
+int cgroup_find_foreign(const char *path, pid_t init, struct cgroup_foreign *ret);
+
 #endif

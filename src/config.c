@@ -34,6 +34,16 @@ enum mode mode_from_string(const char *s)
 	return MODE_UNSET;
 }
 
+bool config_annotation_mode_allowed(const struct config *c, enum mode m)
+{
+	return !c->annotation_modes_set || (c->annotation_modes & (1u << m));
+}
+
+const char *on_error_name(enum on_error e)
+{
+	return e == ON_ERROR_FAIL ? "fail" : "ignore";
+}
+
 void keep_rules_done(struct keep_rules *k)
 {
 	for (size_t i = 0; i < k->n; i++)
@@ -124,6 +134,26 @@ static int get_path(json_object *root, const char *key, char **ret, const char *
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* An empty array is valid: no annotation may change the mode. */
+static int parse_annotation_modes(json_object *v, struct config *c, const char **ret_why)
+{
+	*ret_why = "\"annotation_modes\" is not an array of enforce, report, off";
+	if (!json_object_is_type(v, json_type_array))
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *name = json_object_array_get_idx(v, i);
+		enum mode m = json_object_is_type(name, json_type_string)
+				      ? mode_from_string(json_object_get_string(name))
+				      : MODE_UNSET;
+
+		if (m == MODE_UNSET)
+			return -EINVAL;
+		c->annotation_modes |= 1u << m;
+	}
+	c->annotation_modes_set = true;
+	return 0;
+}
+
 int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why)
 {
 	_cleanup_json_ json_object *root = NULL;
@@ -138,8 +168,10 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	{
 		(void)val;
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
-		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend")) {
-			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend)";
+		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
+		    !streq(key, "on_error") && !streq(key, "annotation_modes")) {
+			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
+				   "on_error, annotation_modes)";
 			return -EINVAL;
 		}
 	}
@@ -187,6 +219,20 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		*ret_why = "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES;
 		r = -EINVAL;
 	}
+	if (r == 0 && json_object_object_get_ex(root, "on_error", &v)) {
+		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (streq(e, "ignore")) {
+			c.on_error = ON_ERROR_IGNORE;
+		} else if (streq(e, "fail")) {
+			c.on_error = ON_ERROR_FAIL;
+		} else {
+			*ret_why = "\"on_error\" is not one of ignore, fail";
+			r = -EINVAL;
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(root, "annotation_modes", &v))
+		r = parse_annotation_modes(v, &c, ret_why);
 	if (r < 0) {
 		config_done(&c);
 		return r;

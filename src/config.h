@@ -25,6 +25,13 @@ enum mode {
 	MODE_OFF,
 };
 
+/* What prestart does about bpfreaper's own trouble (run directory, tracer,
+ * cgroup, capabilities). Bad input is never covered: it always refuses. */
+enum on_error {
+	ON_ERROR_IGNORE = 0, /* log, count, let the container run unrecorded */
+	ON_ERROR_FAIL,       /* refuse the container, but only in mode enforce */
+};
+
 struct keep_rules {
 	char *v[KEEP_RULES_MAX];
 	size_t n;
@@ -37,6 +44,12 @@ struct config {
 	char *report_dir;        /* NULL: <run dir>/reports */
 	int wait_ms;             /* -1: not in the file */
 	enum tracer_backend backend; /* for the tracer the next prestart loads */
+	enum on_error on_error;
+	/* Modes an io.bpfreaper.mode annotation may ask for, as bits
+	 * (1u << enum mode); only meaningful with annotation_modes_set, else
+	 * every mode is allowed. */
+	unsigned annotation_modes;
+	bool annotation_modes_set;
 };
 
 void config_done(struct config *c);
@@ -47,6 +60,9 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 const char *mode_name(enum mode m);
 /* "enforce", "report" or "off"; MODE_UNSET for anything else. */
 enum mode mode_from_string(const char *s);
+/* Whether an annotation may ask for mode m under this config. */
+bool config_annotation_mode_allowed(const struct config *c, enum mode m);
+const char *on_error_name(enum on_error e);
 
 /* Keep rules: absolute glob(7) patterns, matched against host paths with
  * fnmatch(3) without FNM_PATHNAME, so '*' also matches '/'. */

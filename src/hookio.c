@@ -23,18 +23,14 @@ int hook_read_state(int fd, struct oci_state *ret, const char **ret_why)
 	return oci_state_parse(buf, len, ret, ret_why);
 }
 
-int hook_restrict_caps(const char *who, const char *id)
+int hook_restrict_caps(const char *who, const char *id, char *missing, size_t size)
 {
 	_cleanup_free_ char *text = NULL;
-	char missing[256];
 	int r;
 
-	r = caps_require_and_restrict(missing, sizeof(missing));
-	if (r == -EPERM) {
-		log_err("%s: container %s: capabilities %s are not effective (needs cap_sys_admin, cap_bpf, "
-			"cap_perfmon)", who, id, missing);
+	r = caps_require_and_restrict(missing, size);
+	if (r == -EPERM)
 		return r;
-	}
 	if (r < 0) /* still correct, only less hardened */
 		log_warn("%s: container %s: dropping capabilities: %s", who, id, strerror(-r));
 	if (caps_text(&text) == 0)
@@ -52,7 +48,7 @@ int hook_start(const char *who, int argc, char **argv, struct hook_start *ret)
 {
 	struct hook_start h = { .cfg = { .wait_ms = -1 } };
 	const char *why = "";
-	int r;
+	int r, caps;
 
 	r = hook_read_state(STDIN_FILENO, &h.oci, &why);
 	if (hook_args_parse(argc, argv, &h.args) < 0) {
@@ -64,20 +60,25 @@ int hook_start(const char *who, int argc, char **argv, struct hook_start *ret)
 		log_err("%s: bad OCI state on stdin: %s", who, why);
 		return -EINVAL;
 	}
-	r = hook_restrict_caps(who, h.oci.id);
-	if (r == 0) {
-		r = hook_load_config(&h.args, &h.cfg, &why);
-		if (r < 0) {
-			log_err("%s: container %s: config %s: %s: %s", who, h.oci.id, h.args.config_path, why,
-				strerror(-r));
-			r = -EINVAL;
-		}
+	/* A rootless runtime runs its hooks in its user namespace: neither
+	 * /run/bpfreaper nor the BPF the tracer needs is reachable from there,
+	 * and trying would only fail the container. */
+	if (userns_is_initial() == 0) {
+		log_info("%s: container %s: this hook runs in a user namespace (a rootless runtime): "
+			 "not recorded, bpfreaper needs the host's root", who, h.oci.id);
+		oci_state_done(&h.oci);
+		return HOOK_ROOTLESS;
 	}
+	caps = hook_restrict_caps(who, h.oci.id, h.missing_caps, sizeof(h.missing_caps));
+	/* Loaded with capabilities missing too: the config decides whether
+	 * that refuses the container. */
+	r = hook_load_config(&h.args, &h.cfg, &why);
 	if (r < 0) {
+		log_err("%s: container %s: config %s: %s: %s", who, h.oci.id, h.args.config_path, why,
+			strerror(-r));
 		hook_start_done(&h);
-		ret->args = h.args; /* poststop's --strict decides the exit status */
-		return r;
+		return -EINVAL;
 	}
 	*ret = h;
-	return 0;
+	return caps;
 }

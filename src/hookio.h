@@ -12,16 +12,25 @@ struct hook_start {
 	struct oci_state oci;
 	struct hook_args args;
 	struct config cfg;
+	char missing_caps[256]; /* with -EPERM: the required capabilities not effective */
 };
+
+/* hook_start(): the hook runs in a user namespace other than the host's. */
+#define HOOK_ROOTLESS 1
 
 int hook_read_state(int fd, struct oci_state *ret, const char **ret_why);
 /* Checks and drops capabilities (caps.h), logging as "<who>: container
- * <id>: ...". -EPERM: a required one is missing (logged): exit 1. */
-int hook_restrict_caps(const char *who, const char *id);
+ * <id>: ...". -EPERM: a required one is missing, named in missing (not
+ * logged: the hook decides what that means). */
+int hook_restrict_caps(const char *who, const char *id, char *missing, size_t size);
 /* What both hooks do first, in order: drain and parse stdin, parse the
- * arguments, check and drop capabilities, load the config. Logs failures as
- * "<who>: ...". -EINVAL: bad input (exit 2); -EPERM: capabilities missing
- * (ret->args alone is set). */
+ * arguments, stop in a user namespace other than the host's, check and drop
+ * capabilities, load the config. Logs failures as "<who>: ...".
+ *   0         ready
+ *   -EPERM    capabilities missing (ret->missing_caps), the rest of *ret set
+ *   HOOK_ROOTLESS  in a rootless runtime's user namespace (logged); *ret untouched
+ *   -EINVAL   bad input (logged): exit 2; *ret untouched
+ * After 0 and -EPERM, hook_start_done(ret). */
 int hook_start(const char *who, int argc, char **argv, struct hook_start *ret);
 void hook_start_done(struct hook_start *h);
 

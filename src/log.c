@@ -19,9 +19,15 @@ void log_open(const char *ident)
 {
 	const char *verbose = getenv("BPFREAPER_DEBUG");
 
+	const char *file = getenv("BPFREAPER_LOG_FILE");
+
 	log_ident = ident;
 	if (verbose && *verbose)
 		log_stderr_min = LOG_DEBUG;
+	/* Before the config is read, and where it never is (a rootless
+	 * runtime's hooks stop first): a hook's `env` can name a log file. */
+	if (file && file[0] == '/')
+		(void)log_set_file(file);
 	/* LOG_NDELAY: connect now, before privileges are dropped. */
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }

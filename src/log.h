@@ -9,6 +9,8 @@
 
 #include <syslog.h>
 
+/* BPFREAPER_DEBUG=1 copies debug messages to stderr; BPFREAPER_LOG_FILE=PATH
+ * appends every line to PATH (the config's log_file replaces it). */
 void log_open(const char *ident);
 /* Also append every message to this file (NULL to stop). */
 int log_set_file(const char *path);

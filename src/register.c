@@ -110,22 +110,47 @@ static int bpffs_views(const struct binds *b, dev_t own, char **views, size_t *n
 }
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
-		       enum tracer_backend backend, struct register_result *ret, const char **ret_step)
+		       enum tracer_backend backend, struct register_result *ret, struct register_error *err)
 {
 	struct register_result res = {};
 	struct rundir rd = {};
 	struct tracer t = TRACER_INIT;
 	struct cgroup_ref cg;
+	struct cgroup_foreign foreign;
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
-	*ret_step = "open " RUN_DIR_DEFAULT;
+	err->step = "open the run directory";
+	err->detail[0] = '\0';
 	r = rundir_open(&rd);
-	if (r < 0)
+	if (r < 0) {
+		snprintf(err->detail, sizeof(err->detail), "%s: %s", rundir_path(), strerror(-r));
 		return r;
+	}
 
-	*ret_step = "find the container's cgroup v2";
+	err->step = "find the container's cgroup v2";
 	r = cgroup_of_pid(oci->pid, &cg);
+	if (r == -EPERM)
+		snprintf(err->detail, sizeof(err->detail), "pid %d is in the root cgroup, which is the whole host",
+			 (int)oci->pid);
+	if (r < 0)
+		goto out;
+
+	/* Everything a process in this cgroup pins is removed at poststop: a
+	 * host process sharing it (a cgroupsPath naming an existing cgroup,
+	 * podman --cgroups=disabled) would lose its own objects. */
+	err->step = "check that only the container's processes are in its cgroup";
+	r = cgroup_find_foreign(cg.path, oci->pid, &foreign);
+	if (r == 1) {
+		snprintf(err->detail, sizeof(err->detail),
+			 "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
+			 foreign.cgroup, (int)foreign.pid, foreign.comm, cg.path);
+		r = -EBUSY;
+	} else if (r == -E2BIG) {
+		snprintf(err->detail, sizeof(err->detail),
+			 "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
+			 cg.path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
+	}
 	if (r < 0)
 		goto out;
 
@@ -134,7 +159,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.cgroup = strdup(cg.rel);
 	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
 	res.state.runtime_status = strdup(oci->status);
+	res.state.mode_source = strdup(policy->mode_source);
 	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
+	    !res.state.mode_source ||
 	    (oci->bundle && !res.state.bundle)) {
 		r = -ENOMEM;
 		goto out;
@@ -165,13 +192,13 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 			goto out;
 	}
 
-	*ret_step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
+	err->step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
 							 : "load the tracer";
 	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
 	if (lock < 0) {
 		r = lock;
 		if (r == -EXDEV)
-			*ret_step = "load the tracer (this hook runs in a private mount namespace, where the "
+			err->step = "load the tracer (this hook runs in a private mount namespace, where the "
 				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
 		goto out;
 	}
@@ -192,12 +219,12 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	/* State first: a poststop that finds a state without a registration
 	 * has nothing to remove, while a registration without a state would
 	 * record a container nobody cleans up after. */
-	*ret_step = "write the state file";
+	err->step = "write the state file";
 	r = state_write(&rd, &res.state);
 	if (r < 0)
 		goto out;
 	crashpoint("state-written");
-	*ret_step = "register the cgroup with the tracer";
+	err->step = "register the cgroup with the tracer";
 	{
 		char *v[CG_VIEWS_MAX] = {};
 		struct tracer_views views = {};
@@ -217,7 +244,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	}
 	if (r < 0) {
 		if (r == -EEXIST)
-			*ret_step = "register the cgroup (another container already uses it)";
+			err->step = "register the cgroup (another container already uses it)";
 		(void)state_remove(&rd, oci->id);
 		goto out;
 	}

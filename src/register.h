@@ -20,9 +20,14 @@ struct register_result {
 	char trampoline_error[128];
 };
 
-/* *ret_step names the step that failed, for the one-line error. */
+/* Why container_register() failed, for the one-line error. */
+struct register_error {
+	const char *step;  /* the step that failed */
+	char detail[512];  /* the cause when the errno alone does not say it, else "" */
+};
+
 int container_register(const struct oci_state *oci, const struct policy *policy,
-		       enum tracer_backend backend, struct register_result *ret, const char **ret_step);
+		       enum tracer_backend backend, struct register_result *ret, struct register_error *err);
 void register_result_done(struct register_result *r);
 
 #endif

@@ -61,6 +61,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
 	json_object_object_add(root, "by", json_object_new_string(meta->by ? meta->by : "poststop"));
 	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
+	if (meta->state->mode_source)
+		json_object_object_add(root, "mode_source", json_object_new_string(meta->state->mode_source));
 	if (meta->state->backend != TRACER_BACKEND_AUTO)
 		json_object_object_add(root, "tracer_backend",
 				       json_object_new_string(tracer_backend_name(meta->state->backend)));

@@ -27,24 +27,32 @@ static int open_subdir(int root_fd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+int rundir_open_root(void)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	fd = open_dir_created(rundir_path(), 0700);
+	if (fd < 0)
+		return fd;
+	/* Someone else's directory here would let them feed us states. */
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return -EPERM;
+	return TAKE_FD(fd);
+}
+
 int rundir_open(struct rundir *ret)
 {
 	struct rundir rd = { .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
-	struct stat st;
 	int r;
 
 	r = copy_str(rd.root, sizeof(rd.root), rundir_path());
 	if (r < 0)
 		return r;
-	r = open_dir_created(rd.root, 0700);
+	r = rundir_open_root();
 	if (r < 0)
 		return r;
 	rd.root_fd = r;
-	/* Someone else's directory here would let them feed us states. */
-	if (fstat(rd.root_fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
-		close(rd.root_fd);
-		return -EPERM;
-	}
 	rd.state_fd = open_subdir(rd.root_fd, "state");
 	rd.reports_fd = open_subdir(rd.root_fd, "reports");
 	if (rd.state_fd < 0 || rd.reports_fd < 0) {

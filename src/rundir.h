@@ -4,6 +4,7 @@
  *   lock           flock: shared to register, exclusive to load/unload the tracer
  *   state/<id>.json  what prestart tells poststop
  *   reports/<id>.json  poststop's report per container
+ *   skipped        containers prestart let run unrecorded (skipped.h)
  *   bpffs/         a private bpffs instance for the tracer's own pins; the
  *                  host's /sys/fs/bpf is bind-mounted into containers, this is not
  */
@@ -25,6 +26,9 @@ struct rundir {
 
 /* BPFREAPER_RUN_DIR overrides the default (tests; never needed in production). */
 const char *rundir_path(void);
+/* An O_DIRECTORY fd of the run directory itself, created if missing;
+ * -EPERM if it is not ours alone. */
+int rundir_open_root(void);
 /* Creates what is missing (mode 0700) and opens the directories. */
 int rundir_open(struct rundir *ret);
 void rundir_close(struct rundir *rd);

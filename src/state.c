@@ -18,6 +18,7 @@ void container_state_done(struct container_state *s)
 	free(s->cgroup);
 	free(s->bundle);
 	free(s->runtime_status);
+	free(s->mode_source);
 	binds_done(&s->binds);
 	keep_rules_done(&s->keep);
 	memset(s, 0, sizeof(*s));
@@ -68,6 +69,8 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
 	json_object_object_add(o, "binds", binds);
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->mode)));
+	if (s->mode_source)
+		json_object_object_add(o, "mode_source", json_object_new_string(s->mode_source));
 	if (s->backend != TRACER_BACKEND_AUTO)
 		json_object_object_add(o, "tracer_backend",
 				       json_object_new_string(tracer_backend_name(s->backend)));
@@ -136,6 +139,8 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 		r = get_string(o, "cgroup", false, &s.cgroup);
 	if (r == 0)
 		r = get_string(o, "runtime_status", false, &s.runtime_status);
+	if (r == 0)
+		r = get_string(o, "mode_source", false, &s.mode_source);
 	if (r == 0) {
 		char *cgid = NULL;
 

@@ -31,6 +31,7 @@ struct container_state {
 	uint64_t registered_ns;
 	struct binds binds;
 	enum mode mode;         /* enforce or report: off never gets a state */
+	char *mode_source;      /* where the mode came from (policy.h); NULL in older states */
 	struct keep_rules keep; /* config and annotation rules at prestart */
 	/* The backend recording this container; AUTO: not known (a state
 	 * written by an older bpfreaper). */

@@ -14,6 +14,7 @@
 #include "../config.h"
 #include "../mountinfo.h"
 #include "../ocistate.h"
+#include "../skipped.h"
 #include "../state.h"
 #include "../tracer.h"
 #include "../util.h"
@@ -247,6 +248,21 @@ static void check_leftovers(struct checks *c)
 	rundir_close(&rd);
 }
 
+static void check_skipped(struct checks *c)
+{
+	struct skipped_summary s = {};
+	int r = skipped_summary_read(&s);
+
+	if (r < 0)
+		add(c, "skipped", WARN, "check the run directory", "cannot read %s/%s: %s", rundir_path(),
+		    SKIPPED_FILE, strerror(-r));
+	else if (s.count)
+		add(c, "skipped", WARN, "fix the cause named here (the other checks help); on_error fail refuses such containers in mode enforce",
+		    "%zu containers ran unrecorded; last %s: %s", s.count, s.last_id, s.last_reason);
+	else
+		add(c, "skipped", PASS, NULL, "no container ran unrecorded");
+}
+
 int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct checks c = {};
@@ -265,6 +281,7 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	check_backends(&c, want);
 	check_logging_and_hooks(&c);
 	check_leftovers(&c);
+	check_skipped(&c);
 
 	if (ctx->json) {
 		_cleanup_json_ json_object *arr = json_object_new_array();

@@ -8,13 +8,59 @@
 
 #include "ctl.h"
 #include "../ocistate.h"
+#include "../skipped.h"
 #include "../state.h"
 #include "../tracer.h"
 #include "../util.h"
 
+static void format_time(int64_t at, char *buf, size_t size)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Containers prestart let run unrecorded: the operator must see that
+ * bpfreaper did not watch them, and why. */
+static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
+{
+	struct skipped_summary s = {};
+	char stamp[64];
+	int r;
+
+	r = skipped_summary_read(&s);
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: list: read %s/%s: %s\n", rundir_path(), SKIPPED_FILE, strerror(-r));
+		return;
+	}
+	format_time(s.last_at, stamp, sizeof(stamp));
+	if (ctx->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "count", json_object_new_int64((int64_t)s.count));
+		if (s.count) {
+			json_object *last = json_object_new_object();
+
+			json_object_object_add(last, "at", json_object_new_string(stamp));
+			json_object_object_add(last, "id", json_object_new_string(s.last_id));
+			json_object_object_add(last, "reason", json_object_new_string(s.last_reason));
+			json_object_object_add(o, "last", last);
+		}
+		json_object_object_add(out, "skipped", o);
+	} else if (s.count) {
+		printf("\n%zu containers ran unrecorded (bpfreaper's own trouble, %s/%s); last: %s %s: %s\n",
+		       s.count, rundir_path(), SKIPPED_FILE, stamp, s.last_id, s.last_reason);
+	} else {
+		printf("\nno container ran unrecorded\n");
+	}
+}
+
 int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_json_ json_object *out = json_object_new_array();
+	_cleanup_json_ json_object *out = json_object_new_object();
+	json_object *containers = json_object_new_array();
 	struct tracer t = TRACER_INIT;
 	struct state_ids ids = {};
 	struct rundir rd;
@@ -22,6 +68,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	int r;
 
 	(void)argv;
+	json_object_object_add(out, "containers", containers); /* out owns it from here */
 	if (argc != 0) {
 		fprintf(stderr, "usage: bpfreaperctl list\n");
 		return 2;
@@ -29,6 +76,12 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	r = rundir_open(&rd);
 	if (r < 0) {
 		fprintf(stderr, "bpfreaperctl: list: open %s: %s\n", rundir_path(), strerror(-r));
+		/* A broken run directory is when containers run unrecorded:
+		 * still say how many. */
+		list_skipped(ctx, out);
+		if (ctx->json)
+			printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+										JSON_C_TO_STRING_NOSLASHESCAPE));
 		return 1;
 	}
 	tracer = tracer_open(&rd, &t) == 0;
@@ -68,7 +121,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "dir_records", json_object_new_int64(cg.next_dir_seq));
 			json_object_object_add(o, "overflow", json_object_new_boolean(cg.flags != 0));
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
-			json_object_array_add(out, o);
+			json_object_array_add(containers, o);
 		} else {
 			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s\n", st.id, status, mode_name(st.mode),
 			       cg.next_obj_seq, cg.next_dir_seq, age, st.cgroup ? st.cgroup : st.cgroup_path,
@@ -76,6 +129,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		}
 		container_state_done(&st);
 	}
+	list_skipped(ctx, out);
 	if (ctx->json)
 		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
 									JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -33,8 +33,8 @@ test_list_and_show_a_running_container() {
 	out=$("$BIN/bpfreaperctl" list)
 	echo "$out" | grep -q "^$E2E_PREFIX-live  *recording  *report " || fail "list said: $out"
 	out=$("$BIN/bpfreaperctl" --json list)
-	assert_eq "json mode" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.[] | select(.id == $id) | .mode')" report
-	assert_eq "json cgroup" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.[] | select(.id == $id) | .cgroup')" "/$CG_PARENT/$E2E_PREFIX-live"
+	assert_eq "json mode" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.containers[] | select(.id == $id) | .mode')" report
+	assert_eq "json cgroup" "$(echo "$out" | jq -r --arg id "$E2E_PREFIX-live" '.containers[] | select(.id == $id) | .cgroup')" "/$CG_PARENT/$E2E_PREFIX-live"
 	out=$("$BIN/bpfreaperctl" show "$E2E_PREFIX-live")
 	echo "$out" | grep -q "/sys/fs/bpf/$E2E_PREFIX-live/m" || fail "show said: $out"
 	touch "$WORK/sync/live/go"
@@ -72,8 +72,10 @@ test_backend_choice_records_and_is_reported() {
 		expect=$want
 		[ "$want" != auto ] || expect=$probed
 		"$BIN/bpfreaperctl" unload >/dev/null || fail "unload before $want"
+		# on_error fail: a tracer that cannot load is bpfreaper's own
+		# trouble, which refuses an enforce container only then.
 		jq -n --arg b "$want" --arg log "$WORK/be-$want.log" \
-			'{tracer_backend: $b, mode: "enforce", log_file: $log}' >"$cfg"
+			'{tracer_backend: $b, mode: "enforce", on_error: "fail", log_file: $log}' >"$cfg"
 		make_bundle "be-$want" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-be-$want && mkdir /sys/fs/bpf/$E2E_PREFIX-be-$want-d &&
 			touch /sync/pinned && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 		prestart_args "be-$want" --config="$cfg"

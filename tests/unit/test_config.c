@@ -49,6 +49,9 @@ static void invalid_configs(void)
 		"{\"mode\":\"enforcing\"}", "{\"mode\":1}", "{\"keep\":\"/x\"}", "{\"keep\":[\"rel/*\"]}",
 		"{\"keep\":[1]}", "{\"log_file\":\"rel\"}", "{\"wait_ms\":-1}", "{\"wait_ms\":60001}",
 		"{\"unknown\":1}", "{\"tracer_backend\":\"fentry\"}", "{\"tracer_backend\":1}", "[]", "{",
+		"{\"on_error\":\"abort\"}", "{\"on_error\":true}", "{\"annotation_modes\":\"report\"}",
+		"{\"annotation_modes\":[\"report\",\"enforcing\"]}", "{\"annotation_modes\":[1]}",
+		"{\"annotation_modes\":[\"\"]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c = {};
@@ -62,6 +65,32 @@ static void invalid_configs(void)
 			CHECK(why && *why);
 		}
 	}
+}
+
+static void on_error_and_annotation_modes(void)
+{
+	struct config c = {};
+	const char *why;
+
+	CHECK_EQ_INT(parse("{}", &c, &why), 0);
+	CHECK_EQ_INT(c.on_error, ON_ERROR_IGNORE); /* fail open unless asked */
+	CHECK(!c.annotation_modes_set);
+	CHECK(config_annotation_mode_allowed(&c, MODE_ENFORCE)); /* absent: every mode */
+	CHECK(config_annotation_mode_allowed(&c, MODE_OFF));
+	config_done(&c);
+	CHECK_EQ_INT(parse("{\"on_error\":\"fail\",\"annotation_modes\":[\"off\",\"report\"]}", &c, &why), 0);
+	CHECK_EQ_INT(c.on_error, ON_ERROR_FAIL);
+	CHECK(c.annotation_modes_set);
+	CHECK(config_annotation_mode_allowed(&c, MODE_OFF));
+	CHECK(config_annotation_mode_allowed(&c, MODE_REPORT));
+	CHECK(!config_annotation_mode_allowed(&c, MODE_ENFORCE));
+	config_done(&c);
+	CHECK_EQ_INT(parse("{\"on_error\":\"ignore\",\"annotation_modes\":[]}", &c, &why), 0);
+	CHECK_EQ_INT(c.on_error, ON_ERROR_IGNORE);
+	CHECK(c.annotation_modes_set); /* empty: no annotation changes the mode */
+	CHECK(!config_annotation_mode_allowed(&c, MODE_OFF));
+	CHECK(!config_annotation_mode_allowed(&c, MODE_REPORT));
+	config_done(&c);
 }
 
 static void keep_rules(void)
@@ -122,6 +151,7 @@ int main(void)
 	RUN(full_config);
 	RUN(shipped_example_is_valid);
 	RUN(invalid_configs);
+	RUN(on_error_and_annotation_modes);
 	RUN(keep_rules);
 	RUN(policy_precedence);
 	return total_failed ? 1 : 0;

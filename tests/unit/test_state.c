@@ -15,6 +15,7 @@ static void round_trip(void)
 				     .cgroup_path = "/sys/fs/cgroup/unified/web-1", .pid = 77,
 				     .bundle = "/b", .runtime_status = "creating", .created_at = 1700000000,
 				     .mode = MODE_REPORT,
+				     .mode_source = "config (annotation capped by annotation_modes)",
 				     .backend = TRACER_BACKEND_TRAMPOLINE };
 	struct container_state back = {};
 	char *text = NULL;
@@ -31,6 +32,7 @@ static void round_trip(void)
 	CHECK_EQ_STR(back.bundle, "/b");
 	CHECK(back.binds.host_mount_ns);
 	CHECK_EQ_INT(back.mode, MODE_REPORT);
+	CHECK_EQ_STR(back.mode_source, "config (annotation capped by annotation_modes)");
 	CHECK_EQ_INT(back.backend, TRACER_BACKEND_TRAMPOLINE);
 	CHECK(back.registered_ns == s.registered_ns);
 	/* a state names exactly one container */
