@@ -250,6 +250,56 @@ int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret
 	return 0;
 }
 
+/* dest, or dest/rel. */
+static char *join_rel(const char *dest, const char *rel)
+{
+	char *v;
+
+	if (!*rel)
+		return strdup(dest);
+	return asprintf(&v, "%s/%s", streq(dest, "/") ? "" : dest, rel) < 0 ? NULL : v;
+}
+
+int bpffs_container_views(const struct binds *b, dev_t exclude, char **views, size_t max, size_t *ret_n,
+			  bool *ret_all)
+{
+	struct bpffs_instance *inst = NULL;
+	size_t ninst = 0, n = 0;
+	bool all = false;
+	int r;
+
+	r = bpffs_instances(exclude, &inst, &ninst);
+	if (r < 0)
+		return r;
+	for (size_t m = 0; m < ninst; m++) {
+		const char *mp = inst[m].mountpoint;
+
+		for (size_t i = 0; i < (b->host_mount_ns ? 1 : b->n); i++) {
+			const char *src = b->host_mount_ns ? "/" : b->v[i].real ? b->v[i].real : b->v[i].source;
+			const char *dest = b->host_mount_ns ? "/" : b->v[i].destination;
+			const char *rel;
+			char *v;
+
+			if ((rel = beneath(src, mp)))
+				v = join_rel(dest, rel); /* the bpffs mount is in the bind */
+			else if (beneath(mp, src))
+				v = strdup(dest); /* the bind is in the bpffs */
+			else
+				continue;
+			if (v && n < max)
+				views[n++] = v;
+			else {
+				free(v);
+				all = true;
+			}
+		}
+	}
+	bpffs_instances_free(inst, ninst);
+	*ret_n = n;
+	*ret_all = all;
+	return 0;
+}
+
 const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *host_path,
 				       const char **ret_rel)
 {

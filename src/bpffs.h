@@ -56,6 +56,14 @@ struct bpffs_views {
  * A view inside another one of the same bpffs is walked with it. */
 int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret);
 void bpffs_views_done(struct bpffs_views *v);
+/* Where the container reaches a host bpffs in its own mount namespace, as
+ * paths there: a bind whose source is in a bpffs, or holds a bpffs mount
+ * (an rbind of /sys); without a mount namespace, the bpffs mountpoints.
+ * The tracer records absolute mkdir()/symlink() names only under these.
+ * At most max (malloc'ed, the caller frees them); *ret_all if there were
+ * more, or one could not be made. */
+int bpffs_container_views(const struct binds *b, dev_t exclude, char **views, size_t max, size_t *ret_n,
+			  bool *ret_all);
 /* The innermost view whose root contains host_path (a normalised absolute
  * path), with *ret_rel the rest of it ("" for the root); NULL if none. */
 const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *host_path,

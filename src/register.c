@@ -40,75 +40,6 @@ static bool same_registration(const struct rundir *rd, const struct tracer *t, c
 	return same;
 }
 
-/* base + rest, where rest is empty or starts with '/'. */
-static char *join_view(const char *base, const char *rest)
-{
-	char *v;
-
-	if (streq(base, "/") && *rest)
-		base = "";
-	return asprintf(&v, "%s%s", base, rest) < 0 ? NULL : v;
-}
-
-/* path is s itself or below it: the rest of path after s ("" or "/..."). */
-static const char *below(const char *path, const char *s)
-{
-	size_t n = streq(s, "/") ? 0 : strlen(s);
-
-	if (strncmp(path, s, n) != 0 || (path[n] != '\0' && path[n] != '/'))
-		return NULL;
-	return path + n;
-}
-
-/* Where the container reaches a host bpffs in its own mount namespace: the
- * tracer records absolute mkdir()/symlink() names only there. A bind whose
- * source is a bpffs mount or lies in one; a bind of a directory above a
- * bpffs mount (rbind of /sys). Without a mount namespace: every bpffs. */
-static int bpffs_views(const struct binds *b, dev_t own, char **views, size_t *n, bool *all)
-{
-	struct bpffs_instance *inst = NULL;
-	size_t ninst = 0;
-	int r;
-
-	*n = 0;
-	*all = false;
-	r = bpffs_instances(own, &inst, &ninst);
-	if (r < 0)
-		return r;
-	for (size_t m = 0; m < ninst; m++) {
-		const char *mp = inst[m].mountpoint;
-
-		if (b->host_mount_ns) {
-			if (*n < CG_VIEWS_MAX)
-				views[(*n)++] = strdup(mp);
-			else
-				*all = true;
-			continue;
-		}
-		for (size_t i = 0; i < b->n; i++) {
-			const char *src = b->v[i].source, *rest;
-			char *v = NULL;
-
-			if ((rest = below(mp, src)))
-				v = join_view(b->v[i].destination, rest);
-			else if (below(src, mp))
-				v = strdup(b->v[i].destination);
-			else
-				continue;
-			if (!v)
-				continue;
-			if (*n < CG_VIEWS_MAX)
-				views[(*n)++] = v;
-			else {
-				free(v);
-				*all = true;
-			}
-		}
-	}
-	bpffs_instances_free(inst, ninst);
-	return 0;
-}
-
 int container_register(const struct oci_state *oci, const struct policy *policy,
 		       enum tracer_backend backend, struct register_result *ret, struct register_error *err)
 {
@@ -234,7 +165,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 
 		if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
 			own = st.st_dev;
-		r = bpffs_views(&res.state.binds, own, v, &views.n, &views.all);
+		r = bpffs_container_views(&res.state.binds, own, v, CG_VIEWS_MAX, &views.n, &views.all);
 		for (size_t i = 0; i < views.n; i++)
 			views.v[i] = v[i];
 		if (r == 0)
