@@ -26,14 +26,14 @@ struct {
 } cgroups SEC(".maps");
 
 /* One records map per registered container (key record_key_t, value struct
- * record), made by user space at registration; src/tracer.c gives the
+ * record) in the slot its cg_state names, made by user space; src/tracer.c gives the
  * loader a template of it (bpf_map__set_inner_map_fd): clang 14 emits
  * struct record only as a forward declaration when a template is written
  * here with __array. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, MAX_REGISTERED_CGROUPS);
-	__uint(key_size, sizeof(__u64));
+	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } records SEC(".maps");
 
@@ -104,9 +104,11 @@ static __always_inline void append_record(struct record *rec)
 	__u32 seq;
 
 	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
-	own = bpf_map_lookup_elem(&records, &rec->owner_id);
-	if (!st || !own)
+	if (!st)
 		return; /* unregistered since the call began */
+	own = bpf_map_lookup_elem(&records, &st->slot);
+	if (!own)
+		return;
 	rec->ts_ns = bpf_ktime_get_boot_ns();
 	if (rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK) {
 		seq = __sync_fetch_and_add(&st->next_dir_seq, 1);

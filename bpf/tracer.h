@@ -15,8 +15,10 @@
 #define RECORD_NAME_MAX 16
 
 /* Each registered container has a records map of its own (an inner map of
- * the `records` hash of maps, made at registration), so no container can
- * fill another's. Object records (creations, pins, attachments) and
+ * the `records` array of maps, in the slot its cg_state names), so no
+ * container can fill another's. Slots are reused: updating an array of maps
+ * from user space waits for an RCU grace period (10 to 20 ms), so a slot is
+ * filled once and cleared, not replaced, when its container goes. Object records (creations, pins, attachments) and
  * directory records (mkdir, symlink) have separate budgets within it, so a
  * container that makes many directories never crowds out the record of a
  * map. Past a budget the overflow flag is set and the record dropped. The
@@ -91,6 +93,8 @@ struct cg_state {
 	__u32 flags;
 	__u32 n_views;
 	__u64 registered_ns;
+	__u32 slot; /* index of its records map in `records` */
+	__u32 pad;
 	/* Each a directory path without a trailing '/', NUL-terminated. */
 	char views[CG_VIEWS_MAX][CG_VIEW_LEN];
 };

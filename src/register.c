@@ -168,8 +168,11 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		r = bpffs_container_views(&res.state.binds, own, v, CG_VIEWS_MAX, &views.n, &views.all);
 		for (size_t i = 0; i < views.n; i++)
 			views.v[i] = v[i];
-		if (r == 0)
-			r = tracer_register(&t, cg.id, &views);
+		if (r == 0) {
+			_cleanup_close_ int slots = rundir_lock_slots(&rd);
+
+			r = slots < 0 ? slots : tracer_register(&t, cg.id, &views);
+		}
 		for (size_t i = 0; i < views.n; i++)
 			free(v[i]);
 	}

@@ -110,15 +110,25 @@ int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_m
 	return 0;
 }
 
-int rundir_lock(const struct rundir *rd, int operation)
+static int lock_file(const struct rundir *rd, const char *name, int operation)
 {
 	_cleanup_close_ int fd = -EBADF;
 
-	fd = openat(rd->root_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(rd->root_fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, operation) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return TAKE_FD(fd);
+}
+
+int rundir_lock(const struct rundir *rd, int operation)
+{
+	return lock_file(rd, "lock", operation);
+}
+
+int rundir_lock_slots(const struct rundir *rd)
+{
+	return lock_file(rd, "slots.lock", LOCK_EX);
 }

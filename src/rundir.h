@@ -37,5 +37,8 @@ void rundir_close(struct rundir *rd);
 int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing);
 /* flock(2) on <root>/lock; returns the fd to close to unlock. */
 int rundir_lock(const struct rundir *rd, int operation);
+/* Held while a registration picks its records slot (tracer_register); a
+ * separate file, since registrations hold the main lock shared. */
+int rundir_lock_slots(const struct rundir *rd);
 
 #endif

@@ -86,7 +86,7 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 	if (r == 0)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
 	if (r == 0)
-		r = check_layout(t.records_fd, sizeof(uint64_t), sizeof(uint32_t));
+		r = check_layout(t.records_fd, sizeof(uint32_t), sizeof(uint32_t));
 	if (r == 0)
 		r = pin_path(dir, TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {
@@ -436,12 +436,108 @@ int tracer_unload(const struct rundir *rd)
 	return remove_tracer_dir(dir);
 }
 
+/* The slots that registered cgroups use. */
+static int used_slots(const struct tracer *t, bool *used)
+{
+	uint64_t key, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(t->cgroups_fd, prev, &next) == 0) {
+		struct cg_state st;
+
+		if (bpf_map_lookup_elem(t->cgroups_fd, &next, &st) == 0 && st.slot < MAX_REGISTERED_CGROUPS)
+			used[st.slot] = true;
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Empties a records map. Keys are collected first: a walk restarts from
+ * the first bucket after its previous key is deleted. */
+static int clear_records(int fd)
+{
+	_cleanup_free_ record_key_t *keys = calloc(MAX_RECORDS_PER_CGROUP + 1, sizeof(*keys));
+	record_key_t *prev = NULL;
+	size_t n = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (n <= MAX_RECORDS_PER_CGROUP && bpf_map_get_next_key(fd, prev, &keys[n]) == 0) {
+		prev = &keys[n];
+		n++;
+	}
+	if (n <= MAX_RECORDS_PER_CGROUP && errno != ENOENT)
+		return -errno;
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &keys[i]) < 0 && errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
+static int open_slot(const struct tracer *t, uint32_t slot)
+{
+	uint32_t id;
+	int fd;
+
+	if (bpf_map_lookup_elem(t->records_fd, &slot, &id) < 0)
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A slot no registered cgroup uses, its records map empty: one that has a
+ * map already if any (reuse costs no RCU grace period), else the first
+ * empty one, given a new map. */
+static int claim_slot(const struct tracer *t, uint32_t *ret)
+{
+	_cleanup_free_ bool *used = calloc(MAX_REGISTERED_CGROUPS, sizeof(*used));
+	_cleanup_close_ int own = -EBADF;
+	uint32_t empty = MAX_REGISTERED_CGROUPS;
+	int r;
+
+	if (!used)
+		return -ENOMEM;
+	r = used_slots(t, used);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < MAX_REGISTERED_CGROUPS; i++) {
+		if (used[i])
+			continue;
+		own = open_slot(t, i);
+		if (own >= 0) {
+			/* A container whose poststop died before clearing. */
+			r = clear_records(own);
+			if (r < 0)
+				return r;
+			*ret = i;
+			return 0;
+		}
+		if (own != -ENOENT)
+			return own;
+		if (empty == MAX_REGISTERED_CGROUPS)
+			empty = i;
+	}
+	if (empty == MAX_REGISTERED_CGROUPS)
+		return -ENOSPC;
+	own = create_records_map();
+	if (own < 0)
+		return own;
+	{
+		uint32_t fd = (uint32_t)own;
+
+		if (bpf_map_update_elem(t->records_fd, &empty, &fd, BPF_ANY) < 0)
+			return -errno;
+	}
+	*ret = empty;
+	return 0;
+}
+
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views)
 {
 	struct cg_state st = {};
 	struct timespec ts;
-	_cleanup_close_ int own = -EBADF;
-	uint32_t fd;
+	int r;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	st.registered_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -457,33 +553,22 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	}
 	if (views && views->all)
 		st.flags |= CG_VIEWS_ALL;
-	own = create_records_map();
-	if (own < 0)
-		return own;
-	fd = (uint32_t)own;
-	/* Records map first: the tracer records for a cgroup only once both
-	 * exist, and a registration that fails half-way leaves no cg_state. */
-	if (bpf_map_update_elem(t->records_fd, &cgroup_id, &fd, BPF_NOEXIST) < 0)
-		return -errno;
-	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0) {
-		int r = -errno;
-
-		if (r != -EEXIST)
-			(void)bpf_map_delete_elem(t->records_fd, &cgroup_id);
+	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &(struct cg_state){}) == 0)
+		return -EEXIST;
+	r = claim_slot(t, &st.slot);
+	if (r < 0)
 		return r;
-	}
+	/* The tracer records for the cgroup from this update on. */
+	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0)
+		return -errno;
 	return 0;
 }
 
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
 {
-	int r = 0;
-
 	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
-		r = -errno;
-	/* Normally gone already (tracer_delete_records). */
-	(void)bpf_map_delete_elem(t->records_fd, &cgroup_id);
-	return r;
+		return -errno;
+	return 0;
 }
 
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret)
@@ -538,13 +623,11 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 /* The fd of a registered cgroup's own records map. */
 static int open_records_of(const struct tracer *t, uint64_t cgroup_id)
 {
-	uint32_t id;
-	int fd;
+	struct cg_state st;
 
-	if (bpf_map_lookup_elem(t->records_fd, &cgroup_id, &id) < 0)
+	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &st) < 0)
 		return -errno;
-	fd = bpf_map_get_fd_by_id(id);
-	return fd < 0 ? -errno : fd;
+	return open_slot(t, st.slot);
 }
 
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
@@ -558,10 +641,10 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
 	if (r < 0)
 		return r;
 	own = open_records_of(t, cgroup_id);
-	if (own == -ENOENT)
-		own = -EBADF; /* records dropped already (a run killed late) */
-	else if (own < 0)
-		return own;
+	if (own < 0 && own != -ENOENT) {
+		r = own;
+		return r;
+	}
 	nobj = min_u32(l.cg.next_obj_seq, MAX_OBJ_RECORDS);
 	ndir = min_u32(l.cg.next_dir_seq, MAX_DIR_RECORDS);
 	l.v = calloc((size_t)nobj + ndir + 1, sizeof(*l.v));
@@ -591,11 +674,12 @@ void record_list_done(struct record_list *l)
 
 int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
 {
+	_cleanup_close_ int own = open_records_of(t, cgroup_id);
+
 	(void)st;
-	/* The records map goes with its last reference, this entry. */
-	if (bpf_map_delete_elem(t->records_fd, &cgroup_id) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	if (own == -ENOENT)
+		return 0;
+	return own < 0 ? own : clear_records(own);
 }
 
 int tracer_probe(enum tracer_backend b, char *why, size_t len)

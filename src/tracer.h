@@ -60,8 +60,10 @@ struct tracer_views {
 	bool all;
 };
 
-/* Gives the cgroup a records map of its own and registers it. -EEXIST if
- * the cgroup is registered already. */
+/* Gives the cgroup a records map of its own (a free slot) and registers
+ * it. -EEXIST if the cgroup is registered already. The caller holds the
+ * slots lock (rundir_lock_slots): two registrations must not take the same
+ * slot. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views);
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
 /* -ENOENT if the cgroup is not registered. */
