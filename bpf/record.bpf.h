@@ -37,6 +37,17 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } records SEC(".maps");
 
+/* User space only: the id of the records map in each slot of `records`, 0
+ * for an empty slot. Reading `records` itself from user space waits for an
+ * RCU grace period on kernels before 6.8 (10 to 20 ms per lookup); this
+ * plain array does not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} slot_maps SEC(".maps");
+
 /* A record is larger than the BPF stack allows; build it here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

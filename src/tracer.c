@@ -84,9 +84,17 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 	t.records_fd = bpf_obj_get(path);
 	r = t.records_fd < 0 ? -errno : 0;
 	if (r == 0)
+		r = pin_path(dir, "slot_maps", path, sizeof(path));
+	if (r == 0) {
+		t.slots_fd = bpf_obj_get(path);
+		r = t.slots_fd < 0 ? -errno : 0;
+	}
+	if (r == 0)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
 	if (r == 0)
 		r = check_layout(t.records_fd, sizeof(uint32_t), sizeof(uint32_t));
+	if (r == 0)
+		r = check_layout(t.slots_fd, sizeof(uint32_t), sizeof(uint32_t));
 	if (r == 0)
 		r = pin_path(dir, TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {
@@ -102,7 +110,8 @@ void tracer_close(struct tracer *t)
 {
 	closep(&t->cgroups_fd);
 	closep(&t->records_fd);
-	t->cgroups_fd = t->records_fd = -EBADF;
+	closep(&t->slots_fd);
+	t->cgroups_fd = t->records_fd = t->slots_fd = -EBADF;
 }
 
 /* Removes every pin in a tracer directory, then the directory: unpinning the
@@ -168,7 +177,7 @@ static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 	for (int i = 0; i < s->map_cnt; i++) {
 		const char *name = s->maps[i].name;
 
-		if (!streq(name, "cgroups") && !streq(name, "records"))
+		if (!streq(name, "cgroups") && !streq(name, "records") && !streq(name, "slot_maps"))
 			continue; /* private to the programs */
 		r = pin_path(dir, name, path, sizeof(path));
 		if (r == 0)
@@ -475,25 +484,45 @@ static int clear_records(int fd)
 	return 0;
 }
 
+/* The records map in a slot; -ENOENT for an empty slot. */
 static int open_slot(const struct tracer *t, uint32_t slot)
 {
-	uint32_t id;
+	uint32_t id = 0;
 	int fd;
 
-	if (bpf_map_lookup_elem(t->records_fd, &slot, &id) < 0)
+	if (bpf_map_lookup_elem(t->slots_fd, &slot, &id) < 0)
 		return -errno;
+	if (!id)
+		return -ENOENT;
 	fd = bpf_map_get_fd_by_id(id);
 	return fd < 0 ? -errno : fd;
 }
 
-/* A slot no registered cgroup uses, its records map empty: one that has a
- * map already if any (reuse costs no RCU grace period), else the first
- * empty one, given a new map. */
+/* Puts a new records map in an empty slot: the one update of `records`
+ * that waits for an RCU grace period, once per slot ever used. */
+static int fill_slot(const struct tracer *t, uint32_t slot)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info), fd;
+	_cleanup_close_ int own = create_records_map();
+
+	if (own < 0)
+		return own;
+	if (bpf_obj_get_info_by_fd(own, &info, &len) < 0)
+		return -errno;
+	fd = (uint32_t)own;
+	if (bpf_map_update_elem(t->records_fd, &slot, &fd, BPF_ANY) < 0)
+		return -errno;
+	if (bpf_map_update_elem(t->slots_fd, &slot, &info.id, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The first slot no registered cgroup uses, its records map emptied; slots
+ * are filled from 0 up, so a free slot is reused whenever there is one. */
 static int claim_slot(const struct tracer *t, uint32_t *ret)
 {
 	_cleanup_free_ bool *used = calloc(MAX_REGISTERED_CGROUPS, sizeof(*used));
-	_cleanup_close_ int own = -EBADF;
-	uint32_t empty = MAX_REGISTERED_CGROUPS;
 	int r;
 
 	if (!used)
@@ -502,35 +531,27 @@ static int claim_slot(const struct tracer *t, uint32_t *ret)
 	if (r < 0)
 		return r;
 	for (uint32_t i = 0; i < MAX_REGISTERED_CGROUPS; i++) {
+		_cleanup_close_ int own = -EBADF;
+
 		if (used[i])
 			continue;
 		own = open_slot(t, i);
-		if (own >= 0) {
-			/* A container whose poststop died before clearing. */
-			r = clear_records(own);
+		if (own == -ENOENT) {
+			r = fill_slot(t, i);
 			if (r < 0)
 				return r;
-			*ret = i;
-			return 0;
+			own = open_slot(t, i);
 		}
-		if (own != -ENOENT)
+		if (own < 0)
 			return own;
-		if (empty == MAX_REGISTERED_CGROUPS)
-			empty = i;
+		/* A container whose poststop died before clearing it. */
+		r = clear_records(own);
+		if (r < 0)
+			return r;
+		*ret = i;
+		return 0;
 	}
-	if (empty == MAX_REGISTERED_CGROUPS)
-		return -ENOSPC;
-	own = create_records_map();
-	if (own < 0)
-		return own;
-	{
-		uint32_t fd = (uint32_t)own;
-
-		if (bpf_map_update_elem(t->records_fd, &empty, &fd, BPF_ANY) < 0)
-			return -errno;
-	}
-	*ret = empty;
-	return 0;
+	return -ENOSPC;
 }
 
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views)

@@ -18,13 +18,14 @@
 
 struct tracer {
 	int cgroups_fd;
-	int records_fd;
+	int records_fd; /* the array of the containers' records maps */
+	int slots_fd;   /* the id of the records map in each slot */
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
 	/* tracer_load() with AUTO fell back to tracepoints: why ("" if not). */
 	char trampoline_error[128];
 };
 
-#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF }
+#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF }
 
 struct record_list {
 	struct cg_state cg;
