@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../src/bpfobj.h"
+#include "../src/gc.h"
 #include "../src/hookargs.h"
 #include "../src/hookio.h"
 #include "../src/log.h"
@@ -53,6 +54,33 @@ static void log_survivors(const char *id, const struct reap_result *res)
 	}
 }
 
+#define POSTSTOP_GC_WAIT_MS 200
+
+/* Cleans up after at most one container whose poststop never ran, at most
+ * once a minute host-wide. On the stop path, never the start path: a
+ * container start pays for registration only. Its trouble is only logged. */
+static void opportunistic_gc(const struct config *cfg)
+{
+	struct teardown_opts topts;
+	struct gc_result res;
+	int r;
+
+	teardown_opts_from_config(cfg, -1, false, &topts);
+	topts.by = "gc";
+	/* A container stop waits at most this long for another's frees; the
+	 * report then says what was not freed yet, and the timer's gc is not
+	 * in a hurry. */
+	if (topts.wait_ms > POSTSTOP_GC_WAIT_MS)
+		topts.wait_ms = POSTSTOP_GC_WAIT_MS;
+	r = gc_opportunistic(&topts, &res);
+	if (r < 0) {
+		log_warn("poststop: gc: %s", strerror(-r));
+		return;
+	}
+	gc_log("poststop: gc", &res);
+	gc_result_done(&res);
+}
+
 int main(int argc, char **argv)
 {
 	struct teardown_opts opts;
@@ -78,7 +106,7 @@ int main(int argc, char **argv)
 	if (r == -ENOENT && strcmp(step, "read the state file") == 0) {
 		log_info("poststop: container %s: no state, nothing to do (never registered, mode off, "
 			 "or already cleaned)", h.oci.id);
-		goto out;
+		goto gc;
 	}
 	if (r < 0) {
 		log_err("poststop: container %s: %s: %s%s%s", h.oci.id, step, strerror(-r),
@@ -92,6 +120,8 @@ int main(int argc, char **argv)
 	log_msg(res.reap.survivors ? LOG_WARNING : LOG_INFO, "poststop: %s", res.summary);
 	rc = h.args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
 	teardown_result_done(&res);
+gc:
+	opportunistic_gc(&h.cfg);
 out:
 	hook_start_done(&h);
 	return rc;

@@ -11,10 +11,10 @@
  *   2  bad input: the state on stdin, an annotation, the config or the arguments
  */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/gc.h"
 #include "../src/hookargs.h"
 #include "../src/hookio.h"
 #include "../src/log.h"
@@ -22,32 +22,6 @@
 #include "../src/register.h"
 #include "../src/rundir.h"
 #include "../src/skipped.h"
-
-#define PRESTART_GC_WAIT_MS 200
-
-/* Cleans up after at most one container whose poststop never ran, at most
- * once a minute host-wide; its trouble never fails this container's start. */
-static void opportunistic_gc(const struct config *cfg)
-{
-	struct teardown_opts topts;
-	struct gc_result res;
-	int r;
-
-	teardown_opts_from_config(cfg, -1, false, &topts);
-	topts.by = "gc";
-	/* A container start waits at most this long for another's frees; the
-	 * report then says what was not freed yet, and the timer's gc is not
-	 * in a hurry. */
-	if (topts.wait_ms > PRESTART_GC_WAIT_MS)
-		topts.wait_ms = PRESTART_GC_WAIT_MS;
-	r = gc_opportunistic(&topts, &res);
-	if (r < 0) {
-		log_warn("prestart: gc: %s", strerror(-r));
-		return;
-	}
-	gc_log("prestart: gc", &res);
-	gc_result_done(&res);
-}
 
 /* bpfreaper's own trouble, never the container's: refuse the container only
  * when the operator asked for enforcement to be guaranteed (mode enforce and
@@ -130,7 +104,6 @@ int main(int argc, char **argv)
 		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
 		 tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "");
 	register_result_done(&res);
-	opportunistic_gc(&h.cfg);
 out:
 	policy_done(&policy);
 	hook_start_done(&h);

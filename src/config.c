@@ -169,9 +169,9 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		(void)val;
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
-		    !streq(key, "on_error") && !streq(key, "annotation_modes")) {
+		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle")) {
 			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes)";
+				   "on_error, annotation_modes, tracer_idle)";
 			return -EINVAL;
 		}
 	}
@@ -228,6 +228,16 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 			c.on_error = ON_ERROR_FAIL;
 		} else {
 			*ret_why = "\"on_error\" is not one of ignore, fail";
+			r = -EINVAL;
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(root, "tracer_idle", &v)) {
+		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (streq(e, "keep") || streq(e, "unload")) {
+			c.unload_idle_tracer = streq(e, "unload");
+		} else {
+			*ret_why = "\"tracer_idle\" is not one of keep, unload";
 			r = -EINVAL;
 		}
 	}

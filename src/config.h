@@ -50,6 +50,10 @@ struct config {
 	 * every mode is allowed. */
 	unsigned annotation_modes;
 	bool annotation_modes_set;
+	/* gc unloads the tracer once no container is registered ("tracer_idle":
+	 * "unload"); by default it stays loaded, so that no container start
+	 * pays a cold load (see README, Operations). */
+	bool unload_idle_tracer;
 };
 
 void config_done(struct config *c);

@@ -89,7 +89,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, int mode)
+int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, int mode, bool durable)
 {
 	char tmp[NAME_MAX + 1];
 	_cleanup_close_ int fd = -EBADF;
@@ -106,7 +106,7 @@ int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, 
 	r = write_all(fd, buf, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
@@ -115,7 +115,7 @@ int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, 
 		return r;
 	}
 	/* The rename itself must survive a crash too. */
-	if (fsync(dirfd) < 0)
+	if (durable && fsync(dirfd) < 0)
 		return -errno;
 	return 0;
 }

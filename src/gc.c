@@ -258,7 +258,7 @@ int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
 		return -errno;
 	if (st.st_size > 0 && time(NULL) - st.st_mtime < GC_OPPORTUNISTIC_S)
 		return 0;
-	/* One prestart at a time does it; the others go on at once. */
+	/* One poststop at a time does it; the others go on at once. */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? 0 : -errno;
 	if (pwrite(fd, "1", 1, 0) != 1 || futimens(fd, NULL) < 0)

@@ -48,7 +48,7 @@ struct gc_result {
 
 struct gc_opts {
 	bool dry_run;
-	bool keep_tracer;       /* never unload (prestart's opportunistic run) */
+	bool keep_tracer;       /* never unload (poststop's opportunistic run, tracer_idle keep) */
 	size_t max_cleanups;    /* 0: no limit */
 	struct teardown_opts teardown;
 };
@@ -59,7 +59,7 @@ void gc_log(const char *who, const struct gc_result *res);
 void gc_result_done(struct gc_result *r);
 const char *gc_action_name(enum gc_action a);
 
-/* prestart's cheap gc: at most once per GC_OPPORTUNISTIC_S seconds host-wide
+/* poststop's cheap gc: at most once per GC_OPPORTUNISTIC_S seconds host-wide
  * and at most one container per run; never unloads the tracer. Returns what
  * gc_run returns, or 0 without doing anything when it is not time yet. */
 #define GC_OPPORTUNISTIC_S 60

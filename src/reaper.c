@@ -232,22 +232,12 @@ static void pin_scan_done(struct pin_scan *scan)
 
 /* First pass: look, unlink nothing. Which pins a keep rule covers decides
  * what may be detached. */
-static int find_pin_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, uint32_t id)
 {
-	struct pin_scan *scan = ud;
-	_cleanup_close_ int fd = -EBADF;
 	struct pin_candidate *nv;
 	struct reap_object *o;
 	const char *rule;
-	uint32_t kind, id;
 
-	if (!S_ISREG(st->st_mode))
-		return 0;
-	fd = safepath_obj_get(dirfd, name, NULL);
-	if (fd < 0)
-		return fd == -ENOMEM ? fd : 0; /* not a pin we can open: not ours to judge */
-	if (obj_identify(fd, &kind, &id) < 0)
-		return 0;
 	o = reap_find_object(scan->res, kind, id);
 	if (!o)
 		return 0; /* someone else's object: never touched */
@@ -272,6 +262,21 @@ static int find_pin_visit(int dirfd, const char *name, const char *path, const s
 	return 0;
 }
 
+static int find_pin_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint32_t kind, id;
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	fd = safepath_obj_get(dirfd, name, NULL);
+	if (fd < 0)
+		return fd == -ENOMEM ? fd : 0; /* not a pin we can open: not ours to judge */
+	if (obj_identify(fd, &kind, &id) < 0)
+		return 0;
+	return consider_pin(ud, path, kind, id);
+}
+
 static int find_pins(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views,
 		     struct pin_scan *scan)
 {
@@ -289,6 +294,120 @@ static int find_pins(struct reap_result *res, const struct reap_opts *opts, cons
 	}
 	res->scan_us = now_us() - start;
 	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Where each recorded pin is on the host, sorted, duplicates dropped
+ * (a path pinned, unlinked and pinned again). -EAGAIN: a pin the record
+ * cannot place (relative name, truncated, no bind covers it). */
+static int recorded_pin_paths(const struct record_list *records, const struct reap_opts *opts, char ***ret,
+			      size_t *ret_n)
+{
+	char **v = calloc(records->n + 1, sizeof(*v));
+	size_t n = 0, u = 0;
+	int r = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		char host[PATH_MAX];
+
+		if (rec->kind != REC_PIN)
+			continue;
+		if (rec->dirfd != AT_FDCWD || rec->path[0] != '/' || (rec->flags & REC_F_PATH_TRUNCATED) ||
+		    binds_translate(opts->binds, rec->path, host, sizeof(host)) < 0)
+			r = -EAGAIN;
+		else if (!(v[n++] = strdup(host)))
+			r = -ENOMEM;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (u > 0 && streq(v[u - 1], v[i]))
+			free(v[i]);
+		else
+			v[u++] = v[i];
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < u; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = u;
+	return 0;
+}
+
+/* A recorded pin, still where the record says, linked once, holding one of
+ * the container's objects: its view and the object. */
+static bool pin_in_place(struct reap_result *res, const struct bpffs_views *views, const char *host,
+			 const struct bpffs_view **ret_view, uint32_t *ret_kind, uint32_t *ret_id)
+{
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	const struct bpffs_view *view;
+	const char *rel, *name;
+	struct stat st;
+
+	view = bpffs_view_of(views, host, &rel);
+	if (!view || safepath_open_parent(view->fd, rel, &dfd, &name) < 0)
+		return false;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return false;
+	fd = safepath_obj_get(dfd, name, NULL);
+	if (fd < 0 || obj_identify(fd, ret_kind, ret_id) < 0 || !reap_find_object(res, *ret_kind, *ret_id))
+		return false;
+	*ret_view = view;
+	return true;
+}
+
+/* The pins the container recorded, at the paths it recorded: when every one
+ * is still there, linked once, holding one of its objects, nothing was
+ * renamed or hard-linked elsewhere, and poststop costs what the container
+ * made instead of a walk of every pin in its views (a host with thousands).
+ * Each pin is checked again where it is unlinked (unlink_pin). 1: done,
+ * 0: a walk is needed. */
+static int find_recorded_pins(const struct record_list *records, struct reap_result *res,
+			      const struct reap_opts *opts, const struct bpffs_views *views, struct pin_scan *scan)
+{
+	struct pin_found {
+		const struct bpffs_view *view;
+		uint32_t kind, id;
+	} *found = NULL;
+	char **paths = NULL;
+	size_t n = 0;
+	int r;
+
+	if (res->flags & CG_OVERFLOW_OBJ)
+		return 0;
+	r = recorded_pin_paths(records, opts, &paths, &n);
+	if (r == -EAGAIN)
+		return 0;
+	if (r < 0)
+		return r;
+	found = calloc(n + 1, sizeof(*found));
+	if (!found)
+		r = -ENOMEM;
+	/* All or nothing: decide before the first one is considered, which
+	 * marks kept objects and cannot be taken back for a walk. */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!pin_in_place(res, views, paths[i], &found[i].view, &found[i].kind, &found[i].id))
+			r = -EAGAIN;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		scan->view = found[i].view;
+		r = consider_pin(scan, paths[i], found[i].kind, found[i].id);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(found);
+	if (r == -EAGAIN)
+		return 0;
+	return r < 0 ? r : 1;
 }
 
 /* Second pass, after the detaches. The pin is resolved again from its
@@ -730,8 +849,19 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	/* Pins can only exist if the container pinned something (or the record
 	 * overflowed): otherwise there is nothing to look for. Found before
 	 * anything is detached: a kept pin keeps what it holds attached. */
-	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))
-		r = find_pins(&res, opts, &views, &scan);
+	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ))) {
+		uint64_t start = now_us();
+
+		scan = (struct pin_scan){ .res = &res, .opts = opts };
+		r = find_recorded_pins(records, &res, opts, &views, &scan);
+		res.scan_us = now_us() - start;
+		if (r == 1) {
+			res.pins_from_record = true;
+			r = 0;
+		} else if (r == 0) {
+			r = find_pins(&res, opts, &views, &scan);
+		}
+	}
 	if (r == 0)
 		keep_programs_of_kept_links(&res);
 	if (r == 0 && opts->remove)

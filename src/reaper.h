@@ -81,7 +81,8 @@ struct reap_result {
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
-	size_t bpffs_scanned;
+	size_t bpffs_scanned;   /* views walked for pins */
+	bool pins_from_record;  /* every pin found where the record says: no walk */
 	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
 	uint64_t scan_us, wait_us;
 	size_t survivors;

@@ -164,6 +164,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 
 	timings = json_object_new_object();
 	json_object_object_add(timings, "scan_us", json_object_new_int64((int64_t)res->scan_us));
+	json_object_object_add(timings, "pin_search",
+			       json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none"));
 	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
 	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
 	json_object_object_add(root, "timings", timings);
@@ -182,11 +184,12 @@ int report_write(const struct rundir *rd, const char *report_dir, const char *id
 	if (r < 0 || (size_t)r >= sizeof(name))
 		return -ENAMETOOLONG;
 	if (!report_dir)
-		return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644);
+		return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644, false);
 	dirfd = open_dir_created(report_dir, 0755);
 	if (dirfd < 0)
 		return dirfd;
-	return write_file_atomic(dirfd, name, json, strlen(json), 0644);
+	/* A report_dir of the operator's choosing is meant to last. */
+	return write_file_atomic(dirfd, name, json, strlen(json), 0644, true);
 }
 
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)

@@ -95,7 +95,8 @@ int state_write(const struct rundir *rd, const struct container_state *s)
 	r = state_serialize(s, &text);
 	if (r < 0)
 		return r;
-	return write_file_atomic(rd->state_fd, name, text, strlen(text), 0600);
+	/* Under the run directory: gone at reboot, with the tracer it names. */
+	return write_file_atomic(rd->state_fd, name, text, strlen(text), 0600, false);
 }
 
 static int get_string(json_object *o, const char *key, bool required, char **ret)
@@ -249,7 +250,7 @@ int state_remove(const struct rundir *rd, const char *id)
 		return r;
 	if (unlinkat(rd->state_fd, name, 0) < 0 && errno != ENOENT)
 		return -errno;
-	return fsync(rd->state_fd) < 0 ? -errno : 0;
+	return 0;
 }
 
 int state_lock(const struct rundir *rd, const char *id)

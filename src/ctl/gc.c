@@ -98,6 +98,8 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 		return 2;
 	}
 	teardown_opts_from_config(&cfg, -1, false, &opts.teardown);
+	if (!cfg.unload_idle_tracer)
+		opts.keep_tracer = true;
 	opts.teardown.by = "gc";
 	r = gc_run(&opts, &res);
 	if (r < 0) {

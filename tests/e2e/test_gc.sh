@@ -38,7 +38,12 @@ test_gc_cleans_after_missing_poststop() {
 	assert_eq "pins removed" "$(jq '.removed.pins | length' "$(report_of nops)")" 3
 	assert_present "$P-host"
 	assert_alive map "$host_id"
-	# Nothing registered and no state left: the tracer went too.
+	# Nothing registered and no state left: the tracer stays loaded by
+	# default (no container start pays a cold load), and goes where the
+	# operator says so.
+	assert_present /run/bpfreaper/bpffs/tracer_v3
+	echo '{"tracer_idle": "unload"}' >"$WORK/unload.json"
+	"$BIN/bpfreaperctl" gc --config="$WORK/unload.json" >/dev/null || fail "gc with tracer_idle unload failed"
 	assert_absent /run/bpfreaper/bpffs/tracer_v3
 }
 
@@ -94,14 +99,21 @@ test_gc_without_state_removes_nothing() {
 	assert_eq "registrations" "$(registrations)" 0
 }
 
-test_prestart_gc_cleans_one_dead_container() {
+# The next container's poststop, never its prestart: a start pays for
+# registration only.
+test_poststop_gc_cleans_one_dead_container() {
 	leaky_bundle dead
 	run_ctr dead || fail "runc run: $(cat "$WORK/dead.err")"
 	assert_present "$(state_of dead)"
 	touch -d '2 minutes ago' /run/bpfreaper/gc.stamp
 	make_bundle next "true" >/dev/null
+	bundle_edit next '(.hooks[][] | select(.path | endswith("bpfreaper-prestart") or endswith("bpfreaper-poststop"))).env
+		= ["BPFREAPER_LOG_FILE=" + $log]' --arg log "$WORK/next-hooks.log"
 	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
 	assert_all_gone dead
+	grep -q "poststop: gc: container $E2E_PREFIX-dead: cgroup gone" "$WORK/next-hooks.log" ||
+		fail "not poststop's gc: $(cat "$WORK/next-hooks.log")"
+	! grep -q "prestart: gc" "$WORK/next-hooks.log" || fail "prestart ran a gc"
 	assert_eq "report by" "$(jq -r .by "$(report_of dead)")" gc
 	# Not again within the minute.
 	leaky_bundle dead2

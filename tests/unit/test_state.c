@@ -94,8 +94,8 @@ static void atomic_write_replaces_and_leaves_no_temp(void)
 	CHECK(mkdtemp(dir) != NULL);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	CHECK(dfd >= 0);
-	CHECK_EQ_INT(write_file_atomic(dfd, "s.json", "one", 3, 0600), 0);
-	CHECK_EQ_INT(write_file_atomic(dfd, "s.json", "two!", 4, 0600), 0);
+	CHECK_EQ_INT(write_file_atomic(dfd, "s.json", "one", 3, 0600, true), 0);
+	CHECK_EQ_INT(write_file_atomic(dfd, "s.json", "two!", 4, 0600, false), 0);
 	CHECK_EQ_INT(read_file_limited(dfd, "s.json", 100, &buf, &len), 0);
 	CHECK_EQ_STR(buf, "two!");
 	free(buf);
