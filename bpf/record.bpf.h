@@ -48,6 +48,16 @@ struct {
 	__type(value, __u32);
 } slot_maps SEC(".maps");
 
+/* User space only: filled slots no container uses, pushed when a container
+ * is forgotten, popped by the next registration (atomic: no lock, no walk
+ * over the registered cgroups). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__uint(key_size, 0);
+	__uint(value_size, sizeof(__u32));
+} free_slots SEC(".maps");
+
 /* A record is larger than the BPF stack allows; build it here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -25,7 +25,7 @@
  * map's hash buckets cost memory whether used or not (a power of two at
  * least the sum of the budgets, 16 bytes each): the budgets are sized for
  * that (see README, Limits). */
-#define MAX_OBJ_RECORDS 8192
+#define MAX_OBJ_RECORDS 30720
 #define MAX_DIR_RECORDS 2048
 #define MAX_RECORDS_PER_CGROUP (MAX_OBJ_RECORDS + MAX_DIR_RECORDS)
 #define DIR_SEQ_BASE (1u << 24)

@@ -223,7 +223,14 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 		r = tracer_open(&rd, &t);
 		if (r == 0)
 			r = gc_orphans(&t, opts, &res);
-		else if (r == -ENOENT)
+		/* A burst of containers leaves filled slots behind: keep a few
+		 * for the next ones, give the rest's memory back. */
+		if (r == 0 && !opts->dry_run && !opts->keep_slots) {
+			_cleanup_close_ int slots = rundir_lock_slots(&rd);
+
+			r = slots < 0 ? slots : tracer_trim_slots(&t, TRACER_SPARE_SLOTS, &res.slots_freed);
+		}
+		if (r == -ENOENT)
 			r = 0; /* no tracer: no registrations */
 		tracer_close(&t);
 	}
@@ -240,7 +247,7 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 
 int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
 {
-	struct gc_opts opts = { .keep_tracer = true, .max_cleanups = 1, .teardown = *topts };
+	struct gc_opts opts = { .keep_tracer = true, .keep_slots = true, .max_cleanups = 1, .teardown = *topts };
 	_cleanup_close_ int fd = -EBADF;
 	struct rundir rd = {};
 	struct stat st;
@@ -290,6 +297,8 @@ void gc_log(const char *who, const struct gc_result *res)
 			break;
 		}
 	}
+	if (res->slots_freed)
+		log_info("%s: %zu unused records maps freed", who, res->slots_freed);
 	if (res->tracer_unloaded)
 		log_info("%s: no container registered: tracer unloaded", who);
 }

@@ -44,11 +44,13 @@ struct gc_result {
 	struct gc_entry *v;
 	size_t n;
 	bool tracer_unloaded;
+	size_t slots_freed; /* records maps of unused slots given back */
 };
 
 struct gc_opts {
 	bool dry_run;
 	bool keep_tracer;       /* never unload (poststop's opportunistic run, tracer_idle keep) */
+	bool keep_slots;        /* never trim spare records slots (poststop's run: no grace periods) */
 	size_t max_cleanups;    /* 0: no limit */
 	struct teardown_opts teardown;
 };

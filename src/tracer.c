@@ -90,6 +90,12 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 		r = t.slots_fd < 0 ? -errno : 0;
 	}
 	if (r == 0)
+		r = pin_path(dir, "free_slots", path, sizeof(path));
+	if (r == 0) {
+		t.free_fd = bpf_obj_get(path);
+		r = t.free_fd < 0 ? -errno : 0;
+	}
+	if (r == 0)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
 	if (r == 0)
 		r = check_layout(t.records_fd, sizeof(uint32_t), sizeof(uint32_t));
@@ -111,7 +117,8 @@ void tracer_close(struct tracer *t)
 	closep(&t->cgroups_fd);
 	closep(&t->records_fd);
 	closep(&t->slots_fd);
-	t->cgroups_fd = t->records_fd = t->slots_fd = -EBADF;
+	closep(&t->free_fd);
+	t->cgroups_fd = t->records_fd = t->slots_fd = t->free_fd = -EBADF;
 }
 
 /* Removes every pin in a tracer directory, then the directory: unpinning the
@@ -177,7 +184,8 @@ static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 	for (int i = 0; i < s->map_cnt; i++) {
 		const char *name = s->maps[i].name;
 
-		if (!streq(name, "cgroups") && !streq(name, "records") && !streq(name, "slot_maps"))
+		if (!streq(name, "cgroups") && !streq(name, "records") && !streq(name, "slot_maps") &&
+		    !streq(name, "free_slots"))
 			continue; /* private to the programs */
 		r = pin_path(dir, name, path, sizeof(path));
 		if (r == 0)
@@ -445,23 +453,6 @@ int tracer_unload(const struct rundir *rd)
 	return remove_tracer_dir(dir);
 }
 
-/* The slots that registered cgroups use. */
-static int used_slots(const struct tracer *t, bool *used)
-{
-	uint64_t key, next;
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(t->cgroups_fd, prev, &next) == 0) {
-		struct cg_state st;
-
-		if (bpf_map_lookup_elem(t->cgroups_fd, &next, &st) == 0 && st.slot < MAX_REGISTERED_CGROUPS)
-			used[st.slot] = true;
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
 /* Empties a records map. Keys are collected first: a walk restarts from
  * the first bucket after its previous key is deleted. */
 static int clear_records(int fd)
@@ -518,40 +509,45 @@ static int fill_slot(const struct tracer *t, uint32_t slot)
 	return 0;
 }
 
-/* The first slot no registered cgroup uses, its records map emptied; slots
- * are filled from 0 up, so a free slot is reused whenever there is one. */
+/* A slot for a new registration, its records map emptied: one a
+ * forgotten container freed, else the first that has no map yet (slots
+ * are filled from 0 up, under the slots lock). */
 static int claim_slot(const struct tracer *t, uint32_t *ret)
 {
-	_cleanup_free_ bool *used = calloc(MAX_REGISTERED_CGROUPS, sizeof(*used));
+	_cleanup_close_ int own = -EBADF;
+	uint32_t slot;
 	int r;
 
-	if (!used)
-		return -ENOMEM;
-	r = used_slots(t, used);
-	if (r < 0)
-		return r;
-	for (uint32_t i = 0; i < MAX_REGISTERED_CGROUPS; i++) {
-		_cleanup_close_ int own = -EBADF;
-
-		if (used[i])
-			continue;
-		own = open_slot(t, i);
-		if (own == -ENOENT) {
-			r = fill_slot(t, i);
+	if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) == 0) {
+		own = open_slot(t, slot);
+	} else if (errno == ENOENT) {
+		for (slot = 0; slot < MAX_REGISTERED_CGROUPS; slot++) {
+			own = open_slot(t, slot);
+			if (own >= 0) {
+				closep(&own);
+				continue; /* filled, and someone's: not on the stack */
+			}
+			if (own != -ENOENT)
+				return own;
+			r = fill_slot(t, slot);
 			if (r < 0)
 				return r;
-			own = open_slot(t, i);
+			own = open_slot(t, slot);
+			break;
 		}
-		if (own < 0)
-			return own;
-		/* A container whose poststop died before clearing it. */
-		r = clear_records(own);
-		if (r < 0)
-			return r;
-		*ret = i;
-		return 0;
+		if (slot == MAX_REGISTERED_CGROUPS)
+			return -ENOSPC;
+	} else {
+		return -errno;
 	}
-	return -ENOSPC;
+	if (own < 0)
+		return own;
+	/* A container whose poststop died before clearing it. */
+	r = clear_records(own);
+	if (r < 0)
+		return r;
+	*ret = slot;
+	return 0;
 }
 
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views)
@@ -585,9 +581,50 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	return 0;
 }
 
+int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed)
+{
+	uint32_t slot;
+	size_t kept = 0;
+	_cleanup_free_ uint32_t *spare = calloc(keep + 1, sizeof(*spare));
+
+	*ret_freed = 0;
+	if (!spare)
+		return -ENOMEM;
+	while (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) == 0) {
+		uint32_t none = 0;
+
+		if (kept < keep) {
+			spare[kept++] = slot;
+			continue;
+		}
+		/* The records map goes with its slot; the next registration
+		 * that needs one pays the grace period again. */
+		if (bpf_map_delete_elem(t->records_fd, &slot) < 0 && errno != ENOENT)
+			return -errno;
+		if (bpf_map_update_elem(t->slots_fd, &slot, &none, BPF_ANY) < 0)
+			return -errno;
+		(*ret_freed)++;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	for (size_t i = 0; i < kept; i++)
+		if (bpf_map_update_elem(t->free_fd, NULL, &spare[i], BPF_ANY) < 0)
+			return -errno;
+	return 0;
+}
+
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
 {
+	struct cg_state st;
+
+	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &st) < 0)
+		return -errno;
 	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
+		return -errno;
+	/* Killed right here, the slot is never reused (its memory stays until
+	 * the tracer is unloaded); pushed twice is impossible: the delete
+	 * above succeeds once. */
+	if (bpf_map_update_elem(t->free_fd, NULL, &st.slot, BPF_ANY) < 0)
 		return -errno;
 	return 0;
 }

@@ -20,12 +20,13 @@ struct tracer {
 	int cgroups_fd;
 	int records_fd; /* the array of the containers' records maps */
 	int slots_fd;   /* the id of the records map in each slot */
+	int free_fd;    /* filled slots no container uses (a stack) */
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
 	/* tracer_load() with AUTO fell back to tracepoints: why ("" if not). */
 	char trampoline_error[128];
 };
 
-#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF }
+#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF }
 
 struct record_list {
 	struct cg_state cg;
@@ -67,6 +68,11 @@ struct tracer_views {
  * slot. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views);
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
+/* Frees the records maps of unused slots beyond keep spare ones (each costs
+ * an RCU grace period: gc's job, not a hook's). The caller holds the slots
+ * lock. */
+#define TRACER_SPARE_SLOTS 16
+int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed);
 /* -ENOENT if the cgroup is not registered. */
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);
 int tracer_count_registered(const struct tracer *t, size_t *ret);

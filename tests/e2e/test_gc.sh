@@ -192,3 +192,22 @@ test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
 	assert_all_gone again
 	rmdir "$CG2/$CG_PARENT/$E2E_PREFIX-again"
 }
+
+# Records maps stay in their slots for the next containers (no grace
+# period on their start); gc gives back all but 16 spare ones.
+test_gc_trims_spare_records_maps() {
+	local i pids=() out n
+	for i in $(seq 20); do
+		make_bundle "tr$i" "until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+		run_ctr "tr$i" &
+		pids+=($!)
+	done
+	for i in $(seq 20); do wait_for "$(state_of "tr$i")"; done
+	for i in $(seq 20); do touch "$WORK/sync/tr$i/go"; done
+	wait "${pids[@]}" || fail "a container failed"
+	n=$(bpftool -j map show | jq '[.[] | select(.name == "bpfreaper_rec")] | length')
+	[ "$n" -ge 20 ] || fail "only $n records maps for 20 containers at once"
+	out=$("$BIN/bpfreaperctl" gc --keep-tracer) || fail "gc failed: $out"
+	echo "$out" | grep -q "unused records maps freed (16 kept" || fail "gc said: $out"
+	assert_eq "records maps left" "$(bpftool -j map show | jq '[.[] | select(.name == "bpfreaper_rec")] | length')" 16
+}

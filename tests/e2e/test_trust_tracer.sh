@@ -99,8 +99,8 @@ test_attach_argument_race() {
 	rmdir "$own" "$host"
 }
 
-# 32 containers that each churn past their budget (8192 object records):
-# together they record as much as the old shared table held (262 144),
+# 9 containers that each churn past their budget (30 720 object records):
+# together they record more than the old shared table held (262 144),
 # which then refused every other container's records. Now each overflows
 # only its own budget: a victim running beside them keeps every record,
 # and its pin is removed.
@@ -112,11 +112,11 @@ test_records_isolated_between_containers() {
 	local victim_pid=$!
 	# Eight at a time; `wait PID...` only, never a bare wait (the victim
 	# runs in the background too).
-	for i in $(seq 32); do
-		make_bundle "hog$i" "bpfleak churn 8500" >/dev/null
+	for i in $(seq 9); do
+		make_bundle "hog$i" "bpfleak churn 31000" >/dev/null
 		run_ctr "hog$i" &
 		pids+=($!)
-		if [ ${#pids[@]} = 8 ]; then
+		if [ ${#pids[@]} = 3 ]; then
 			wait "${pids[@]}" || true
 			pids=()
 		fi
