@@ -4,35 +4,6 @@
 # over netlink to a host device. After poststop, the host cgroup and device
 # are exactly as before the container ran, host programs included.
 
-VETH=$E2E_PREFIX-v0
-VPEER=$E2E_PREFIX-v1
-
-veth_up() {
-	ip link del "$VETH" 2>/dev/null || true
-	ip link add "$VETH" type veth peer name "$VPEER"
-	ip link set "$VETH" up
-	ip link set "$VPEER" up
-}
-
-veth_down() {
-	ip link del "$VETH" 2>/dev/null || true
-}
-
-# What the host sees on its devices and cgroup, to compare before/after.
-netdev_view() {
-	local d
-	for d in "$VETH" "$VPEER"; do
-		ip -d link show dev "$d" | grep -o 'prog/xdp id [0-9]*' || true
-		tc filter show dev "$d" ingress 2>/dev/null | grep -o 'id [0-9]*' || true
-		tc filter show dev "$d" egress 2>/dev/null | grep -o 'id [0-9]*' || true
-	done
-}
-
-# host_netns NAME: the container shares the host's network namespace.
-host_netns() {
-	bundle_edit "$1" '.linux.namespaces |= map(select(.type != "network"))'
-}
-
 test_xdp_and_tc_on_a_host_device() {
 	local before after r bpffs_before
 	veth_up

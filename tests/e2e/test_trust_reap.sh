@@ -5,25 +5,6 @@
 # it left and why. Keep rules keep everything they cover: a kept pin keeps
 # its link, program and attachments.
 
-TRUST_VETH=${E2E_PREFIX}0
-TRUST_VPEER=${E2E_PREFIX}1
-
-trust_veth_up() {
-	ip link del "$TRUST_VETH" 2>/dev/null || true
-	ip link add "$TRUST_VETH" type veth peer name "$TRUST_VPEER"
-	ip link set "$TRUST_VETH" up
-	ip link set "$TRUST_VPEER" up
-}
-
-trust_veth_down() {
-	ip link del "$TRUST_VETH" 2>/dev/null || true
-}
-
-# in_host_netns NAME: the container shares the host's network namespace.
-in_host_netns() {
-	bundle_edit "$1" '.linux.namespaces |= map(select(.type != "network"))'
-}
-
 # bind_cgroup NAME CGROUP: the host cgroup directory at /hostcg in NAME.
 bind_cgroup() {
 	bundle_edit "$1" '.mounts += [{destination: "/hostcg", type: "bind", source: $cg, options: ["rbind", "rw"]}]' \
@@ -111,10 +92,10 @@ test_readonly_host_bpffs_and_writable_subdir() {
 # XDP program all stay, and the report lists them as kept.
 test_kept_xdp_link_stays_attached() {
 	local r link prog
-	trust_veth_up
+	veth_up
 	make_bundle kxdp "mkdir /sys/fs/bpf/$E2E_PREFIX-keep &&
-		bpfleak xdplink $TRUST_VETH /sys/fs/bpf/$E2E_PREFIX-keep/link" >/dev/null
-	in_host_netns kxdp
+		bpfleak xdplink $VETH /sys/fs/bpf/$E2E_PREFIX-keep/link" >/dev/null
+	host_netns kxdp
 	annotate kxdp io.bpfreaper.keep "$P-keep/*"
 	run_ctr kxdp || fail "$RUNTIME run: $(cat "$WORK/kxdp.err")"
 	r=$(report_of kxdp)
@@ -122,8 +103,8 @@ test_kept_xdp_link_stays_attached() {
 	prog=$(ids_of kxdp prog)
 	assert_present "$P-keep/link"
 	assert_alive link "$link"
-	ip -d link show dev "$TRUST_VETH" | grep -q "prog/xdp id $prog" ||
-		fail "the kept link's XDP program was detached: $(ip -d link show dev "$TRUST_VETH")"
+	ip -d link show dev "$VETH" | grep -q "prog/xdp id $prog" ||
+		fail "the kept link's XDP program was detached: $(ip -d link show dev "$VETH")"
 	assert_eq "kept pin" "$(jq -c '[.kept[] | select(.path) | [.path, .rule]]' "$r")" \
 		"[[\"$P-keep/link\",\"$P-keep/*\"]]"
 	assert_eq "kept attachment" "$(jq -c '[.kept[] | select(.where) | [(.where | split(" ")[0]), .id, .rule]]' "$r")" \
@@ -135,8 +116,8 @@ test_kept_xdp_link_stays_attached() {
 	# Unpinned, the link goes and takes the program off the device.
 	sleep 0.2
 	assert_freed link "$link"
-	! ip -d link show dev "$TRUST_VETH" | grep -q "prog/xdp" || fail "XDP still attached after unpinning"
-	trust_veth_down
+	! ip -d link show dev "$VETH" | grep -q "prog/xdp" || fail "XDP still attached after unpinning"
+	veth_down
 }
 
 # A program pinned under a keep rule keeps its legacy cgroup attachment.
