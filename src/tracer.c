@@ -515,7 +515,7 @@ static int fill_slot(const struct tracer *t, uint32_t slot)
 static int claim_slot(const struct tracer *t, uint32_t *ret)
 {
 	_cleanup_close_ int own = -EBADF;
-	uint32_t slot;
+	uint32_t slot = 0; /* the kernel fills it in; valgrind does not model that */
 	int r;
 
 	if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) == 0) {
@@ -576,14 +576,17 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	if (r < 0)
 		return r;
 	/* The tracer records for the cgroup from this update on. */
-	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0)
-		return -errno;
+	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0) {
+		r = -errno;
+		(void)bpf_map_update_elem(t->free_fd, NULL, &st.slot, BPF_ANY); /* unused after all */
+		return r;
+	}
 	return 0;
 }
 
 int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed)
 {
-	uint32_t slot;
+	uint32_t slot = 0; /* the kernel fills it in; valgrind does not model that */
 	size_t kept = 0;
 	_cleanup_free_ uint32_t *spare = calloc(keep + 1, sizeof(*spare));
 
