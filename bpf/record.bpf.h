@@ -200,6 +200,13 @@ static __always_inline long read_str(void *dst, __u32 size, const void *src, boo
 	return kernel ? bpf_probe_read_kernel_str(dst, size, src) : bpf_probe_read_user_str(dst, size, src);
 }
 
+/* The bpf() commands that create, pin or attach something. */
+static __always_inline bool creates_or_pins(__u32 cmd)
+{
+	return cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_LINK_CREATE ||
+	       cmd == BPF_RAW_TRACEPOINT_OPEN || cmd == BPF_OBJ_PIN || cmd == BPF_PROG_ATTACH;
+}
+
 /* A successful bpf(cmd, uattr) that returned ret: a record for the commands
  * that create, pin or attach something. Caller checked ret >= 0. */
 static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret, bool kernel)
@@ -207,8 +214,7 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 	struct record *rec;
 	__u64 owner;
 
-	if (cmd != BPF_MAP_CREATE && cmd != BPF_PROG_LOAD && cmd != BPF_LINK_CREATE &&
-	    cmd != BPF_RAW_TRACEPOINT_OPEN && cmd != BPF_OBJ_PIN && cmd != BPF_PROG_ATTACH)
+	if (!creates_or_pins(cmd))
 		return 0;
 	owner = registered_ancestor();
 	if (!owner)

@@ -79,12 +79,6 @@ static __always_inline bool did_enter(__s32 nr)
 	return ran;
 }
 
-static __always_inline bool creates_or_pins(__u32 cmd)
-{
-	return cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_LINK_CREATE ||
-	       cmd == BPF_RAW_TRACEPOINT_OPEN || cmd == BPF_OBJ_PIN || cmd == BPF_PROG_ATTACH;
-}
-
 SEC("tracepoint/syscalls/sys_enter_bpf")
 int enter_bpf(struct sys_enter_ctx *ctx)
 {

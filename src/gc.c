@@ -164,7 +164,7 @@ static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct
 		r = tracer_read_records(t, ids[i], &records);
 		if (r == 0) {
 			e->records = records.n;
-			r = tracer_delete_records(t, ids[i], &records.cg);
+			r = tracer_delete_records(t, &records.cg);
 		}
 		if (r == 0 || r == -ENOENT)
 			r = tracer_unregister(t, ids[i]);

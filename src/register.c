@@ -7,9 +7,7 @@
 #include "crashpoint.h"
 #include "util.h"
 
-#include <limits.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <time.h>
 
 void register_result_done(struct register_result *r)
@@ -157,24 +155,17 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	crashpoint("state-written");
 	err->step = "register the cgroup with the tracer";
 	{
-		char *v[CG_VIEWS_MAX] = {};
 		struct tracer_views views = {};
-		char bpffs[PATH_MAX];
-		struct stat st;
-		dev_t own = 0;
 
-		if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
-			own = st.st_dev;
-		r = bpffs_container_views(&res.state.binds, own, v, CG_VIEWS_MAX, &views.n, &views.all);
-		for (size_t i = 0; i < views.n; i++)
-			views.v[i] = v[i];
+		r = bpffs_container_views(&res.state.binds, rundir_bpffs_dev(&rd), views.v, CG_VIEWS_MAX,
+					  &views.n, &views.all);
 		if (r == 0) {
 			_cleanup_close_ int slots = rundir_lock_slots(&rd);
 
 			r = slots < 0 ? slots : tracer_register(&t, cg.id, &views);
 		}
 		for (size_t i = 0; i < views.n; i++)
-			free(v[i]);
+			free(views.v[i]);
 	}
 	if (r < 0) {
 		if (r == -EEXIST)

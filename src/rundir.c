@@ -132,3 +132,13 @@ int rundir_lock_slots(const struct rundir *rd)
 {
 	return lock_file(rd, "slots.lock", LOCK_EX);
 }
+
+dev_t rundir_bpffs_dev(const struct rundir *rd)
+{
+	char bpffs[PATH_MAX];
+	struct stat st;
+
+	if (rundir_bpffs(rd, bpffs, sizeof(bpffs), 0) < 0 || stat(bpffs, &st) < 0)
+		return 0;
+	return st.st_dev;
+}

@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define RUN_DIR_DEFAULT "/run/bpfreaper"
 #define BPF_FS_MAGIC_NUMBER 0xcafe4a11
@@ -35,6 +36,9 @@ void rundir_close(struct rundir *rd);
 /* Path of the private bpffs, mounted on first use; -EXDEV instead of
  * mounting it in a mount namespace other than pid 1's. */
 int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_missing);
+/* Device of the private bpffs, never a container's to write; 0 if it is
+ * not mounted. */
+dev_t rundir_bpffs_dev(const struct rundir *rd);
 /* flock(2) on <root>/lock; returns the fd to close to unlock. */
 int rundir_lock(const struct rundir *rd, int operation);
 /* Held while a registration picks its records slot (tracer_register); a

@@ -47,8 +47,6 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	struct rundir rd = {};
 	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
 	struct report_meta meta = {};
-	char bpffs[PATH_MAX];
-	struct stat st;
 	uint64_t start = now_us();
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -84,8 +82,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	if (r < 0)
 		goto out;
 
-	if (rundir_bpffs(&rd, bpffs, sizeof(bpffs), 0) == 0 && stat(bpffs, &st) == 0)
-		ropts.own_bpffs = st.st_dev;
+	ropts.own_bpffs = rundir_bpffs_dev(&rd);
 	ropts.binds = &res.state.binds;
 	ropts.remove = res.state.mode == MODE_ENFORCE && !opts->report_only;
 	ropts.keep[0] = &res.state.keep;
@@ -113,7 +110,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	/* Forget last. In report mode too: the report now holds what was recorded. */
 	*ret_step = "drop the records";
 	if (res.registered) {
-		r = tracer_delete_records(&t, res.state.cgroup_id, &records.cg);
+		r = tracer_delete_records(&t, &records.cg);
 		crashpoint("records-dropped");
 		if (r == 0)
 			r = tracer_unregister(&t, res.state.cgroup_id);

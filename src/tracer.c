@@ -681,16 +681,6 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* The fd of a registered cgroup's own records map. */
-static int open_records_of(const struct tracer *t, uint64_t cgroup_id)
-{
-	struct cg_state st;
-
-	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &st) < 0)
-		return -errno;
-	return open_slot(t, st.slot);
-}
-
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
 {
 	struct record_list l = {};
@@ -701,11 +691,9 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
 	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
 	if (r < 0)
 		return r;
-	own = open_records_of(t, cgroup_id);
-	if (own < 0 && own != -ENOENT) {
-		r = own;
-		return r;
-	}
+	own = open_slot(t, l.cg.slot);
+	if (own < 0 && own != -ENOENT)
+		return own;
 	nobj = min_u32(l.cg.next_obj_seq, MAX_OBJ_RECORDS);
 	ndir = min_u32(l.cg.next_dir_seq, MAX_DIR_RECORDS);
 	l.v = calloc((size_t)nobj + ndir + 1, sizeof(*l.v));
@@ -733,11 +721,10 @@ void record_list_done(struct record_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
+int tracer_delete_records(const struct tracer *t, const struct cg_state *st)
 {
-	_cleanup_close_ int own = open_records_of(t, cgroup_id);
+	_cleanup_close_ int own = open_slot(t, st->slot);
 
-	(void)st;
 	if (own == -ENOENT)
 		return 0;
 	return own < 0 ? own : clear_records(own);

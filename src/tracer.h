@@ -57,7 +57,7 @@ int tracer_probe(enum tracer_backend b, char *why, size_t len);
  * namespace ("/" for a container that shares the host's). all: record
  * every absolute name (more views than the tracer holds). */
 struct tracer_views {
-	const char *v[CG_VIEWS_MAX];
+	char *v[CG_VIEWS_MAX];
 	size_t n;
 	bool all;
 };
@@ -81,7 +81,8 @@ int tracer_list_registered(const struct tracer *t, uint64_t **ret_ids, size_t *r
 
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret);
 void record_list_done(struct record_list *l);
-/* Drops the records of a cgroup; the registration stays. */
-int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st);
+/* Drops the records of a cgroup (st: its state, as tracer_read_records
+ * returned it); the registration stays. */
+int tracer_delete_records(const struct tracer *t, const struct cg_state *st);
 
 #endif
