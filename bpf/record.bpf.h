@@ -58,6 +58,16 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } free_slots SEC(".maps");
 
+/* User space writes, the tracer reads: how many records of a slot's object
+ * budget gc dropped (their objects freed), so that the budget counts live
+ * records only (see cg_state). Zeroed when the slot is claimed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} compacted SEC(".maps");
+
 /* A record is larger than the BPF stack allows; build it here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -117,39 +127,158 @@ static __always_inline int resolve_fd(int fd, struct record *rec, __s64 *refs)
 	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name, refs);
 }
 
+static __always_inline bool name_kind(__u32 kind)
+{
+	return kind == REC_MKDIR || kind == REC_SYMLINK;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+/* A name as the container spelled it; a relative one with the identity of
+ * the directory it is relative to (parent_dev/parent_ino). FNV-1a: a
+ * container that makes two of its own names collide only merges its own
+ * records (user space finds pins and objects by identity all the same). */
+static __always_inline __u64 name_hash(const struct record *rec)
+{
+	__u64 h = FNV_OFFSET;
+
+	for (int i = 0; i < RECORD_PATH_MAX; i++) {
+		char c = rec->path[i];
+
+		if (!c)
+			break;
+		h = (h ^ (__u8)c) * FNV_PRIME;
+	}
+	if (rec->path[0] != '/')
+		h = ((h ^ rec->parent_ino) * FNV_PRIME ^ rec->parent_dev) * FNV_PRIME;
+	return h & KEY_LOW_MASK;
+}
+
+/* Where a record lives in its container's map: what it names, so the same
+ * thing always has one record and can be found again to drop it. */
+static __always_inline record_key_t record_key(const struct record *rec)
+{
+	__u64 h;
+
+	switch (rec->kind) {
+	case REC_CREATE:
+		return KEY_CREATE << KEY_SPACE_SHIFT | (__u64)rec->obj_kind << 32 | rec->obj_id;
+	case REC_PIN:
+		return KEY_PIN << KEY_SPACE_SHIFT | name_hash(rec);
+	case REC_ATTACH:
+		h = (FNV_OFFSET ^ rec->obj_id) * FNV_PRIME;
+		h = (h ^ rec->parent_ino) * FNV_PRIME;
+		h = (h ^ rec->parent_dev) * FNV_PRIME;
+		h = (h ^ rec->attach_type) * FNV_PRIME;
+		return KEY_ATTACH << KEY_SPACE_SHIFT | (h & KEY_LOW_MASK);
+	default:
+		return KEY_NAME << KEY_SPACE_SHIFT | name_hash(rec);
+	}
+}
+
+/* The registered container owner's state and records map. */
+static __always_inline struct cg_state *owner_records(__u64 owner, void **own)
+{
+	struct cg_state *st = bpf_map_lookup_elem(&cgroups, &owner);
+
+	if (!st)
+		return NULL; /* unregistered since the call began */
+	*own = bpf_map_lookup_elem(&records, &st->slot);
+	return *own ? st : NULL;
+}
+
+static __always_inline void set_overflow(struct cg_state *st, bool name)
+{
+	__sync_fetch_and_or(&st->flags, name ? CG_OVERFLOW_DIR : CG_OVERFLOW_OBJ);
+}
+
 static __always_inline void append_record(struct record *rec)
 {
-	record_key_t key;
+	bool name = name_kind(rec->kind);
 	struct cg_state *st;
+	record_key_t key;
+	__u32 live, *done;
 	void *own;
-	__u32 seq;
 
-	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
+	st = owner_records(rec->owner_id, &own);
 	if (!st)
-		return; /* unregistered since the call began */
-	own = bpf_map_lookup_elem(&records, &st->slot);
-	if (!own)
 		return;
 	rec->ts_ns = bpf_ktime_get_boot_ns();
-	if (rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK) {
-		seq = __sync_fetch_and_add(&st->next_dir_seq, 1);
-		if (seq >= MAX_DIR_RECORDS) {
-			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_DIR);
-			return;
-		}
-		key = DIR_SEQ_BASE + seq;
-	} else {
-		seq = __sync_fetch_and_add(&st->next_obj_seq, 1);
-		if (seq >= MAX_OBJ_RECORDS) {
-			__sync_fetch_and_or(&st->flags, CG_OVERFLOW_OBJ);
-			return;
-		}
-		key = seq;
+	key = record_key(rec);
+	/* The same thing again (a pin replaced, a directory made, removed
+	 * unseen and made again): the newer record stands for it. */
+	if (bpf_map_update_elem(own, &key, rec, BPF_EXIST) == 0) {
+		if (rec->kind == REC_PIN)
+			__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
+		return;
 	}
-	if (bpf_map_update_elem(own, &key, rec, BPF_NOEXIST))
-		__sync_fetch_and_or(&st->flags,
-				    rec->kind == REC_MKDIR || rec->kind == REC_SYMLINK ? CG_OVERFLOW_DIR
-											 : CG_OVERFLOW_OBJ);
+	live = name ? st->dir_records : st->obj_records;
+	if (!name) {
+		done = bpf_map_lookup_elem(&compacted, &st->slot);
+		if (done)
+			live -= *done;
+	}
+	if (live >= (name ? MAX_DIR_RECORDS : MAX_OBJ_RECORDS)) {
+		set_overflow(st, name);
+		return;
+	}
+	if (bpf_map_update_elem(own, &key, rec, BPF_NOEXIST)) {
+		set_overflow(st, name);
+		return;
+	}
+	__sync_fetch_and_add(name ? &st->dir_records : &st->obj_records, 1);
+}
+
+/* Drops the record at key, if it is still there: its thing is gone. */
+static __always_inline void forget(struct cg_state *st, void *own, record_key_t key)
+{
+	__u64 space = key >> KEY_SPACE_SHIFT;
+
+	if (bpf_map_delete_elem(own, &key))
+		return; /* dropped already: gc, or another thread */
+	if (space == KEY_PIN)
+		__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
+	__sync_fetch_and_add(space == KEY_NAME ? &st->dir_records : &st->obj_records, -1);
+	__sync_fetch_and_add(space == KEY_CREATE ? &st->freed_objs : &st->removed_names, 1);
+}
+
+/* An object of the owner's is being freed: its creation record goes. */
+static __always_inline void forget_created(__u64 owner, __u32 kind, __u32 id)
+{
+	struct cg_state *st;
+	void *own;
+
+	st = owner_records(owner, &own);
+	if (st)
+		forget(st, own, KEY_CREATE << KEY_SPACE_SHIFT | (__u64)kind << 32 | id);
+}
+
+/* References to a file, across the 6.13 change from a count (f_count) to
+ * a count less one (f_ref). */
+static __always_inline long file_refs(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	return BPF_CORE_READ(file, f_count.counter);
+}
+
+/* The file is the only reference to its BPF object (no pin, link,
+ * attachment, program or other file holds it): releasing the file frees
+ * the object. Sets *kind and *id. */
+static __always_inline bool object_only_in(struct file *file, __u32 *kind, __u32 *id)
+{
+	char name[RECORD_NAME_MAX];
+	__s64 refs = 0;
+	__u32 type;
+
+	return resolve_file(file, kind, id, &type, &name, &refs) == 0 && refs == 1;
+}
+
+/* Dropping this, the last reference to file, frees its BPF object. */
+static __always_inline bool frees_object(struct file *file, __u32 *kind, __u32 *id)
+{
+	return file && file_refs(file) == 1 && object_only_in(file, kind, id);
 }
 
 #define AT_FDCWD_ (-100)
@@ -200,6 +329,38 @@ static __always_inline long read_str(void *dst, __u32 size, const void *src, boo
 	return kernel ? bpf_probe_read_kernel_str(dst, size, src) : bpf_probe_read_user_str(dst, size, src);
 }
 
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+/* A relative name is only worth a record if it lands on a bpffs; the
+ * directory it starts from is named by identity (device, inode), which the
+ * host can find again after the container's mount namespace is gone. */
+static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
+{
+	struct dentry *dir;
+	struct super_block *sb;
+
+	if (dirfd == AT_FDCWD_) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		dir = BPF_CORE_READ(task, fs, pwd.dentry);
+	} else {
+		struct file *file = file_of_fd(dirfd);
+
+		if (!file)
+			return false;
+		dir = BPF_CORE_READ(file, f_path.dentry);
+	}
+	if (!dir)
+		return false;
+	sb = BPF_CORE_READ(dir, d_sb);
+	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
+		return false;
+	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	rec->parent_ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	rec->flags |= REC_F_RELATIVE;
+	return true;
+}
+
 /* The bpf() commands that create, pin or attach something. */
 static __always_inline bool creates_or_pins(__u32 cmd)
 {
@@ -240,6 +401,9 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 			return 0;
 		if (read_str(rec->path, sizeof(rec->path), (void *)pathname, kernel) == sizeof(rec->path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
+		/* A relative name is keyed with its directory's identity. */
+		if (rec->path[0] != '/')
+			relative_to_bpffs(rec->dirfd, rec);
 	} else if (cmd == BPF_PROG_ATTACH) {
 		__u32 target_fd = 0, prog_fd = 0;
 
@@ -265,38 +429,6 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 	}
 	append_record(rec);
 	return 0;
-}
-
-#define BPF_FS_MAGIC_ 0xcafe4a11
-
-/* A relative name is only worth a record if it lands on a bpffs; the
- * directory it starts from is named by identity (device, inode), which the
- * host can find again after the container's mount namespace is gone. */
-static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
-{
-	struct dentry *dir;
-	struct super_block *sb;
-
-	if (dirfd == AT_FDCWD_) {
-		struct task_struct *task = (void *)bpf_get_current_task();
-
-		dir = BPF_CORE_READ(task, fs, pwd.dentry);
-	} else {
-		struct file *file = file_of_fd(dirfd);
-
-		if (!file)
-			return false;
-		dir = BPF_CORE_READ(file, f_path.dentry);
-	}
-	if (!dir)
-		return false;
-	sb = BPF_CORE_READ(dir, d_sb);
-	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
-		return false;
-	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
-	rec->parent_ino = BPF_CORE_READ(dir, d_inode, i_ino);
-	rec->flags |= REC_F_RELATIVE;
-	return true;
 }
 
 /* Length of a string up to PATH_MAX (4096), read in chunks: the record
@@ -379,6 +511,75 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
 		return relative_to_bpffs(dirfd, rec) ? rec : NULL;
 	st = bpf_map_lookup_elem(&cgroups, &owner);
 	return st && under_view(st, rec->path) ? rec : NULL;
+}
+
+/* A name a registered caller removes: rmdir (dir), or unlink of a pin or a
+ * symlink. Filled like the record of that name, to find it; NULL if no
+ * record could match. */
+static __always_inline struct record *fill_removal(int dirfd, const char *pathname, bool dir, bool kernel)
+{
+	struct record *rec;
+	__u64 owner;
+	long n;
+
+	owner = registered_ancestor();
+	if (!owner)
+		return NULL;
+	rec = begin(dir ? TRACE_CMD_RMDIR : TRACE_CMD_UNLINK, owner);
+	if (!rec)
+		return NULL;
+	rec->dirfd = dirfd;
+	n = read_str(rec->path, sizeof(rec->path), pathname, kernel);
+	if (n <= 0 || n == sizeof(rec->path))
+		return NULL; /* a truncated name matches no record exactly */
+	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
+		return NULL;
+	return rec;
+}
+
+static __always_inline bool same_name(const struct record *a, const struct record *b)
+{
+	if ((a->flags | b->flags) & REC_F_PATH_TRUNCATED)
+		return false;
+	for (int i = 0; i < RECORD_PATH_MAX; i++) {
+		if (a->path[i] != b->path[i])
+			return false;
+		if (!a->path[i])
+			break;
+	}
+	return a->path[0] == '/' || (a->parent_dev == b->parent_dev && a->parent_ino == b->parent_ino);
+}
+
+/* Drops the record of kind at key if it names what probe names. */
+static __always_inline void forget_if_named(struct cg_state *st, void *own, record_key_t key, __u32 kind,
+					    const struct record *probe)
+{
+	struct record *rec = bpf_map_lookup_elem(own, &key);
+
+	if (rec && rec->kind == kind && same_name(rec, probe))
+		forget(st, own, key);
+}
+
+/* The name in probe (fill_removal) is gone: its record goes too. The
+ * name was read from the caller's memory, which another of its threads
+ * can change: the container can only make the tracer forget a name of its
+ * own, never remove anything. */
+static __always_inline void forget_name(const struct record *probe)
+{
+	struct cg_state *st;
+	void *own;
+	__u64 h;
+
+	st = owner_records(probe->owner_id, &own);
+	if (!st)
+		return;
+	h = name_hash(probe);
+	if (probe->cmd == TRACE_CMD_RMDIR) {
+		forget_if_named(st, own, KEY_NAME << KEY_SPACE_SHIFT | h, REC_MKDIR, probe);
+		return;
+	}
+	forget_if_named(st, own, KEY_PIN << KEY_SPACE_SHIFT | h, REC_PIN, probe);
+	forget_if_named(st, own, KEY_NAME << KEY_SPACE_SHIFT | h, REC_SYMLINK, probe);
 }
 
 #endif

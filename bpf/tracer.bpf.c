@@ -61,8 +61,10 @@ static __always_inline int mark_entered(__s32 nr)
 		return 0;
 	e = bpf_task_storage_get(&entered, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (e)
+	if (e) {
 		e->nr = nr;
+		e->obj_kind = OBJ_NONE;
+	}
 	return 0;
 }
 
@@ -154,4 +156,153 @@ SEC("tracepoint/syscalls/sys_exit_symlink")
 int exit_symlink_legacy(struct sys_exit_ctx *ctx)
 {
 	return record_name(ctx, AT_FDCWD_, (const char *)ARG(2), (const char *)ARG(1));
+}
+
+/* Removals: rmdir, unlink of a pin or symlink. Their records go, so that
+ * a container that makes and removes names all its life keeps within its
+ * budgets. */
+static __always_inline int forget_removed(struct sys_exit_ctx *ctx, int dirfd, const char *pathname, bool dir)
+{
+	struct record *probe;
+
+	if (!did_enter(ctx->syscall_nr) || ctx->ret < 0)
+		return 0;
+	probe = fill_removal(dirfd, pathname, dir, false);
+	if (probe)
+		forget_name(probe);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_rmdir")
+int enter_rmdir(struct sys_enter_ctx *ctx)
+{
+	return mark_entered(ctx->syscall_nr);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int enter_unlink(struct sys_enter_ctx *ctx)
+{
+	return mark_entered(ctx->syscall_nr);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int enter_unlinkat(struct sys_enter_ctx *ctx)
+{
+	return mark_entered(ctx->syscall_nr);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rmdir")
+int exit_rmdir(struct sys_exit_ctx *ctx)
+{
+	return forget_removed(ctx, AT_FDCWD_, (const char *)ARG(1), true);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int exit_unlink(struct sys_exit_ctx *ctx)
+{
+	return forget_removed(ctx, AT_FDCWD_, (const char *)ARG(1), false);
+}
+
+#define AT_REMOVEDIR_ 0x200
+
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int exit_unlinkat(struct sys_exit_ctx *ctx)
+{
+	return forget_removed(ctx, (int)ARG(1), (const char *)ARG(2), ARG(3) & AT_REMOVEDIR_);
+}
+
+/* close(): a close that drops the only reference to a BPF object's file,
+ * when that file is the object's only reference, frees the object, and its
+ * creation record goes. Decided at entry, where the fd still names the
+ * file: from 6.15 on close() releases the file before sys_exit, so there
+ * is nothing left to look at then. Another thread that dups the fd, or
+ * pins the object through it, between entry and the close keeps the
+ * object alive without a creation record: the container hides an object
+ * of its own from removal (its pin is reported as unproven), and nothing
+ * of anyone else's is touched. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct sys_enter_ctx *ctx)
+{
+	struct entered *e;
+	__u32 kind, id;
+
+	if (!registered_ancestor() || !frees_object(file_of_fd((int)ctx->args[0]), &kind, &id))
+		return 0;
+	e = bpf_task_storage_get(&entered, bpf_get_current_task_btf(), NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (e) {
+		e->nr = ctx->syscall_nr;
+		e->obj_kind = kind;
+		e->obj_id = id;
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct sys_exit_ctx *ctx)
+{
+	struct entered *e = bpf_task_storage_get(&entered, bpf_get_current_task_btf(), NULL, 0);
+	__u32 kind, id;
+	__u64 owner;
+	bool ran;
+
+	if (!e)
+		return 0;
+	ran = e->nr == ctx->syscall_nr;
+	kind = e->obj_kind;
+	id = e->obj_id;
+	e->nr = TRACE_NR_NONE;
+	e->obj_kind = OBJ_NONE;
+	if (!ran || !kind || ctx->ret < 0)
+		return 0;
+	owner = registered_ancestor();
+	if (owner)
+		forget_created(owner, kind, id);
+	return 0;
+}
+
+/* A process exit closes its fds without close(): each file that is the
+ * last reference to an object frees it. Only the last user of the fd table
+ * looks (the others' exits close nothing). */
+struct exit_walk {
+	struct file **fds;
+	__u32 max_fds;
+	__u64 owner;
+};
+
+#define EXIT_WALK_MAX_FDS (1u << 16)
+
+static long forget_at_exit(__u32 i, void *data)
+{
+	struct exit_walk *w = data;
+	struct file *file = NULL;
+	__u32 kind, id;
+
+	if (i >= w->max_fds)
+		return 1;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &w->fds[i]) || !file)
+		return 0;
+	if (frees_object(file, &kind, &id))
+		forget_created(w->owner, kind, id);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct exit_walk w = {};
+	struct files_struct *files;
+
+	w.owner = registered_ancestor();
+	if (!w.owner)
+		return 0;
+	files = BPF_CORE_READ(task, files);
+	if (!files || BPF_CORE_READ(files, count.counter) != 1)
+		return 0;
+	w.fds = BPF_CORE_READ(files, fdt, fd);
+	w.max_fds = BPF_CORE_READ(files, fdt, max_fds);
+	if (w.max_fds > EXIT_WALK_MAX_FDS)
+		w.max_fds = EXIT_WALK_MAX_FDS;
+	bpf_loop(w.max_fds, forget_at_exit, &w, 0);
+	return 0;
 }

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 3
+#define TRACER_LAYOUT_VERSION 4
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
@@ -18,17 +18,34 @@
  * the `records` array of maps, in the slot its cg_state names), so no
  * container can fill another's. Slots are reused: updating an array of maps
  * from user space waits for an RCU grace period (10 to 20 ms), so a slot is
- * filled once and cleared, not replaced, when its container goes. Object records (creations, pins, attachments) and
- * directory records (mkdir, symlink) have separate budgets within it, so a
- * container that makes many directories never crowds out the record of a
- * map. Past a budget the overflow flag is set and the record dropped. The
- * map's hash buckets cost memory whether used or not (a power of two at
- * least the sum of the budgets, 16 bytes each): the budgets are sized for
- * that (see README, Limits). */
+ * filled once and cleared, not replaced, when its container goes.
+ *
+ * The budgets count records that are live, not every record ever written:
+ * a record is keyed by what it names (the object's id, or a hash of the
+ * name), so it can be found and dropped again when that thing goes: the
+ * tracer drops a creation record at the close that frees the object and a
+ * name record at the unlink or rmdir of that name; gc drops the records of
+ * objects the kernel has freed (a process exit, a program that held a map).
+ * Object records (creations, pins, attachments) and name records (mkdir,
+ * symlink) have separate budgets within the map, so a container that makes
+ * many directories never crowds out the record of a map. Past a budget the
+ * overflow flag is set and the record dropped. The map's hash buckets cost
+ * memory whether used or not (a power of two at least the sum of the
+ * budgets, 16 bytes each): the budgets are sized for that (see README,
+ * Limits). */
 #define MAX_OBJ_RECORDS 30720
 #define MAX_DIR_RECORDS 2048
 #define MAX_RECORDS_PER_CGROUP (MAX_OBJ_RECORDS + MAX_DIR_RECORDS)
-#define DIR_SEQ_BASE (1u << 24)
+
+/* The key of a container's records map: the kind of record in the top two
+ * bits, then what the record names. */
+typedef __u64 record_key_t;
+#define KEY_SPACE_SHIFT 62
+#define KEY_NAME 0ull   /* mkdir, symlink: hash of the name */
+#define KEY_CREATE 1ull /* a creation: obj_kind << 32 | obj_id */
+#define KEY_PIN 2ull    /* a pin: hash of the name */
+#define KEY_ATTACH 3ull /* a legacy attachment: hash of program, target, type */
+#define KEY_LOW_MASK ((1ull << KEY_SPACE_SHIFT) - 1)
 
 #define MAX_REGISTERED_CGROUPS 8192
 /* mkdir()/symlink() calls of registered containers between entry and exit
@@ -50,6 +67,9 @@
  * the real bpf() commands. */
 #define TRACE_CMD_MKDIR 0x10000
 #define TRACE_CMD_SYMLINK 0x10001
+/* ... and for the removals that drop a name record again. */
+#define TRACE_CMD_RMDIR 0x10002
+#define TRACE_CMD_UNLINK 0x10003
 
 enum record_kind {
 	REC_CREATE = 1, /* obj_kind/obj_id: a map, prog or link the container made */
@@ -75,6 +95,11 @@ enum cg_flags {
 	CG_OVERFLOW_OBJ = 1u << 0,
 	CG_OVERFLOW_DIR = 1u << 1,
 	CG_VIEWS_ALL = 1u << 2, /* set by user space at registration */
+	/* A pin record was dropped (its name unlinked) or replaced (its name
+	 * pinned again): a pin may have moved to a name no record holds (a
+	 * rename or hard link before the unlink), so poststop looks for the
+	 * container's pins by walking its views, not at the recorded names. */
+	CG_PINS_FORGOTTEN = 1u << 3,
 };
 
 enum record_flags {
@@ -88,19 +113,23 @@ enum record_flags {
 };
 
 struct cg_state {
-	__u32 next_obj_seq;
-	__u32 next_dir_seq;
+	/* Records in the map by budget, less those the tracer dropped; gc's
+	 * drops are counted in `compacted` (user space writes it, the tracer
+	 * only reads: neither overwrites the other's count). */
+	__u32 obj_records;
+	__u32 dir_records;
 	__u32 flags;
 	__u32 n_views;
 	__u64 registered_ns;
 	__u32 slot; /* index of its records map in `records` */
+	/* Creation records the tracer dropped because their object was freed,
+	 * and name records (dirs, symlinks, pins) dropped at their removal. */
+	__u32 freed_objs;
+	__u32 removed_names;
 	__u32 pad;
 	/* Each a directory path without a trailing '/', NUL-terminated. */
 	char views[CG_VIEWS_MAX][CG_VIEW_LEN];
 };
-
-/* The key of a container's records map: obj seq, or DIR_SEQ_BASE + dir seq. */
-typedef __u32 record_key_t;
 
 /* Task storage of the tracepoint backend: the syscall this thread entered
  * (sys_enter ran for it), or TRACE_NR_NONE. A sys_exit without it is a call
@@ -111,6 +140,11 @@ typedef __u32 record_key_t;
 #define TRACE_NR_NONE (-1)
 struct entered {
 	__s32 nr;
+	/* close(): the object this close frees, as entry saw it (OBJ_NONE:
+	 * none); dropped at a successful exit. */
+	__u32 obj_kind;
+	__u32 obj_id;
+	__u32 pad;
 };
 
 struct record {

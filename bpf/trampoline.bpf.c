@@ -64,9 +64,25 @@ static __always_inline int name_exit(int ret)
 
 	if (!rec)
 		return 0;
-	if (ret == 0)
-		append_record(rec);
+	if (ret == 0) {
+		if (rec->cmd == TRACE_CMD_RMDIR || rec->cmd == TRACE_CMD_UNLINK)
+			forget_name(rec);
+		else
+			append_record(rec);
+	}
 	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+/* A removal waits in `pending` like a creation; a full table only means a
+ * record is not dropped early (gc drops it if its object is freed). */
+static __always_inline int removal_enter(int dfd, struct filename *name, bool dir)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct record *probe = fill_removal(dfd, BPF_CORE_READ(name, name), dir, true);
+
+	if (probe)
+		bpf_map_update_elem(&pending, &tid, probe, BPF_ANY);
 	return 0;
 }
 
@@ -93,4 +109,47 @@ SEC("fexit/do_symlinkat")
 int BPF_PROG(exit_symlinkat, struct filename *from, int newdfd, struct filename *to, int ret)
 {
 	return name_exit(ret);
+}
+
+/* rmdir(2), unlinkat(2) with AT_REMOVEDIR, io_uring's unlinkat: a
+ * directory's record goes with it. */
+SEC("fentry/do_rmdir")
+int BPF_PROG(enter_rmdir, int dfd, struct filename *name)
+{
+	return removal_enter(dfd, name, true);
+}
+
+SEC("fexit/do_rmdir")
+int BPF_PROG(exit_rmdir, int dfd, struct filename *name, int ret)
+{
+	return name_exit(ret);
+}
+
+/* unlink(2), unlinkat(2): a pin's or a symlink's record goes with it. */
+SEC("fentry/do_unlinkat")
+int BPF_PROG(enter_unlinkat, int dfd, struct filename *name)
+{
+	return removal_enter(dfd, name, false);
+}
+
+SEC("fexit/do_unlinkat")
+int BPF_PROG(exit_unlinkat, int dfd, struct filename *name, int ret)
+{
+	return name_exit(ret);
+}
+
+/* Every fd closed (close(2), io_uring's close, a process's exit) passes
+ * here after it left the fd table, so no other thread can dup it any more:
+ * the last reference to the object's only file frees the object, and its
+ * creation record goes. */
+SEC("fentry/filp_close")
+int BPF_PROG(enter_filp_close, struct file *filp, void *id)
+{
+	__u32 kind, obj;
+	__u64 owner;
+
+	owner = registered_ancestor();
+	if (owner && frees_object(filp, &kind, &obj))
+		forget_created(owner, kind, obj);
+	return 0;
 }

@@ -48,9 +48,24 @@ struct path {
 	struct dentry *dentry;
 };
 
+typedef struct {
+	long counter;
+} atomic_long_t;
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+/* 6.13+: the count less one (0: one reference). */
+typedef struct {
+	atomic_long_t refcnt;
+} file_ref_t;
+
 struct file {
 	void *private_data;
 	struct path f_path;
+	atomic_long_t f_count; /* before 6.13 */
+	file_ref_t f_ref;      /* 6.13+ */
 };
 
 /* The kernel's copy of a path name passed to a syscall. */
@@ -64,6 +79,7 @@ struct fdtable {
 };
 
 struct files_struct {
+	atomic_t count;
 	struct fdtable *fdt;
 };
 

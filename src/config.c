@@ -169,9 +169,10 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		(void)val;
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
-		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle")) {
+		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
+		    !streq(key, "report_freed")) {
 			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes, tracer_idle)";
+				   "on_error, annotation_modes, tracer_idle, report_freed)";
 			return -EINVAL;
 		}
 	}
@@ -238,6 +239,16 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 			c.unload_idle_tracer = streq(e, "unload");
 		} else {
 			*ret_why = "\"tracer_idle\" is not one of keep, unload";
+			r = -EINVAL;
+		}
+	}
+	if (r == 0 && json_object_object_get_ex(root, "report_freed", &v)) {
+		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (streq(e, "count") || streq(e, "list")) {
+			c.list_freed = streq(e, "list");
+		} else {
+			*ret_why = "\"report_freed\" is not one of count, list";
 			r = -EINVAL;
 		}
 	}

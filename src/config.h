@@ -54,6 +54,10 @@ struct config {
 	 * "unload"); by default it stays loaded, so that no container start
 	 * pays a cold load (see README, Operations). */
 	bool unload_idle_tracer;
+	/* Reports list every object the container made, freed ones too
+	 * ("report_freed": "list"); by default freed objects are a count, so
+	 * that an agent that churned 40 000 maps does not write megabytes. */
+	bool list_freed;
 };
 
 void config_done(struct config *c);

@@ -203,6 +203,36 @@ static int maybe_unload(const struct rundir *rd, struct gc_result *res)
 	return r;
 }
 
+/* Drops the records of objects the kernel freed unseen, container by
+ * container, so that the records budgets count what is alive. The slots
+ * lock is held only to count them: a start waits for one update, not for
+ * a compaction. */
+static int compact_records(const struct rundir *rd, const struct tracer *t, struct gc_result *res)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	int r;
+
+	r = tracer_list_registered(t, &ids, &n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_close_ int slots = -EBADF;
+		size_t dropped = 0;
+		uint32_t slot = 0;
+
+		r = tracer_compact(t, ids[i], &slot, &dropped);
+		if (r == -ENOENT) {
+			r = 0; /* unregistered meanwhile */
+			continue;
+		}
+		if (r < 0 || dropped == 0)
+			continue;
+		slots = rundir_lock_slots(rd);
+		r = slots < 0 ? slots : tracer_count_compacted(t, ids[i], slot, dropped);
+		res->records_compacted += dropped;
+	}
+	return r;
+}
+
 int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 {
 	struct gc_result res = {};
@@ -223,6 +253,8 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 		r = tracer_open(&rd, &t);
 		if (r == 0)
 			r = gc_orphans(&t, opts, &res);
+		if (r == 0 && !opts->dry_run)
+			r = compact_records(&rd, &t, &res);
 		/* A burst of containers leaves filled slots behind: keep a few
 		 * for the next ones, give the rest's memory back. */
 		if (r == 0 && !opts->dry_run && !opts->keep_slots) {
@@ -297,6 +329,8 @@ void gc_log(const char *who, const struct gc_result *res)
 			break;
 		}
 	}
+	if (res->records_compacted)
+		log_info("%s: %zu records of freed objects dropped", who, res->records_compacted);
 	if (res->slots_freed)
 		log_info("%s: %zu unused records maps freed", who, res->slots_freed);
 	if (res->tracer_unloaded)

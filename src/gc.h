@@ -45,6 +45,7 @@ struct gc_result {
 	size_t n;
 	bool tracer_unloaded;
 	size_t slots_freed; /* records maps of unused slots given back */
+	size_t records_compacted; /* records of objects freed unseen, dropped */
 };
 
 struct gc_opts {

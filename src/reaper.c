@@ -382,7 +382,10 @@ static int find_recorded_pins(const struct record_list *records, struct reap_res
 	size_t n = 0;
 	int r;
 
-	if (res->flags & CG_OVERFLOW_OBJ)
+	/* A pin record missing (overflow) or dropped (its name unlinked
+	 * after a rename or a hard link kept the pin elsewhere): only a walk
+	 * finds every pin. */
+	if (res->flags & (CG_OVERFLOW_OBJ | CG_PINS_FORGOTTEN))
 		return 0;
 	r = recorded_pin_paths(records, opts, &paths, &n);
 	if (r == -EAGAIN)
@@ -841,6 +844,8 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	int r;
 
 	res.flags = records->cg.flags;
+	res.dropped_freed = records->cg.freed_objs + records->compacted;
+	res.dropped_names = records->cg.removed_names;
 	r = collect_objects(records, &res);
 	/* Only what the container could write: its writable bpffs binds. */
 	if (r == 0)

@@ -81,6 +81,9 @@ struct reap_result {
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */
+	/* Records dropped while the container ran: creations of objects freed
+	 * (by the tracer at their last close, or by gc), names removed. */
+	uint32_t dropped_freed, dropped_names;
 	size_t bpffs_scanned;   /* views walked for pins */
 	bool pins_from_record;  /* every pin found where the record says: no walk */
 	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */

@@ -43,7 +43,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
 	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow, *kept, *attach_kept,
-		*unproven;
+		*unproven, *dropped;
+	size_t n_freed = 0;
 	char cgid[32], stamp[64];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -78,7 +79,13 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	links = json_object_new_array();
 	for (size_t i = 0; i < res->n_objects; i++) {
 		const struct reap_object *o = &res->objects[i];
-		json_object *c = json_object_new_object();
+		json_object *c;
+
+		if (o->freed)
+			n_freed++;
+		if (o->freed && !meta->list_freed)
+			continue; /* counted, not listed */
+		c = json_object_new_object();
 
 		json_object_object_add(c, "kind", json_object_new_string(obj_kind_name(o->kind)));
 		json_object_object_add(c, "id", json_object_new_int64(o->id));
@@ -128,6 +135,11 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		}
 	}
 	json_object_object_add(root, "created", created);
+	json_object_object_add(root, "freed_objects", json_object_new_int64((int64_t)n_freed));
+	dropped = json_object_new_object();
+	json_object_object_add(dropped, "freed_objects", json_object_new_int64(res->dropped_freed));
+	json_object_object_add(dropped, "removed_names", json_object_new_int64(res->dropped_names));
+	json_object_object_add(root, "records_dropped", dropped);
 
 	removed = json_object_new_object();
 	kept = path_array(&res->pins_kept);

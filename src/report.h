@@ -17,6 +17,7 @@ struct report_meta {
 	const char *mode;  /* "enforce" or "report" */
 	const char *by;    /* "poststop" or "gc" */
 	uint64_t total_us;
+	bool list_freed; /* freed objects one by one in "created", not only counted */
 };
 
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json);

@@ -35,6 +35,7 @@ void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool r
 					       : TEARDOWN_WAIT_MS_DEFAULT,
 		.host_keep = &cfg->keep,
 		.report_dir = cfg->report_dir,
+		.list_freed = cfg->list_freed,
 	};
 }
 
@@ -90,6 +91,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	ropts.registered_ns = res.state.registered_ns;
 	meta.mode = ropts.remove ? "enforce" : "report";
 	meta.by = opts->by;
+	meta.list_freed = opts->list_freed;
 	crashpoint("records-read");
 	*ret_step = "remove the container's objects";
 	r = reap(&records, &ropts, &res.reap);

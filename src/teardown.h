@@ -19,6 +19,7 @@ struct teardown_opts {
 	const struct keep_rules *host_keep; /* the config's rules now, beside the state's */
 	const char *report_dir;            /* NULL: <run dir>/reports */
 	const char *by;                    /* "poststop" (NULL) or "gc": in the report */
+	bool list_freed;                   /* the report lists freed objects one by one */
 };
 
 struct teardown_result {

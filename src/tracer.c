@@ -61,39 +61,45 @@ static int check_layout(int map_fd, uint32_t key_size, uint32_t value_size)
 	return info.key_size == key_size && info.value_size == value_size ? 0 : -EPROTO;
 }
 
+/* The maps user space shares with the programs, pinned by these names. */
+static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
+{
+	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted" };
+	int *const fds[] = { &t->cgroups_fd, &t->records_fd, &t->slots_fd, &t->free_fd, &t->compacted_fd };
+
+	if (i >= ARRAY_SIZE(names))
+		return NULL;
+	*ret_name = names[i];
+	return fds[i];
+}
+
+static bool is_shared_map(const char *name)
+{
+	struct tracer t = TRACER_INIT;
+	const char *n;
+
+	for (size_t i = 0; shared_map_fd(&t, i, &n); i++)
+		if (streq(n, name))
+			return true;
+	return false;
+}
+
 int tracer_open(const struct rundir *rd, struct tracer *ret)
 {
 	struct tracer t = TRACER_INIT;
 	char dir[PATH_MAX], path[PATH_MAX];
-	int r;
+	const char *name;
+	int r, *fd;
 
 	r = tracer_dir(rd, TRACER_DIR, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	r = pin_path(dir, "cgroups", path, sizeof(path));
-	if (r < 0)
-		return r;
-	t.cgroups_fd = bpf_obj_get(path);
-	if (t.cgroups_fd < 0)
-		return -errno;
-	r = pin_path(dir, "records", path, sizeof(path));
-	if (r < 0) {
-		tracer_close(&t);
-		return r;
-	}
-	t.records_fd = bpf_obj_get(path);
-	r = t.records_fd < 0 ? -errno : 0;
-	if (r == 0)
-		r = pin_path(dir, "slot_maps", path, sizeof(path));
-	if (r == 0) {
-		t.slots_fd = bpf_obj_get(path);
-		r = t.slots_fd < 0 ? -errno : 0;
-	}
-	if (r == 0)
-		r = pin_path(dir, "free_slots", path, sizeof(path));
-	if (r == 0) {
-		t.free_fd = bpf_obj_get(path);
-		r = t.free_fd < 0 ? -errno : 0;
+	for (size_t i = 0; r == 0 && (fd = shared_map_fd(&t, i, &name)); i++) {
+		r = pin_path(dir, name, path, sizeof(path));
+		if (r == 0) {
+			*fd = bpf_obj_get(path);
+			r = *fd < 0 ? -errno : 0;
+		}
 	}
 	if (r == 0)
 		r = check_layout(t.cgroups_fd, sizeof(uint64_t), sizeof(struct cg_state));
@@ -101,6 +107,8 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 		r = check_layout(t.records_fd, sizeof(uint32_t), sizeof(uint32_t));
 	if (r == 0)
 		r = check_layout(t.slots_fd, sizeof(uint32_t), sizeof(uint32_t));
+	if (r == 0)
+		r = check_layout(t.compacted_fd, sizeof(uint32_t), sizeof(uint32_t));
 	if (r == 0)
 		r = pin_path(dir, TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {
@@ -114,11 +122,13 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 
 void tracer_close(struct tracer *t)
 {
-	closep(&t->cgroups_fd);
-	closep(&t->records_fd);
-	closep(&t->slots_fd);
-	closep(&t->free_fd);
-	t->cgroups_fd = t->records_fd = t->slots_fd = t->free_fd = -EBADF;
+	const char *name;
+	int *fd;
+
+	for (size_t i = 0; (fd = shared_map_fd(t, i, &name)); i++) {
+		closep(fd);
+		*fd = -EBADF;
+	}
 }
 
 /* Removes every pin in a tracer directory, then the directory: unpinning the
@@ -184,8 +194,7 @@ static int pin_skeleton(const struct bpf_object_skeleton *s, const char *dir)
 	for (int i = 0; i < s->map_cnt; i++) {
 		const char *name = s->maps[i].name;
 
-		if (!streq(name, "cgroups") && !streq(name, "records") && !streq(name, "slot_maps") &&
-		    !streq(name, "free_slots"))
+		if (!is_shared_map(name))
 			continue; /* private to the programs */
 		r = pin_path(dir, name, path, sizeof(path));
 		if (r == 0)
@@ -546,6 +555,8 @@ static int claim_slot(const struct tracer *t, uint32_t *ret)
 	r = clear_records(own);
 	if (r < 0)
 		return r;
+	if (bpf_map_update_elem(t->compacted_fd, &slot, &(uint32_t){ 0 }, BPF_ANY) < 0)
+		return -errno;
 	*ret = slot;
 	return 0;
 }
@@ -676,42 +687,170 @@ int tracer_count_registered(const struct tracer *t, size_t *ret)
 	return 0;
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b)
+/* Every record of a records map, with its key. The map is keyed by what
+ * each record names (bpf/tracer.h), so it is read whole, in batches. */
+static int read_slot(int own, record_key_t **ret_keys, struct record **ret_v, size_t *ret_n)
 {
-	return a < b ? a : b;
+	size_t cap = MAX_RECORDS_PER_CGROUP + 1, n = 0;
+	_cleanup_free_ record_key_t *keys = calloc(cap, sizeof(*keys));
+	_cleanup_free_ struct record *v = calloc(cap, sizeof(*v));
+	uint32_t batch = 0;
+	bool first = true;
+
+	if (!keys || !v)
+		return -ENOMEM;
+	for (;;) {
+		uint32_t count = (uint32_t)(cap - n);
+		int r;
+
+		/* The hash's batch token is a bucket index (u32). */
+		r = bpf_map_lookup_batch(own, first ? NULL : &batch, &batch, keys + n, v + n, &count, NULL);
+		n += count;
+		if (r < 0 && errno == ENOENT)
+			break; /* the last batch */
+		if (r < 0)
+			return -errno;
+		first = false;
+		if (n >= cap)
+			return -E2BIG;
+	}
+	if (ret_keys)
+		*ret_keys = TAKE_PTR(keys);
+	*ret_v = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+static int cmp_record_time(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
 {
 	struct record_list l = {};
 	_cleanup_close_ int own = -EBADF;
-	uint32_t nobj, ndir;
 	int r;
 
 	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
 	if (r < 0)
 		return r;
 	own = open_slot(t, l.cg.slot);
-	if (own < 0 && own != -ENOENT)
-		return own;
-	nobj = min_u32(l.cg.next_obj_seq, MAX_OBJ_RECORDS);
-	ndir = min_u32(l.cg.next_dir_seq, MAX_DIR_RECORDS);
-	l.v = calloc((size_t)nobj + ndir + 1, sizeof(*l.v));
-	if (!l.v)
-		return -ENOMEM;
-	for (uint32_t i = 0; own >= 0 && i < nobj + ndir; i++) {
-		record_key_t key = i < nobj ? i : DIR_SEQ_BASE + (i - nobj);
-
-		/* A slot whose write failed stays empty: overflow was flagged. */
-		if (bpf_map_lookup_elem(own, &key, &l.v[l.n]) == 0)
-			l.n++;
-		else if (errno != ENOENT) {
-			r = -errno;
-			record_list_done(&l);
-			return r;
-		}
+	if (own == -ENOENT) {
+		l.v = calloc(1, sizeof(*l.v));
+		if (!l.v)
+			return -ENOMEM;
+		*ret = l;
+		return 0;
 	}
+	if (own < 0)
+		return own;
+	r = read_slot(own, NULL, &l.v, &l.n);
+	if (r == 0 && bpf_map_lookup_elem(t->compacted_fd, &l.cg.slot, &l.compacted) < 0)
+		r = -errno;
+	if (r < 0) {
+		record_list_done(&l);
+		return r;
+	}
+	/* In the order they were made, as a person reading the report expects. */
+	qsort(l.v, l.n, sizeof(*l.v), cmp_record_time);
 	*ret = l;
+	return 0;
+}
+
+/* Whether the object a record names is freed: its id is gone. An id the
+ * kernel refuses to open for any other reason is kept. */
+static bool object_freed(uint32_t kind, uint32_t id)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	switch (kind) {
+	case OBJ_MAP:
+		fd = bpf_map_get_fd_by_id(id);
+		break;
+	case OBJ_PROG:
+		fd = bpf_prog_get_fd_by_id(id);
+		break;
+	case OBJ_LINK:
+		fd = bpf_link_get_fd_by_id(id);
+		break;
+	default:
+		return false;
+	}
+	return fd < 0 && errno == ENOENT;
+}
+
+int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped)
+{
+	_cleanup_free_ record_key_t *keys = NULL;
+	_cleanup_free_ struct record *v = NULL;
+	_cleanup_close_ int own = -EBADF;
+	struct cg_state st;
+	size_t n = 0, dropped = 0;
+	int r;
+
+	*ret_dropped = 0;
+	r = tracer_cgroup_state(t, cgroup_id, &st);
+	if (r < 0)
+		return r;
+	*ret_slot = st.slot;
+	own = open_slot(t, st.slot);
+	if (own == -ENOENT)
+		return 0;
+	if (own < 0)
+		return own;
+	r = read_slot(own, &keys, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct record now;
+
+		/* A pin, an attachment or a creation holds a reference to its
+		 * object: once the object is freed, none of them exists. Names
+		 * (directories, symlinks) are left to the tracer. */
+		if (v[i].kind != REC_CREATE && v[i].kind != REC_PIN && v[i].kind != REC_ATTACH)
+			continue;
+		if (!object_freed(v[i].obj_kind, v[i].obj_id))
+			continue;
+		/* Only the record read is dropped: the tracer may have put a
+		 * newer one at this key meanwhile (a name pinned again), or the
+		 * slot gone to another container. */
+		if (bpf_map_lookup_elem(own, &keys[i], &now) < 0 || now.ts_ns != v[i].ts_ns ||
+		    now.obj_id != v[i].obj_id)
+			continue;
+		if (bpf_map_delete_elem(own, &keys[i]) == 0)
+			dropped++;
+	}
+	*ret_dropped = dropped;
+	return 0;
+}
+
+int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, uint32_t slot, size_t dropped)
+{
+	struct cg_state st;
+	uint32_t done = 0;
+
+	/* Gone, or its slot another's: the slot was cleared, nothing to count. */
+	if (dropped == 0 || tracer_cgroup_state(t, cgroup_id, &st) < 0 || st.slot != slot)
+		return 0;
+	if (bpf_map_lookup_elem(t->compacted_fd, &slot, &done) < 0)
+		return -errno;
+	done += (uint32_t)dropped;
+	if (bpf_map_update_elem(t->compacted_fd, &slot, &done, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int tracer_live_records(const struct tracer *t, const struct cg_state *st, uint32_t *ret_obj, uint32_t *ret_dir)
+{
+	uint32_t done = 0;
+
+	if (bpf_map_lookup_elem(t->compacted_fd, &st->slot, &done) < 0)
+		return -errno;
+	*ret_obj = st->obj_records - done;
+	*ret_dir = st->dir_records;
 	return 0;
 }
 

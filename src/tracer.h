@@ -21,15 +21,18 @@ struct tracer {
 	int records_fd; /* the array of the containers' records maps */
 	int slots_fd;   /* the id of the records map in each slot */
 	int free_fd;    /* filled slots no container uses (a stack) */
+	int compacted_fd; /* records gc dropped, by slot */
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
 	/* tracer_load() with AUTO fell back to tracepoints: why ("" if not). */
 	char trampoline_error[128];
 };
 
-#define TRACER_INIT { .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF }
+#define TRACER_INIT                                                                                   \
+	{ .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF, .compacted_fd = -EBADF }
 
 struct record_list {
 	struct cg_state cg;
+	uint32_t compacted; /* records gc dropped (freed objects) */
 	struct record *v;
 	size_t n;
 };
@@ -79,7 +82,24 @@ int tracer_count_registered(const struct tracer *t, size_t *ret);
 /* All registered cgroup ids (for the CLI and gc). */
 int tracer_list_registered(const struct tracer *t, uint64_t **ret_ids, size_t *ret_n);
 
+/* The cgroup's records, oldest first. */
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret);
+/* Drops the records of the cgroup's objects the kernel has freed (the
+ * tracer drops most at the close that frees them; a process exit or a
+ * program that held a map frees them unseen): *ret_dropped of them, from
+ * the records map in *ret_slot. Safe beside the tracer and registrations. */
+int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped);
+/* Counts them against the budget (the tracer reads the count), if the
+ * cgroup still has that slot. Caller holds the slots lock: a registration
+ * that claims the slot meanwhile zeroes the count. */
+int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, uint32_t slot, size_t dropped);
+/* The cgroup's live records, by budget (what the budgets limit). */
+int tracer_live_records(const struct tracer *t, const struct cg_state *st, uint32_t *ret_obj, uint32_t *ret_dir);
+
+static inline bool cg_overflowed(const struct cg_state *st)
+{
+	return st->flags & (CG_OVERFLOW_OBJ | CG_OVERFLOW_DIR);
+}
 void record_list_done(struct record_list *l);
 /* Drops the records of a cgroup (st: its state, as tracer_read_records
  * returned it); the registration stays. */

@@ -38,6 +38,7 @@ static void print_json(const struct gc_result *res)
 	json_object_object_add(root, "containers", arr);
 	json_object_object_add(root, "tracer_unloaded", json_object_new_boolean(res->tracer_unloaded));
 	json_object_object_add(root, "records_maps_freed", json_object_new_int64((int64_t)res->slots_freed));
+	json_object_object_add(root, "records_compacted", json_object_new_int64((int64_t)res->records_compacted));
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
@@ -57,6 +58,8 @@ static void print_table(const struct gc_result *res)
 		printf("%-40s %10llu  %-18s %s\n", e->id ? e->id : "(no state)",
 		       (unsigned long long)e->cgroup_id, gc_action_name(e->action), detail);
 	}
+	if (res->records_compacted)
+		printf("%zu records of freed objects dropped\n", res->records_compacted);
 	if (res->slots_freed)
 		printf("%zu unused records maps freed (%d kept for the next containers)\n", res->slots_freed,
 		       TRACER_SPARE_SLOTS);

@@ -97,6 +97,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < ids.n; i++) {
 		struct container_state st = {};
 		struct cg_state cg = {};
+		uint32_t nobj = 0, ndir = 0;
 		const char *why, *status;
 		long age;
 
@@ -107,6 +108,8 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		status = !tracer ? "no-tracer"
 			 : tracer_cgroup_state(&t, st.cgroup_id, &cg) == 0 ? "recording"
 									   : "unregistered";
+		if (streq(status, "recording"))
+			(void)tracer_live_records(&t, &cg, &nobj, &ndir);
 		age = (long)(time(NULL) - st.created_at);
 		if (ctx->json) {
 			json_object *o = json_object_new_object();
@@ -117,15 +120,15 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			if (st.cgroup)
 				json_object_object_add(o, "cgroup", json_object_new_string(st.cgroup));
 			json_object_object_add(o, "mode", json_object_new_string(mode_name(st.mode)));
-			json_object_object_add(o, "object_records", json_object_new_int64(cg.next_obj_seq));
-			json_object_object_add(o, "dir_records", json_object_new_int64(cg.next_dir_seq));
-			json_object_object_add(o, "overflow", json_object_new_boolean(cg.flags != 0));
+			json_object_object_add(o, "object_records", json_object_new_int64(nobj));
+			json_object_object_add(o, "dir_records", json_object_new_int64(ndir));
+			json_object_object_add(o, "overflow", json_object_new_boolean(cg_overflowed(&cg)));
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(containers, o);
 		} else {
 			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s\n", st.id, status, mode_name(st.mode),
-			       cg.next_obj_seq, cg.next_dir_seq, age, st.cgroup ? st.cgroup : st.cgroup_path,
-			       cg.flags ? " (overflowed)" : "");
+			       nobj, ndir, age, st.cgroup ? st.cgroup : st.cgroup_path,
+			       cg_overflowed(&cg) ? " (overflowed)" : "");
 		}
 		container_state_done(&st);
 	}

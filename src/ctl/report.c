@@ -72,7 +72,7 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct config cfg = { .wait_ms = -1 };
 	const char *why = "", *dir;
 	char name[NAME_MAX + 1], reports[PATH_MAX];
-	json_object *created;
+	json_object *created, *dropped;
 	size_t len = 0;
 	int r;
 
@@ -117,6 +117,13 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 		printf("%-5s %8lld  %-16.16s %-16.16s %s\n", str(o, "kind"), num(o, "id"), str(o, "name"),
 		       str(o, "comm"), freed ? "freed" : kept ? "kept" : "SURVIVED");
 	}
+	if (num(root, "freed_objects") > 0)
+		printf("%lld objects freed%s\n", num(root, "freed_objects"),
+		       json_object_array_length(created) > 0 ? " (those listed \"freed\" among them)"
+							 : " (not listed: config report_freed is count)");
+	if (json_object_object_get_ex(root, "records_dropped", &dropped))
+		printf("while it ran: %lld objects freed and %lld names removed, their records dropped\n",
+		       num(dropped, "freed_objects"), num(dropped, "removed_names"));
 	printf("\n");
 	print_paths("removed pin", arr(root, "removed", "pins"));
 	print_paths("removed dir", arr(root, "removed", "dirs"));

@@ -80,7 +80,7 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("container %s, cgroup %s, %s backend%s\n", st.id, st.cgroup_path,
 		       st.backend == TRACER_BACKEND_AUTO ? "unknown" : tracer_backend_name(st.backend),
-		       l.cg.flags ? " (records overflowed)" : "");
+		       cg_overflowed(&l.cg) ? " (records overflowed)" : "");
 		printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
 		for (size_t i = 0; i < l.n; i++) {
 			const struct record *rec = &l.v[i];

@@ -15,6 +15,8 @@ BPFFS=/sys/fs/bpf
 P=$BPFFS/$E2E_PREFIX
 RUNTIME=${RUNTIME:-runc}
 PODMAN_ROOT=/var/lib/bpfreaper-test/podman
+# The pinned tracer of this build's record layout (bpf/tracer.h).
+TRACER_DIR=/run/bpfreaper/bpffs/tracer_v$(awk '/define TRACER_LAYOUT_VERSION/ {print $3}' "$ROOT/bpf/tracer.h")
 
 fail() {
 	echo "    $*" >&2
@@ -276,7 +278,7 @@ host_map() {
 
 # registrations: how many cgroups the tracer records for (0 without tracer).
 registrations() {
-	local m=/run/bpfreaper/bpffs/tracer_v3/cgroups
+	local m=$TRACER_DIR/cgroups
 	if [ -e $m ]; then bpftool -j map dump pinned $m | jq length; else echo 0; fi
 }
 

@@ -41,10 +41,10 @@ test_gc_cleans_after_missing_poststop() {
 	# Nothing registered and no state left: the tracer stays loaded by
 	# default (no container start pays a cold load), and goes where the
 	# operator says so.
-	assert_present /run/bpfreaper/bpffs/tracer_v3
+	assert_present $TRACER_DIR
 	echo '{"tracer_idle": "unload"}' >"$WORK/unload.json"
 	"$BIN/bpfreaperctl" gc --config="$WORK/unload.json" >/dev/null || fail "gc with tracer_idle unload failed"
-	assert_absent /run/bpfreaper/bpffs/tracer_v3
+	assert_absent $TRACER_DIR
 }
 
 test_gc_leaves_running_container_alone() {

@@ -8,6 +8,12 @@
  *   bpfleak prog PATH          a socket filter holding an unpinned map, prog pinned at PATH
  *   bpfleak nopin              a map, not pinned (freed when the process exits)
  *   bpfleak churn N            N maps made and closed at once (a long-lived agent's churn)
+ *   bpfleak exitchurn N PER    N child processes, each makes PER maps and exits without
+ *                              closing them
+ *   bpfleak pinchurn PATH N    N times: a map pinned at PATH, unpinned, closed
+ *   bpfleak dirchurn PATH N    N times: mkdir PATH, rmdir PATH
+ *   bpfleak progchurn N        N times: a map, a program using it, both closed (the map
+ *                              is freed with the program, by no close of its own)
  *   bpfleak cglink CGDIR PATH  a cgroup_skb program linked (BPF_LINK_CREATE) to the
  *                              cgroup CGDIR on ingress, the link pinned at PATH
  *   bpfleak xdplink DEV PATH   an XDP program linked (BPF_LINK_CREATE) to the network
@@ -28,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -289,12 +296,60 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			close(map_create("churn"));
 		printf("churned %ld\n", n);
+	} else if (argc == 4 && strcmp(argv[1], "exitchurn") == 0) {
+		long n = strtol(argv[2], NULL, 10), per = strtol(argv[3], NULL, 10);
+
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid == 0) {
+				for (long j = 0; j < per; j++)
+					map_create("exitchurn");
+				_exit(0); /* the fds close with the process */
+			}
+			if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0) {
+				fprintf(stderr, "bpfleak: exitchurn child %ld failed\n", i);
+				return 1;
+			}
+		}
+		printf("exitchurned %ld\n", n * per);
+	} else if (argc == 4 && (strcmp(argv[1], "pinchurn") == 0 || strcmp(argv[1], "dirchurn") == 0)) {
+		long n = strtol(argv[3], NULL, 10);
+		int dirs = argv[1][0] == 'd';
+
+		for (long i = 0; i < n; i++) {
+			int fd = dirs ? -1 : map_create("pinchurn");
+
+			if (dirs ? mkdir(argv[2], 0755) : (pin(fd, argv[2]), 0)) {
+				fprintf(stderr, "bpfleak: mkdir %s: %s\n", argv[2], strerror(errno));
+				return 1;
+			}
+			if ((dirs ? rmdir(argv[2]) : unlink(argv[2])) < 0) {
+				fprintf(stderr, "bpfleak: remove %s: %s\n", argv[2], strerror(errno));
+				return 1;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		printf("%s %ld\n", argv[1], n);
+	} else if (argc == 3 && strcmp(argv[1], "progchurn") == 0) {
+		long n = strtol(argv[2], NULL, 10);
+
+		for (long i = 0; i < n; i++) {
+			int map_fd = map_create("progchurn");
+			int prog_fd = prog_with_map(map_fd);
+
+			close(map_fd);
+			close(prog_fd);
+		}
+		printf("progchurned %ld\n", n);
 	} else if (argc == 2 && strcmp(argv[1], "nopin") == 0) {
 		int fd = map_create("nopin");
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | mkdirs DIR N | send SOCKET\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | mkdirs DIR N | send SOCKET | churn N | exitchurn N PER | pinchurn PATH N | dirchurn PATH N | progchurn N\n");
 		return 2;
 	}
 	fflush(stdout);
