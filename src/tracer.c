@@ -65,12 +65,22 @@ static int check_layout(int map_fd, uint32_t key_size, uint32_t value_size)
 static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
 {
 	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted" };
-	int *const fds[] = { &t->cgroups_fd, &t->records_fd, &t->slots_fd, &t->free_fd, &t->compacted_fd };
 
 	if (i >= ARRAY_SIZE(names))
 		return NULL;
 	*ret_name = names[i];
-	return fds[i];
+	switch (i) {
+	case 0:
+		return &t->cgroups_fd;
+	case 1:
+		return &t->records_fd;
+	case 2:
+		return &t->slots_fd;
+	case 3:
+		return &t->free_fd;
+	default:
+		return &t->compacted_fd;
+	}
 }
 
 static bool is_shared_map(const char *name)
