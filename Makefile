@@ -80,10 +80,17 @@ $(BUILD)/bpfleak: tests/helpers/bpfleak.c | $(BUILD)
 $(BUILD)/bpffake: tests/helpers/bpffake.c | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -pthread -o $@ $<
 
+# Once 32-bit (compat syscalls), once not (io_uring): gcc-multilib.
+$(BUILD)/bpfunseen32: tests/helpers/bpfunseen.c | $(BUILD)
+	$(CC) -m32 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BUILD)/bpfunseen: tests/helpers/bpfunseen.c | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpffake $(BUILD)/test-progs.bpf.o
+unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -306,3 +306,58 @@ int process_exit(void *ctx)
 	bpf_loop(w.max_fds, forget_at_exit, &w, 0);
 	return 0;
 }
+
+/* Calls the syscall tracepoints never report, which can make names or
+ * objects: the report must not look clean when they happened. */
+static __always_inline void flag_unseen(__u32 flag)
+{
+	struct cg_state *st;
+	__u64 owner = registered_ancestor();
+
+	if (!owner)
+		return;
+	st = bpf_map_lookup_elem(&cgroups, &owner);
+	if (st)
+		__sync_fetch_and_or(&st->flags, flag);
+}
+
+#if defined(__TARGET_ARCH_x86)
+/* A 32-bit syscall (a 32-bit program, or int $0x80 from a 64-bit one)
+ * takes the compat table: syscall tracepoints ignore it. The raw sys_exit
+ * tracepoint sees every syscall; only a compat one is looked at. */
+#define TS_COMPAT_ 0x0002
+#define NR32_MKDIR 39
+#define NR32_SYMLINK 83
+#define NR32_MKDIRAT 296
+#define NR32_SYMLINKAT 304
+#define NR32_BPF 357
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	long nr;
+
+	if (!(BPF_CORE_READ(task, thread_info.status) & TS_COMPAT_) || ret < 0)
+		return 0;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == NR32_BPF ? creates_or_pins((__u32)BPF_CORE_READ(regs, bx))
+			   : nr == NR32_MKDIR || nr == NR32_SYMLINK || nr == NR32_MKDIRAT || nr == NR32_SYMLINKAT)
+		flag_unseen(CG_UNSEEN_COMPAT);
+	return 0;
+}
+#endif
+
+/* io_uring runs mkdirat and symlinkat without a syscall of their own. */
+#define IORING_OP_MKDIRAT_ 37
+#define IORING_OP_SYMLINKAT_ 38
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(io_uring_submit, struct io_kiocb *req)
+{
+	__u8 op = BPF_CORE_READ(req, opcode);
+
+	if (op == IORING_OP_MKDIRAT_ || op == IORING_OP_SYMLINKAT_)
+		flag_unseen(CG_UNSEEN_IO_URING);
+	return 0;
+}

@@ -87,7 +87,12 @@ struct fs_struct {
 	struct path pwd;
 };
 
+struct thread_info {
+	u32 status;
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	int pid;
 	int tgid;
 	char comm[16];
@@ -98,6 +103,7 @@ struct task_struct {
 /* The user registers a task saved on kernel entry: a syscall's arguments. */
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs {
+	unsigned long bx;
 	unsigned long r10;
 	unsigned long r8;
 	unsigned long r9;
@@ -171,6 +177,11 @@ struct bpf_link {
 	u32 id;
 	enum bpf_link_type type;
 	struct bpf_prog *prog;
+};
+
+/* An io_uring request. */
+struct io_kiocb {
+	unsigned char opcode;
 };
 
 #pragma clang attribute pop

@@ -43,7 +43,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
 	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow, *kept, *attach_kept,
-		*unproven, *dropped;
+		*unproven, *dropped, *not_traced;
 	size_t n_freed = 0;
 	char cgid[32], stamp[64];
 	struct tm tm;
@@ -73,6 +73,14 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(overflow, "objects", json_object_new_boolean(res->flags & CG_OVERFLOW_OBJ));
 	json_object_object_add(overflow, "dirs", json_object_new_boolean(res->flags & CG_OVERFLOW_DIR));
 	json_object_object_add(root, "overflow", overflow);
+	/* Calls the tracer saw happen but could not record: what they made
+	 * is not removed, and the report must not look clean. */
+	not_traced = json_object_new_array();
+	if (res->flags & CG_UNSEEN_COMPAT)
+		json_object_array_add(not_traced, json_object_new_string("32-bit (compat) bpf, mkdir or symlink calls"));
+	if (res->flags & CG_UNSEEN_IO_URING)
+		json_object_array_add(not_traced, json_object_new_string("io_uring mkdirat or symlinkat"));
+	json_object_object_add(root, "not_traced", not_traced);
 
 	created = json_object_new_array();
 	survivors = json_object_new_array();
@@ -81,6 +89,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		const struct reap_object *o = &res->objects[i];
 		json_object *c;
 
+		if (o->detached)
+			json_object_array_add(links, json_object_new_int64(o->id));
 		if (o->freed)
 			n_freed++;
 		if (o->freed && !meta->list_freed)
@@ -97,8 +107,6 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		if (o->kept)
 			json_object_object_add(c, "kept", json_object_new_boolean(true));
 		json_object_array_add(created, c);
-		if (o->detached)
-			json_object_array_add(links, json_object_new_int64(o->id));
 		if (!o->freed && !o->kept) {
 			json_object *s = json_object_new_object();
 
@@ -213,13 +221,15 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 		freed += res->objects[i].freed;
 	}
 	snprintf(buf, size,
-		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived; "
+		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
-		 "detached, %zu kept, %zu left; %zu unproven%s%s; %.1f ms",
-		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors,
+		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
+		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors, res->dropped_freed,
 		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
 		 res->attach_detached.n, res->attach_kept.n, res->attach_left.n, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
+		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit CALLS NOT TRACED" : "",
+		 (res->flags & CG_UNSEEN_IO_URING) ? "; IO_URING MKDIR NOT TRACED" : "",
 		 (double)meta->total_us / 1000.0);
 }

@@ -177,15 +177,24 @@ static int ensure_tracefs(void)
 	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ? 0 : -ENOSYS;
 }
 
-static bool tracepoint_exists(const char *name)
+/* A tracepoint ("group/event") exists on this kernel. */
+static bool event_exists(const char *event)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", name);
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", event);
 	if (access(path, F_OK) == 0)
 		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/syscalls/%s", name);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", event);
 	return access(path, F_OK) == 0;
+}
+
+static bool tracepoint_exists(const char *syscall_event)
+{
+	char event[128];
+
+	snprintf(event, sizeof(event), "syscalls/%s", syscall_event);
+	return event_exists(event);
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -275,6 +284,17 @@ static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t l
 		bpf_program__set_autoload(skel->progs.enter_symlink_legacy, false);
 		bpf_program__set_autoload(skel->progs.exit_symlink_legacy, false);
 	}
+	if (!tracepoint_exists("sys_enter_rmdir")) {
+		bpf_program__set_autoload(skel->progs.enter_rmdir, false);
+		bpf_program__set_autoload(skel->progs.exit_rmdir, false);
+	}
+	if (!tracepoint_exists("sys_enter_unlink")) {
+		bpf_program__set_autoload(skel->progs.enter_unlink, false);
+		bpf_program__set_autoload(skel->progs.exit_unlink, false);
+	}
+	/* A kernel without io_uring has nothing to detect. */
+	if (!event_exists("io_uring/io_uring_submit_req"))
+		bpf_program__set_autoload(skel->progs.io_uring_submit, false);
 	r = set_records_template(skel->maps.records, &template);
 	if (r == 0)
 		r = tracer_bpf__load(skel);

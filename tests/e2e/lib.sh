@@ -51,6 +51,7 @@ e2e_setup() {
 	for t in sh mkdir mv ln rm sleep cat ls echo touch; do ln -sf busybox "$WORK/rootfs/bin/$t"; done
 	cp "$BPFLEAK" "$WORK/rootfs/bin/bpfleak"
 	cp "$ROOT/build/bpffake" "$WORK/rootfs/bin/bpffake"
+	cp "$ROOT/build/bpfunseen" "$ROOT/build/bpfunseen32" "$WORK/rootfs/bin/"
 	cp "$ROOT/build/test-progs.bpf.o" "$WORK/rootfs/progs.o"
 	# bpftool, tc and ip with their libraries: containers attach with them
 	# the way real agents do (netlink for XDP and tc, legacy cgroup attach).

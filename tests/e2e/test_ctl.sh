@@ -75,7 +75,7 @@ test_backend_choice_records_and_is_reported() {
 		# on_error fail: a tracer that cannot load is bpfreaper's own
 		# trouble, which refuses an enforce container only then.
 		jq -n --arg b "$want" --arg log "$WORK/be-$want.log" \
-			'{tracer_backend: $b, mode: "enforce", on_error: "fail", log_file: $log}' >"$cfg"
+			'{tracer_backend: $b, mode: "enforce", on_error: "fail", log_file: $log, report_freed: "list"}' >"$cfg"
 		make_bundle "be-$want" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-be-$want && mkdir /sys/fs/bpf/$E2E_PREFIX-be-$want-d &&
 			touch /sync/pinned && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 		prestart_args "be-$want" --config="$cfg"

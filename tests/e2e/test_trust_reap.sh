@@ -21,7 +21,10 @@ prog_id_pinned() {
 test_symlink_swapped_over_a_recorded_dir() {
 	local r
 	mkdir -p "$P-hostside/globals"
-	make_bundle swap "mkdir -p /sys/fs/bpf/$E2E_PREFIX-d/globals && rm -r /sys/fs/bpf/$E2E_PREFIX-d &&
+	# Moved away before removal: an rmdir of the recorded name itself
+	# would drop its record (test_churn.sh).
+	make_bundle swap "mkdir -p /sys/fs/bpf/$E2E_PREFIX-d/globals && mv /sys/fs/bpf/$E2E_PREFIX-d /sys/fs/bpf/$E2E_PREFIX-d-old &&
+		rm -r /sys/fs/bpf/$E2E_PREFIX-d-old &&
 		ln -s /sys/fs/bpf/$E2E_PREFIX-hostside /sys/fs/bpf/$E2E_PREFIX-d-tmp &&
 		mv -T /sys/fs/bpf/$E2E_PREFIX-d-tmp /sys/fs/bpf/$E2E_PREFIX-d" >/dev/null
 	run_ctr swap || fail "$RUNTIME run: $(cat "$WORK/swap.err")"

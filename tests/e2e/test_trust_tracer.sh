@@ -113,7 +113,9 @@ test_records_isolated_between_containers() {
 	# Eight at a time; `wait PID...` only, never a bare wait (the victim
 	# runs in the background too).
 	for i in $(seq 9); do
-		make_bundle "hog$i" "bpfleak churn 31000" >/dev/null
+		# Maps freed with their programs, unseen by the tracer: their
+		# records stay until gc, and overflow the budget.
+		make_bundle "hog$i" "bpfleak progchurn 31000" >/dev/null
 		run_ctr "hog$i" &
 		pids+=($!)
 		if [ ${#pids[@]} = 3 ]; then

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bpfunseen: makes names and objects in ways syscall tracepoints do not
+ * report, to test that the report says so. Linked statically; built twice:
+ * bpfunseen32 (gcc -m32: every call is a compat syscall) and bpfunseen.
+ *   bpfunseen32 map PATH        a hash map (32-bit bpf()) pinned at PATH
+ *   bpfunseen32 mkdir PATH      mkdir(2), 32-bit
+ *   bpfunseen uring-mkdir PATH  io_uring IORING_OP_MKDIRAT
+ * Prints "<kind> <id> <path>" for a map, like bpfleak.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bpfunseen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void map_pinned(const char *path)
+{
+	struct bpf_map_info info;
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_HASH;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	strncpy(attr.map_name, "unseen", sizeof(attr.map_name) - 1);
+	fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
+	if (fd < 0)
+		die("BPF_MAP_CREATE");
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (uint64_t)(uintptr_t)path;
+	attr.bpf_fd = (uint32_t)fd;
+	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0)
+		die("BPF_OBJ_PIN");
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uint64_t)(uintptr_t)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+		die("BPF_OBJ_GET_INFO_BY_FD");
+	printf("map %u %s\n", info.id, path);
+}
+
+/* One IORING_OP_MKDIRAT through a ring of one entry. */
+static void uring_mkdir(const char *path)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned *sq_tail, *sq_array, *cq_head;
+	char *sq, *cq;
+	int fd;
+
+	memset(&p, 0, sizeof(p));
+	fd = (int)syscall(__NR_io_uring_setup, 1, &p);
+	if (fd < 0)
+		die("io_uring_setup");
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED,
+		  fd, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe), PROT_READ | PROT_WRITE,
+		  MAP_SHARED, fd, IORING_OFF_CQ_RING);
+	sqe = mmap(NULL, p.sq_entries * sizeof(*sqe), PROT_READ | PROT_WRITE, MAP_SHARED, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED)
+		die("mmap io_uring");
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_MKDIRAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (uint64_t)(uintptr_t)path;
+	sqe->len = 0755;
+	sq_array = (unsigned *)(sq + p.sq_off.array);
+	sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	sq_array[0] = 0;
+	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		die("io_uring_enter");
+	cq_head = (unsigned *)(cq + p.cq_off.head);
+	cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) + (*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask));
+	if (cqe->res < 0) {
+		errno = -cqe->res;
+		die("IORING_OP_MKDIRAT");
+	}
+	printf("dir - %s\n", path);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "map") == 0) {
+		map_pinned(argv[2]);
+	} else if (argc == 3 && strcmp(argv[1], "mkdir") == 0) {
+		if (mkdir(argv[2], 0755) < 0)
+			die("mkdir");
+		printf("dir - %s\n", argv[2]);
+	} else if (argc == 3 && strcmp(argv[1], "uring-mkdir") == 0) {
+		uring_mkdir(argv[2]);
+	} else {
+		fprintf(stderr, "usage: bpfunseen map PATH | mkdir PATH | uring-mkdir PATH\n");
+		return 2;
+	}
+	return 0;
+}
