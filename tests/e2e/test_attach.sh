@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # What outlives a container without a pin: programs it attached to a host
-# cgroup (legacy BPF_PROG_ATTACH, or a link) and XDP/tc programs it attached
-# over netlink to a host device. After poststop, the host cgroup and device
-# are exactly as before the container ran, host programs included.
+# cgroup (legacy BPF_PROG_ATTACH, or a link), XDP/tc programs it attached
+# over netlink to a host device, tcx programs it attached there with
+# BPF_PROG_ATTACH, and a flow dissector it attached to the host's network
+# namespace. After poststop, the host cgroup, device and namespace are
+# exactly as before the container ran, host programs included.
 
 test_xdp_and_tc_on_a_host_device() {
 	local before after r bpffs_before
@@ -81,4 +83,90 @@ test_legacy_attach_and_link_on_a_host_cgroup() {
 	bpftool cgroup detach "$cg" ingress pinned "$P-hostprogs/cg_pass"
 	rm -rf "$P-hostprogs"
 	rmdir "$cg"
+}
+
+# tcx_view: the programs on $VETH's tcx hooks ("ingress|egress ID LINK"), sorted.
+tcx_view() {
+	"$BPFLEAK" tcxquery "$VETH" | sort
+}
+
+test_tcx_on_a_host_device() {
+	local before r ids
+	veth_up
+	# The host's own tcx programs on the same hooks, attached first: the
+	# container's go after them on each hook.
+	"$BPFLEAK" tcx "$VETH" >/dev/null || fail "cannot attach tcx here (kernel 6.6+)"
+	before=$(tcx_view)
+	make_bundle tcx "bpfleak tcx $VETH" >/dev/null
+	host_netns tcx
+	run_ctr tcx || fail "$RUNTIME run: $(cat "$WORK/tcx.err")"
+	ids=$(ids_of tcx prog)
+	assert_eq "container programs" "$(wc -w <<<"$ids")" 2
+	r=$(report_of tcx)
+	assert_eq "host tcx hooks" "$(tcx_view)" "$before"
+	assert_eq "detached" "$(jq -c '[.removed.attachments[].where] | sort' "$r")" \
+		"[\"tcx egress dev $VETH\",\"tcx ingress dev $VETH\"]"
+	assert_freed prog $ids
+	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
+	veth_down
+}
+
+test_tcx_left_in_report_mode() {
+	local r
+	veth_up
+	make_bundle tcxr "bpfleak tcx $VETH" >/dev/null
+	host_netns tcxr
+	annotate tcxr io.bpfreaper.mode report
+	run_ctr tcxr || fail "$RUNTIME run: $(cat "$WORK/tcxr.err")"
+	r=$(report_of tcxr)
+	assert_eq "still on the hooks" "$(tcx_view | awk '{ print $2 }' | sort)" "$(ids_of tcxr prog | sort)"
+	assert_eq "left" "$(jq -c '[.left.attachments[] | [.where, .why]] | sort' "$r")" \
+		"[[\"tcx egress dev $VETH\",\"report mode\"],[\"tcx ingress dev $VETH\",\"report mode\"]]"
+	assert_eq "survivors" "$(jq -c '[.survivors[].reason] | unique' "$r")" '["still attached"]'
+	veth_down # takes the programs with the device
+}
+
+# need_no_flow_dissector: a host namespace holds one flow dissector at most,
+# and a test must never replace the host's.
+need_no_flow_dissector() {
+	local held
+	held=$("$BPFLEAK" fdquery) || skip "cannot query the flow dissector here"
+	[ -z "$held" ] || skip "the host network namespace already runs a flow dissector ($held)"
+}
+
+test_flow_dissector_on_the_host_netns() {
+	local r id
+	need_no_flow_dissector
+	make_bundle fd "bpfleak fdattach" >/dev/null
+	host_netns fd
+	run_ctr fd || fail "$RUNTIME run: $(cat "$WORK/fd.err")"
+	id=$(ids_of fd prog)
+	[ -n "$id" ] || fail "the container attached no flow dissector: $(cat "$WORK/fd.out")"
+	r=$(report_of fd)
+	assert_eq "host flow dissector" "$("$BPFLEAK" fdquery)" ""
+	assert_eq "detached" "$(jq -c '[.removed.attachments[].where | startswith("flow_dissector netns net:[")]' "$r")" \
+		'[true]'
+	assert_freed prog "$id"
+	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
+}
+
+# The container attaches the host's program (pinned in the bpffs it binds)
+# next to one of its own: it did not create it, so it stays attached,
+# unreported.
+test_flow_dissector_of_the_host_stays() {
+	local r host held
+	need_no_flow_dissector
+	host=$("$BPFLEAK" fdpin "$P-hostfd" | awk '{ print $2 }')
+	make_bundle fdh "bpfleak fdpin /sys/fs/bpf/$E2E_PREFIX-fdh-own &&
+		bpfleak fdattach /sys/fs/bpf/$E2E_PREFIX-hostfd" >/dev/null
+	host_netns fdh
+	run_ctr fdh || fail "$RUNTIME run: $(cat "$WORK/fdh.err")"
+	held=$("$BPFLEAK" fdquery)
+	# The host's namespace back as it was before any assertion can fail.
+	[ -z "$held" ] || "$BPFLEAK" fddetach "${held#flow_dissector }"
+	rm -f "$P-hostfd"
+	r=$(report_of fdh)
+	assert_eq "host flow dissector" "$held" "flow_dissector $host"
+	assert_eq "attachments touched" "$(jq -c '[.removed.attachments, .left.attachments] | add' "$r")" '[]'
+	assert_eq "container's own program freed" "$(jq '.survivors | length' "$r")" 0
 }
