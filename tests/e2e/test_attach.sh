@@ -134,16 +134,26 @@ need_no_flow_dissector() {
 	[ -z "$held" ] || skip "the host network namespace already runs a flow dissector ($held)"
 }
 
+# fd_restore: what runs as the host's flow dissector now, after which none
+# does: the host namespace as it was before any assertion can fail.
+fd_restore() {
+	local held
+	held=$("$BPFLEAK" fdquery)
+	[ -z "$held" ] || "$BPFLEAK" fddetach "${held#flow_dissector }"
+	echo "$held"
+}
+
 test_flow_dissector_on_the_host_netns() {
-	local r id
+	local r id held
 	need_no_flow_dissector
 	make_bundle fd "bpfleak fdattach" >/dev/null
 	host_netns fd
-	run_ctr fd || fail "$RUNTIME run: $(cat "$WORK/fd.err")"
+	run_ctr fd || { fd_restore >/dev/null; fail "$RUNTIME run: $(cat "$WORK/fd.err")"; }
+	held=$(fd_restore)
 	id=$(ids_of fd prog)
 	[ -n "$id" ] || fail "the container attached no flow dissector: $(cat "$WORK/fd.out")"
 	r=$(report_of fd)
-	assert_eq "host flow dissector" "$("$BPFLEAK" fdquery)" ""
+	assert_eq "host flow dissector" "$held" ""
 	assert_eq "detached" "$(jq -c '[.removed.attachments[].where | startswith("flow_dissector netns net:[")]' "$r")" \
 		'[true]'
 	assert_freed prog "$id"
@@ -160,10 +170,8 @@ test_flow_dissector_of_the_host_stays() {
 	make_bundle fdh "bpfleak fdpin /sys/fs/bpf/$E2E_PREFIX-fdh-own &&
 		bpfleak fdattach /sys/fs/bpf/$E2E_PREFIX-hostfd" >/dev/null
 	host_netns fdh
-	run_ctr fdh || fail "$RUNTIME run: $(cat "$WORK/fdh.err")"
-	held=$("$BPFLEAK" fdquery)
-	# The host's namespace back as it was before any assertion can fail.
-	[ -z "$held" ] || "$BPFLEAK" fddetach "${held#flow_dissector }"
+	run_ctr fdh || { fd_restore >/dev/null; fail "$RUNTIME run: $(cat "$WORK/fdh.err")"; }
+	held=$(fd_restore)
 	rm -f "$P-hostfd"
 	r=$(report_of fdh)
 	assert_eq "host flow dissector" "$held" "flow_dissector $host"
