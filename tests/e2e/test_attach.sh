@@ -126,6 +126,24 @@ test_tcx_left_in_report_mode() {
 	veth_down # takes the programs with the device
 }
 
+# A program a tcx link attached goes with its link (detached with the
+# container's links); the kernel refuses it to BPF_PROG_DETACH. Report mode
+# leaves the link: the report says which link holds the program.
+test_tcx_link_reported_as_a_link() {
+	local r link
+	veth_up
+	make_bundle tcxl "bpfleak tcxlink $VETH /sys/fs/bpf/$E2E_PREFIX-tcxl-link" >/dev/null
+	host_netns tcxl
+	annotate tcxl io.bpfreaper.mode report
+	run_ctr tcxl || fail "$RUNTIME run: $(cat "$WORK/tcxl.err")"
+	link=$(ids_of tcxl link)
+	r=$(report_of tcxl)
+	rm -f "$P-tcxl-link"
+	veth_down
+	assert_eq "left" "$(jq -c '[.left.attachments[] | [.where, .why]]' "$r")" \
+		"[[\"tcx ingress dev $VETH link $link\",\"attached through a link\"]]"
+}
+
 # need_no_flow_dissector: a host namespace holds one flow dissector at most,
 # and a test must never replace the host's.
 need_no_flow_dissector() {

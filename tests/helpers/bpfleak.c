@@ -14,6 +14,8 @@
  *                              device DEV, the link pinned at PATH
  *   bpfleak tcx DEV            a sched_cls program attached with BPF_PROG_ATTACH (no link)
  *                              to the tcx ingress hook of DEV, another to tcx egress
+ *   bpfleak tcxlink DEV PATH   a sched_cls program linked (BPF_LINK_CREATE) to DEV's tcx
+ *                              ingress hook, the link pinned at PATH
  *   bpfleak tcxquery DEV       the programs on DEV's tcx hooks: "ingress|egress ID LINK_ID"
  *   bpfleak fdattach [PIN]     a flow dissector program (or the one pinned at PIN)
  *                              attached with BPF_PROG_ATTACH to the caller's netns
@@ -282,6 +284,25 @@ static void tcx_attach(const char *dev)
 	printf("prog %u tcx_egress\n", id_of(out, 1));
 }
 
+static void tcx_link(const char *dev, const char *path)
+{
+	union bpf_attr attr;
+	int prog = load_trivial(BPF_PROG_TYPE_SCHED_CLS, -1, "tcxlinkprog"), link;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = ifindex_of(dev);
+	attr.link_create.attach_type = TCX_INGRESS;
+	link = (int)sys_bpf(BPF_LINK_CREATE, &attr);
+	if (link < 0) {
+		perror("bpfleak: BPF_LINK_CREATE tcx");
+		exit(1);
+	}
+	pin(link, path);
+	printf("prog %u -\n", id_of(prog, 1));
+	printf("link %u %s\n", link_id_of(link), path);
+}
+
 static void tcx_query(const char *dev)
 {
 	/* BPF_PROG_QUERY as of 6.6: link_ids follow prog_attach_flags. */
@@ -442,6 +463,8 @@ int main(int argc, char **argv)
 		xdp_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "tcx") == 0) {
 		tcx_attach(argv[2]);
+	} else if (argc == 4 && strcmp(argv[1], "tcxlink") == 0) {
+		tcx_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "tcxquery") == 0) {
 		tcx_query(argv[2]);
 	} else if ((argc == 2 || argc == 3) && strcmp(argv[1], "fdattach") == 0) {
@@ -472,7 +495,7 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | mkdirs DIR N | send SOCKET\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | mkdirs DIR N | send SOCKET\n");
 		return 2;
 	}
 	fflush(stdout);
