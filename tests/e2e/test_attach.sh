@@ -126,6 +126,23 @@ test_tcx_left_in_report_mode() {
 	veth_down # takes the programs with the device
 }
 
+# A keep rule on the container's pins of its tcx programs keeps them
+# attached, listed in kept with the rule.
+test_tcx_of_a_kept_program_stays() {
+	local r
+	veth_up
+	make_bundle tcxk "bpfleak tcx $VETH /sys/fs/bpf/$E2E_PREFIX-tcxk" >/dev/null
+	host_netns tcxk
+	annotate tcxk io.bpfreaper.keep "$P-tcxk-*"
+	run_ctr tcxk || fail "$RUNTIME run: $(cat "$WORK/tcxk.err")"
+	r=$(report_of tcxk)
+	assert_eq "still on the hooks" "$(tcx_view | awk '{ print $2 }' | sort)" "$(ids_of tcxk prog | sort)"
+	assert_eq "kept" "$(jq -c '[.kept[] | select(.where) | [.where, .rule]] | sort' "$r")" \
+		"[[\"tcx egress dev $VETH\",\"$P-tcxk-*\"],[\"tcx ingress dev $VETH\",\"$P-tcxk-*\"]]"
+	rm -f "$P-tcxk-ingress" "$P-tcxk-egress"
+	veth_down
+}
+
 # A program a tcx link attached goes with its link (detached with the
 # container's links); the kernel refuses it to BPF_PROG_DETACH. Report mode
 # leaves the link: the report says which link holds the program.

@@ -12,8 +12,9 @@
  *                              cgroup CGDIR on ingress, the link pinned at PATH
  *   bpfleak xdplink DEV PATH   an XDP program linked (BPF_LINK_CREATE) to the network
  *                              device DEV, the link pinned at PATH
- *   bpfleak tcx DEV            a sched_cls program attached with BPF_PROG_ATTACH (no link)
- *                              to the tcx ingress hook of DEV, another to tcx egress
+ *   bpfleak tcx DEV [PIN]      a sched_cls program attached with BPF_PROG_ATTACH (no link)
+ *                              to the tcx ingress hook of DEV, another to tcx egress;
+ *                              with PIN, pinned at PIN-ingress and PIN-egress
  *   bpfleak tcxlink DEV PATH   a sched_cls program linked (BPF_LINK_CREATE) to DEV's tcx
  *                              ingress hook, the link pinned at PATH
  *   bpfleak tcxquery DEV       the programs on DEV's tcx hooks: "ingress|egress ID LINK_ID"
@@ -271,7 +272,7 @@ static unsigned ifindex_of(const char *dev)
 	return ifindex;
 }
 
-static void tcx_attach(const char *dev)
+static void tcx_attach(const char *dev, const char *pin_prefix)
 {
 	unsigned ifindex = ifindex_of(dev);
 	/* TCX_NEXT (-1): the program changes nothing on the device. */
@@ -280,6 +281,14 @@ static void tcx_attach(const char *dev)
 
 	prog_attach(in, ifindex, TCX_INGRESS);
 	prog_attach(out, ifindex, TCX_EGRESS);
+	if (pin_prefix) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s-ingress", pin_prefix);
+		pin(in, path);
+		snprintf(path, sizeof(path), "%s-egress", pin_prefix);
+		pin(out, path);
+	}
 	printf("prog %u tcx_ingress\n", id_of(in, 1));
 	printf("prog %u tcx_egress\n", id_of(out, 1));
 }
@@ -461,8 +470,8 @@ int main(int argc, char **argv)
 		cgroup_link(argv[2], argv[3]);
 	} else if (argc == 4 && strcmp(argv[1], "xdplink") == 0) {
 		xdp_link(argv[2], argv[3]);
-	} else if (argc == 3 && strcmp(argv[1], "tcx") == 0) {
-		tcx_attach(argv[2]);
+	} else if ((argc == 3 || argc == 4) && strcmp(argv[1], "tcx") == 0) {
+		tcx_attach(argv[2], argc == 4 ? argv[3] : NULL);
 	} else if (argc == 4 && strcmp(argv[1], "tcxlink") == 0) {
 		tcx_link(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "tcxquery") == 0) {
@@ -495,7 +504,7 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | mkdirs DIR N | send SOCKET\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV [PIN] | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | mkdirs DIR N | send SOCKET\n");
 		return 2;
 	}
 	fflush(stdout);
