@@ -277,6 +277,89 @@ int detach_netdev_attachments(struct reap_result *res, bool remove)
 	return r;
 }
 
+/* A program of one of these types the container made; none: its programs
+ * cannot be on any sockmap. */
+static bool has_program_of(const struct reap_result *res, uint32_t type_a, uint32_t type_b)
+{
+	for (size_t i = 0; i < res->n_objects; i++)
+		if (res->objects[i].kind == OBJ_PROG && (res->objects[i].type == type_a || res->objects[i].type == type_b))
+			return true;
+	return false;
+}
+
+static int detach_sockmap(struct reap_result *res, bool remove, int map_fd, const struct bpf_map_info *map)
+{
+	static const struct {
+		const char *name;
+		uint32_t type;
+	} slots[] = {
+		{ "sk_msg_verdict", BPF_SK_MSG_VERDICT },
+		{ "sk_skb_stream_parser", BPF_SK_SKB_STREAM_PARSER },
+		{ "sk_skb_stream_verdict", BPF_SK_SKB_STREAM_VERDICT },
+		{ "sk_skb_verdict", BPF_SK_SKB_VERDICT },
+	};
+	int r = 0;
+
+	for (size_t s = 0; r == 0 && s < ARRAY_SIZE(slots); s++) {
+		_cleanup_close_ int fd = -EBADF;
+		uint32_t id = 0, cnt = 1;
+		const struct reap_object *prog;
+		char where[64];
+		int err = 0;
+
+		/* One program per slot; -EINVAL before 5.19 (no query). */
+		if (bpf_prog_query(map_fd, slots[s].type, 0, NULL, &id, &cnt) < 0 || cnt == 0)
+			continue;
+		prog = ours(res, id);
+		if (!prog)
+			continue;
+		snprintf(where, sizeof(where), "%s map %u %s",
+			 map->type == BPF_MAP_TYPE_SOCKHASH ? "sockhash" : "sockmap", map->id, slots[s].name);
+		if (prog->kept) {
+			r = keep(res, where, prog);
+			continue;
+		}
+		if (remove) {
+			/* The kernel detaches only if this program is the one in
+			 * the slot (else -ENOENT), and refuses one a sockmap link
+			 * holds (-EBUSY, 6.10+). */
+			fd = bpf_prog_get_fd_by_id(id);
+			err = fd < 0 || bpf_prog_detach2(fd, map_fd, slots[s].type) < 0 ? -errno : 0;
+			if (err == -EBUSY) {
+				r = reap_path_add(&res->attach_left, where, OBJ_PROG, id, 0, "attached through a link");
+				continue;
+			}
+		}
+		r = settle(res, remove, where, id, err);
+	}
+	return r;
+}
+
+int detach_sockmap_attachments(struct reap_result *res, bool remove)
+{
+	uint32_t id = 0;
+	int r = 0;
+
+	if (!has_program_of(res, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_SK_SKB))
+		return 0;
+	while (r == 0 && bpf_map_get_next_id(id, &id) == 0) {
+		_cleanup_close_ int fd = -EBADF;
+		struct bpf_map_info map = {};
+		uint32_t len = sizeof(map);
+
+		/* The container's own maps go with their pins (a kept one
+		 * keeps what it holds): only maps of someone else's. */
+		if (reap_find_object(res, OBJ_MAP, id))
+			continue;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &map, &len) < 0)
+			continue; /* freed meanwhile */
+		if (map.type == BPF_MAP_TYPE_SOCKMAP || map.type == BPF_MAP_TYPE_SOCKHASH)
+			r = detach_sockmap(res, remove, fd, &map);
+	}
+	return r;
+}
+
 int detach_netns_attachments(struct reap_result *res, bool remove)
 {
 	_cleanup_close_ int ns = -EBADF, fd = -EBADF;
