@@ -2,9 +2,10 @@
 # What outlives a container without a pin: programs it attached to a host
 # cgroup (legacy BPF_PROG_ATTACH, or a link), XDP/tc programs it attached
 # over netlink to a host device, tcx programs it attached there with
-# BPF_PROG_ATTACH, and a flow dissector it attached to the host's network
-# namespace. After poststop, the host cgroup, device and namespace are
-# exactly as before the container ran, host programs included.
+# BPF_PROG_ATTACH, a flow dissector it attached to the host's network
+# namespace, and sk_msg/sk_skb programs it attached to a host's sockmap.
+# After poststop, the host cgroup, device, namespace and sockmap are exactly
+# as before the container ran, host programs included.
 
 test_xdp_and_tc_on_a_host_device() {
 	local before after r bpffs_before
@@ -221,4 +222,23 @@ test_flow_dissector_of_the_host_stays() {
 	assert_eq "host flow dissector" "$held" "flow_dissector $host"
 	assert_eq "attachments touched" "$(jq -c '[.removed.attachments, .left.attachments] | add' "$r")" '[]'
 	assert_eq "container's own program freed" "$(jq '.survivors | length' "$r")" 0
+}
+
+# The container attaches its sk_msg program to a host's sockmap (pinned in
+# the bpffs it binds); the host's sk_skb program on the same map stays.
+test_sk_msg_on_a_host_sockmap() {
+	local r id before
+	bpftool map create "$P-hostsockmap" type sockmap key 4 value 4 entries 1 name hostsockmap
+	"$BPFLEAK" sockmap "$P-hostsockmap" skb >/dev/null
+	before=$("$BPFLEAK" sockmapquery "$P-hostsockmap")
+	make_bundle skm "bpfleak sockmap /sys/fs/bpf/$E2E_PREFIX-hostsockmap msg" >/dev/null
+	run_ctr skm || fail "$RUNTIME run: $(cat "$WORK/skm.err")"
+	id=$(ids_of skm prog)
+	r=$(report_of skm)
+	assert_eq "host sockmap" "$("$BPFLEAK" sockmapquery "$P-hostsockmap")" "$before"
+	assert_eq "detached" "$(jq -c '[.removed.attachments[] | [(.where | sub("map [0-9]+"; "map N")), .id]]' "$r")" \
+		"[[\"sockmap map N sk_msg_verdict\",$id]]"
+	assert_freed prog "$id"
+	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
+	rm -f "$P-hostsockmap"
 }

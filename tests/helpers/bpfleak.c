@@ -23,6 +23,9 @@
  *   bpfleak fdpin PATH         a flow dissector program pinned at PATH, not attached
  *   bpfleak fdquery            the flow dissector of the caller's netns: "flow_dissector ID"
  *   bpfleak fddetach ID        detaches program ID as the flow dissector of the caller's netns
+ *   bpfleak sockmap MAP msg|skb  an sk_msg (sk_msg_verdict) or sk_skb (sk_skb_verdict) program
+ *                              attached with BPF_PROG_ATTACH to the sockmap pinned at MAP
+ *   bpfleak sockmapquery MAP   the programs of the sockmap pinned at MAP: "msg|skb ID"
  *   bpfleak mkdirs DIR N       N directories DIR/d0 .. DIR/d<N-1> (mkdir(2) only)
  *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
  *                              SOCKET (SCM_RIGHTS) to whoever listens there
@@ -342,24 +345,27 @@ static void tcx_query(const char *dev)
 	}
 }
 
-static void flow_dissector(const char *pinned)
+static int obj_get(const char *path)
 {
 	union bpf_attr attr;
-	int prog;
+	int fd;
 
-	if (pinned) {
-		memset(&attr, 0, sizeof(attr));
-		attr.pathname = (uint64_t)(uintptr_t)pinned;
-		prog = (int)sys_bpf(BPF_OBJ_GET, &attr);
-		if (prog < 0) {
-			fprintf(stderr, "bpfleak: BPF_OBJ_GET %s: %s\n", pinned, strerror(errno));
-			exit(1);
-		}
-	} else {
-		/* BPF_FLOW_DISSECTOR_CONTINUE: the kernel's own dissector
-		 * runs, so the host's traffic is dissected as before. */
-		prog = load_trivial(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR_CONTINUE, "leakdissector");
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (uint64_t)(uintptr_t)path;
+	fd = (int)sys_bpf(BPF_OBJ_GET, &attr);
+	if (fd < 0) {
+		fprintf(stderr, "bpfleak: BPF_OBJ_GET %s: %s\n", path, strerror(errno));
+		exit(1);
 	}
+	return fd;
+}
+
+static void flow_dissector(const char *pinned)
+{
+	/* BPF_FLOW_DISSECTOR_CONTINUE: the kernel's own dissector runs, so
+	 * the host's traffic is dissected as before. */
+	int prog = pinned ? obj_get(pinned)
+			  : load_trivial(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR_CONTINUE, "leakdissector");
 	prog_attach(prog, 0, BPF_FLOW_DISSECTOR);
 	printf("prog %u flow_dissector\n", id_of(prog, 1));
 }
@@ -397,6 +403,39 @@ static void flow_dissector_detach(uint32_t id)
 	if (prog < 0 || sys_bpf(BPF_PROG_DETACH, &attr) < 0) {
 		fprintf(stderr, "bpfleak: detach flow dissector %u: %s\n", id, strerror(errno));
 		exit(1);
+	}
+}
+
+static void sockmap_attach(const char *map_pin, const char *slot)
+{
+	int msg = strcmp(slot, "msg") == 0;
+	int map = obj_get(map_pin);
+	/* SK_PASS (1): the program lets everything through. */
+	int prog = load_trivial(msg ? BPF_PROG_TYPE_SK_MSG : BPF_PROG_TYPE_SK_SKB, 1, msg ? "leakskmsg" : "leakskskb");
+
+	prog_attach(prog, (uint32_t)map, msg ? BPF_SK_MSG_VERDICT : BPF_SK_SKB_VERDICT);
+	printf("prog %u %s\n", id_of(prog, 1), slot);
+}
+
+static void sockmap_query(const char *map_pin)
+{
+	int map = obj_get(map_pin);
+
+	for (int msg = 1; msg >= 0; msg--) {
+		union bpf_attr attr;
+		uint32_t id = 0;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.query.target_fd = map;
+		attr.query.attach_type = msg ? BPF_SK_MSG_VERDICT : BPF_SK_SKB_VERDICT;
+		attr.query.prog_ids = (uint64_t)(uintptr_t)&id;
+		attr.query.prog_cnt = 1;
+		if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
+			perror("bpfleak: BPF_PROG_QUERY sockmap");
+			exit(1);
+		}
+		if (attr.query.prog_cnt)
+			printf("%s %u\n", msg ? "msg" : "skb", id);
 	}
 }
 
@@ -487,6 +526,10 @@ int main(int argc, char **argv)
 		flow_dissector_query();
 	} else if (argc == 3 && strcmp(argv[1], "fddetach") == 0) {
 		flow_dissector_detach((uint32_t)strtoul(argv[2], NULL, 10));
+	} else if (argc == 4 && strcmp(argv[1], "sockmap") == 0) {
+		sockmap_attach(argv[2], argv[3]);
+	} else if (argc == 3 && strcmp(argv[1], "sockmapquery") == 0) {
+		sockmap_query(argv[2]);
 	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
 		int fd = map_create("sentmap");
 
@@ -504,7 +547,7 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV [PIN] | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | mkdirs DIR N | send SOCKET\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | tcx DEV [PIN] | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | fdpin PATH | fdquery | fddetach ID | sockmap MAP msg|skb | sockmapquery MAP | mkdirs DIR N | send SOCKET\n");
 		return 2;
 	}
 	fflush(stdout);
