@@ -246,12 +246,13 @@ static int detach_mprog(struct reap_result *res, bool remove, int ifindex, const
 	return r;
 }
 
-/* Has the container any program of its own? Without one there is nothing
- * of its own to find on a device or a network namespace. */
-static bool has_programs(const struct reap_result *res)
+/* Has the container a program of its own of that type (BPF_PROG_TYPE_UNSPEC:
+ * any)? Without one, there is nothing of its own to find where such
+ * programs attach. */
+static bool has_program(const struct reap_result *res, uint32_t type)
 {
 	for (size_t i = 0; i < res->n_objects; i++)
-		if (res->objects[i].kind == OBJ_PROG)
+		if (res->objects[i].kind == OBJ_PROG && (type == BPF_PROG_TYPE_UNSPEC || res->objects[i].type == type))
 			return true;
 	return false;
 }
@@ -261,7 +262,7 @@ int detach_netdev_attachments(struct reap_result *res, bool remove)
 	struct if_nameindex *ifs;
 	int r = 0;
 
-	if (!has_programs(res))
+	if (!has_program(res, BPF_PROG_TYPE_UNSPEC))
 		return 0;
 	ifs = if_nameindex();
 	if (!ifs)
@@ -275,16 +276,6 @@ int detach_netdev_attachments(struct reap_result *res, bool remove)
 	}
 	if_freenameindex(ifs);
 	return r;
-}
-
-/* A program of one of these types the container made; none: its programs
- * cannot be on any sockmap. */
-static bool has_program_of(const struct reap_result *res, uint32_t type_a, uint32_t type_b)
-{
-	for (size_t i = 0; i < res->n_objects; i++)
-		if (res->objects[i].kind == OBJ_PROG && (res->objects[i].type == type_a || res->objects[i].type == type_b))
-			return true;
-	return false;
 }
 
 static int detach_sockmap(struct reap_result *res, bool remove, int map_fd, const struct bpf_map_info *map)
@@ -340,7 +331,7 @@ int detach_sockmap_attachments(struct reap_result *res, bool remove)
 	uint32_t id = 0;
 	int r = 0;
 
-	if (!has_program_of(res, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_SK_SKB))
+	if (!has_program(res, BPF_PROG_TYPE_SK_MSG) && !has_program(res, BPF_PROG_TYPE_SK_SKB))
 		return 0;
 	while (r == 0 && bpf_map_get_next_id(id, &id) == 0) {
 		_cleanup_close_ int fd = -EBADF;
@@ -369,7 +360,7 @@ int detach_netns_attachments(struct reap_result *res, bool remove)
 	struct stat st;
 	int err = 0;
 
-	if (!has_programs(res))
+	if (!has_program(res, BPF_PROG_TYPE_UNSPEC))
 		return 0;
 	/* The kernel attaches and detaches a flow dissector in the caller's
 	 * network namespace: query that one, the host's. */
