@@ -877,6 +877,10 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	if (r == 0)
 		r = detach_netdev_attachments(&res, opts->remove);
 	if (r == 0)
+		r = detach_netns_attachments(&res, opts->remove);
+	if (r == 0)
+		r = detach_sockmap_attachments(&res, opts->remove);
+	if (r == 0)
 		r = unpin(&res, opts, &scan);
 	if (r == 0)
 		r = remove_symlinks(records, &res, opts, &views);

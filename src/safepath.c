@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Symlink-proof resolution and removal beneath a view root; see safepath.h. */
 #include "safepath.h"
+#include "bpfuapi.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -9,11 +10,6 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-
-/* Debian 12's uapi headers (6.1) predate BPF_OBJ_GET relative to a
- * directory fd (6.5): flag and field as the kernel defines them. */
-#define BPFREAPER_BPF_F_PATH_FD (1U << 14)
-#define BPFREAPER_OBJ_GET_PATH_FD_OFFSET 16
 
 static int openat2_dir(int dirfd, const char *path, uint64_t resolve)
 {

@@ -18,6 +18,20 @@
  *                              cgroup CGDIR on ingress, the link pinned at PATH
  *   bpfleak xdplink DEV PATH   an XDP program linked (BPF_LINK_CREATE) to the network
  *                              device DEV, the link pinned at PATH
+ *   bpfleak tcx DEV [PIN]      a sched_cls program attached with BPF_PROG_ATTACH (no link)
+ *                              to the tcx ingress hook of DEV, another to tcx egress;
+ *                              with PIN, pinned at PIN-ingress and PIN-egress
+ *   bpfleak tcxlink DEV PATH   a sched_cls program linked (BPF_LINK_CREATE) to DEV's tcx
+ *                              ingress hook, the link pinned at PATH
+ *   bpfleak tcxquery DEV       the programs on DEV's tcx hooks: "ingress|egress ID LINK_ID"
+ *   bpfleak fdattach [PIN]     a flow dissector program (or the one pinned at PIN)
+ *                              attached with BPF_PROG_ATTACH to the caller's netns
+ *   bpfleak fdpin PATH         a flow dissector program pinned at PATH, not attached
+ *   bpfleak fdquery            the flow dissector of the caller's netns: "flow_dissector ID"
+ *   bpfleak fddetach ID        detaches program ID as the flow dissector of the caller's netns
+ *   bpfleak sockmap MAP msg|skb  an sk_msg (sk_msg_verdict) or sk_skb (sk_skb_verdict) program
+ *                              attached with BPF_PROG_ATTACH to the sockmap pinned at MAP
+ *   bpfleak sockmapquery MAP   the programs of the sockmap pinned at MAP: "msg|skb ID"
  *   bpfleak mkdirs DIR N       N directories DIR/d0 .. DIR/d<N-1> (mkdir(2) only)
  *   bpfleak send SOCKET        a map, not pinned, its fd sent over the unix socket
  *                              SOCKET (SCM_RIGHTS) to whoever listens there
@@ -214,6 +228,224 @@ static void xdp_link(const char *dev, const char *path)
 	printf("link %u %s\n", link_id_of(link), path);
 }
 
+/* Debian 12's uapi headers (6.1) predate tcx (6.6): kernel numbers. */
+#define TCX_INGRESS 46
+#define TCX_EGRESS 47
+
+static int load_trivial(uint32_t type, int32_t ret, const char *name)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = ret },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	strncpy(attr.prog_name, name, sizeof(attr.prog_name) - 1);
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		fprintf(stderr, "bpfleak: BPF_PROG_LOAD %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* BPF_PROG_ATTACH: target is an ifindex for tcx, 0 (the caller's netns)
+ * for a flow dissector. */
+static void prog_attach(int prog, uint32_t target, uint32_t type)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = target;
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = type;
+	if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0) {
+		fprintf(stderr, "bpfleak: BPF_PROG_ATTACH type %u: %s\n", type, strerror(errno));
+		exit(1);
+	}
+}
+
+static unsigned ifindex_of(const char *dev)
+{
+	unsigned ifindex = if_nametoindex(dev);
+
+	if (!ifindex) {
+		fprintf(stderr, "bpfleak: no device %s\n", dev);
+		exit(1);
+	}
+	return ifindex;
+}
+
+static void tcx_attach(const char *dev, const char *pin_prefix)
+{
+	unsigned ifindex = ifindex_of(dev);
+	/* TCX_NEXT (-1): the program changes nothing on the device. */
+	int in = load_trivial(BPF_PROG_TYPE_SCHED_CLS, -1, "tcxingress");
+	int out = load_trivial(BPF_PROG_TYPE_SCHED_CLS, -1, "tcxegress");
+
+	prog_attach(in, ifindex, TCX_INGRESS);
+	prog_attach(out, ifindex, TCX_EGRESS);
+	if (pin_prefix) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s-ingress", pin_prefix);
+		pin(in, path);
+		snprintf(path, sizeof(path), "%s-egress", pin_prefix);
+		pin(out, path);
+	}
+	printf("prog %u tcx_ingress\n", id_of(in, 1));
+	printf("prog %u tcx_egress\n", id_of(out, 1));
+}
+
+static void tcx_link(const char *dev, const char *path)
+{
+	union bpf_attr attr;
+	int prog = load_trivial(BPF_PROG_TYPE_SCHED_CLS, -1, "tcxlinkprog"), link;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = ifindex_of(dev);
+	attr.link_create.attach_type = TCX_INGRESS;
+	link = (int)sys_bpf(BPF_LINK_CREATE, &attr);
+	if (link < 0) {
+		perror("bpfleak: BPF_LINK_CREATE tcx");
+		exit(1);
+	}
+	pin(link, path);
+	printf("prog %u -\n", id_of(prog, 1));
+	printf("link %u %s\n", link_id_of(link), path);
+}
+
+static void tcx_query(const char *dev)
+{
+	/* BPF_PROG_QUERY as of 6.6: link_ids follow prog_attach_flags. */
+	struct {
+		uint32_t target, attach_type, query_flags, attach_flags;
+		uint64_t prog_ids;
+		uint32_t count, pad;
+		uint64_t prog_attach_flags, link_ids, link_attach_flags, revision;
+	} q;
+	uint32_t ids[64], links[64];
+	unsigned ifindex = ifindex_of(dev);
+
+	for (uint32_t type = TCX_INGRESS; type <= TCX_EGRESS; type++) {
+		memset(&q, 0, sizeof(q));
+		q.target = ifindex;
+		q.attach_type = type;
+		q.prog_ids = (uint64_t)(uintptr_t)ids;
+		q.link_ids = (uint64_t)(uintptr_t)links;
+		q.count = 64;
+		if (syscall(__NR_bpf, BPF_PROG_QUERY, &q, sizeof(q)) < 0) {
+			if (errno == ENOENT)
+				continue; /* nothing on this hook */
+			perror("bpfleak: BPF_PROG_QUERY tcx");
+			exit(1);
+		}
+		for (uint32_t i = 0; i < q.count && i < 64; i++)
+			printf("%s %u %u\n", type == TCX_INGRESS ? "ingress" : "egress", ids[i], links[i]);
+	}
+}
+
+static int obj_get(const char *path)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (uint64_t)(uintptr_t)path;
+	fd = (int)sys_bpf(BPF_OBJ_GET, &attr);
+	if (fd < 0) {
+		fprintf(stderr, "bpfleak: BPF_OBJ_GET %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void flow_dissector(const char *pinned)
+{
+	/* BPF_FLOW_DISSECTOR_CONTINUE: the kernel's own dissector runs, so
+	 * the host's traffic is dissected as before. */
+	int prog = pinned ? obj_get(pinned)
+			  : load_trivial(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR_CONTINUE, "leakdissector");
+	prog_attach(prog, 0, BPF_FLOW_DISSECTOR);
+	printf("prog %u flow_dissector\n", id_of(prog, 1));
+}
+
+static void flow_dissector_query(void)
+{
+	uint32_t ids[4];
+	union bpf_attr attr;
+	int ns = open("/proc/thread-self/ns/net", O_RDONLY);
+
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = ns;
+	attr.query.attach_type = BPF_FLOW_DISSECTOR;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = 4;
+	if (ns < 0 || sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
+		perror("bpfleak: BPF_PROG_QUERY flow_dissector");
+		exit(1);
+	}
+	for (uint32_t i = 0; i < attr.query.prog_cnt && i < 4; i++)
+		printf("flow_dissector %u\n", ids[i]);
+}
+
+static void flow_dissector_detach(uint32_t id)
+{
+	union bpf_attr attr;
+	int prog;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	prog = (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+	memset(&attr, 0, sizeof(attr));
+	attr.attach_bpf_fd = prog;
+	attr.attach_type = BPF_FLOW_DISSECTOR;
+	if (prog < 0 || sys_bpf(BPF_PROG_DETACH, &attr) < 0) {
+		fprintf(stderr, "bpfleak: detach flow dissector %u: %s\n", id, strerror(errno));
+		exit(1);
+	}
+}
+
+static void sockmap_attach(const char *map_pin, const char *slot)
+{
+	int msg = strcmp(slot, "msg") == 0;
+	int map = obj_get(map_pin);
+	/* SK_PASS (1): the program lets everything through. */
+	int prog = load_trivial(msg ? BPF_PROG_TYPE_SK_MSG : BPF_PROG_TYPE_SK_SKB, 1, msg ? "leakskmsg" : "leakskskb");
+
+	prog_attach(prog, (uint32_t)map, msg ? BPF_SK_MSG_VERDICT : BPF_SK_SKB_VERDICT);
+	printf("prog %u %s\n", id_of(prog, 1), slot);
+}
+
+static void sockmap_query(const char *map_pin)
+{
+	int map = obj_get(map_pin);
+
+	for (int msg = 1; msg >= 0; msg--) {
+		union bpf_attr attr;
+		uint32_t id = 0;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.query.target_fd = map;
+		attr.query.attach_type = msg ? BPF_SK_MSG_VERDICT : BPF_SK_SKB_VERDICT;
+		attr.query.prog_ids = (uint64_t)(uintptr_t)&id;
+		attr.query.prog_cnt = 1;
+		if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) {
+			perror("bpfleak: BPF_PROG_QUERY sockmap");
+			exit(1);
+		}
+		if (attr.query.prog_cnt)
+			printf("%s %u\n", msg ? "msg" : "skb", id);
+	}
+}
+
 static void send_fd(const char *path, int fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -284,6 +516,27 @@ int main(int argc, char **argv)
 		cgroup_link(argv[2], argv[3]);
 	} else if (argc == 4 && strcmp(argv[1], "xdplink") == 0) {
 		xdp_link(argv[2], argv[3]);
+	} else if ((argc == 3 || argc == 4) && strcmp(argv[1], "tcx") == 0) {
+		tcx_attach(argv[2], argc == 4 ? argv[3] : NULL);
+	} else if (argc == 4 && strcmp(argv[1], "tcxlink") == 0) {
+		tcx_link(argv[2], argv[3]);
+	} else if (argc == 3 && strcmp(argv[1], "tcxquery") == 0) {
+		tcx_query(argv[2]);
+	} else if ((argc == 2 || argc == 3) && strcmp(argv[1], "fdattach") == 0) {
+		flow_dissector(argc == 3 ? argv[2] : NULL);
+	} else if (argc == 3 && strcmp(argv[1], "fdpin") == 0) {
+		int fd = load_trivial(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR_CONTINUE, "hostdissector");
+
+		pin(fd, argv[2]);
+		printf("prog %u %s\n", id_of(fd, 1), argv[2]);
+	} else if (argc == 2 && strcmp(argv[1], "fdquery") == 0) {
+		flow_dissector_query();
+	} else if (argc == 3 && strcmp(argv[1], "fddetach") == 0) {
+		flow_dissector_detach((uint32_t)strtoul(argv[2], NULL, 10));
+	} else if (argc == 4 && strcmp(argv[1], "sockmap") == 0) {
+		sockmap_attach(argv[2], argv[3]);
+	} else if (argc == 3 && strcmp(argv[1], "sockmapquery") == 0) {
+		sockmap_query(argv[2]);
 	} else if (argc == 3 && strcmp(argv[1], "send") == 0) {
 		int fd = map_create("sentmap");
 
@@ -349,7 +602,11 @@ int main(int argc, char **argv)
 
 		printf("map %u -\n", id_of(fd, 0));
 	} else {
-		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | xdplink DEV PATH | mkdirs DIR N | send SOCKET | churn N | exitchurn N PER | pinchurn PATH N | dirchurn PATH N | progchurn N\n");
+		fprintf(stderr, "usage: bpfleak map PATH | maps DIR N | prog PATH | nopin | cglink CGDIR PATH | "
+				"xdplink DEV PATH | tcx DEV [PIN] | tcxlink DEV PATH | tcxquery DEV | fdattach [PIN] | "
+				"fdpin PATH | fdquery | fddetach ID | sockmap MAP msg|skb | sockmapquery MAP | mkdirs DIR N | "
+				"send SOCKET | churn N | exitchurn N PER | pinchurn PATH N | dirchurn PATH N | "
+				"progchurn N\n");
 		return 2;
 	}
 	fflush(stdout);
