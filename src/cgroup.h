@@ -15,7 +15,7 @@
 #include "mountinfo.h"
 
 struct cgroup_ref {
-	char path[PATH_MAX]; /* absolute path of the cgroup2 directory on this host */
+	char path[PATH_MAX]; /* absolute path of the cgroup2 directory, as this process reaches it */
 	char rel[PATH_MAX];  /* path within the cgroup2 hierarchy, e.g. "/ctr-1" */
 	uint64_t id;
 };
