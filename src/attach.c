@@ -66,8 +66,18 @@ int detach_cgroup_attachments(const struct record_list *records, struct reap_res
 		if (rec->kind != REC_ATTACH || !(rec->flags & REC_F_TARGET_CGROUP))
 			continue;
 		cg_fd = cgroup_open_by_id(rec->parent_ino);
-		if (cg_fd < 0)
+		if (cg_fd == -ENOENT)
 			continue; /* the cgroup is gone, and its attachments with it */
+		if (cg_fd < 0) {
+			/* No usable cgroup2 mount here (or no right to open by
+			 * handle): whether it is still attached cannot be told,
+			 * so it is listed, never taken for gone. */
+			snprintf(where, sizeof(where), "cgroup id %llu %s", (unsigned long long)rec->parent_ino,
+				 type ? type : "?");
+			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->obj_id, cg_fd,
+					  "cannot open the cgroup");
+			continue;
+		}
 		/* Detached already (by the container, or a previous run). */
 		if (!attached_at(cg_fd, rec->attach_type, rec->obj_id))
 			continue;

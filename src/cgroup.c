@@ -34,17 +34,97 @@ int cgroup_parse_proc(const char *text, char *ret_rel, size_t size)
 	return -ENOENT;
 }
 
-int cgroup_id_of_path(const char *path, uint64_t *ret_id)
+/* root is rel or one of its ancestors, by whole components: /foo holds
+ * /foo/x, not /foobar. */
+static bool root_holds(const char *root, const char *rel)
 {
-	struct stat st;
+	size_t n = strlen(root);
 
-	if (stat(path, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	/* cgroup2 inode numbers are the kernfs ids the BPF helpers return. */
-	*ret_id = st.st_ino;
-	return 0;
+	if (streq(root, "/"))
+		return true;
+	return strncmp(rel, root, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
+/* rel below m's root, without the leading "/": "" for the root itself. */
+static const char *below_root(const struct mount_entry *m, const char *rel)
+{
+	const char *sub = rel + (streq(m->root, "/") ? 0 : strlen(m->root));
+
+	return sub + strspn(sub, "/");
+}
+
+int cgroup2_mount_pick(const struct mount_table *t, const char *rel, size_t from, size_t *ret_index)
+{
+	for (size_t i = from; i < t->n; i++) {
+		const struct mount_entry *m = &t->v[i];
+
+		if (streq(m->fstype, "cgroup2") && root_holds(m->root, rel) && mount_table_visible(t, i)) {
+			*ret_index = i;
+			return 0;
+		}
+	}
+	return -ENOMEDIUM;
+}
+
+int cgroup2_join(const struct mount_entry *m, const char *rel, char *buf, size_t size)
+{
+	const char *sub = below_root(m, rel);
+	int r;
+
+	if (!*sub)
+		return copy_str(buf, size, m->mountpoint);
+	r = snprintf(buf, size, "%s/%s", streq(m->mountpoint, "/") ? "" : m->mountpoint, sub);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The table says m is what its mount point reaches; the kernel has the last
+ * word (mounts moved or stacked in ways mountinfo order does not show). */
+static bool mount_point_reaches(int mnt_fd, const struct mount_entry *m)
+{
+	struct statx stx;
+
+	if (statx(mnt_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return true; /* before 5.8: the table alone decides */
+	return stx.stx_mnt_id == (uint64_t)m->id;
+}
+
+int cgroup2_open(const char *rel, char *ret_path, size_t size)
+{
+	_cleanup_(mount_table_done) struct mount_table t = {};
+	int r;
+
+	if (rel[0] != '/')
+		return -EINVAL;
+	r = mount_table_read(&t);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; cgroup2_mount_pick(&t, rel, i, &i) == 0; i++) {
+		const struct mount_entry *m = &t.v[i];
+		_cleanup_close_ int mnt_fd = -EBADF, fd = -EBADF;
+		const char *sub = below_root(m, rel);
+		char path[PATH_MAX];
+		struct stat st;
+
+		mnt_fd = open(m->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (mnt_fd < 0 || !mount_point_reaches(mnt_fd, m))
+			continue;
+		r = cgroup2_join(m, rel, path, sizeof(path));
+		if (r < 0)
+			return r;
+		fd = openat(mnt_fd, *sub ? sub : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno; /* -ENOENT: the cgroup is gone */
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		/* Something else mounted on the way down inside the hierarchy. */
+		if (st.st_dev != m->dev)
+			continue;
+		r = copy_str(ret_path, size, path);
+		if (r < 0)
+			return r;
+		return TAKE_FD(fd);
+	}
+	return -ENOMEDIUM;
 }
 
 int cgroup_open_by_id(uint64_t id)
@@ -55,14 +135,13 @@ int cgroup_open_by_id(uint64_t id)
 	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
 	_cleanup_close_ int mnt_fd = -EBADF;
 	char mnt[PATH_MAX];
-	int fd, r;
+	int fd;
 
-	r = mountinfo_find_fstype("cgroup2", mnt, sizeof(mnt));
-	if (r < 0)
-		return r;
-	mnt_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	mnt_fd = cgroup2_open("/", mnt, sizeof(mnt));
+	/* Whatever went wrong here is about the mount, not the id: it must
+	 * never read as "gone" (gc would tear down a live container). */
 	if (mnt_fd < 0)
-		return -errno;
+		return mnt_fd == -ENOENT ? -ENOMEDIUM : mnt_fd;
 	/* A path can be re-created with a new id; the id itself cannot. */
 	memcpy(h.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -97,9 +176,11 @@ int cgroup_path_of_fd(int fd, char *buf, size_t size)
 
 int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret)
 {
-	char proc[64], mnt[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -EBADF;
 	struct cgroup_ref ref = {};
+	struct stat st;
+	char proc[64];
 	size_t len;
 	int r;
 
@@ -112,18 +193,15 @@ int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret)
 	r = cgroup_parse_proc(text, ref.rel, sizeof(ref.rel));
 	if (r < 0)
 		return r;
-	r = mountinfo_find_fstype("cgroup2", mnt, sizeof(mnt));
-	if (r < 0)
-		return r;
-	r = snprintf(ref.path, sizeof(ref.path), "%s%s", streq(mnt, "/") ? "" : mnt,
-		     streq(ref.rel, "/") ? "" : ref.rel);
-	if (r < 0 || (size_t)r >= sizeof(ref.path))
-		return -ENAMETOOLONG;
 	if (streq(ref.rel, "/"))
 		return -EPERM; /* the root cgroup is the whole host, never a container */
-	r = cgroup_id_of_path(ref.path, &ref.id);
-	if (r < 0)
-		return r;
+	fd = cgroup2_open(ref.rel, ref.path, sizeof(ref.path));
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	/* cgroup2 inode numbers are the kernfs ids the BPF helpers return. */
+	ref.id = st.st_ino;
 	*ret = ref;
 	return 0;
 }

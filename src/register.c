@@ -62,6 +62,11 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	if (r == -EPERM)
 		snprintf(err->detail, sizeof(err->detail), "pid %d is in the root cgroup, which is the whole host",
 			 (int)oci->pid);
+	else if (r == -ENOMEDIUM)
+		snprintf(err->detail, sizeof(err->detail),
+			 "no usable cgroup2 mount for pid %d's cgroup in this mount namespace (looked in "
+			 "/proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root "
+			 "holds that cgroup)", (int)oci->pid);
 	if (r < 0)
 		goto out;
 

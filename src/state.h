@@ -19,7 +19,7 @@
 struct container_state {
 	char *id;
 	uint64_t cgroup_id;
-	char *cgroup_path; /* the cgroup2 directory on this host */
+	char *cgroup_path; /* the cgroup2 directory, as prestart reached it */
 	char *cgroup;      /* as the runtime names it ("0::" in /proc/<pid>/cgroup); may be NULL */
 	int pid;
 	char *bundle;  /* may be NULL */

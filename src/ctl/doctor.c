@@ -12,7 +12,6 @@
 #include "../caps.h"
 #include "../cgroup.h"
 #include "../config.h"
-#include "../mountinfo.h"
 #include "../ocistate.h"
 #include "../skipped.h"
 #include "../state.h"
@@ -88,6 +87,7 @@ static void check_kernel(struct checks *c)
 
 static void check_mounts(struct checks *c)
 {
+	_cleanup_close_ int cg_fd = -EBADF;
 	char mnt[PATH_MAX];
 
 	if (is_fs("/sys/fs/bpf", BPF_FS_MAGIC_NUMBER))
@@ -99,11 +99,15 @@ static void check_mounts(struct checks *c)
 		add(c, "tracefs", PASS, NULL, "mounted");
 	else
 		add(c, "tracefs", INFO, NULL, "not mounted: the first prestart mounts it at /sys/kernel/tracing");
-	if (mountinfo_find_fstype("cgroup2", mnt, sizeof(mnt)) == 0)
+	cg_fd = cgroup2_open("/", mnt, sizeof(mnt));
+	if (cg_fd >= 0)
 		add(c, "cgroup2", PASS, NULL, "mounted at %s", mnt);
-	else
+	else if (cg_fd == -ENOMEDIUM)
 		add(c, "cgroup2", FAIL, "mount -t cgroup2 none /sys/fs/cgroup/unified (or boot with a unified hierarchy)",
-		    "no cgroup2 mount: containers cannot be told apart");
+		    "no cgroup2 mount of the whole hierarchy that a path reaches (none, or each covered by a later "
+		    "mount): containers cannot be told apart");
+	else
+		add(c, "cgroup2", FAIL, NULL, "cannot open the cgroup2 mount: %s", strerror(-cg_fd));
 }
 
 static void check_caps(struct checks *c)

@@ -79,8 +79,9 @@ e2e_clean() {
 		for id in $ids; do RUNTIME=$rt "$(RUNTIME=$rt rt_cmd)" delete -f "$id" >/dev/null 2>&1 || true; done
 	done
 	# Test cgroups: the cgroup2 ones, and the v1 ones runc and crun make on
-	# a hybrid host (bpfreaper-test under each v1 controller).
-	for d in /sys/fs/cgroup/*/$CG_PARENT $CG2/$CG_PARENT; do
+	# a hybrid host (bpfreaper-test under each v1 controller), and those a
+	# test made itself, named with the prefix.
+	for d in /sys/fs/cgroup/*/$CG_PARENT $CG2/$CG_PARENT "$CG2/$E2E_PREFIX"-*; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
 	# Pins a failed test left: all named with the test prefix.
