@@ -139,17 +139,30 @@ int BPF_PROG(exit_unlinkat, int dfd, struct filename *name, int ret)
 }
 
 /* Every fd closed (close(2), io_uring's close, a process's exit) passes
- * here after it left the fd table, so no other thread can dup it any more:
- * the last reference to the object's only file frees the object, and its
- * creation record goes. */
-SEC("fentry/filp_close")
-int BPF_PROG(enter_filp_close, struct file *filp, void *id)
+ * one of these after it left the fd table, so no other thread can dup it
+ * any more: the last reference to the object's only file frees the object,
+ * and its creation record goes. filp_flush where the kernel has it (6.7+:
+ * close(2) no longer calls filp_close), else filp_close; the loader keeps
+ * one (src/tracer.c). */
+static __always_inline int closing(struct file *file)
 {
 	__u32 kind, obj;
 	__u64 owner;
 
 	owner = registered_ancestor();
-	if (owner && frees_object(filp, &kind, &obj))
+	if (owner && frees_object(file, &kind, &obj))
 		forget_created(owner, kind, obj);
 	return 0;
+}
+
+SEC("fentry/filp_close")
+int BPF_PROG(enter_filp_close, struct file *filp, void *id)
+{
+	return closing(filp);
+}
+
+SEC("fentry/filp_flush")
+int BPF_PROG(enter_filp_flush, struct file *filp, void *id)
+{
+	return closing(filp);
 }

@@ -28,6 +28,11 @@ static const struct want_param wanted[] = {
 	{ "do_symlinkat", 0, true, "filename" },
 	{ "do_symlinkat", 1, false, "int" },
 	{ "do_symlinkat", 2, true, "filename" },
+	{ "do_rmdir", 0, false, "int" },
+	{ "do_rmdir", 1, true, "filename" },
+	{ "do_unlinkat", 0, false, "int" },
+	{ "do_unlinkat", 1, true, "filename" },
+	{ "filp_close", 0, true, "file" },
 };
 
 /* The name of type id, through pointers (if pointer) and qualifiers. */
@@ -82,7 +87,7 @@ int kprotos_check_btf(const struct btf *btf, const char **ret_why)
 	return r;
 }
 
-int kprotos_check(const char **ret_why)
+int kprotos_check(const char **ret_why, bool *ret_filp_flush)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int r;
@@ -91,6 +96,10 @@ int kprotos_check(const char **ret_why)
 	if (!btf)
 		return negative_errno();
 	r = kprotos_check_btf(btf, ret_why);
+	/* Since 6.7 close(2) flushes and puts the file itself (filp_flush,
+	 * __fput_sync) instead of calling filp_close, which the exit of a
+	 * process still calls; filp_close calls filp_flush. */
+	*ret_filp_flush = btf__find_by_name_kind(btf, "filp_flush", BTF_KIND_FUNC) > 0;
 	btf__free(btf);
 	return r;
 }

@@ -4,9 +4,11 @@
 #ifndef BPFREAPER_KPROTOS_H
 #define BPFREAPER_KPROTOS_H
 
+#include <stdbool.h>
+
 /* 0 if they do; -ENOENT (a function is missing) or -EPROTO (its prototype
  * differs), with *ret_why naming the function. */
-int kprotos_check(const char **ret_why);
+int kprotos_check(const char **ret_why, bool *ret_filp_flush);
 
 struct btf;
 /* The same against a given BTF (tests). */

@@ -316,9 +316,10 @@ static struct trampoline_bpf *load_trampoline_skel(int *ret_err, char *why, size
 	struct trampoline_bpf *skel;
 	int template = -EBADF;
 	const char *func;
+	bool filp_flush = false;
 	int r;
 
-	r = kprotos_check(&func);
+	r = kprotos_check(&func, &filp_flush);
 	if (r < 0) {
 		snprintf(why, len, "%s: %s", func,
 			 r == -EPROTO ? "other arguments on this kernel" : strerror(-r));
@@ -332,6 +333,8 @@ static struct trampoline_bpf *load_trampoline_skel(int *ret_err, char *why, size
 		snprintf(why, len, "open: %s", strerror(-*ret_err));
 		return NULL;
 	}
+	/* Where every close of a file passes: one of the two, never both. */
+	bpf_program__set_autoload(filp_flush ? skel->progs.enter_filp_close : skel->progs.enter_filp_flush, false);
 	r = set_records_template(skel->maps.records, &template);
 	if (r == 0)
 		r = trampoline_bpf__load(skel);

@@ -8,7 +8,7 @@
 #include "kprotos.h"
 
 struct protos {
-	int i32, filename_ptr, bpfptr, uchar_ptr;
+	int i32, filename_ptr, bpfptr, uchar_ptr, file_ptr;
 };
 
 static struct btf *base_btf(struct protos *p)
@@ -21,6 +21,7 @@ static struct btf *base_btf(struct protos *p)
 	p->uchar_ptr = btf__add_ptr(btf, btf__add_const(btf, uchar));
 	filename = btf__add_struct(btf, "filename", 8);
 	p->filename_ptr = btf__add_ptr(btf, filename);
+	p->file_ptr = btf__add_ptr(btf, btf__add_struct(btf, "file", 8));
 	sockptr = btf__add_struct(btf, "", 16);
 	p->bpfptr = btf__add_typedef(btf, "bpfptr_t", sockptr);
 	return btf;
@@ -42,8 +43,13 @@ static struct btf *kernel_like(bool old_mkdirat, bool with_symlinkat)
 	int sys_bpf[] = { p.i32, p.bpfptr, p.i32 };
 	int mkdirat[] = { p.i32, old_mkdirat ? p.uchar_ptr : p.filename_ptr, p.i32 };
 	int symlinkat[] = { p.filename_ptr, p.i32, p.filename_ptr };
+	int removal[] = { p.i32, p.filename_ptr };
+	int close[] = { p.file_ptr, p.i32 };
 
 	add_func(btf, "__sys_bpf", p.i32, 3, sys_bpf);
+	add_func(btf, "do_rmdir", p.i32, 2, removal);
+	add_func(btf, "do_unlinkat", p.i32, 2, removal);
+	add_func(btf, "filp_close", p.i32, 2, close);
 	add_func(btf, "do_mkdirat", p.i32, 3, mkdirat);
 	if (with_symlinkat)
 		add_func(btf, "do_symlinkat", p.i32, 3, symlinkat);
@@ -53,13 +59,14 @@ static struct btf *kernel_like(bool old_mkdirat, bool with_symlinkat)
 static void this_kernel_matches(void)
 {
 	const char *why = "";
+	bool flush;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		printf("    no vmlinux BTF here\n");
 		check_failed = 1;
 		return;
 	}
-	CHECK_EQ_INT(kprotos_check(&why), 0);
+	CHECK_EQ_INT(kprotos_check(&why, &flush), 0);
 }
 
 static void prototypes_like_5_15_and_later_match(void)
