@@ -152,6 +152,26 @@ static int collect_objects(const struct record_list *records, struct reap_result
 	return 0;
 }
 
+/* An object the container pinned, still alive, whose creation it did not
+ * record: someone else's (opened by id), or its own whose creation record
+ * the tracer dropped at a close another of its threads raced (see
+ * bpf/tracer.bpf.c, enter_close). Never the container's to remove; named
+ * in the report, which must say what could not be proven. */
+static void pinned_not_created(const struct record_list *records, struct reap_result *res)
+{
+	for (size_t i = 0; i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		_cleanup_close_ int fd = -EBADF;
+
+		if (rec->kind != REC_PIN || !rec->obj_id || reap_find_object(res, rec->obj_kind, rec->obj_id) ||
+		    unproven(res, rec->obj_kind, rec->obj_id))
+			continue;
+		fd = obj_fd_by_id(rec->obj_kind, rec->obj_id);
+		if (fd >= 0)
+			res->unproven[res->n_unproven++] = (struct reap_unproven){ rec->obj_kind, rec->obj_id };
+	}
+}
+
 /* A kept link keeps the program it runs, and so that program's other
  * attachments: the keep rule's author meant the whole thing to stay. */
 static void keep_programs_of_kept_links(struct reap_result *res)
@@ -847,6 +867,8 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	res.dropped_freed = records->cg.freed_objs + records->compacted;
 	res.dropped_names = records->cg.removed_names;
 	r = collect_objects(records, &res);
+	if (r == 0)
+		pinned_not_created(records, &res);
 	/* Only what the container could write: its writable bpffs binds. */
 	if (r == 0)
 		r = bpffs_views_of(opts->binds, opts->own_bpffs, &views);

@@ -171,3 +171,19 @@ test_host_program_attached_by_the_container_stays() {
 	rm -rf "$P-hostprogs"
 	rmdir "$cg"
 }
+
+# A host map the container opens by id and pins under a name of its own:
+# the pin holds an object it did not create, so nothing about it is
+# removed, and the report names it as unproven instead of staying silent.
+test_pin_of_a_host_object_is_named_unproven() {
+	local r host_id
+	host_id=$(host_map "$P-byid-host")
+	make_bundle byid "/usr/sbin/bpftool map pin id $host_id /sys/fs/bpf/$E2E_PREFIX-byid" >/dev/null
+	run_ctr byid || fail "$RUNTIME run: $(cat "$WORK/byid.err")"
+	r=$(report_of byid)
+	assert_alive map "$host_id"
+	assert_present "$P-byid-host"
+	assert_present "$P-byid"
+	assert_eq "unproven" "$(jq -c '[.unproven[] | [.kind, .id]]' "$r")" "[[\"map\",$host_id]]"
+	rm -f "$P-byid" "$P-byid-host"
+}
