@@ -77,6 +77,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
 $(BUILD)/bpfleak: tests/helpers/bpfleak.c | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+$(BUILD)/bpftoken: tests/helpers/bpftoken.c | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 $(BUILD)/bpffake: tests/helpers/bpffake.c | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -pthread -o $@ $<
 
@@ -90,7 +93,7 @@ $(BUILD)/bpfunseen: tests/helpers/bpfunseen.c | $(BUILD)
 $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
+unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -50,6 +50,7 @@ e2e_setup() {
 	cp /bin/busybox "$WORK/rootfs/bin/"
 	for t in sh mkdir mv ln rm sleep cat ls echo touch; do ln -sf busybox "$WORK/rootfs/bin/$t"; done
 	cp "$BPFLEAK" "$WORK/rootfs/bin/bpfleak"
+	cp "$ROOT/build/bpftoken" "$WORK/rootfs/bin/bpftoken"
 	cp "$ROOT/build/bpffake" "$WORK/rootfs/bin/bpffake"
 	cp "$ROOT/build/bpfunseen" "$ROOT/build/bpfunseen32" "$WORK/rootfs/bin/"
 	cp "$ROOT/build/test-progs.bpf.o" "$WORK/rootfs/progs.o"
