@@ -82,10 +82,13 @@ e2e_clean() {
 	done
 	# Pins a failed test left: all named with the test prefix.
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
-	# A state a failed test left is still registered: let poststop forget it.
+	# A state a failed test left is still registered: let poststop forget
+	# it, and the earlier runs of its id (<id>@<cgroup id>.json) with it.
 	for f in /run/bpfreaper/state/"$E2E_PREFIX"-*.json "$WORK"/*.cid; do
 		[ -e "$f" ] || continue
-		[[ $f != *.cid ]] || f=/run/bpfreaper/state/$(cat "$f").json
+		if [[ $f == *.cid ]]; then
+			f=$(compgen -G "/run/bpfreaper/state/$(cat "$f")[.@]*json" | head -1) || continue
+		fi
 		[ -e "$f" ] || continue
 		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
 	done
@@ -94,7 +97,8 @@ e2e_clean() {
 	if [ -z "${KEEP_REPORTS:-}" ]; then
 		rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
 		for f in "$WORK"/*.cid; do
-			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json"
+			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json" \
+				/run/bpfreaper/reports/"$(cat "$f")"@*.json
 		done
 	fi
 	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid "$WORK"/hooks-*.log \
