@@ -98,7 +98,6 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		struct container_state st = {};
 		struct cg_state cg = {};
 		const char *why, *status;
-		char cgid[32];
 		long age;
 
 		const struct state_file *f = &ids.v[i];
@@ -117,6 +116,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		age = (long)(time(NULL) - st.created_at);
 		if (ctx->json) {
 			json_object *o = json_object_new_object();
+			char cgid[32];
 
 			json_object_object_add(o, "id", json_object_new_string(st.id));
 			json_object_object_add(o, "state", json_object_new_string(status));
