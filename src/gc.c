@@ -23,6 +23,7 @@ const char *gc_action_name(enum gc_action a)
 		[GC_ORPHAN_DROPPED] = "orphan dropped",
 		[GC_ORPHAN_WOULD_DROP] = "would drop orphan",
 		[GC_ORPHAN_ALIVE] = "orphan running",
+		[GC_DEFERRED] = "next run",
 	};
 
 	return (size_t)a < ARRAY_SIZE(names) && names[a] ? names[a] : "?";
@@ -112,9 +113,10 @@ static int gc_state(const struct rundir *rd, const struct state_file *f, const s
 		return 0;
 	}
 	if (opts->max_cleanups && *cleanups >= opts->max_cleanups) {
-		/* Not looked at this time; the next run takes it. */
-		free(e->id);
-		res->n--;
+		/* Not torn down this time; the next run takes it. The entry
+		 * stays, or its registration would look like an orphan and
+		 * lose its records before that run. */
+		e->action = GC_DEFERRED;
 		return 0;
 	}
 	(*cleanups)++;

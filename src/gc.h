@@ -30,6 +30,7 @@ enum gc_action {
 	GC_ORPHAN_DROPPED,/* registration without state, cgroup gone: records dropped */
 	GC_ORPHAN_WOULD_DROP,
 	GC_ORPHAN_ALIVE,  /* registration without state, cgroup alive: left */
+	GC_DEFERRED,      /* cgroup gone, beyond max_cleanups: the next run takes it */
 };
 
 struct gc_entry {
