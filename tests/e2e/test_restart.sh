@@ -182,3 +182,18 @@ test_rerun_podman_start_after_killed_poststop() {
 	# Again, the same way: nothing of the first pass is in the way.
 	pm_restart_once pr2
 }
+
+# The same run registered twice (prestart and createRuntime both configured,
+# or a runtime retrying): the same cgroup, so not an earlier run.
+test_rerun_same_cgroup_is_not_an_earlier_run() {
+	restart_bundle same
+	bundle_edit same '.hooks.prestart[0].env = ["BPFREAPER_LOG_FILE=" + $log]
+		| .hooks.createRuntime = [.hooks.prestart[0]]' --arg log "$WORK/same-prestart.log"
+	run_ctr same || fail "runc run: $(cat "$WORK/same.err")"
+	grep -q "container $E2E_PREFIX-same: already registered" "$WORK/same-prestart.log" ||
+		fail "prestart said: $(cat "$WORK/same-prestart.log")"
+	! grep -q "earlier run" "$WORK/same-prestart.log" || fail "prestart kept its own run as an earlier one"
+	assert_absent "$P-same-1"
+	assert_eq "run" "$(jq -r .run.earlier "$(report_of same)")" false
+	assert_eq "reports" "$(earlier_report same)" ""
+}

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -204,6 +205,62 @@ static void earlier_run_kept(void)
 	unsetenv("BPFREAPER_RUN_DIR");
 }
 
+/* A teardown waiting for the lock while a prestart moves the state aside
+ * and writes a new run's: once it has the lock, the name it locked holds
+ * the new run's state, never the file it first opened. */
+static void lock_follows_the_name(void)
+{
+	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
+	struct container_state s = { .id = "web-1", .cgroup_id = 41, .cgroup_path = "/sys/fs/cgroup/web-1",
+				     .runtime_status = "creating", .mode = MODE_ENFORCE };
+	struct rundir rd;
+	int lock, status = -1, ready[2];
+	pid_t child;
+	char c;
+
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("BPFREAPER_RUN_DIR", dir, 1);
+	CHECK_EQ_INT(rundir_open(&rd), 0);
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	lock = state_lock(&rd, "web-1", 0);
+	CHECK(lock >= 0);
+	CHECK_EQ_INT(pipe(ready), 0);
+	child = fork();
+	if (child == 0) {
+		struct container_state got = {};
+		struct stat locked, named;
+		const char *why;
+		int fd;
+
+		close(ready[0]);
+		close(lock); /* the parent's lock, shared by the fork: only the parent holds it */
+		CHECK_EQ_INT((int)write(ready[1], "r", 1), 1);
+		fd = state_lock(&rd, "web-1", 0); /* waits for the parent */
+		_exit(fd >= 0 && fstat(fd, &locked) == 0 && fstatat(rd.state_fd, "web-1.json", &named, 0) == 0 &&
+				      locked.st_ino == named.st_ino && state_read(&rd, "web-1", 0, &got, &why) == 0 &&
+				      got.cgroup_id == 42
+			      ? 0
+			      : 1);
+	}
+	close(ready[1]);
+	CHECK_EQ_INT((int)read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	usleep(100 * 1000); /* the child is in flock() by now */
+	CHECK_EQ_INT(state_keep_earlier(&rd, "web-1", 41), 0);
+	s.cgroup_id = 42;
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	close(lock);
+	CHECK_EQ_INT((int)waitpid(child, &status, 0), (int)child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 41), 0);
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
+	CHECK_EQ_INT(unlinkat(rd.root_fd, "state", AT_REMOVEDIR), 0);
+	CHECK_EQ_INT(unlinkat(rd.root_fd, "reports", AT_REMOVEDIR), 0);
+	rundir_close(&rd);
+	CHECK_EQ_INT(rmdir(dir), 0);
+	unsetenv("BPFREAPER_RUN_DIR");
+}
+
 static void proc_cgroup_parsing(void)
 {
 	char rel[256];
@@ -229,5 +286,6 @@ int main(void)
 	RUN(proc_cgroup_parsing);
 	RUN(earlier_run_names);
 	RUN(earlier_run_kept);
+	RUN(lock_follows_the_name);
 	return total_failed ? 1 : 0;
 }
