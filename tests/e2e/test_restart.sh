@@ -197,3 +197,32 @@ test_rerun_same_cgroup_is_not_an_earlier_run() {
 	assert_eq "run" "$(jq -r .run.earlier "$(report_of same)")" false
 	assert_eq "reports" "$(earlier_report same)" ""
 }
+
+# The second run's hooks under valgrind: keeping the earlier run's state and
+# finishing it leak nothing and touch no uninitialised memory.
+test_rerun_hooks_clean_under_valgrind() {
+	local h cg1
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	[ -x "$ROOT/build/dyn/bpfreaper-poststop" ] || skip "make check builds build/dyn"
+	for h in prestart poststop; do
+		cat >"$WORK/vg-$h" <<-EOS
+		#!/bin/sh
+		exec valgrind -q --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp \\
+			--leak-check=full --errors-for-leak-kinds=definite,indirect \\
+			--show-leak-kinds=definite,indirect --log-file=$WORK/vg-$h.log $ROOT/build/dyn/bpfreaper-$h "\$@"
+		EOS
+		chmod +x "$WORK/vg-$h"
+	done
+	restart_bundle rv
+	poststop_crash rv records-read
+	run_ctr rv || fail "runc run 1: $(cat "$WORK/rv.err")"
+	save_run1 rv
+	cg1=$(jq -r .cgroup_id "$(state_of rv)")
+	poststop_crash rv ""
+	bundle_edit rv '.hooks.prestart[0].path = $pre | .hooks.poststop[0].path = $post' \
+		--arg pre "$WORK/vg-prestart" --arg post "$WORK/vg-poststop"
+	run_ctr rv || fail "runc run 2: $(cat "$WORK/rv.err") $(cat "$WORK/vg-prestart.log")"
+	assert_both_runs_reaped rv "$cg1" poststop
+	! grep -q "^==" "$WORK/vg-prestart.log" || fail "valgrind on prestart: $(grep "^==" "$WORK/vg-prestart.log")"
+	! grep -q "^==" "$WORK/vg-poststop.log" || fail "valgrind on poststop: $(grep "^==" "$WORK/vg-poststop.log")"
+}
