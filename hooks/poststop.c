@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * bpfreaper-poststop: OCI poststop hook. Wiring only: reads the state, calls
- * container_teardown(), logs once, picks the exit code. bpfreaper's own
+ * container_teardown(), then gc_earlier_runs() for the id's unfinished
+ * earlier runs (state.h), logs once, picks the exit code. bpfreaper's own
  * trouble never fails a container's teardown unless --strict is given.
  *   0  done, nothing to do, bpfreaper's own trouble (logged), or a rootless
  *      runtime's user namespace (logged: bpfreaper never registers there)

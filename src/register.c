@@ -25,8 +25,9 @@ static uint64_t realtime_coarse_ns(void)
 
 /*
  * The id's current state, if any, under its lock (*ret_lock, held until the
- * new state is written): a teardown of it in progress finishes first, and
- * none starts on it while we look.
+ * new run is registered): a teardown of it in progress finishes first (a
+ * wait on the start path only then, bounded by that teardown), and none
+ * starts on it while we look.
  * - Same cgroup: a runtime retrying prestart, or prestart and createRuntime
  *   both configured; *ret_same if the tracer still has the registration.
  * - Another cgroup: an earlier run of this id that was never finished (its
