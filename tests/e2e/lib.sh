@@ -224,6 +224,23 @@ pm_run() {
 		--rootfs "$WORK/rootfs" sh -c "$script" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
 }
 
+# valgrind_wrappers: $WORK/vg-prestart and $WORK/vg-poststop run the built
+# hooks under valgrind (memcheck, definite and indirect leaks are errors),
+# logging to $WORK/vg-HOOK.log.
+valgrind_wrappers() {
+	local h
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	for h in prestart poststop; do
+		cat >"$WORK/vg-$h" <<-EOS
+		#!/bin/sh
+		exec valgrind -q --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp \\
+			--leak-check=full --errors-for-leak-kinds=definite,indirect \\
+			--show-leak-kinds=definite,indirect --log-file=$WORK/vg-$h.log $ROOT/build/dyn/bpfreaper-$h "\$@"
+		EOS
+		chmod +x "$WORK/vg-$h"
+	done
+}
+
 # wait_for FILE: until FILE exists (10 s at most).
 wait_for() {
 	local i

@@ -32,6 +32,19 @@ save_run1() {
 	cp "$WORK/$1.out" "$WORK/$1-run1.out"
 }
 
+# first_run_unfinished NAME: NAME's first run, its poststop killed after it
+# read the records; RUN1_CGROUP is the run's cgroup id. Later runs' poststop
+# is not killed. (Not a $(...): set -e does not reach into one.)
+first_run_unfinished() {
+	restart_bundle "$1"
+	poststop_crash "$1" records-read
+	run_ctr "$1" || fail "runc run 1: $(cat "$WORK/$1.err")"
+	assert_present "$P-$1-1"
+	save_run1 "$1"
+	RUN1_CGROUP=$(jq -r .cgroup_id "$(state_of "$1")")
+	poststop_crash "$1" ""
+}
+
 # registered CGID: the tracer still records for this cgroup id.
 registered() {
 	local m=/run/bpfreaper/bpffs/tracer_v3/cgroups
@@ -66,7 +79,7 @@ assert_both_runs_reaped() { # NAME RUN1-CGID BY
 	[ "$(jq -r .run.registered_ns "$r1")" -lt "$(jq -r .run.registered_ns "$r2")" ] ||
 		fail "the earlier run registered after the later one"
 	assert_absent "$(state_of "$name")"
-	[ -z "$(ls /run/bpfreaper/state/ | grep -F "$E2E_PREFIX-$name@")" ] || fail "an earlier run's state is left"
+	! compgen -G "/run/bpfreaper/state/$E2E_PREFIX-$name@*.json" >/dev/null || fail "an earlier run's state is left"
 	! registered "$cg1" || fail "cgroup $cg1 is still registered"
 	! registered "$(jq -r .cgroup_id "$r2")" || fail "the later run's cgroup is still registered"
 }
@@ -75,13 +88,8 @@ assert_both_runs_reaped() { # NAME RUN1-CGID BY
 # the records; the second run's poststop removes both runs' pins.
 test_rerun_after_killed_poststop_runc() {
 	local cg1 out
-	restart_bundle rr
-	poststop_crash rr records-read
-	run_ctr rr || fail "runc run 1: $(cat "$WORK/rr.err")"
-	assert_present "$P-rr-1"
-	save_run1 rr
-	cg1=$(jq -r .cgroup_id "$(state_of rr)")
-	poststop_crash rr ""
+	first_run_unfinished rr
+	cg1=$RUN1_CGROUP
 	bundle_edit rr '.hooks.prestart[0].env = ["BPFREAPER_LOG_FILE=" + $log]' --arg log "$WORK/rr-prestart.log"
 	run_ctr rr || fail "runc run 2: $(cat "$WORK/rr.err")"
 	grep -q "earlier run (cgroup id $cg1) was never finished" "$WORK/rr-prestart.log" ||
@@ -94,11 +102,9 @@ test_rerun_after_killed_poststop_runc() {
 # Neither run's poststop finishes: gc finishes both, each with its own records.
 test_rerun_gc_finishes_both_runs() {
 	local cg1 out
-	restart_bundle rg
+	first_run_unfinished rg
+	cg1=$RUN1_CGROUP
 	poststop_crash rg records-read
-	run_ctr rg || fail "runc run 1: $(cat "$WORK/rg.err")"
-	save_run1 rg
-	cg1=$(jq -r .cgroup_id "$(state_of rg)")
 	run_ctr rg || fail "runc run 2: $(cat "$WORK/rg.err")"
 	assert_present "$P-rg-1"
 	assert_present "$P-rg-2"
@@ -117,12 +123,8 @@ test_rerun_gc_finishes_both_runs() {
 # is under its new name, and the failed start's poststop finishes it.
 test_rerun_prestart_killed_after_keeping() {
 	local cg1
-	restart_bundle rk
-	poststop_crash rk records-read
-	run_ctr rk || fail "runc run 1: $(cat "$WORK/rk.err")"
-	save_run1 rk
-	cg1=$(jq -r .cgroup_id "$(state_of rk)")
-	poststop_crash rk ""
+	first_run_unfinished rk
+	cg1=$RUN1_CGROUP
 	bundle_edit rk '.hooks.prestart[0].env = ["BPFREAPER_CRASH_AT=earlier-kept"]'
 	! run_ctr rk || fail "runc ran the container with its prestart killed"
 	assert_absent "$P-rk-1"
@@ -201,24 +203,10 @@ test_rerun_same_cgroup_is_not_an_earlier_run() {
 # The second run's hooks under valgrind: keeping the earlier run's state and
 # finishing it leak nothing and touch no uninitialised memory.
 test_rerun_hooks_clean_under_valgrind() {
-	local h cg1
-	command -v valgrind >/dev/null || skip "valgrind is not installed"
-	[ -x "$ROOT/build/dyn/bpfreaper-poststop" ] || skip "make check builds build/dyn"
-	for h in prestart poststop; do
-		cat >"$WORK/vg-$h" <<-EOS
-		#!/bin/sh
-		exec valgrind -q --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp \\
-			--leak-check=full --errors-for-leak-kinds=definite,indirect \\
-			--show-leak-kinds=definite,indirect --log-file=$WORK/vg-$h.log $ROOT/build/dyn/bpfreaper-$h "\$@"
-		EOS
-		chmod +x "$WORK/vg-$h"
-	done
-	restart_bundle rv
-	poststop_crash rv records-read
-	run_ctr rv || fail "runc run 1: $(cat "$WORK/rv.err")"
-	save_run1 rv
-	cg1=$(jq -r .cgroup_id "$(state_of rv)")
-	poststop_crash rv ""
+	local cg1
+	valgrind_wrappers
+	first_run_unfinished rv
+	cg1=$RUN1_CGROUP
 	bundle_edit rv '.hooks.prestart[0].path = $pre | .hooks.poststop[0].path = $post' \
 		--arg pre "$WORK/vg-prestart" --arg post "$WORK/vg-poststop"
 	run_ctr rv || fail "runc run 2: $(cat "$WORK/rv.err") $(cat "$WORK/vg-prestart.log")"

@@ -152,6 +152,24 @@ static void earlier_run_names(void)
 	free(id);
 }
 
+/* A run directory of its own under /tmp (dir: a mkdtemp template). */
+static void tmp_rundir_open(char *dir, struct rundir *ret)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("BPFREAPER_RUN_DIR", dir, 1);
+	CHECK_EQ_INT(rundir_open(ret), 0);
+}
+
+/* Removes it; fails the test if a state or report was left. */
+static void tmp_rundir_remove(const char *dir, struct rundir *rd)
+{
+	CHECK_EQ_INT(unlinkat(rd->root_fd, "state", AT_REMOVEDIR), 0);
+	CHECK_EQ_INT(unlinkat(rd->root_fd, "reports", AT_REMOVEDIR), 0);
+	rundir_close(rd);
+	CHECK_EQ_INT(rmdir(dir), 0);
+	unsetenv("BPFREAPER_RUN_DIR");
+}
+
 /* A later run's prestart keeps the earlier run's state: both are listed,
  * each reads back as its own run, and a wrong run is refused. */
 static void earlier_run_kept(void)
@@ -165,9 +183,7 @@ static void earlier_run_kept(void)
 	const char *why;
 	int lock, kept = 0, current = 0;
 
-	CHECK(mkdtemp(dir) != NULL);
-	setenv("BPFREAPER_RUN_DIR", dir, 1);
-	CHECK_EQ_INT(rundir_open(&rd), 0);
+	tmp_rundir_open(dir, &rd);
 	CHECK_EQ_INT(state_write(&rd, &s), 0);
 	lock = state_lock(&rd, "web-1", 0);
 	CHECK(lock >= 0);
@@ -198,11 +214,7 @@ static void earlier_run_kept(void)
 	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
 	CHECK_EQ_INT(state_lock(&rd, "web-1", 0), -ENOENT);
 	state_ids_done(&ids);
-	CHECK_EQ_INT(unlinkat(rd.root_fd, "state", AT_REMOVEDIR), 0);
-	CHECK_EQ_INT(unlinkat(rd.root_fd, "reports", AT_REMOVEDIR), 0);
-	rundir_close(&rd);
-	CHECK_EQ_INT(rmdir(dir), 0);
-	unsetenv("BPFREAPER_RUN_DIR");
+	tmp_rundir_remove(dir, &rd);
 }
 
 /* A teardown waiting for the lock while a prestart moves the state aside
@@ -218,9 +230,7 @@ static void lock_follows_the_name(void)
 	pid_t child;
 	char c;
 
-	CHECK(mkdtemp(dir) != NULL);
-	setenv("BPFREAPER_RUN_DIR", dir, 1);
-	CHECK_EQ_INT(rundir_open(&rd), 0);
+	tmp_rundir_open(dir, &rd);
 	CHECK_EQ_INT(state_write(&rd, &s), 0);
 	lock = state_lock(&rd, "web-1", 0);
 	CHECK(lock >= 0);
@@ -254,11 +264,7 @@ static void lock_follows_the_name(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK_EQ_INT(state_remove(&rd, "web-1", 41), 0);
 	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
-	CHECK_EQ_INT(unlinkat(rd.root_fd, "state", AT_REMOVEDIR), 0);
-	CHECK_EQ_INT(unlinkat(rd.root_fd, "reports", AT_REMOVEDIR), 0);
-	rundir_close(&rd);
-	CHECK_EQ_INT(rmdir(dir), 0);
-	unsetenv("BPFREAPER_RUN_DIR");
+	tmp_rundir_remove(dir, &rd);
 }
 
 static void proc_cgroup_parsing(void)
