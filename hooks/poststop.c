@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * bpfreaper-poststop: OCI poststop hook. Wiring only: reads the state, calls
- * container_teardown(), logs once, picks the exit code. bpfreaper's own
+ * container_teardown(), then gc_earlier_runs() for the id's unfinished
+ * earlier runs (state.h), logs once, picks the exit code. bpfreaper's own
  * trouble never fails a container's teardown unless --strict is given.
  *   0  done, nothing to do, bpfreaper's own trouble (logged), or a rootless
  *      runtime's user namespace (logged: bpfreaper never registers there)
@@ -56,6 +57,23 @@ static void log_survivors(const char *id, const struct reap_result *res)
 
 #define POSTSTOP_GC_WAIT_MS 200
 
+/* Earlier runs of this id that a later prestart kept unfinished (their
+ * poststop crashed or never ran): this container's stop finishes them, so
+ * a restarted container's leftovers do not wait for the gc timer. */
+static void earlier_runs(const char *id, const struct teardown_opts *opts)
+{
+	struct gc_result res;
+	int r;
+
+	r = gc_earlier_runs(id, opts, &res);
+	if (r < 0) {
+		log_warn("poststop: container %s: earlier runs: %s", id, strerror(-r));
+		return;
+	}
+	gc_log("poststop: earlier run", &res);
+	gc_result_done(&res);
+}
+
 /* Cleans up after at most one container whose poststop never ran, at most
  * once a minute host-wide. On the stop path, never the start path: a
  * container start pays for registration only. Its trouble is only logged. */
@@ -102,8 +120,8 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 2;
 	teardown_opts_from_config(&h.cfg, h.args.wait_ms, h.args.report_only, &opts);
-	r = container_teardown(h.oci.id, &opts, &res, &step, &why);
-	if (r == -ENOENT && strcmp(step, "read the state file") == 0) {
+	r = container_teardown(h.oci.id, 0, &opts, &res, &step, &why);
+	if (r == -ENOENT && strcmp(step, TEARDOWN_STEP_STATE) == 0) {
 		log_info("poststop: container %s: no state, nothing to do (never registered, mode off, "
 			 "or already cleaned)", h.oci.id);
 		goto gc;
@@ -121,6 +139,7 @@ int main(int argc, char **argv)
 	rc = h.args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
 	teardown_result_done(&res);
 gc:
+	earlier_runs(h.oci.id, &opts);
 	opportunistic_gc(&h.cfg);
 out:
 	hook_start_done(&h);

@@ -96,6 +96,10 @@ int main(int argc, char **argv)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
 			 h.oci.id, strerror(-res.bundle_error));
+	if (res.kept_earlier)
+		log_warn("prestart: container %s: an earlier run (cgroup id %llu) was never finished (its "
+			 "poststop did not run to the end): its state is kept for this container's poststop "
+			 "or bpfreaperctl gc", h.oci.id, (unsigned long long)res.kept_earlier);
 	if (*res.trampoline_error)
 		log_info("prestart: trampoline backend unavailable (%s): recording with tracepoints",
 			 res.trampoline_error);

@@ -23,6 +23,7 @@ const char *gc_action_name(enum gc_action a)
 		[GC_ORPHAN_DROPPED] = "orphan dropped",
 		[GC_ORPHAN_WOULD_DROP] = "would drop orphan",
 		[GC_ORPHAN_ALIVE] = "orphan running",
+		[GC_DEFERRED] = "next run",
 	};
 
 	return (size_t)a < ARRAY_SIZE(names) && names[a] ? names[a] : "?";
@@ -66,32 +67,41 @@ static void set_failed(struct gc_entry *e, int error, const char *why)
 	e->why = why;
 }
 
-/* One state file: leave it, or tear the container down. */
-static int gc_state(const struct rundir *rd, const char *id, const struct gc_opts *opts,
+/* One state file: leave it, or tear the run down. */
+static int gc_state(const struct rundir *rd, const struct state_file *f, const struct gc_opts *opts,
 		    size_t *cleanups, struct gc_result *res)
 {
 	struct container_state st = {};
 	struct teardown_result tres = {};
+	struct teardown_opts topts = opts->teardown;
 	const char *why = "", *step = "";
+	uint64_t earlier = f->earlier;
 	struct gc_entry *e;
 	int r, alive;
 
-	r = state_read(rd, id, &st, &why);
+	r = state_read(rd, f->id, earlier, &st, &why);
 	if (r == -ENOENT)
 		return 0; /* poststop finished between the listing and now */
 	if (r < 0) {
-		e = add_entry(res, id, 0, GC_CORRUPT);
+		e = add_entry(res, f->id, earlier, GC_CORRUPT);
 		if (!e)
 			return -ENOMEM;
+		e->earlier = earlier != 0;
 		e->error = r;
 		e->why = why;
 		return 0;
 	}
+	/* A name cut at STATE_EARLIER_ID_MAX also fits longer ids. */
+	if (opts->earlier_runs_of && !streq(st.id, opts->earlier_runs_of)) {
+		container_state_done(&st);
+		return 0;
+	}
 	alive = cgroup_id_alive(st.cgroup_id);
-	e = add_entry(res, id, st.cgroup_id, GC_ALIVE);
+	e = add_entry(res, st.id, st.cgroup_id, GC_ALIVE);
 	container_state_done(&st);
 	if (!e)
 		return -ENOMEM;
+	e->earlier = earlier != 0;
 	if (alive < 0) {
 		set_failed(e, alive, "cannot tell whether its cgroup exists");
 		return 0;
@@ -103,14 +113,23 @@ static int gc_state(const struct rundir *rd, const char *id, const struct gc_opt
 		return 0;
 	}
 	if (opts->max_cleanups && *cleanups >= opts->max_cleanups) {
-		/* Not looked at this time; the next run takes it. */
-		free(e->id);
-		res->n--;
+		/* Not torn down this time; the next run takes it. The entry
+		 * stays, or its registration would look like an orphan and
+		 * lose its records before that run. */
+		e->action = GC_DEFERRED;
 		return 0;
 	}
 	(*cleanups)++;
-	r = container_teardown(id, &opts->teardown, &tres, &step, &why);
-	if (r == -ENOENT && streq(step, "read the state file")) {
+	/* Only the run seen gone: a prestart may have started a new one
+	 * under the id since, keeping this one as an earlier run. */
+	topts.only_cgroup_id = e->cgroup_id;
+	r = container_teardown(e->id, earlier, &topts, &tres, &step, &why);
+	if (r == -ESTALE && streq(step, TEARDOWN_STEP_STATE) && !earlier) {
+		earlier = e->cgroup_id;
+		e->earlier = true;
+		r = container_teardown(e->id, earlier, &topts, &tres, &step, &why);
+	}
+	if (r == -ENOENT && streq(step, TEARDOWN_STEP_STATE)) {
 		e->action = GC_DONE_ALREADY;
 		return 0;
 	}
@@ -122,6 +141,12 @@ static int gc_state(const struct rundir *rd, const char *id, const struct gc_opt
 	snprintf(e->summary, sizeof(e->summary), "%s", tres.summary);
 	teardown_result_done(&tres);
 	return 0;
+}
+
+/* The listed state files gc looks at. */
+static bool gc_wants(const struct gc_opts *opts, const struct state_file *f)
+{
+	return !opts->earlier_runs_of || (f->earlier && state_file_of(f, opts->earlier_runs_of));
 }
 
 static bool has_state_for(const struct gc_result *res, uint64_t cgroup_id)
@@ -247,9 +272,10 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 		return r;
 	r = state_list(&rd, &ids);
 	for (size_t i = 0; r == 0 && i < ids.n; i++)
-		r = gc_state(&rd, ids.v[i], opts, &cleanups, &res);
+		if (gc_wants(opts, &ids.v[i]))
+			r = gc_state(&rd, &ids.v[i], opts, &cleanups, &res);
 	state_ids_done(&ids);
-	if (r == 0) {
+	if (r == 0 && !opts->earlier_runs_of) {
 		r = tracer_open(&rd, &t);
 		if (r == 0)
 			r = gc_orphans(&t, opts, &res);
@@ -266,7 +292,7 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 			r = 0; /* no tracer: no registrations */
 		tracer_close(&t);
 	}
-	if (r == 0 && !opts->dry_run && !opts->keep_tracer)
+	if (r == 0 && !opts->dry_run && !opts->keep_tracer && !opts->earlier_runs_of)
 		r = maybe_unload(&rd, &res);
 	rundir_close(&rd);
 	if (r < 0) {
@@ -305,21 +331,32 @@ int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
 	return gc_run(&opts, ret);
 }
 
+int gc_earlier_runs(const char *id, const struct teardown_opts *topts, struct gc_result *ret)
+{
+	struct gc_opts opts = { .keep_tracer = true, .keep_slots = true, .earlier_runs_of = id, .teardown = *topts };
+
+	return gc_run(&opts, ret);
+}
+
 void gc_log(const char *who, const struct gc_result *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct gc_entry *e = &res->v[i];
 		const char *name = e->id ? e->id : "(no state)";
+		char run[64] = "";
 
+		if (e->earlier)
+			snprintf(run, sizeof(run), " (earlier run, cgroup id %llu)", (unsigned long long)e->cgroup_id);
 		switch (e->action) {
 		case GC_CLEANED:
-			log_info("%s: container %s: cgroup gone, poststop never ran: %s", who, name, e->summary);
+			log_info("%s: container %s%s: cgroup gone, poststop never ran: %s", who, name, run,
+				 e->summary);
 			break;
 		case GC_CORRUPT:
-			log_warn("%s: state %s: %s, left in place", who, name, e->why);
+			log_warn("%s: state %s%s: %s, left in place", who, name, run, e->why);
 			break;
 		case GC_FAILED:
-			log_err("%s: container %s: %s: %s", who, name, e->why, strerror(-e->error));
+			log_err("%s: container %s%s: %s: %s", who, name, run, e->why, strerror(-e->error));
 			break;
 		case GC_ORPHAN_DROPPED:
 			log_warn("%s: cgroup id %llu: registered without a state and gone: %zu records dropped, "

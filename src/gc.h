@@ -5,6 +5,8 @@
  * Reconciles the state files, the tracer's registrations and the kernel:
  * - a state whose cgroup is gone (by id: a re-created path does not count)
  *   is torn down exactly as poststop would (teardown.h), report and all;
+ *   so is a kept earlier run of a container id (state.h), with its own
+ *   records and a report of its own;
  * - a registration without a state whose cgroup is gone is dropped: without
  *   the state's mode nothing may be removed, so its records are only counted;
  * - corrupt state files are reported and left alone, never followed;
@@ -28,11 +30,13 @@ enum gc_action {
 	GC_ORPHAN_DROPPED,/* registration without state, cgroup gone: records dropped */
 	GC_ORPHAN_WOULD_DROP,
 	GC_ORPHAN_ALIVE,  /* registration without state, cgroup alive: left */
+	GC_DEFERRED,      /* cgroup gone, beyond max_cleanups: the next run takes it */
 };
 
 struct gc_entry {
 	char *id;            /* NULL for a registration without state */
 	uint64_t cgroup_id;
+	bool earlier;        /* a kept earlier run of id (state.h) */
 	enum gc_action action;
 	int error;           /* -errno for GC_FAILED/GC_CORRUPT */
 	const char *why;     /* static text */
@@ -53,6 +57,9 @@ struct gc_opts {
 	bool keep_tracer;       /* never unload (poststop's opportunistic run, tracer_idle keep) */
 	bool keep_slots;        /* never trim spare records slots (poststop's run: no grace periods) */
 	size_t max_cleanups;    /* 0: no limit */
+	/* Only the kept earlier runs of this container id, nothing else
+	 * (poststop of the id: its own leftovers, not other containers'). */
+	const char *earlier_runs_of;
 	struct teardown_opts teardown;
 };
 
@@ -67,5 +74,8 @@ const char *gc_action_name(enum gc_action a);
  * gc_run returns, or 0 without doing anything when it is not time yet. */
 #define GC_OPPORTUNISTIC_S 60
 int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret);
+/* poststop of id: finishes the kept earlier runs of id whose cgroup is
+ * gone, whatever the time; nothing else. */
+int gc_earlier_runs(const char *id, const struct teardown_opts *topts, struct gc_result *ret);
 
 #endif

@@ -23,19 +23,52 @@ static uint64_t realtime_coarse_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static bool same_registration(const struct rundir *rd, const struct tracer *t, const char *id,
-			      uint64_t cgroup_id)
+/*
+ * The id's current state, if any, under its lock (*ret_lock, held until the
+ * new run is registered): a teardown of it in progress finishes first (a
+ * wait on the start path only then, bounded by that teardown), and none
+ * starts on it while we look.
+ * - Same cgroup: a runtime retrying prestart, or prestart and createRuntime
+ *   both configured; *ret_same if the tracer still has the registration.
+ * - Another cgroup: an earlier run of this id that was never finished (its
+ *   poststop crashed or never ran). Overwriting it would orphan its records
+ *   and its pins for good; finishing it here would put a teardown on the
+ *   start path. It is moved aside (state.h), *ret_kept says which run, and
+ *   poststop of this id or gc finishes it.
+ * - Not a valid state: replaced, as nothing could finish it anyway.
+ */
+static int take_over_name(const struct rundir *rd, const struct tracer *t, const char *id, uint64_t cgroup_id,
+			  int *ret_lock, bool *ret_same, uint64_t *ret_kept)
 {
+	_cleanup_close_ int lock = -EBADF;
 	struct container_state old = {};
 	struct cg_state cg;
 	const char *why;
-	bool same;
+	int r;
 
-	if (state_read(rd, id, &old, &why) < 0)
-		return false;
-	same = old.cgroup_id == cgroup_id && tracer_cgroup_state(t, cgroup_id, &cg) == 0;
+	*ret_same = false;
+	*ret_kept = 0;
+	lock = state_lock(rd, id, 0);
+	if (lock == -ENOENT || lock == -EBADMSG)
+		return 0;
+	if (lock < 0)
+		return lock;
+	r = state_read(rd, id, 0, &old, &why);
+	if (r == -ENOENT || r == -EBADMSG)
+		r = 0;
+	else if (r == 0 && old.cgroup_id == cgroup_id)
+		*ret_same = tracer_cgroup_state(t, cgroup_id, &cg) == 0;
+	else if (r == 0) {
+		r = state_keep_earlier(rd, id, old.cgroup_id);
+		if (r == 0)
+			*ret_kept = old.cgroup_id;
+		crashpoint("earlier-kept");
+	}
 	container_state_done(&old);
-	return same;
+	if (r < 0)
+		return r;
+	*ret_lock = TAKE_FD(lock);
+	return 0;
 }
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
@@ -46,7 +79,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	struct tracer t = TRACER_INIT;
 	struct cgroup_ref cg;
 	struct cgroup_foreign foreign;
-	_cleanup_close_ int lock = -EBADF;
+	_cleanup_close_ int lock = -EBADF, name_lock = -EBADF;
 	int r;
 
 	err->step = "open the run directory";
@@ -140,11 +173,12 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.backend = t.backend;
 	memcpy(res.trampoline_error, t.trampoline_error, sizeof(res.trampoline_error));
 
-	if (same_registration(&rd, &t, oci->id, cg.id)) {
-		res.already = true;
-		r = 0;
+	err->step = "keep the unfinished state of an earlier run of this id";
+	r = take_over_name(&rd, &t, oci->id, cg.id, &name_lock, &res.already, &res.kept_earlier);
+	if (r < 0)
 		goto out;
-	}
+	if (res.already)
+		goto out;
 
 	/* Before registering: whatever the container makes is recorded after
 	 * this instant, so its bpffs entries have a ctime no older. Coarse, like
@@ -175,7 +209,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	if (r < 0) {
 		if (r == -EEXIST)
 			err->step = "register the cgroup (another container already uses it)";
-		(void)state_remove(&rd, oci->id);
+		(void)state_remove(&rd, oci->id, 0);
 		goto out;
 	}
 out:

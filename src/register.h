@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What prestart does: find the container's cgroup, make sure the tracer runs,
+ * keep an unfinished earlier run's state of the same id aside (state.h),
  * write the state file, register the cgroup. On failure nothing stays
  * registered: crun runs no poststop after a failed prestart. */
 #ifndef BPFREAPER_REGISTER_H
@@ -15,6 +16,9 @@ struct register_result {
 	struct container_state state;
 	bool tracer_loaded; /* this call loaded the tracer (slow path) */
 	bool already;       /* registered before (prestart and createRuntime both configured) */
+	/* The cgroup id of an earlier run of this id whose state was kept for
+	 * poststop or gc to finish (state.h); 0 if none. */
+	uint64_t kept_earlier;
 	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
 	/* Loading the tracer fell back to tracepoints: why ("" if not). */
 	char trampoline_error[128];

@@ -39,6 +39,32 @@ static json_object *path_array(const struct path_list *l)
 	return path_array_as(l, "path");
 }
 
+/* Which run of the id the objects came from: its cgroup (above), when it
+ * registered, and whether a later run had started before it was finished. */
+static json_object *run_json(const struct report_meta *meta)
+{
+	json_object *run = json_object_new_object();
+	uint64_t ns = meta->state->registered_ns;
+
+	if (!run)
+		return NULL;
+	if (ns) {
+		char stamp[64], text[32];
+		time_t sec = (time_t)(ns / 1000000000u);
+		struct tm tm;
+		size_t len;
+
+		gmtime_r(&sec, &tm);
+		len = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(stamp + len, sizeof(stamp) - len, ".%09" PRIu64 "Z", ns % 1000000000u);
+		snprintf(text, sizeof(text), "%" PRIu64, ns);
+		json_object_object_add(run, "registered_at", json_object_new_string(stamp));
+		json_object_object_add(run, "registered_ns", json_object_new_string(text));
+	}
+	json_object_object_add(run, "earlier", json_object_new_boolean(meta->earlier));
+	return run;
+}
+
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
@@ -68,6 +94,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		json_object_object_add(root, "tracer_backend",
 				       json_object_new_string(tracer_backend_name(meta->state->backend)));
 	json_object_object_add(root, "finished_at", json_object_new_string(stamp));
+	json_object_object_add(root, "run", run_json(meta));
 
 	overflow = json_object_new_object();
 	json_object_object_add(overflow, "objects", json_object_new_boolean(res->flags & CG_OVERFLOW_OBJ));
@@ -195,14 +222,15 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	return *ret_json ? 0 : -ENOMEM;
 }
 
-int report_write(const struct rundir *rd, const char *report_dir, const char *id, const char *json)
+int report_write(const struct rundir *rd, const char *report_dir, const char *id, uint64_t earlier,
+		 const char *json)
 {
 	_cleanup_close_ int dirfd = -EBADF;
 	char name[NAME_MAX + 1];
-	int r = snprintf(name, sizeof(name), "%s.json", id);
+	int r = state_file_name(id, earlier, name, sizeof(name));
 
-	if (r < 0 || (size_t)r >= sizeof(name))
-		return -ENAMETOOLONG;
+	if (r < 0)
+		return r;
 	if (!report_dir)
 		return write_file_atomic(rd->reports_fd, name, json, strlen(json), 0644, false);
 	dirfd = open_dir_created(report_dir, 0755);
@@ -215,16 +243,19 @@ int report_write(const struct rundir *rd, const char *report_dir, const char *id
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
 {
 	size_t freed = 0, links = 0;
+	char run[64] = "";
 
 	for (size_t i = 0; i < res->n_objects; i++) {
 		links += res->objects[i].detached;
 		freed += res->objects[i].freed;
 	}
+	if (meta->earlier)
+		snprintf(run, sizeof(run), ", earlier run in cgroup id %" PRIu64, meta->state->cgroup_id);
 	snprintf(buf, size,
-		 "container %s (%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
+		 "container %s (%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
 		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
-		 meta->state->id, meta->mode, res->n_objects, freed, res->survivors, res->dropped_freed,
+		 meta->state->id, meta->mode, run, res->n_objects, freed, res->survivors, res->dropped_freed,
 		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
 		 res->attach_detached.n, res->attach_kept.n, res->attach_left.n, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",

@@ -3,6 +3,7 @@
 #ifndef BPFREAPER_REPORT_H
 #define BPFREAPER_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,14 +17,19 @@ struct report_meta {
 	const struct container_state *state;
 	const char *mode;  /* "enforce" or "report" */
 	const char *by;    /* "poststop" or "gc" */
+	/* A later run of the same id started before this run was finished:
+	 * the report is named after this run (state.h), not the id alone. */
+	bool earlier;
 	uint64_t total_us;
 	bool list_freed; /* freed objects one by one in "created", not only counted */
 };
 
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json);
-/* reports/<id>.json, atomically. */
-/* <report_dir or run dir/reports>/<id>.json, atomically. */
-int report_write(const struct rundir *rd, const char *report_dir, const char *id, const char *json);
+/* <report_dir or run dir/reports>/<id>.json atomically, or for a kept
+ * earlier run <id>@<cgroup id>.json, named like its state (state.h): a
+ * later run's report never replaces it. */
+int report_write(const struct rundir *rd, const char *report_dir, const char *id, uint64_t earlier,
+		 const char *json);
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size);
 
 #endif

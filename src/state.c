@@ -24,14 +24,17 @@ void container_state_done(struct container_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int state_name(const char *id, char *buf, size_t size)
+int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size)
 {
 	const char *why;
 	int r;
 
 	if (!container_id_valid(id, &why))
 		return -EINVAL;
-	r = snprintf(buf, size, "%s.json", id);
+	if (earlier)
+		r = snprintf(buf, size, "%.*s@%" PRIu64 ".json", STATE_EARLIER_ID_MAX, id, earlier);
+	else
+		r = snprintf(buf, size, "%s.json", id);
 	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -89,7 +92,7 @@ int state_write(const struct rundir *rd, const struct container_state *s)
 	char name[NAME_MAX + 1];
 	int r;
 
-	r = state_name(s->id, name, sizeof(name));
+	r = state_file_name(s->id, 0, name, sizeof(name));
 	if (r < 0)
 		return r;
 	r = state_serialize(s, &text);
@@ -218,16 +221,17 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	return 0;
 }
 
-int state_read(const struct rundir *rd, const char *id, struct container_state *ret,
+int state_read(const struct rundir *rd, const char *id, uint64_t earlier, struct container_state *ret,
 	       const char **ret_why)
 {
 	_cleanup_free_ char *text = NULL;
+	struct container_state s = {};
 	char name[NAME_MAX + 1];
 	size_t len;
 	int r;
 
 	*ret_why = "";
-	r = state_name(id, name, sizeof(name));
+	r = state_file_name(id, earlier, name, sizeof(name));
 	if (r < 0)
 		return r;
 	r = read_file_limited(rd->state_fd, name, STATE_MAX_BYTES, &text, &len);
@@ -237,15 +241,26 @@ int state_read(const struct rundir *rd, const char *id, struct container_state *
 	}
 	if (r < 0)
 		return r;
-	return state_parse(text, len, id, ret, ret_why);
+	r = state_parse(text, len, earlier ? NULL : id, &s, ret_why);
+	if (r < 0)
+		return r;
+	/* An earlier run's name holds its id (cut) and its cgroup id: the
+	 * file must be that run's state, or gc would finish another run. */
+	if (earlier && (s.cgroup_id != earlier || strncmp(s.id, id, STATE_EARLIER_ID_MAX) != 0)) {
+		*ret_why = s.cgroup_id != earlier ? "state names another run" : "state names another container";
+		container_state_done(&s);
+		return -EBADMSG;
+	}
+	*ret = s;
+	return 0;
 }
 
-int state_remove(const struct rundir *rd, const char *id)
+int state_remove(const struct rundir *rd, const char *id, uint64_t earlier)
 {
 	char name[NAME_MAX + 1];
 	int r;
 
-	r = state_name(id, name, sizeof(name));
+	r = state_file_name(id, earlier, name, sizeof(name));
 	if (r < 0)
 		return r;
 	if (unlinkat(rd->state_fd, name, 0) < 0 && errno != ENOENT)
@@ -253,38 +268,109 @@ int state_remove(const struct rundir *rd, const char *id)
 	return 0;
 }
 
-int state_lock(const struct rundir *rd, const char *id)
+/* 1: the lock on fd is the lock of the file at name; 0: a prestart moved
+ * that file aside (or a teardown removed it) while we waited. */
+static int lock_still_named(int fd, int dirfd, const char *name)
 {
-	_cleanup_close_ int fd = -EBADF;
+	struct stat locked, named;
+
+	if (fstat(fd, &locked) < 0)
+		return -errno;
+	if (!S_ISREG(locked.st_mode))
+		return -EBADMSG;
+	if (locked.st_nlink == 0)
+		return 0;
+	if (fstatat(dirfd, name, &named, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return named.st_dev == locked.st_dev && named.st_ino == locked.st_ino;
+}
+
+#define STATE_LOCK_TRIES 8
+
+int state_lock(const struct rundir *rd, const char *id, uint64_t earlier)
+{
 	char name[NAME_MAX + 1];
-	struct stat st;
 	int r;
 
-	r = state_name(id, name, sizeof(name));
+	r = state_file_name(id, earlier, name, sizeof(name));
 	if (r < 0)
 		return r;
-	fd = openat(rd->state_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? -EBADMSG : -errno;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return -errno;
-	/* Whoever held the lock before may have finished and removed it. */
-	if (fstat(fd, &st) < 0)
+	/* Each retry means a prestart put a new run's state under the name
+	 * while we waited: that one is what the name means now. */
+	for (unsigned i = 0; i < STATE_LOCK_TRIES; i++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		fd = openat(rd->state_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			return errno == ELOOP ? -EBADMSG : -errno;
+		while (flock(fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return -errno;
+		r = lock_still_named(fd, rd->state_fd, name);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return TAKE_FD(fd);
+	}
+	return -EBUSY;
+}
+
+int state_keep_earlier(const struct rundir *rd, const char *id, uint64_t earlier)
+{
+	char cur[NAME_MAX + 1], kept[NAME_MAX + 1];
+	int r;
+
+	if (!earlier)
+		return -EINVAL;
+	r = state_file_name(id, 0, cur, sizeof(cur));
+	if (r == 0)
+		r = state_file_name(id, earlier, kept, sizeof(kept));
+	if (r < 0)
+		return r;
+	/* Same directory: atomic. A kept state of this cgroup id already
+	 * there can only be this very run's (ids are not reused). */
+	if (renameat(rd->state_fd, cur, rd->state_fd, kept) < 0)
 		return -errno;
-	if (st.st_nlink == 0)
-		return -ENOENT;
-	if (!S_ISREG(st.st_mode))
-		return -EBADMSG;
-	return TAKE_FD(fd);
+	return 0;
 }
 
 void state_ids_done(struct state_ids *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
+		free(l->v[i].id);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* <id>.json or <id>@<cgroup id>.json, exactly as state_file_name() writes
+ * it: a name that would not round-trip is nobody's state. */
+int state_file_name_parse(const char *name, char **ret_id, uint64_t *ret_earlier)
+{
+	_cleanup_free_ char *id = NULL;
+	char check[NAME_MAX + 1];
+	const char *at = strchr(name, '@');
+	size_t len = strlen(name);
+	uint64_t earlier = 0;
+
+	/* Temp files of an interrupted write end in ".tmp": not states. */
+	if (len <= 5 || !streq(name + len - 5, ".json"))
+		return -EINVAL;
+	id = strndup(name, at ? (size_t)(at - name) : len - 5);
+	if (!id)
+		return -ENOMEM;
+	if (at) {
+		char *end = NULL;
+
+		errno = 0;
+		earlier = strtoull(at + 1, &end, 10);
+		if (errno || !end || !streq(end, ".json") || earlier == 0)
+			return -EINVAL;
+	}
+	if (state_file_name(id, earlier, check, sizeof(check)) < 0 || !streq(check, name))
+		return -EINVAL;
+	*ret_id = TAKE_PTR(id);
+	*ret_earlier = earlier;
+	return 0;
 }
 
 int state_list(const struct rundir *rd, struct state_ids *ret)
@@ -297,24 +383,19 @@ int state_list(const struct rundir *rd, struct state_ids *ret)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		const char *why;
+		uint64_t earlier;
 		char *id;
+		int r;
 
-		/* Temp files of an interrupted write end in ".tmp": not states. */
-		if (len <= 5 || !streq(de->d_name + len - 5, ".json"))
-			continue;
-		id = strndup(de->d_name, len - 5);
-		if (!id) {
+		r = state_file_name_parse(de->d_name, &id, &earlier);
+		if (r == -ENOMEM) {
 			state_ids_done(&l);
-			return -ENOMEM;
+			return r;
 		}
-		if (!container_id_valid(id, &why)) {
-			free(id);
+		if (r < 0)
 			continue;
-		}
 		if (l.n % 64 == 0) {
-			char **v = realloc(l.v, (l.n + 64) * sizeof(*v));
+			struct state_file *v = realloc(l.v, (l.n + 64) * sizeof(*v));
 
 			if (!v) {
 				free(id);
@@ -323,8 +404,15 @@ int state_list(const struct rundir *rd, struct state_ids *ret)
 			}
 			l.v = v;
 		}
-		l.v[l.n++] = id;
+		l.v[l.n++] = (struct state_file){ .id = id, .earlier = earlier };
 	}
 	*ret = l;
 	return 0;
+}
+
+bool state_file_of(const struct state_file *f, const char *id)
+{
+	if (!f->earlier)
+		return streq(f->id, id);
+	return strlen(f->id) == strnlen(id, STATE_EARLIER_ID_MAX) && strncmp(f->id, id, STATE_EARLIER_ID_MAX) == 0;
 }

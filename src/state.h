@@ -3,10 +3,22 @@
  * The state file /run/bpfreaper/state/<id>.json: what prestart learned and
  * poststop needs once the container's process and namespaces are gone.
  * Written atomically; read back with the same validation as any input.
+ *
+ * One container id runs again and again (podman start/restart, restart
+ * policies, systemd units). A run is its cgroup: a restarted container gets
+ * a new cgroup, and cgroup ids are never reused within a boot. When a
+ * prestart finds the id's state naming another cgroup, that earlier run was
+ * never finished (its poststop crashed or never ran): the prestart keeps it
+ * under state/<id>@<cgroup id>.json (a rename, nothing slow on the start
+ * path) and poststop of the same id or gc finishes it later with its own
+ * records. '@' is never in a container id, so no container's current state
+ * can be named like that. Ids longer than STATE_EARLIER_ID_MAX are cut in
+ * that name (the cgroup id keeps it unique; the file holds the whole id).
  */
 #ifndef BPFREAPER_STATE_H
 #define BPFREAPER_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "binds.h"
@@ -38,25 +50,52 @@ struct container_state {
 	enum tracer_backend backend;
 };
 
-void container_state_done(struct container_state *s);
-int state_write(const struct rundir *rd, const struct container_state *s);
-/* -ENOENT: no state for this id. -EBADMSG: present but not a valid state
- * (*ret_why says why). */
-int state_read(const struct rundir *rd, const char *id, struct container_state *ret,
-	       const char **ret_why);
-int state_remove(const struct rundir *rd, const char *id);
-/* Serializes poststop and gc on one container: an fd holding flock(LOCK_EX)
- * on its state file, or -ENOENT if there is none (or it was removed while we
- * waited). */
-int state_lock(const struct rundir *rd, const char *id);
+/* Room in a file name for "@<20 digits>.json" and write_file_atomic's
+ * ".<pid>.tmp" beside the id. */
+#define STATE_EARLIER_ID_MAX 200
 
+void container_state_done(struct container_state *s);
+/* Writes the current run's state, state/<id>.json. */
+int state_write(const struct rundir *rd, const struct container_state *s);
+/* The functions below take earlier: 0 for the current run of id
+ * (state/<id>.json), or the cgroup id of a kept earlier run of it. */
+
+/* The file name of a state (or of its report: reports are named alike). */
+int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size);
+/* -ENOENT: no such state. -EBADMSG: present but not a valid state
+ * (*ret_why says why). */
+int state_read(const struct rundir *rd, const char *id, uint64_t earlier, struct container_state *ret,
+	       const char **ret_why);
+int state_remove(const struct rundir *rd, const char *id, uint64_t earlier);
+/* Serializes prestart, poststop and gc on one state file: an fd holding
+ * flock(LOCK_EX) on it, or -ENOENT if there is none (or it was removed
+ * while we waited). While the fd is held, the name refers to the locked
+ * file: a prestart moves a state aside only under this lock. */
+int state_lock(const struct rundir *rd, const char *id, uint64_t earlier);
+/* Prestart, holding state_lock() on the current state of id, which names
+ * cgroup earlier: rename it to the earlier-run name. Atomic: the state is
+ * under one name or the other, never lost, never both. */
+int state_keep_earlier(const struct rundir *rd, const char *id, uint64_t earlier);
+
+struct state_file {
+	/* The container id; for an earlier run, as far as its file name
+	 * holds it (STATE_EARLIER_ID_MAX), which state_read() accepts. */
+	char *id;
+	uint64_t earlier; /* 0: the current run */
+};
 struct state_ids {
-	char **v;
+	struct state_file *v;
 	size_t n;
 };
-/* The ids of all state files (names that are not valid ids are skipped). */
+/* All state files, current and earlier runs (other names are skipped). */
 int state_list(const struct rundir *rd, struct state_ids *ret);
 void state_ids_done(struct state_ids *l);
+/* What a state (or report) file name stands for; -EINVAL if it is not one
+ * state_file_name() writes. */
+int state_file_name_parse(const char *name, char **ret_id, uint64_t *ret_earlier);
+/* Whether f may hold a run of container id: a cut name fits longer ids
+ * too, so the id read from the file has the last word. */
+bool state_file_of(const struct state_file *f, const char *id);
 /* Parse the text of a state file (the unit tests and fuzzers use this). */
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
 		const char **ret_why);

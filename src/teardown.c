@@ -39,8 +39,8 @@ void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool r
 	};
 }
 
-int container_teardown(const char *id, const struct teardown_opts *opts, struct teardown_result *ret,
-		       const char **ret_step, const char **ret_why)
+int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
+		       struct teardown_result *ret, const char **ret_step, const char **ret_why)
 {
 	struct teardown_result res = {};
 	struct record_list records = {};
@@ -57,17 +57,22 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	r = rundir_open(&rd);
 	if (r < 0)
 		return r;
-	*ret_step = "read the state file";
-	lock = state_lock(&rd, id);
+	*ret_step = TEARDOWN_STEP_STATE;
+	lock = state_lock(&rd, id, earlier);
 	if (lock < 0) {
 		r = lock;
 		if (r == -EBADMSG)
 			*ret_why = "not a regular file";
 		goto out;
 	}
-	r = state_read(&rd, id, &res.state, ret_why);
+	r = state_read(&rd, id, earlier, &res.state, ret_why);
 	if (r < 0)
 		goto out;
+	if (opts->only_cgroup_id && res.state.cgroup_id != opts->only_cgroup_id) {
+		*ret_why = "a new run of the container took the id's state";
+		r = -ESTALE;
+		goto out;
+	}
 
 	*ret_step = "open the tracer";
 	r = tracer_open(&rd, &t);
@@ -92,6 +97,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	meta.mode = ropts.remove ? "enforce" : "report";
 	meta.by = opts->by;
 	meta.list_freed = opts->list_freed;
+	meta.earlier = earlier != 0;
 	crashpoint("records-read");
 	*ret_step = "remove the container's objects";
 	r = reap(&records, &ropts, &res.reap);
@@ -103,7 +109,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 	*ret_step = "write the report";
 	r = report_build(&meta, &res.reap, &res.report_json);
 	if (r == 0)
-		r = report_write(&rd, opts->report_dir, id, res.report_json);
+		r = report_write(&rd, opts->report_dir, id, earlier, res.report_json);
 	if (r < 0)
 		goto out;
 	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));
@@ -123,7 +129,7 @@ int container_teardown(const char *id, const struct teardown_opts *opts, struct 
 			goto out;
 	}
 	*ret_step = "remove the state file";
-	r = state_remove(&rd, id);
+	r = state_remove(&rd, id, earlier);
 out:
 	record_list_done(&records);
 	tracer_close(&t);

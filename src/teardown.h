@@ -20,6 +20,9 @@ struct teardown_opts {
 	const char *report_dir;            /* NULL: <run dir>/reports */
 	const char *by;                    /* "poststop" (NULL) or "gc": in the report */
 	bool list_freed;                   /* the report lists freed objects one by one */
+	/* Not 0: tear down only the run in this cgroup (gc saw it gone). A
+	 * prestart of a new run may have taken the id's name since. */
+	uint64_t only_cgroup_id;
 };
 
 struct teardown_result {
@@ -37,10 +40,14 @@ struct teardown_result {
 void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool report_only,
 			       struct teardown_opts *ret);
 
-/* -ENOENT with *ret_step "read the state file": no state (never registered,
- * or cleaned already). -EBADMSG: the state file is not valid (*ret_why). */
-int container_teardown(const char *id, const struct teardown_opts *opts, struct teardown_result *ret,
-		       const char **ret_step, const char **ret_why);
+/* Tears down the current run of id (earlier 0) or a kept earlier run of it
+ * (earlier: its cgroup id, state.h); the report is named like the state.
+ * -ENOENT with *ret_step TEARDOWN_STEP_STATE: no state (never registered, or
+ * cleaned already). -ESTALE with the same step: the state names another run
+ * than opts->only_cgroup_id. -EBADMSG: the state file is not valid (*ret_why). */
+#define TEARDOWN_STEP_STATE "read the state file"
+int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
+		       struct teardown_result *ret, const char **ret_step, const char **ret_why);
 void teardown_result_done(struct teardown_result *r);
 
 #endif

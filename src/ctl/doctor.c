@@ -238,7 +238,8 @@ static void check_leftovers(struct checks *c)
 			struct container_state st = {};
 			const char *why;
 
-			if (state_read(&rd, ids.v[i], &st, &why) < 0 || cgroup_id_alive(st.cgroup_id) == 0)
+			if (state_read(&rd, ids.v[i].id, ids.v[i].earlier, &st, &why) < 0 ||
+			    cgroup_id_alive(st.cgroup_id) == 0)
 				dead++;
 			container_state_done(&st);
 		}

@@ -24,6 +24,7 @@ static void print_json(const struct gc_result *res)
 		snprintf(cgid, sizeof(cgid), "%llu", (unsigned long long)e->cgroup_id);
 		json_object_object_add(o, "id", e->id ? json_object_new_string(e->id) : NULL);
 		json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
+		json_object_object_add(o, "earlier_run", json_object_new_boolean(e->earlier));
 		json_object_object_add(o, "action", json_object_new_string(gc_action_name(e->action)));
 		if (*e->why)
 			json_object_object_add(o, "why", json_object_new_string(e->why));
@@ -55,8 +56,9 @@ static void print_table(const struct gc_result *res)
 			snprintf(detail, sizeof(detail), "%s: %s", e->why, strerror(-e->error));
 		else if (!e->id)
 			snprintf(detail, sizeof(detail), "%zu records", e->records);
-		printf("%-40s %10llu  %-18s %s\n", e->id ? e->id : "(no state)",
-		       (unsigned long long)e->cgroup_id, gc_action_name(e->action), detail);
+		printf("%-40s %10llu  %-18s %s%s\n", e->id ? e->id : "(no state)",
+		       (unsigned long long)e->cgroup_id, gc_action_name(e->action),
+		       e->earlier ? "(earlier run) " : "", detail);
 	}
 	if (res->records_compacted)
 		printf("%zu records of freed objects dropped\n", res->records_compacted);

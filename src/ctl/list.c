@@ -101,8 +101,14 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		const char *why, *status;
 		long age;
 
-		if (state_read(&rd, ids.v[i], &st, &why) < 0) {
-			fprintf(stderr, "bpfreaperctl: list: state %s: %s\n", ids.v[i], why);
+		const struct state_file *f = &ids.v[i];
+
+		if (state_read(&rd, f->id, f->earlier, &st, &why) < 0) {
+			char run[64] = "";
+
+			if (f->earlier)
+				snprintf(run, sizeof(run), " (earlier run, cgroup id %" PRIu64 ")", f->earlier);
+			fprintf(stderr, "bpfreaperctl: list: state %s%s: %s\n", f->id, run, why);
 			continue;
 		}
 		status = !tracer ? "no-tracer"
@@ -113,9 +119,15 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		age = (long)(time(NULL) - st.created_at);
 		if (ctx->json) {
 			json_object *o = json_object_new_object();
+			char cgid[32];
 
 			json_object_object_add(o, "id", json_object_new_string(st.id));
 			json_object_object_add(o, "state", json_object_new_string(status));
+			/* A later run of the id started before this one was
+			 * finished (state.h): poststop or gc finishes it. */
+			json_object_object_add(o, "earlier_run", json_object_new_boolean(f->earlier != 0));
+			snprintf(cgid, sizeof(cgid), "%" PRIu64, st.cgroup_id);
+			json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
 			json_object_object_add(o, "cgroup_path", json_object_new_string(st.cgroup_path));
 			if (st.cgroup)
 				json_object_object_add(o, "cgroup", json_object_new_string(st.cgroup));
@@ -126,9 +138,9 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(containers, o);
 		} else {
-			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s\n", st.id, status, mode_name(st.mode),
+			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s%s\n", st.id, status, mode_name(st.mode),
 			       nobj, ndir, age, st.cgroup ? st.cgroup : st.cgroup_path,
-			       cg_overflowed(&cg) ? " (overflowed)" : "");
+			       cg_overflowed(&cg) ? " (overflowed)" : "", f->earlier ? " (earlier run, not finished)" : "");
 		}
 		container_state_done(&st);
 	}

@@ -9,7 +9,7 @@
 static const struct ctl_verb verbs[] = {
 	{ "list", do_list, "list registered containers and what they recorded so far" },
 	{ "show", do_show, "show <id>: the live records of one container" },
-	{ "report", do_report, "report <id>: the last poststop report of a container, as a table" },
+	{ "report", do_report, "report <id> [--run=CGROUP_ID]: the last poststop report of a container and its earlier runs' reports, as tables" },
 	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes" },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran" },
 	{ "load", do_load, "load the tracer now, so the first container starts fast" },

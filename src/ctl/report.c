@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpfreaperctl report <id>: a container's poststop report, for people
  * (--json prints the file as it is). */
+#include <dirent.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include "../fileio.h"
 #include "../ocistate.h"
 #include "../rundir.h"
+#include "../state.h"
 #include "../util.h"
 
 static const char *str(json_object *o, const char *key)
@@ -64,50 +68,45 @@ static void print_paths(const char *title, json_object *list)
 	}
 }
 
-int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
+/* 0, 1 (said why), or -ENOENT unsaid when missing_ok: a container may have
+ * only earlier runs' reports. */
+static int print_report(const struct ctl_ctx *ctx, const char *id, const char *dir, const char *name,
+			bool missing_ok)
 {
 	_cleanup_json_ json_object *root = NULL;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int dirfd = -EBADF;
-	struct config cfg = { .wait_ms = -1 };
-	const char *why = "", *dir;
-	char name[NAME_MAX + 1], reports[PATH_MAX];
-	json_object *created, *dropped;
+	json_object *created, *run, *dropped;
 	size_t len = 0;
 	int r;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: bpfreaperctl report ID\n");
-		return 2;
-	}
-	if (!container_id_valid(argv[0], &why)) {
-		fprintf(stderr, "bpfreaperctl: report: %s\n", why);
-		return 2;
-	}
-	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
-	snprintf(reports, sizeof(reports), "%s/reports", rundir_path());
-	dir = cfg.report_dir ? cfg.report_dir : reports;
-	snprintf(name, sizeof(name), "%s.json", argv[0]);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = dirfd < 0 ? -errno : read_file_limited(dirfd, name, 64 * 1024 * 1024, &text, &len);
+	if (r == -ENOENT && missing_ok)
+		return r;
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", argv[0], dir, name, strerror(-r));
-		config_done(&cfg);
+		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", id, dir, name, strerror(-r));
 		return 1;
 	}
-	config_done(&cfg);
 	if (ctx->json) {
 		fwrite(text, 1, len, stdout);
 		printf("\n");
 		return 0;
 	}
 	if (json_parse_strict(text, len, 16, &root) < 0 || !json_object_is_type(root, json_type_object)) {
-		fprintf(stderr, "bpfreaperctl: report %s: not a valid report\n", argv[0]);
+		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: not a valid report\n", id, dir, name);
 		return 1;
 	}
-	printf("container %s  mode %s  finished %s\ncgroup %s (%s)\n\n", str(root, "id"), str(root, "mode"),
+	printf("container %s  mode %s  finished %s\ncgroup %s (%s)\n", str(root, "id"), str(root, "mode"),
 	       str(root, "finished_at"), str(root, "cgroup"), str(root, "cgroup_path"));
-	printf("%-5s %8s  %-16s %-16s %s\n", "KIND", "ID", "NAME", "MADE BY", "FATE");
+	/* Which run of the id these objects came from. */
+	if (json_object_object_get_ex(root, "run", &run))
+		printf("run in cgroup id %s, registered %s%s\n", str(root, "cgroup_id"),
+		       *str(run, "registered_at") ? str(run, "registered_at") : "(unknown)",
+		       json_object_object_get_ex(run, "earlier", &created) && json_object_get_boolean(created)
+			       ? ", an EARLIER RUN finished after a later run had started"
+			       : "");
+	printf("\n%-5s %8s  %-16s %-16s %s\n", "KIND", "ID", "NAME", "MADE BY", "FATE");
 	created = arr(root, "created", NULL);
 	for (size_t i = 0; created && i < json_object_array_length(created); i++) {
 		json_object *o = json_object_array_get_idx(created, i), *v;
@@ -141,4 +140,95 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 		       *str(s, "pinned_at") ? " at " : "", str(s, "pinned_at"));
 	}
 	return 0;
+}
+
+/* The reports of the earlier runs of id: named like their states
+ * (state.h), never replaced by a later run's report. */
+static int print_earlier(const struct ctl_ctx *ctx, const char *id, const char *dir, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	*ret_n = 0;
+	if (!d) {
+		fprintf(stderr, "bpfreaperctl: report %s: %s: %s\n", id, dir, strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		struct state_file f = {};
+
+		if (state_file_name_parse(de->d_name, &f.id, &f.earlier) < 0)
+			continue;
+		if (f.earlier && state_file_of(&f, id)) {
+			printf("\n");
+			if (print_report(ctx, id, dir, de->d_name, false) != 0)
+				rc = 1;
+			(*ret_n)++;
+		}
+		free(f.id);
+	}
+	return rc;
+}
+
+int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "run", required_argument, NULL, 'r' },
+		{},
+	};
+	struct config cfg = { .wait_ms = -1 };
+	const char *why = "", *dir, *id;
+	char name[NAME_MAX + 1], reports[PATH_MAX];
+	uint64_t run = 0;
+	size_t earlier = 0;
+	int c, r, rc;
+
+	optind = 0; /* argv[0] is the verb */
+	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		char *end = NULL;
+
+		if (c == 'r') {
+			errno = 0;
+			run = strtoull(optarg, &end, 10);
+			if (!errno && end && !*end && run)
+				continue;
+		}
+		fprintf(stderr, "usage: bpfreaperctl report ID [--run=CGROUP_ID]\n");
+		return 2;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: bpfreaperctl report ID [--run=CGROUP_ID]\n");
+		return 2;
+	}
+	id = argv[optind - 1];
+	if (!container_id_valid(id, &why)) {
+		fprintf(stderr, "bpfreaperctl: report: %s\n", why);
+		return 2;
+	}
+	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
+	snprintf(reports, sizeof(reports), "%s/reports", rundir_path());
+	dir = cfg.report_dir ? cfg.report_dir : reports;
+	r = state_file_name(id, run, name, sizeof(name));
+	if (r < 0) {
+		fprintf(stderr, "bpfreaperctl: report %s: %s\n", id, strerror(-r));
+		config_done(&cfg);
+		return 2;
+	}
+	/* --run: that earlier run's report. Otherwise the last run's, and
+	 * for people the earlier runs' after it; --json stays one report. */
+	if (run || ctx->json) {
+		rc = print_report(ctx, id, dir, name, false);
+	} else {
+		r = print_report(ctx, id, dir, name, true);
+		rc = print_earlier(ctx, id, dir, &earlier);
+		if (r == -ENOENT && !earlier) {
+			fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", id, dir, name, strerror(ENOENT));
+			rc = 1;
+		} else if (r > 0) {
+			rc = 1;
+		}
+	}
+	config_done(&cfg);
+	return rc;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpfreaperctl show <id>: what a running container has recorded so far. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "../ocistate.h"
 #include "../state.h"
 #include "../tracer.h"
+#include "../util.h"
 
 #include <bpf/libbpf.h>
 
@@ -29,14 +31,62 @@ static const char *kind_name(const struct record *rec)
 	}
 }
 
+/* The records of one run of the container: its current run, or an earlier
+ * run a later prestart kept unfinished (state.h). */
+static void show_run(const struct ctl_ctx *ctx, const struct container_state *st, uint64_t earlier,
+		     const struct record_list *l, json_object *arr)
+{
+	char cgid[32];
+
+	snprintf(cgid, sizeof(cgid), "%" PRIu64, st->cgroup_id);
+	if (ctx->json) {
+		for (size_t i = 0; i < l->n; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "record", json_object_new_string(kind_name(&l->v[i])));
+			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(l->v[i].obj_kind)));
+			json_object_object_add(o, "id", json_object_new_int64(l->v[i].obj_id));
+			json_object_object_add(o, "name", json_object_new_string(l->v[i].name));
+			json_object_object_add(o, "path", json_object_new_string(l->v[i].path));
+			json_object_object_add(o, "pid", json_object_new_int64(l->v[i].pid));
+			json_object_object_add(o, "comm", json_object_new_string(l->v[i].comm));
+			/* Which run made it. */
+			json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
+			json_object_object_add(o, "earlier_run", json_object_new_boolean(earlier != 0));
+			json_object_array_add(arr, o);
+		}
+		return;
+	}
+	printf("%scontainer %s, cgroup %s (id %s)%s, %s backend%s\n", earlier ? "\n" : "", st->id, st->cgroup_path,
+	       cgid, earlier ? ", EARLIER RUN never finished" : "",
+	       st->backend == TRACER_BACKEND_AUTO ? "unknown" : tracer_backend_name(st->backend),
+	       cg_overflowed(&l->cg) ? " (records overflowed)" : "");
+	printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct record *rec = &l->v[i];
+		char where[64];
+		const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
+
+		/* An attachment's "path" is its target: a cgroup by id. */
+		if (rec->kind == REC_ATTACH)
+			snprintf(where, sizeof(where), "%s %s %llu", type ? type : "?",
+				 rec->flags & REC_F_TARGET_CGROUP ? "cgroup id" : "inode",
+				 (unsigned long long)rec->parent_ino);
+		printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
+		       rec->kind == REC_MKDIR ? "dir" : rec->kind == REC_SYMLINK ? "-" : obj_kind_name(rec->obj_kind),
+		       rec->obj_id, rec->name, rec->comm, rec->kind == REC_ATTACH ? where : rec->path);
+	}
+}
+
 int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct container_state st = {};
-	struct record_list l = {};
+	_cleanup_json_ json_object *arr = json_object_new_array();
 	struct tracer t = TRACER_INIT;
-	struct rundir rd;
+	struct state_ids files = {};
+	struct rundir rd = {};
 	const char *why = "";
-	int r;
+	size_t shown = 0;
+	int r, rc = 0;
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: bpfreaperctl show ID\n");
@@ -48,59 +98,52 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	r = rundir_open(&rd);
 	if (r == 0)
-		r = state_read(&rd, argv[0], &st, &why);
-	if (r == 0)
 		r = tracer_open(&rd, &t);
 	if (r == 0)
-		r = tracer_read_records(&t, st.cgroup_id, &l);
+		r = state_list(&rd, &files);
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: show %s: %s%s%s\n", argv[0], strerror(-r), *why ? ": " : "", why);
-		container_state_done(&st);
+		fprintf(stderr, "bpfreaperctl: show %s: %s\n", argv[0], strerror(-r));
 		tracer_close(&t);
+		rundir_close(&rd);
 		return 1;
 	}
-	if (ctx->json) {
-		json_object *arr = json_object_new_array();
+	/* The current run first (state_list gives no order), then the
+	 * earlier runs of the same id. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < files.n; i++) {
+			const struct state_file *f = &files.v[i];
+			struct container_state st = {};
+			struct record_list l = {};
 
-		for (size_t i = 0; i < l.n; i++) {
-			json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "record", json_object_new_string(kind_name(&l.v[i])));
-			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(l.v[i].obj_kind)));
-			json_object_object_add(o, "id", json_object_new_int64(l.v[i].obj_id));
-			json_object_object_add(o, "name", json_object_new_string(l.v[i].name));
-			json_object_object_add(o, "path", json_object_new_string(l.v[i].path));
-			json_object_object_add(o, "pid", json_object_new_int64(l.v[i].pid));
-			json_object_object_add(o, "comm", json_object_new_string(l.v[i].comm));
-			json_object_array_add(arr, o);
+			if ((pass == 0) != (f->earlier == 0) || !state_file_of(f, argv[0]))
+				continue;
+			r = state_read(&rd, f->id, f->earlier, &st, &why);
+			if (r == 0 && !streq(st.id, argv[0])) {
+				container_state_done(&st);
+				continue;
+			}
+			if (r == 0)
+				r = tracer_read_records(&t, st.cgroup_id, &l);
+			if (r < 0) {
+				fprintf(stderr, "bpfreaperctl: show %s%s: %s%s%s\n", argv[0],
+					f->earlier ? " (earlier run)" : "", strerror(-r), *why ? ": " : "", why);
+				rc = 1;
+			} else {
+				show_run(ctx, &st, f->earlier, &l, arr);
+				shown++;
+			}
+			record_list_done(&l);
+			container_state_done(&st);
 		}
+	if (!shown && !rc) {
+		fprintf(stderr, "bpfreaperctl: show %s: %s\n", argv[0], strerror(ENOENT));
+		rc = 1;
+	}
+	if (ctx->json && shown)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 									JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
-	} else {
-		printf("container %s, cgroup %s, %s backend%s\n", st.id, st.cgroup_path,
-		       st.backend == TRACER_BACKEND_AUTO ? "unknown" : tracer_backend_name(st.backend),
-		       cg_overflowed(&l.cg) ? " (records overflowed)" : "");
-		printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
-		for (size_t i = 0; i < l.n; i++) {
-			const struct record *rec = &l.v[i];
-			char where[64];
-			const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
-
-			/* An attachment's "path" is its target: a cgroup by id. */
-			if (rec->kind == REC_ATTACH)
-				snprintf(where, sizeof(where), "%s %s %llu", type ? type : "?",
-					 rec->flags & REC_F_TARGET_CGROUP ? "cgroup id" : "inode",
-					 (unsigned long long)rec->parent_ino);
-			printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
-			       rec->kind == REC_MKDIR ? "dir" : rec->kind == REC_SYMLINK ? "-" : obj_kind_name(rec->obj_kind),
-			       rec->obj_id,
-			       rec->name, rec->comm, rec->kind == REC_ATTACH ? where : rec->path);
-		}
-	}
-	record_list_done(&l);
-	container_state_done(&st);
+	state_ids_done(&files);
 	tracer_close(&t);
 	rundir_close(&rd);
-	return 0;
+	return rc;
 }

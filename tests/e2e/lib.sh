@@ -87,10 +87,13 @@ e2e_clean() {
 	done
 	# Pins a failed test left: all named with the test prefix.
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
-	# A state a failed test left is still registered: let poststop forget it.
+	# A state a failed test left is still registered: let poststop forget
+	# it, and the earlier runs of its id (<id>@<cgroup id>.json) with it.
 	for f in /run/bpfreaper/state/"$E2E_PREFIX"-*.json "$WORK"/*.cid; do
 		[ -e "$f" ] || continue
-		[[ $f != *.cid ]] || f=/run/bpfreaper/state/$(cat "$f").json
+		if [[ $f == *.cid ]]; then
+			f=$(compgen -G "/run/bpfreaper/state/$(cat "$f")[.@]*json" | head -1) || continue
+		fi
 		[ -e "$f" ] || continue
 		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
 	done
@@ -99,7 +102,8 @@ e2e_clean() {
 	if [ -z "${KEEP_REPORTS:-}" ]; then
 		rm -f /run/bpfreaper/reports/"$E2E_PREFIX"-*.json
 		for f in "$WORK"/*.cid; do
-			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json"
+			[ -e "$f" ] && rm -f "/run/bpfreaper/reports/$(cat "$f").json" \
+				/run/bpfreaper/reports/"$(cat "$f")"@*.json
 		done
 	fi
 	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid "$WORK"/hooks-*.log \
@@ -223,6 +227,23 @@ pm_run() {
 		--cap-add SYS_ADMIN,BPF,PERFMON,NET_ADMIN \
 		-v /sys/fs/bpf:/sys/fs/bpf -v "$WORK/sync/$name:/sync" "$@" \
 		--rootfs "$WORK/rootfs" sh -c "$script" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+}
+
+# valgrind_wrappers: $WORK/vg-prestart and $WORK/vg-poststop run the built
+# hooks under valgrind (memcheck, definite and indirect leaks are errors),
+# logging to $WORK/vg-HOOK.log.
+valgrind_wrappers() {
+	local h
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	for h in prestart poststop; do
+		cat >"$WORK/vg-$h" <<-EOS
+		#!/bin/sh
+		exec valgrind -q --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp \\
+			--leak-check=full --errors-for-leak-kinds=definite,indirect \\
+			--show-leak-kinds=definite,indirect --log-file=$WORK/vg-$h.log $ROOT/build/dyn/bpfreaper-$h "\$@"
+		EOS
+		chmod +x "$WORK/vg-$h"
+	done
 }
 
 # wait_for FILE: until FILE exists (10 s at most).

@@ -122,6 +122,27 @@ test_poststop_gc_cleans_one_dead_container() {
 	assert_present "$(state_of dead2)"
 }
 
+# Two dead containers, one cleanup per poststop gc: the one left for later
+# keeps its records (its registration is not an orphan), and the next gc
+# removes its pins.
+test_poststop_gc_leaves_the_other_dead_container_whole() {
+	local n left out
+	leaky_bundle deada
+	leaky_bundle deadb
+	run_ctr deada || fail "runc run: $(cat "$WORK/deada.err")"
+	run_ctr deadb || fail "runc run: $(cat "$WORK/deadb.err")"
+	touch -d '2 minutes ago' /run/bpfreaper/gc.stamp
+	make_bundle next "true" >/dev/null
+	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
+	n=0
+	for left in deada deadb; do [ -e "$(state_of $left)" ] && n=$((n + 1)) && break; done
+	assert_eq "dead containers left for later" "$n" 1
+	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
+	assert_all_gone deada
+	assert_all_gone deadb
+	assert_eq "pins removed by the later gc" "$(jq '.removed.pins | length' "$(report_of $left)")" 3
+}
+
 # crun runs no poststop after a failed prestart: gc is what cleans up.
 test_gc_after_crun_failed_prestart() {
 	RUNTIME=crun

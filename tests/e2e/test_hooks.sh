@@ -131,17 +131,7 @@ test_capabilities_checked_and_dropped() {
 # A full prestart/poststop cycle of a container that leaks a pinned map and a
 # pinned prog, with both hooks under valgrind: no errors, no leaks.
 test_hooks_clean_under_valgrind() {
-	local h
-	command -v valgrind >/dev/null || skip "valgrind is not installed"
-	for h in prestart poststop; do
-		cat >"$WORK/vg-$h" <<-EOS
-		#!/bin/sh
-		exec valgrind -q --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp \\
-			--leak-check=full --errors-for-leak-kinds=definite,indirect \\
-			--show-leak-kinds=definite,indirect --log-file=$WORK/vg-$h.log $ROOT/build/dyn/bpfreaper-$h "\$@"
-		EOS
-		chmod +x "$WORK/vg-$h"
-	done
+	valgrind_wrappers
 	make_bundle vg "bpfleak map /sys/fs/bpf/$E2E_PREFIX-vg && bpfleak prog /sys/fs/bpf/$E2E_PREFIX-vg-prog" >/dev/null
 	bundle_edit vg '.hooks.prestart[0].path = $pre | .hooks.poststop[0].path = $post' \
 		--arg pre "$WORK/vg-prestart" --arg post "$WORK/vg-poststop"

@@ -2,11 +2,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "check.h"
 #include "fileio.h"
+#include "ocistate.h"
 #include "state.h"
 
 static void round_trip(void)
@@ -111,6 +113,160 @@ static void atomic_write_replaces_and_leaves_no_temp(void)
 	CHECK_EQ_INT(rmdir(dir), 0);
 }
 
+static void earlier_run_names(void)
+{
+	char name[NAME_MAX + 1], long_id[CONTAINER_ID_MAX + 1];
+	char *id = NULL;
+	uint64_t earlier = 7;
+
+	CHECK_EQ_INT(state_file_name("web-1", 0, name, sizeof(name)), 0);
+	CHECK_EQ_STR(name, "web-1.json");
+	CHECK_EQ_INT(state_file_name("web-1", 18446744073709551000ull, name, sizeof(name)), 0);
+	CHECK_EQ_STR(name, "web-1@18446744073709551000.json");
+	CHECK_EQ_INT(state_file_name_parse(name, &id, &earlier), 0);
+	CHECK_EQ_STR(id, "web-1");
+	CHECK(earlier == 18446744073709551000ull);
+	free(id);
+	CHECK_EQ_INT(state_file_name_parse("web-1.json", &id, &earlier), 0);
+	CHECK(earlier == 0);
+	free(id);
+	/* only the names state_file_name() writes */
+	CHECK_EQ_INT(state_file_name_parse("web-1@0.json", &id, &earlier), -EINVAL);
+	CHECK_EQ_INT(state_file_name_parse("web-1@012.json", &id, &earlier), -EINVAL);
+	CHECK_EQ_INT(state_file_name_parse("web-1@12.json.99.tmp", &id, &earlier), -EINVAL);
+	CHECK_EQ_INT(state_file_name_parse("a@b@12.json", &id, &earlier), -EINVAL);
+	CHECK_EQ_INT(state_file_name_parse("@12.json", &id, &earlier), -EINVAL);
+	/* the longest id still fits, cut, with room for a temp suffix */
+	memset(long_id, 'x', CONTAINER_ID_MAX);
+	long_id[CONTAINER_ID_MAX] = '\0';
+	CHECK_EQ_INT(state_file_name(long_id, 18446744073709551000ull, name, sizeof(name)), 0);
+	CHECK(strlen(name) + strlen(".4194304.tmp") <= NAME_MAX);
+	CHECK_EQ_INT(state_file_name_parse(name, &id, &earlier), 0);
+	CHECK(strlen(id) == STATE_EARLIER_ID_MAX);
+	{
+		struct state_file f = { .id = id, .earlier = earlier };
+
+		CHECK(state_file_of(&f, long_id));
+		CHECK(!state_file_of(&f, "x"));
+	}
+	free(id);
+}
+
+/* A run directory of its own under /tmp (dir: a mkdtemp template). */
+static void tmp_rundir_open(char *dir, struct rundir *ret)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("BPFREAPER_RUN_DIR", dir, 1);
+	CHECK_EQ_INT(rundir_open(ret), 0);
+}
+
+/* Removes it; fails the test if a state or report was left. */
+static void tmp_rundir_remove(const char *dir, struct rundir *rd)
+{
+	CHECK_EQ_INT(unlinkat(rd->root_fd, "state", AT_REMOVEDIR), 0);
+	CHECK_EQ_INT(unlinkat(rd->root_fd, "reports", AT_REMOVEDIR), 0);
+	rundir_close(rd);
+	CHECK_EQ_INT(rmdir(dir), 0);
+	unsetenv("BPFREAPER_RUN_DIR");
+}
+
+/* A later run's prestart keeps the earlier run's state: both are listed,
+ * each reads back as its own run, and a wrong run is refused. */
+static void earlier_run_kept(void)
+{
+	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
+	struct container_state s = { .id = "web-1", .cgroup_id = 41, .cgroup_path = "/sys/fs/cgroup/web-1",
+				     .runtime_status = "creating", .mode = MODE_ENFORCE };
+	struct container_state back = {};
+	struct state_ids ids = {};
+	struct rundir rd;
+	const char *why;
+	int lock, kept = 0, current = 0;
+
+	tmp_rundir_open(dir, &rd);
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	lock = state_lock(&rd, "web-1", 0);
+	CHECK(lock >= 0);
+	CHECK_EQ_INT(state_keep_earlier(&rd, "web-1", 41), 0);
+	s.cgroup_id = 42;
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	close(lock);
+	CHECK_EQ_INT(state_list(&rd, &ids), 0);
+	CHECK_EQ_INT((int)ids.n, 2);
+	for (size_t i = 0; i < ids.n; i++) {
+		CHECK_EQ_STR(ids.v[i].id, "web-1");
+		kept += ids.v[i].earlier == 41;
+		current += ids.v[i].earlier == 0;
+	}
+	CHECK_EQ_INT(kept, 1);
+	CHECK_EQ_INT(current, 1);
+	CHECK_EQ_INT(state_read(&rd, "web-1", 41, &back, &why), 0);
+	CHECK(back.cgroup_id == 41);
+	container_state_done(&back);
+	CHECK_EQ_INT(state_read(&rd, "web-1", 0, &back, &why), 0);
+	CHECK(back.cgroup_id == 42);
+	container_state_done(&back);
+	/* a kept state renamed to another run's name is not that run */
+	CHECK_EQ_INT(renameat(rd.state_fd, "web-1@41.json", rd.state_fd, "web-1@43.json"), 0);
+	CHECK_EQ_INT(state_read(&rd, "web-1", 43, &back, &why), -EBADMSG);
+	CHECK_EQ_STR(why, "state names another run");
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 43), 0);
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
+	CHECK_EQ_INT(state_lock(&rd, "web-1", 0), -ENOENT);
+	state_ids_done(&ids);
+	tmp_rundir_remove(dir, &rd);
+}
+
+/* A teardown waiting for the lock while a prestart moves the state aside
+ * and writes a new run's: once it has the lock, the name it locked holds
+ * the new run's state, never the file it first opened. */
+static void lock_follows_the_name(void)
+{
+	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
+	struct container_state s = { .id = "web-1", .cgroup_id = 41, .cgroup_path = "/sys/fs/cgroup/web-1",
+				     .runtime_status = "creating", .mode = MODE_ENFORCE };
+	struct rundir rd;
+	int lock, status = -1, ready[2];
+	pid_t child;
+	char c;
+
+	tmp_rundir_open(dir, &rd);
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	lock = state_lock(&rd, "web-1", 0);
+	CHECK(lock >= 0);
+	CHECK_EQ_INT(pipe(ready), 0);
+	child = fork();
+	if (child == 0) {
+		struct container_state got = {};
+		struct stat locked, named;
+		const char *why;
+		int fd;
+
+		close(ready[0]);
+		close(lock); /* the parent's lock, shared by the fork: only the parent holds it */
+		CHECK_EQ_INT((int)write(ready[1], "r", 1), 1);
+		fd = state_lock(&rd, "web-1", 0); /* waits for the parent */
+		_exit(fd >= 0 && fstat(fd, &locked) == 0 && fstatat(rd.state_fd, "web-1.json", &named, 0) == 0 &&
+				      locked.st_ino == named.st_ino && state_read(&rd, "web-1", 0, &got, &why) == 0 &&
+				      got.cgroup_id == 42
+			      ? 0
+			      : 1);
+	}
+	close(ready[1]);
+	CHECK_EQ_INT((int)read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	usleep(100 * 1000); /* the child is in flock() by now */
+	CHECK_EQ_INT(state_keep_earlier(&rd, "web-1", 41), 0);
+	s.cgroup_id = 42;
+	CHECK_EQ_INT(state_write(&rd, &s), 0);
+	close(lock);
+	CHECK_EQ_INT((int)waitpid(child, &status, 0), (int)child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 41), 0);
+	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
+	tmp_rundir_remove(dir, &rd);
+}
+
 static void proc_cgroup_parsing(void)
 {
 	char rel[256];
@@ -134,5 +290,8 @@ int main(void)
 	RUN(state_without_registered_ns);
 	RUN(atomic_write_replaces_and_leaves_no_temp);
 	RUN(proc_cgroup_parsing);
+	RUN(earlier_run_names);
+	RUN(earlier_run_kept);
+	RUN(lock_follows_the_name);
 	return total_failed ? 1 : 0;
 }
