@@ -47,7 +47,7 @@ first_run_unfinished() {
 
 # registered CGID: the tracer still records for this cgroup id.
 registered() {
-	local m=/run/bpfreaper/bpffs/tracer_v3/cgroups
+	local m=$TRACER_DIR/cgroups
 	[ -e $m ] && bpftool -j map dump pinned $m | jq -e --argjson id "$1" 'any(.[]; .key == $id or .formatted.key == $id)' >/dev/null
 }
 
