@@ -100,10 +100,10 @@ enum cg_flags {
 	 * rename or hard link before the unlink), so poststop looks for the
 	 * container's pins by walking its views, not at the recorded names. */
 	CG_PINS_FORGOTTEN = 1u << 3,
-	/* Calls the tracepoint backend sees happen but cannot record (the
-	 * trampoline backend records them): 32-bit (compat) bpf(), mkdir()
-	 * or symlink(), and io_uring mkdirat or symlinkat. What they made is
-	 * not removed; the report says so. */
+	/* What the tracepoint backend sees happen but cannot record (the
+	 * trampoline backend records it): a 32-bit program, whose syscalls
+	 * take the compat table, and io_uring mkdirat or symlinkat. What they
+	 * made is not removed; the report says so. */
 	CG_UNSEEN_COMPAT = 1u << 4,
 	CG_UNSEEN_IO_URING = 1u << 5,
 };

@@ -179,6 +179,11 @@ struct bpf_link {
 	struct bpf_prog *prog;
 };
 
+/* An exec in progress: buf holds the start of the file it runs. */
+struct linux_binprm {
+	char buf[256];
+};
+
 /* An io_uring request. */
 struct io_kiocb {
 	unsigned char opcode;

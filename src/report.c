@@ -104,7 +104,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	 * is not removed, and the report must not look clean. */
 	not_traced = json_object_new_array();
 	if (res->flags & CG_UNSEEN_COMPAT)
-		json_object_array_add(not_traced, json_object_new_string("32-bit (compat) bpf, mkdir or symlink calls"));
+		json_object_array_add(not_traced, json_object_new_string("32-bit programs (their bpf, mkdir and symlink calls)"));
 	if (res->flags & CG_UNSEEN_IO_URING)
 		json_object_array_add(not_traced, json_object_new_string("io_uring mkdirat or symlinkat"));
 	json_object_object_add(root, "not_traced", not_traced);
@@ -260,7 +260,7 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 		 res->attach_detached.n, res->attach_kept.n, res->attach_left.n, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
-		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit CALLS NOT TRACED" : "",
+		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit PROGRAMS NOT TRACED" : "",
 		 (res->flags & CG_UNSEEN_IO_URING) ? "; IO_URING MKDIR NOT TRACED" : "",
 		 (double)meta->total_us / 1000.0);
 }

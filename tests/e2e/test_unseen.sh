@@ -19,7 +19,7 @@ test_compat_calls() {
 		assert_absent "$P-c32d"
 		assert_eq "not traced" "$(jq -c .not_traced "$r")" '[]'
 	else
-		assert_eq "not traced" "$(jq -c .not_traced "$r")" '["32-bit (compat) bpf, mkdir or symlink calls"]'
+		assert_eq "not traced" "$(jq -c .not_traced "$r")" '["32-bit programs (their bpf, mkdir and symlink calls)"]'
 		# Not recorded, so not removed: left for the operator the report names it to.
 		rm -rf "$P-c32" "$P-c32d"
 	fi
