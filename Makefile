@@ -74,20 +74,20 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
 
-$(BUILD)/bpfleak: tests/helpers/bpfleak.c | $(BUILD)
+$(BUILD)/bpfleak: tests/helpers/bpfleak.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-$(BUILD)/bpftoken: tests/helpers/bpftoken.c | $(BUILD)
+$(BUILD)/bpftoken: tests/helpers/bpftoken.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-$(BUILD)/bpffake: tests/helpers/bpffake.c | $(BUILD)
+$(BUILD)/bpffake: tests/helpers/bpffake.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -pthread -o $@ $<
 
 # Once 32-bit (compat syscalls), once not (io_uring): gcc-multilib.
-$(BUILD)/bpfunseen32: tests/helpers/bpfunseen.c | $(BUILD)
+$(BUILD)/bpfunseen32: tests/helpers/bpfunseen.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -m32 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-$(BUILD)/bpfunseen: tests/helpers/bpfunseen.c | $(BUILD)
+$(BUILD)/bpfunseen: tests/helpers/bpfunseen.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)

@@ -479,22 +479,32 @@ static __always_inline bool under_view(const struct cg_state *st, const char *pa
 /* A new name in a directory by a registered caller: mkdir, or a symlink to
  * target. Returns the record to append once the call has succeeded, or
  * NULL if there is nothing worth recording. */
+/* A name call (cmd) of a registered caller, relative to dirfd: the record
+ * begun, or NULL. */
+static __always_inline struct record *begin_name(__u32 cmd, int dirfd)
+{
+	__u64 owner = registered_ancestor();
+	struct record *rec;
+
+	if (!owner)
+		return NULL;
+	rec = begin(cmd, owner);
+	if (rec)
+		rec->dirfd = dirfd;
+	return rec;
+}
+
 static __always_inline struct record *fill_name(int dirfd, const char *pathname, const char *target,
 						bool kernel)
 {
 	struct cg_state *st;
 	struct record *rec;
-	__u64 owner;
 	long n;
 
-	owner = registered_ancestor();
-	if (!owner)
-		return NULL;
-	rec = begin(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, owner);
+	rec = begin_name(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, dirfd);
 	if (!rec)
 		return NULL;
 	rec->kind = target ? REC_SYMLINK : REC_MKDIR;
-	rec->dirfd = dirfd;
 	if (target) {
 		n = read_str(rec->name, sizeof(rec->name), target, kernel);
 		if (n <= 0)
@@ -509,7 +519,7 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
 		rec->flags |= REC_F_PATH_TRUNCATED;
 	if (rec->path[0] != '/')
 		return relative_to_bpffs(dirfd, rec) ? rec : NULL;
-	st = bpf_map_lookup_elem(&cgroups, &owner);
+	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
 	return st && under_view(st, rec->path) ? rec : NULL;
 }
 
@@ -518,17 +528,11 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
  * record could match. */
 static __always_inline struct record *fill_removal(int dirfd, const char *pathname, bool dir, bool kernel)
 {
-	struct record *rec;
-	__u64 owner;
+	struct record *rec = begin_name(dir ? TRACE_CMD_RMDIR : TRACE_CMD_UNLINK, dirfd);
 	long n;
 
-	owner = registered_ancestor();
-	if (!owner)
-		return NULL;
-	rec = begin(dir ? TRACE_CMD_RMDIR : TRACE_CMD_UNLINK, owner);
 	if (!rec)
 		return NULL;
-	rec->dirfd = dirfd;
 	n = read_str(rec->path, sizeof(rec->path), pathname, kernel);
 	if (n <= 0 || n == sizeof(rec->path))
 		return NULL; /* a truncated name matches no record exactly */

@@ -6,6 +6,7 @@
  * touches a pin outside that directory.
  */
 #include "tracer.h"
+#include "bpfobj.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -797,22 +798,9 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
  * kernel refuses to open for any other reason is kept. */
 static bool object_freed(uint32_t kind, uint32_t id)
 {
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int fd = obj_fd_by_id(kind, id);
 
-	switch (kind) {
-	case OBJ_MAP:
-		fd = bpf_map_get_fd_by_id(id);
-		break;
-	case OBJ_PROG:
-		fd = bpf_prog_get_fd_by_id(id);
-		break;
-	case OBJ_LINK:
-		fd = bpf_link_get_fd_by_id(id);
-		break;
-	default:
-		return false;
-	}
-	return fd < 0 && errno == ENOENT;
+	return fd == -ENOENT;
 }
 
 int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped)

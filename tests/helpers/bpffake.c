@@ -41,10 +41,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
+#include "rawbpf.h"
+
 
 static void die(const char *what)
 {
@@ -54,12 +52,8 @@ static void die(const char *what)
 
 static int obj_get(const char *path)
 {
-	union bpf_attr attr;
-	int fd;
+	int fd = rawbpf_obj_get(path);
 
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (uint64_t)(uintptr_t)path;
-	fd = (int)sys_bpf(BPF_OBJ_GET, &attr);
 	if (fd < 0)
 		die(path);
 	return fd;
@@ -67,15 +61,7 @@ static int obj_get(const char *path)
 
 static uint32_t map_id_of(int fd)
 {
-	struct bpf_map_info info;
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	memset(&info, 0, sizeof(info));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uint64_t)(uintptr_t)&info;
-	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0 ? 0 : info.id;
+	return rawbpf_id(fd);
 }
 
 /* --- faked calls: seccomp user notification answered by our own thread --- */

@@ -51,42 +51,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
+#include "rawbpf.h"
 
+
+/* is_prog: which kind, for the message only. */
 static uint32_t id_of(int fd, int is_prog)
 {
-	struct bpf_map_info minfo;
-	struct bpf_prog_info pinfo;
-	union bpf_attr attr;
+	uint32_t id = rawbpf_id(fd);
 
-	memset(&attr, 0, sizeof(attr));
-	memset(&minfo, 0, sizeof(minfo));
-	memset(&pinfo, 0, sizeof(pinfo));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = is_prog ? sizeof(pinfo) : sizeof(minfo);
-	attr.info.info = is_prog ? (uint64_t)(uintptr_t)&pinfo : (uint64_t)(uintptr_t)&minfo;
-	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) {
-		perror("bpfleak: BPF_OBJ_GET_INFO_BY_FD");
+	if (!id) {
+		fprintf(stderr, "bpfleak: BPF_OBJ_GET_INFO_BY_FD %s: %s\n", is_prog ? "prog" : "map", strerror(errno));
 		exit(1);
 	}
-	return is_prog ? pinfo.id : minfo.id;
+	return id;
 }
 
 static int map_create(const char *name)
 {
-	union bpf_attr attr;
-	int fd;
+	int fd = rawbpf_hash_map(name, 8, 16);
 
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_HASH;
-	attr.key_size = 4;
-	attr.value_size = 8;
-	attr.max_entries = 16;
-	strncpy(attr.map_name, name, sizeof(attr.map_name) - 1);
-	fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
 	if (fd < 0) {
 		perror("bpfleak: BPF_MAP_CREATE");
 		exit(1);
@@ -96,12 +79,7 @@ static int map_create(const char *name)
 
 static void pin(int fd, const char *path)
 {
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.bpf_fd = fd;
-	attr.pathname = (uint64_t)(uintptr_t)path;
-	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0) {
+	if (rawbpf_pin(fd, path) < 0) {
 		fprintf(stderr, "bpfleak: pin %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
@@ -173,19 +151,7 @@ static void cgroup_link(const char *cgdir, const char *path)
 
 static uint32_t link_id_of(int fd)
 {
-	struct bpf_link_info info;
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	memset(&info, 0, sizeof(info));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uint64_t)(uintptr_t)&info;
-	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) {
-		perror("bpfleak: BPF_OBJ_GET_INFO_BY_FD link");
-		exit(1);
-	}
-	return info.id;
+	return id_of(fd, 0);
 }
 
 static void xdp_link(const char *dev, const char *path)
@@ -354,12 +320,8 @@ static void tcx_query(const char *dev)
 
 static int obj_get(const char *path)
 {
-	union bpf_attr attr;
-	int fd;
+	int fd = rawbpf_obj_get(path);
 
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (uint64_t)(uintptr_t)path;
-	fd = (int)sys_bpf(BPF_OBJ_GET, &attr);
 	if (fd < 0) {
 		fprintf(stderr, "bpfleak: BPF_OBJ_GET %s: %s\n", path, strerror(errno));
 		exit(1);

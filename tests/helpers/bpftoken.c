@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawbpf.h"
+
 /* Debian 12's uapi headers are 6.1's: no tokens. Values from 6.18's uapi. */
 #define CMD_TOKEN_CREATE 36 /* enum bpf_cmd, after BPF_PROG_BIND_MAP (35) */
 #define F_TOKEN_FD (1U << 16) /* map_flags: map_token_fd is set */
@@ -164,17 +166,11 @@ static int map_create(int token_fd)
 
 static uint32_t map_id_of(int fd)
 {
-	struct bpf_map_info info;
-	union bpf_attr attr;
+	uint32_t id = rawbpf_id(fd);
 
-	memset(&attr, 0, sizeof(attr));
-	memset(&info, 0, sizeof(info));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uint64_t)(uintptr_t)&info;
-	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) < 0)
+	if (!id)
 		die("BPF_OBJ_GET_INFO_BY_FD");
-	return info.id;
+	return id;
 }
 
 static int child(int sock, const char *path)

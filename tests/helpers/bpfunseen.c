@@ -21,45 +21,28 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "rawbpf.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "bpfunseen: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
 
 static void map_pinned(const char *path)
 {
-	struct bpf_map_info info;
-	union bpf_attr attr;
-	int fd;
+	int fd = rawbpf_hash_map("unseen", 4, 1);
+	uint32_t id;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_HASH;
-	attr.key_size = 4;
-	attr.value_size = 4;
-	attr.max_entries = 1;
-	strncpy(attr.map_name, "unseen", sizeof(attr.map_name) - 1);
-	fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
 	if (fd < 0)
 		die("BPF_MAP_CREATE");
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (uint64_t)(uintptr_t)path;
-	attr.bpf_fd = (uint32_t)fd;
-	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0)
+	if (rawbpf_pin(fd, path) < 0)
 		die("BPF_OBJ_PIN");
-	memset(&info, 0, sizeof(info));
-	memset(&attr, 0, sizeof(attr));
-	attr.info.bpf_fd = (uint32_t)fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uint64_t)(uintptr_t)&info;
-	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+	id = rawbpf_id(fd);
+	if (!id)
 		die("BPF_OBJ_GET_INFO_BY_FD");
-	printf("map %u %s\n", info.id, path);
+	printf("map %u %s\n", id, path);
 }
 
 /* One IORING_OP_MKDIRAT through a ring of one entry. */
