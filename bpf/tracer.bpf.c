@@ -345,12 +345,25 @@ int BPF_PROG(exec_32bit, struct task_struct *p, int old_pid, struct linux_binprm
 #define IORING_OP_MKDIRAT_ 37
 #define IORING_OP_SYMLINKAT_ 38
 
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(io_uring_submit, struct io_kiocb *req)
+static __always_inline int io_uring_op(struct io_kiocb *req)
 {
 	__u8 op = BPF_CORE_READ(req, opcode);
 
 	if (op == IORING_OP_MKDIRAT_ || op == IORING_OP_SYMLINKAT_)
 		flag_unseen(CG_UNSEEN_IO_URING);
 	return 0;
+}
+
+/* 6.3 and later; io_uring_submit_sqe before (the loader keeps the one this
+ * kernel has). Both pass the request first since 5.18. */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(io_uring_submit, struct io_kiocb *req)
+{
+	return io_uring_op(req);
+}
+
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(io_uring_submit_old, struct io_kiocb *req)
+{
+	return io_uring_op(req);
 }

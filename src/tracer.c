@@ -296,6 +296,8 @@ static struct tracer_bpf *load_tracepoint_skel(int *ret_err, char *why, size_t l
 	/* A kernel without io_uring has nothing to detect. */
 	if (!event_exists("io_uring/io_uring_submit_req"))
 		bpf_program__set_autoload(skel->progs.io_uring_submit, false);
+	if (!event_exists("io_uring/io_uring_submit_sqe"))
+		bpf_program__set_autoload(skel->progs.io_uring_submit_old, false);
 	r = set_records_template(skel->maps.records, &template);
 	if (r == 0)
 		r = tracer_bpf__load(skel);

@@ -62,9 +62,11 @@ test_faked_link_create() {
 test_fd_swap_race() {
 	local host_id r swapped
 	host_id=$(host_map "$P-sw-map")
-	make_bundle sw "bpffake swap /sys/fs/bpf/$E2E_PREFIX-sw-map 6000 && bpfleak map /sys/fs/bpf/$E2E_PREFIX-sw-own" >/dev/null
+	# Three rounds: a busy machine can make one round lose every race.
+	make_bundle sw "for i in 1 2 3; do bpffake swap /sys/fs/bpf/$E2E_PREFIX-sw-map 6000 || exit 1; done &&
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-sw-own" >/dev/null
 	run_ctr sw || fail "$RUNTIME run: $(cat "$WORK/sw.err")"
-	swapped=$(awk '$1 == "swapped" { print $2 }' "$WORK/sw.out")
+	swapped=$(awk '$1 == "swapped" { n += $2 } END { print n + 0 }' "$WORK/sw.out")
 	[ "${swapped:-0}" -gt 0 ] || fail "the race was never won ($(cat "$WORK/sw.out")): the test proves nothing"
 	assert_present "$P-sw-map"
 	assert_alive map "$host_id"
@@ -72,7 +74,7 @@ test_fd_swap_race() {
 	r=$(report_of sw)
 	[ "$(jq '[.unproven[]? | select(.id == '"$host_id"')] | length' "$r")" -gt 0 ] ||
 		fail "the report does not name the unproven host map $host_id"
-	echo "    swaps won by the container: $swapped of 6000"
+	echo "    swaps won by the container: $swapped of 18000"
 	rm -f "$P-sw-map"
 }
 
