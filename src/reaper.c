@@ -861,6 +861,7 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	struct reap_result res = {};
 	struct bpffs_views views = {};
 	struct pin_scan scan = {};
+	uint64_t phase;
 	int r;
 
 	res.flags = records->cg.flags;
@@ -891,6 +892,7 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	}
 	if (r == 0)
 		keep_programs_of_kept_links(&res);
+	phase = now_us();
 	if (r == 0 && opts->remove)
 		detach_links(&res);
 	/* Attachments next: detach before unpin, so that unpinning frees. */
@@ -902,16 +904,23 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 		r = detach_netns_attachments(&res, opts->remove);
 	if (r == 0)
 		r = detach_sockmap_attachments(&res, opts->remove);
+	res.detach_us = now_us() - phase;
+	phase = now_us();
 	if (r == 0)
 		r = unpin(&res, opts, &scan);
+	res.unpin_us = now_us() - phase;
+	phase = now_us();
 	if (r == 0)
 		r = remove_symlinks(records, &res, opts, &views);
 	if (r == 0)
 		r = remove_dirs(records, &res, opts, &views);
+	res.dirs_us = now_us() - phase;
 	if (r == 0)
 		wait_freed(&res, opts->remove ? opts->wait_ms : 0);
+	phase = now_us();
 	if (r == 0)
 		r = explain_survivors(&res, opts->own_bpffs, &views);
+	res.explain_us = now_us() - phase;
 	pin_scan_done(&scan);
 	bpffs_views_done(&views);
 	if (r < 0) {

@@ -87,7 +87,9 @@ struct reap_result {
 	size_t bpffs_scanned;   /* views walked for pins */
 	bool pins_from_record;  /* every pin found where the record says: no walk */
 	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
-	uint64_t scan_us, wait_us;
+	/* Microseconds per phase: finding pins, detaching, unpinning, removing
+	 * symlinks and directories, waiting for the kernel, naming survivors. */
+	uint64_t scan_us, detach_us, unpin_us, dirs_us, wait_us, explain_us;
 	size_t survivors;
 };
 

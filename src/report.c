@@ -213,7 +213,11 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(timings, "scan_us", json_object_new_int64((int64_t)res->scan_us));
 	json_object_object_add(timings, "pin_search",
 			       json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none"));
+	json_object_object_add(timings, "detach_us", json_object_new_int64((int64_t)res->detach_us));
+	json_object_object_add(timings, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));
+	json_object_object_add(timings, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
 	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
+	json_object_object_add(timings, "explain_us", json_object_new_int64((int64_t)res->explain_us));
 	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
 	json_object_object_add(root, "timings", timings);
 
