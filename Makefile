@@ -11,9 +11,12 @@ BUILD := build
 BIN := $(BUILD)/bin
 OBJ := $(BUILD)/obj
 
+# Written once for every build of the C sources (release, ASan, fuzz);
+# -MMD -MP: each object depends on the headers it includes, listed by the
+# compiler in a .d file beside it.
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc -MMD -MP
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc \
-	  -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS += $(BASE_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LIBS := -lbpf -lelf -lz -ljson-c -lcap
 
@@ -24,7 +27,6 @@ LIB_SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 CTL_SRCS := $(wildcard src/ctl/*.c)
 CTL_OBJS := $(patsubst src/ctl/%.c,$(OBJ)/ctl/%.o,$(CTL_SRCS))
-HEADERS := $(wildcard src/*.h src/ctl/*.h bpf/*.h)
 
 BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaperctl
 
@@ -39,13 +41,15 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OBJ)/%.o: src/%.c $(HEADERS) $(SKELS) | $(OBJ)
+# The skeletons exist before the first compile (order-only); after it the
+# .d files name the ones each object includes.
+$(OBJ)/%.o: src/%.c | $(SKELS) $(OBJ)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OBJ)/ctl/%.o: src/ctl/%.c $(HEADERS) | $(OBJ)/ctl
+$(OBJ)/ctl/%.o: src/ctl/%.c | $(SKELS) $(OBJ)/ctl
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OBJ)/hook-%.o: hooks/%.c $(HEADERS) | $(OBJ)
+$(OBJ)/hook-%.o: hooks/%.c | $(SKELS) $(OBJ)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
@@ -55,7 +59,7 @@ $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 # start in half the time (no relocation of five shared libraries; measured
 # in BENCHMARKS.md). STATIC_HOOKS=0 links them like bpfreaperctl.
 STATIC_HOOKS ?= 1
-HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,-pie) -Wl,-z,relro,-z,now
+HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,-pie)
 
 $(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a | $(BIN)
 	$(CC) $(HOOK_LDFLAGS) $(filter-out -pie,$(LDFLAGS)) -o $@ $^ $(LIBS)
@@ -70,7 +74,7 @@ $(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl:
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libbpfreaper.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
 
@@ -97,21 +101,21 @@ unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS := -O1 -g $(BASE_CFLAGS) $(SAN_FLAGS)
 ASAN := $(BUILD)/asan
 ASAN_OBJS := $(patsubst src/%.c,$(ASAN)/obj/%.o,$(LIB_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 
-$(ASAN)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
+$(ASAN)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(SAN_FLAGS) -c $< -o $@
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
 
 $(ASAN)/libbpfreaper.a: $(ASAN_OBJS)
 	ar rcs $@ $^
 
-$(ASAN)/tests/%: tests/unit/%.c tests/unit/check.h $(ASAN)/libbpfreaper.a
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libbpfreaper.a
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc -Itests/unit $(SAN_FLAGS) \
-		-o $@ $< $(ASAN)/libbpfreaper.a $(LIBS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(ASAN)/libbpfreaper.a $(LIBS)
 
 unit-asan: $(ASAN_UNIT_BINS)
 	@for t in $(ASAN_UNIT_BINS); do $$t || exit 1; done
@@ -120,19 +124,16 @@ unit-asan: $(ASAN_UNIT_BINS)
 # rules. `make fuzz-quick` is part of make check; `make fuzz FUZZ_TIME=600`
 # runs each target that many seconds.
 FUZZ := $(BUILD)/fuzz
-FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OBJS := $(patsubst src/%.c,$(FUZZ)/obj/%.o,$(LIB_SRCS))
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TIME ?= 600
 
-$(FUZZ)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
+$(FUZZ)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
-		-fsanitize=fuzzer-no-link -c $< -o $@
+	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
-		-fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 fuzz-build: $(FUZZ_TARGETS)
 
@@ -149,7 +150,7 @@ lint: all
 # malloc in a static binary).
 $(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a
 	@mkdir -p $(dir $@)
-	$(CC) -pie -Wl,-z,relro,-z,now -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop
 	tests/run
@@ -213,3 +214,6 @@ bench: all $(BUILD)/bpfleak
 	bench/run
 
 .PHONY: install uninstall installed-files bench
+
+# What each object and test binary included, as the compiler listed it.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
