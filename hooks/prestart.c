@@ -42,16 +42,16 @@ static int own_trouble(const struct hook_start *h, const struct policy *policy, 
 	event_fields_add(&f, "REASON", reason);
 	if (policy->mode == MODE_ENFORCE && h->cfg.on_error == ON_ERROR_FAIL) {
 		(void)counters_add(COUNTER_PRESTART_REFUSED, 1);
-		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "prestart: container %s: %s; refused (mode enforce, on_error fail)",
-			  h->oci.id, reason);
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n,
+			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
 		return 1;
 	}
 	(void)counters_add(COUNTER_PRESTART_SKIPPED, 1);
 	r = skipped_record(h->oci.id, reason);
-	log_event(LOG_WARNING, LOG_ID_SKIPPED, f.v, f.n, "prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s", h->oci.id, reason,
-		 policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
-		 r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
-		 r < 0 ? strerror(-r) : "");
+	log_event(LOG_WARNING, LOG_ID_SKIPPED, f.v, f.n, "prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s",
+		  h->oci.id, reason, policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
+		  r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
+		  r < 0 ? strerror(-r) : "");
 	return 0;
 }
 
