@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	struct policy policy = {};
 	struct hook_start h;
 	struct event_fields f;
-	char reason[1024], pod[2 * POD_FIELD_MAX + 8];
+	char reason[1024], pod[POD_TEXT_MAX];
 	const char *why = "";
 	int r, caps, rc = 0;
 
@@ -124,15 +124,14 @@ int main(int argc, char **argv)
 			 res.trampoline_error);
 	if (!res.already)
 		(void)counters_add(COUNTER_REGISTERED, 1);
-	pod_identity_format(&res.state.pod, pod, sizeof(pod));
+	pod_identity_describe(&res.state.pod, pod, sizeof(pod));
 	event_fields_container(&f, h.oci.id, &res.state.pod, mode_name(policy.mode), res.state.cgroup_id);
 	event_fields_add(&f, "BACKEND", tracer_backend_name(res.state.backend));
 	log_event(LOG_INFO, LOG_ID_REGISTERED, f.v, f.n,
-		  "prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s%s%s", h.oci.id,
+		  "prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s%s", h.oci.id,
 		  res.already ? "already registered" : "registered", res.state.cgroup_path,
 		  (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
-		  tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "",
-		  pod_identity_known(&res.state.pod) ? ", pod " : "", pod_identity_known(&res.state.pod) ? pod : "");
+		  tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "", pod);
 	register_result_done(&res);
 out:
 	if (rc == 2)

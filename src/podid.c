@@ -61,6 +61,19 @@ void pod_identity_format(const struct pod_identity *p, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+void pod_identity_describe(const struct pod_identity *p, char *buf, size_t size)
+{
+	char pod[2 * POD_FIELD_MAX + 2];
+
+	pod_identity_format(p, pod, sizeof(pod));
+	if (!pod_identity_known(p))
+		snprintf(buf, size, "%s", "");
+	else if (p->container[0])
+		snprintf(buf, size, ", pod %s container %s", pod, p->container);
+	else
+		snprintf(buf, size, ", pod %s", pod);
+}
+
 json_object *pod_identity_to_json(const struct pod_identity *p)
 {
 	json_object *o;

@@ -39,8 +39,13 @@ void pod_identity_from_annotations(const struct oci_state *oci, struct pod_ident
 				   const char **ret_invalid);
 bool pod_field_valid(const char *s);
 bool pod_identity_known(const struct pod_identity *p);
-/* "namespace/pod", "pod", or "-" for none. */
+/* Room for either text below. */
+#define POD_TEXT_MAX (3 * POD_FIELD_MAX + 32)
+/* "namespace/pod", "pod", or "-" for none (a table column). */
 void pod_identity_format(const struct pod_identity *p, char *buf, size_t size);
+/* ", pod namespace/pod container name" with what is known, or "" (inside
+ * a log line). */
+void pod_identity_describe(const struct pod_identity *p, char *buf, size_t size);
 /* {"name", "namespace", "container"}, each only when known; NULL when
  * nothing is. */
 json_object *pod_identity_to_json(const struct pod_identity *p);

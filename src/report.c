@@ -268,21 +268,17 @@ void report_counts(const struct reap_result *res, struct report_counts *ret)
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
 {
 	struct report_counts c;
-	char run[64] = "", pod[2 * POD_FIELD_MAX + 16] = "";
+	char run[64] = "", pod[POD_TEXT_MAX];
 
 	report_counts(res, &c);
 	if (meta->earlier)
 		snprintf(run, sizeof(run), ", earlier run in cgroup id %" PRIu64, meta->state->cgroup_id);
-	if (pod_identity_known(&meta->state->pod)) {
-		pod_identity_format(&meta->state->pod, pod, sizeof(pod) - 8);
-		if (meta->state->pod.container[0])
-			snprintf(pod + strlen(pod), sizeof(pod) - strlen(pod), " %.*s", 64, meta->state->pod.container);
-	}
+	pod_identity_describe(&meta->state->pod, pod, sizeof(pod));
 	snprintf(buf, size,
-		 "container %s (%s%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
+		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
 		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
-		 meta->state->id, meta->mode, run, *pod ? ", pod " : "", pod, c.objects, c.freed, c.survived,
+		 meta->state->id, meta->mode, run, pod, c.objects, c.freed, c.survived,
 		 res->dropped_freed, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached, c.attachments_detached,
 		 c.attachments_kept, c.attachments_left, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",

@@ -100,7 +100,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		struct cg_state cg = {};
 		uint32_t nobj = 0, ndir = 0;
 		const char *why, *status;
-		char pod[2 * POD_FIELD_MAX + 8];
+		char pod[POD_TEXT_MAX];
 		long age;
 
 		const struct state_file *f = &ids.v[i];

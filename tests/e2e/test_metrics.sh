@@ -225,7 +225,7 @@ test_pod_identity_in_state_report_list_show_and_journal() {
 	[ -n "$e" ] || fail "no cleaned entry for $id: $(cat "$WORK/journal.json")"
 	assert_eq "cleaned counts" "$(echo "$e" | jq -r '"\(.OBJECTS) \(.FREED) \(.SURVIVORS) \(.PINS_REMOVED) \(.PINS_LEFT)"')" "1 1 0 1 0"
 	assert_eq "cleaned pod" "$(echo "$e" | jq -r .POD_NAME)" web-7d9f-podcrio
-	echo "$e" | jq -r .MESSAGE | grep -q "^poststop: container $id (enforce, pod shop/web-7d9f-podcrio nginx): 1 objects recorded" ||
+	echo "$e" | jq -r .MESSAGE | grep -q "^poststop: container $id (enforce, pod shop/web-7d9f-podcrio container nginx): 1 objects recorded" ||
 		fail "message: $(echo "$e" | jq -r .MESSAGE)"
 	e=$(journal_entries 164fecf22d6443df43b0beee92f8c40d "$E2E_PREFIX-podctrd")
 	assert_eq "cleaned pod (containerd)" "$(echo "$e" | jq -r '"\(.POD_NAMESPACE)/\(.POD_NAME)/\(.CONTAINER_NAME)"')" "data/db-0-podctrd/postgres"

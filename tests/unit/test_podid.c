@@ -30,6 +30,8 @@ static void crio_annotations(void)
 	CHECK(invalid == NULL);
 	pod_identity_format(&p, buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "shop/web-7d9f");
+	pod_identity_describe(&p, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, ", pod shop/web-7d9f container nginx");
 }
 
 static void containerd_annotations(void)
@@ -65,6 +67,8 @@ static void precedence_and_none(void)
 	CHECK(pod_identity_to_json(&p) == NULL);
 	pod_identity_format(&p, buf, sizeof(buf));
 	CHECK_EQ_STR(buf, "-");
+	pod_identity_describe(&p, buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "");
 }
 
 /* A control character or an overlong value is dropped and named; a valid
