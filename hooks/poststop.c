@@ -14,27 +14,30 @@
 #include <unistd.h>
 
 #include "../src/bpfobj.h"
+#include "../src/counters.h"
+#include "../src/events.h"
 #include "../src/gc.h"
 #include "../src/hookargs.h"
 #include "../src/hookio.h"
 #include "../src/log.h"
 #include "../src/teardown.h"
 
-static void log_left(const char *id, const struct path_list *left)
+static void log_left(const char *id, const struct path_list *left, const struct event_fields *f)
 {
 	for (size_t i = 0; i < left->n; i++) {
 		const struct reap_path *p = &left->v[i];
 
 		if (p->id)
-			log_warn("poststop: container %s: pin %s (%s id %u) left in place: %s%s%s", id,
-				 p->path, obj_kind_name(p->kind), p->id, p->why, p->error ? ": " : "",
-				 p->error ? strerror(-p->error) : "");
+			log_event(LOG_WARNING, NULL, f->v, f->n,
+				  "poststop: container %s: pin %s (%s id %u) left in place: %s%s%s", id,
+				  p->path, obj_kind_name(p->kind), p->id, p->why, p->error ? ": " : "",
+				  p->error ? strerror(-p->error) : "");
 		else
 			log_warn("poststop: container %s: directory %s left in place: %s", id, p->path, p->why);
 	}
 }
 
-static void log_survivors(const char *id, const struct reap_result *res)
+static void log_survivors(const char *id, const struct reap_result *res, const struct event_fields *f)
 {
 	for (size_t i = 0; i < res->n_objects; i++) {
 		const struct reap_object *o = &res->objects[i];
@@ -42,16 +45,19 @@ static void log_survivors(const char *id, const struct reap_result *res)
 		if (o->freed || o->kept)
 			continue;
 		if (o->n_held_by)
-			log_warn("poststop: container %s: %s id %u (%s) survives: held by pid %u (%.16s) fd %u%s", id,
-				 obj_kind_name(o->kind), o->id, o->name, o->held_by[0].pid, o->held_by[0].comm,
-				 o->held_by[0].fd, o->n_held_by > 1 ? " and others" : "");
+			log_event(LOG_WARNING, NULL, f->v, f->n,
+				  "poststop: container %s: %s id %u (%s) survives: held by pid %u (%.16s) fd %u%s", id,
+				  obj_kind_name(o->kind), o->id, o->name, o->held_by[0].pid, o->held_by[0].comm,
+				  o->held_by[0].fd, o->n_held_by > 1 ? " and others" : "");
 		else if (o->n_used_by)
-			log_warn("poststop: container %s: %s id %u (%s) survives: used by prog id %u", id,
-				 obj_kind_name(o->kind), o->id, o->name, o->used_by[0]);
+			log_event(LOG_WARNING, NULL, f->v, f->n,
+				  "poststop: container %s: %s id %u (%s) survives: used by prog id %u", id,
+				  obj_kind_name(o->kind), o->id, o->name, o->used_by[0]);
 		else
-			log_warn("poststop: container %s: %s id %u (%s) survives: %s%s%s", id,
-				 obj_kind_name(o->kind), o->id, o->name, o->survivor_reason,
-				 o->pinned_at ? " at " : "", o->pinned_at ? o->pinned_at : "");
+			log_event(LOG_WARNING, NULL, f->v, f->n,
+				  "poststop: container %s: %s id %u (%s) survives: %s%s%s", id,
+				  obj_kind_name(o->kind), o->id, o->name, o->survivor_reason,
+				  o->pinned_at ? " at " : "", o->pinned_at ? o->pinned_at : "");
 	}
 }
 
@@ -104,6 +110,8 @@ int main(int argc, char **argv)
 	struct teardown_opts opts;
 	struct teardown_result res = {};
 	struct hook_start h;
+	struct event_fields f;
+	struct report_counts counts;
 	const char *why = "", *step = "";
 	int r, rc = 0;
 
@@ -112,6 +120,7 @@ int main(int argc, char **argv)
 	if (r == HOOK_ROOTLESS) /* logged: nothing of ours can be there */
 		return 0;
 	if (r == -EPERM) { /* a teardown fails because of us only with --strict */
+		(void)counters_add(COUNTER_POSTSTOP_FAILED, 1);
 		log_err("poststop: container %s: capabilities %s are not effective (needs cap_sys_admin, "
 			"cap_bpf, cap_perfmon)", h.oci.id, h.missing_caps);
 		rc = h.args.strict ? 1 : 0;
@@ -127,15 +136,22 @@ int main(int argc, char **argv)
 		goto gc;
 	}
 	if (r < 0) {
-		log_err("poststop: container %s: %s: %s%s%s", h.oci.id, step, strerror(-r),
-			*why ? ": " : "", why);
+		(void)counters_add(COUNTER_POSTSTOP_FAILED, 1);
+		event_fields_container(&f, h.oci.id, NULL, NULL, 0);
+		event_fields_add(&f, "STEP", step);
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "poststop: container %s: %s: %s%s%s", h.oci.id, step,
+			  strerror(-r), *why ? ": " : "", why);
 		rc = h.args.strict ? 1 : 0;
 		goto out;
 	}
-	log_left(h.oci.id, &res.reap.pins_left);
-	log_left(h.oci.id, &res.reap.dirs_left);
-	log_survivors(h.oci.id, &res.reap);
-	log_msg(res.reap.survivors ? LOG_WARNING : LOG_INFO, "poststop: %s", res.summary);
+	report_counts(&res.reap, &counts);
+	event_fields_container(&f, h.oci.id, &res.state.pod, res.mode, res.state.cgroup_id);
+	log_left(h.oci.id, &res.reap.pins_left, &f);
+	log_left(h.oci.id, &res.reap.dirs_left, &f);
+	log_survivors(h.oci.id, &res.reap, &f);
+	event_fields_counts(&f, &counts);
+	log_event(res.reap.survivors ? LOG_WARNING : LOG_INFO, res.reap.survivors ? LOG_ID_SURVIVORS : LOG_ID_CLEANED,
+		  f.v, f.n, "poststop: %s", res.summary);
 	rc = h.args.strict && (res.reap.survivors || res.reap.pins_left.n) ? 1 : 0;
 	teardown_result_done(&res);
 gc:

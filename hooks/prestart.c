@@ -15,9 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/counters.h"
+#include "../src/events.h"
 #include "../src/hookargs.h"
 #include "../src/hookio.h"
 #include "../src/log.h"
+#include "../src/podid.h"
 #include "../src/policy.h"
 #include "../src/register.h"
 #include "../src/rundir.h"
@@ -29,17 +32,26 @@
  * otherwise it runs unrecorded, and the skipped log lets the operator see it. */
 static int own_trouble(const struct hook_start *h, const struct policy *policy, const char *reason)
 {
+	struct event_fields f;
+	struct pod_identity pod;
+	const char *invalid;
 	int r;
 
+	pod_identity_from_annotations(&h->oci, &pod, &invalid);
+	event_fields_container(&f, h->oci.id, &pod, mode_name(policy->mode), 0);
+	event_fields_add(&f, "REASON", reason);
 	if (policy->mode == MODE_ENFORCE && h->cfg.on_error == ON_ERROR_FAIL) {
-		log_err("prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
+		(void)counters_add(COUNTER_PRESTART_REFUSED, 1);
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n,
+			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
 		return 1;
 	}
+	(void)counters_add(COUNTER_PRESTART_SKIPPED, 1);
 	r = skipped_record(h->oci.id, reason);
-	log_warn("prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s", h->oci.id, reason,
-		 policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
-		 r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
-		 r < 0 ? strerror(-r) : "");
+	log_event(LOG_WARNING, LOG_ID_SKIPPED, f.v, f.n, "prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s",
+		  h->oci.id, reason, policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
+		  r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
+		  r < 0 ? strerror(-r) : "");
 	return 0;
 }
 
@@ -49,7 +61,8 @@ int main(int argc, char **argv)
 	struct register_error err = {};
 	struct policy policy = {};
 	struct hook_start h;
-	char reason[1024];
+	struct event_fields f;
+	char reason[1024], pod[POD_TEXT_MAX];
 	const char *why = "";
 	int r, caps, rc = 0;
 
@@ -57,11 +70,14 @@ int main(int argc, char **argv)
 	caps = hook_start("prestart", argc, argv, &h);
 	if (caps == HOOK_ROOTLESS)
 		return 0;
-	if (caps < 0 && caps != -EPERM)
+	if (caps < 0 && caps != -EPERM) {
+		(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
 		return 2;
+	}
 	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &why);
 	if (r < 0) {
-		log_err("prestart: container %s: %s", h.oci.id, why);
+		event_fields_container(&f, h.oci.id, NULL, NULL, 0);
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "prestart: container %s: %s", h.oci.id, why);
 		rc = 2;
 		goto out;
 	}
@@ -92,6 +108,9 @@ int main(int argc, char **argv)
 		rc = own_trouble(&h, &policy, reason);
 		goto out;
 	}
+	if (res.pod_annotation_invalid)
+		log_warn("prestart: container %s: annotation %s is not printable ASCII of at most %d bytes: "
+			 "not shown in reports and logs", h.oci.id, res.pod_annotation_invalid, POD_FIELD_MAX);
 	if (res.bundle_error)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
@@ -103,12 +122,20 @@ int main(int argc, char **argv)
 	if (*res.trampoline_error)
 		log_info("prestart: trampoline backend unavailable (%s): recording with tracepoints",
 			 res.trampoline_error);
-	log_info("prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s", h.oci.id,
-		 res.already ? "already registered" : "registered", res.state.cgroup_path,
-		 (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
-		 tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "");
+	if (!res.already)
+		(void)counters_add(COUNTER_REGISTERED, 1);
+	pod_identity_describe(&res.state.pod, pod, sizeof(pod));
+	event_fields_container(&f, h.oci.id, &res.state.pod, mode_name(policy.mode), res.state.cgroup_id);
+	event_fields_add(&f, "BACKEND", tracer_backend_name(res.state.backend));
+	log_event(LOG_INFO, LOG_ID_REGISTERED, f.v, f.n,
+		  "prestart: container %s: %s cgroup %s (id %llu), mode %s (%s), %s backend%s%s", h.oci.id,
+		  res.already ? "already registered" : "registered", res.state.cgroup_path,
+		  (unsigned long long)res.state.cgroup_id, mode_name(policy.mode), policy.mode_source,
+		  tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "", pod);
 	register_result_done(&res);
 out:
+	if (rc == 2)
+		(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
 	policy_done(&policy);
 	hook_start_done(&h);
 	return rc;

@@ -114,6 +114,7 @@ void config_done(struct config *c)
 	keep_rules_done(&c->keep);
 	free(c->log_file);
 	free(c->report_dir);
+	free(c->metrics_textfile);
 	memset(c, 0, sizeof(*c));
 	c->wait_ms = -1;
 }
@@ -170,9 +171,9 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
-		    !streq(key, "report_freed")) {
+		    !streq(key, "report_freed") && !streq(key, "metrics_textfile")) {
 			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes, tracer_idle, report_freed)";
+				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile)";
 			return -EINVAL;
 		}
 	}
@@ -205,6 +206,9 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	if (r == 0)
 		r = get_path(root, "report_dir", &c.report_dir, ret_why,
 			     "\"report_dir\" is not an absolute path");
+	if (r == 0)
+		r = get_path(root, "metrics_textfile", &c.metrics_textfile, ret_why,
+			     "\"metrics_textfile\" is not an absolute path (a directory)");
 	if (r == 0 && json_object_object_get_ex(root, "wait_ms", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > WAIT_MS_MAX) {

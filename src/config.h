@@ -42,6 +42,9 @@ struct config {
 	struct keep_rules keep;  /* host path globs never removed */
 	char *log_file;          /* NULL: none */
 	char *report_dir;        /* NULL: <run dir>/reports */
+	/* gc writes <dir>/bpfreaper.prom for node_exporter's textfile
+	 * collector ("metrics_textfile"); NULL: it does not. */
+	char *metrics_textfile;
 	int wait_ms;             /* -1: not in the file */
 	enum tracer_backend backend; /* for the tracer the next prestart loads */
 	enum on_error on_error;

@@ -2,6 +2,8 @@
 /* Garbage collection; see gc.h. */
 #include "gc.h"
 #include "cgroup.h"
+#include "counters.h"
+#include "events.h"
 #include "log.h"
 #include "tracer.h"
 #include "util.h"
@@ -139,6 +141,9 @@ static int gc_state(const struct rundir *rd, const struct state_file *f, const s
 	}
 	e->action = GC_CLEANED;
 	snprintf(e->summary, sizeof(e->summary), "%s", tres.summary);
+	report_counts(&tres.reap, &e->counts);
+	e->pod = tres.state.pod;
+	e->mode = tres.mode;
 	teardown_result_done(&tres);
 	return 0;
 }
@@ -338,6 +343,20 @@ int gc_earlier_runs(const char *id, const struct teardown_opts *topts, struct gc
 	return gc_run(&opts, ret);
 }
 
+void gc_count_run(int r, const struct gc_result *res)
+{
+	struct counter_op ops[2] = { COUNTER_ADD(COUNTER_GC_RUNS, 1) };
+	bool failed = r < 0;
+
+	for (size_t i = 0; !failed && i < res->n; i++)
+		failed = res->v[i].action == GC_FAILED || res->v[i].action == GC_CORRUPT;
+	if (failed)
+		ops[1] = COUNTER_ADD(COUNTER_GC_FAILED, 1);
+	else
+		ops[1] = COUNTER_SET(COUNTER_GC_LAST_SUCCESS, (uint64_t)time(NULL));
+	(void)counters_apply(ops, ARRAY_SIZE(ops));
+}
+
 void gc_log(const char *who, const struct gc_result *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
@@ -347,16 +366,21 @@ void gc_log(const char *who, const struct gc_result *res)
 
 		if (e->earlier)
 			snprintf(run, sizeof(run), " (earlier run, cgroup id %llu)", (unsigned long long)e->cgroup_id);
+		struct event_fields f;
+
+		event_fields_container(&f, e->id, &e->pod, e->mode, e->cgroup_id);
 		switch (e->action) {
 		case GC_CLEANED:
-			log_info("%s: container %s%s: cgroup gone, poststop never ran: %s", who, name, run,
-				 e->summary);
+			event_fields_counts(&f, &e->counts);
+			log_event(LOG_INFO, LOG_ID_GC_CLEANED, f.v, f.n,
+				  "%s: container %s%s: cgroup gone, poststop never ran: %s", who, name, run, e->summary);
 			break;
 		case GC_CORRUPT:
 			log_warn("%s: state %s%s: %s, left in place", who, name, run, e->why);
 			break;
 		case GC_FAILED:
-			log_err("%s: container %s%s: %s: %s", who, name, run, e->why, strerror(-e->error));
+			log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "%s: container %s%s: %s: %s", who, name, run, e->why,
+				  strerror(-e->error));
 			break;
 		case GC_ORPHAN_DROPPED:
 			log_warn("%s: cgroup id %llu: registered without a state and gone: %zu records dropped, "

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "podid.h"
+#include "report.h"
 #include "teardown.h"
 
 enum gc_action {
@@ -42,6 +44,10 @@ struct gc_entry {
 	const char *why;     /* static text */
 	size_t records;      /* records dropped (orphans) */
 	char summary[512];   /* GC_CLEANED: the poststop summary */
+	/* GC_CLEANED: what the teardown did, for the journal's fields. */
+	struct report_counts counts;
+	struct pod_identity pod;
+	const char *mode;    /* static: "enforce" or "report" */
 };
 
 struct gc_result {
@@ -67,6 +73,10 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret);
 /* One log line per entry that gc acted on or could not handle. */
 void gc_log(const char *who, const struct gc_result *res);
 void gc_result_done(struct gc_result *r);
+/* Counts a run of bpfreaperctl gc (r: what gc_run returned) in the
+ * metrics counters (counters.h); a run without failure sets the time of
+ * the last success. Best effort. */
+void gc_count_run(int r, const struct gc_result *res);
 const char *gc_action_name(enum gc_action a);
 
 /* poststop's cheap gc: at most once per GC_OPPORTUNISTIC_S seconds host-wide

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* One line per message, to syslog, stderr and the optional log file. */
+/* One line per message, to the journal or syslog, stderr and the optional
+ * log file. */
 #include "log.h"
 
 #include <errno.h>
@@ -8,12 +9,14 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *log_ident = "bpfreaper";
 static int log_fd = -1;
 static int log_stderr_min = LOG_INFO;
+static int journal_fd = -1;
 
 void log_open(const char *ident)
 {
@@ -28,7 +31,12 @@ void log_open(const char *ident)
 	 * runtime's hooks stop first): a hook's `env` can name a log file. */
 	if (file && file[0] == '/')
 		(void)log_set_file(file);
-	/* LOG_NDELAY: connect now, before privileges are dropped. */
+	/* Where journald runs, its native protocol carries the fields; syslog
+	 * stays open for when a send fails (journald restarting, a full
+	 * socket buffer). Both before privileges are dropped. */
+	if (access(journal_socket_path(), W_OK) == 0)
+		journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* LOG_NDELAY: connect now. */
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
@@ -55,15 +63,41 @@ int log_set_file(const char *path)
 	return 0;
 }
 
-void log_msg(int priority, const char *fmt, ...)
+/* The entry to the journal; -errno if it did not go (the caller falls
+ * back to syslog). */
+static int journal_entry(int priority, const char *line, const char *message_id, const log_field *fields,
+			 size_t n_fields)
+{
+	char buf[8192], prio[4];
+	size_t len = 0;
+	int r;
+
+	snprintf(prio, sizeof(prio), "%d", priority);
+	r = journal_append(buf, sizeof(buf), &len, "MESSAGE", line);
+	if (r == 0)
+		r = journal_append(buf, sizeof(buf), &len, "PRIORITY", prio);
+	if (r == 0)
+		r = journal_append(buf, sizeof(buf), &len, "SYSLOG_FACILITY", "3"); /* LOG_DAEMON */
+	if (r == 0)
+		r = journal_append(buf, sizeof(buf), &len, "SYSLOG_IDENTIFIER", log_ident);
+	if (r == 0 && message_id)
+		r = journal_append(buf, sizeof(buf), &len, "MESSAGE_ID", message_id);
+	if (r < 0)
+		return r;
+	/* A field that does not fit or is misnamed is left out, not the entry. */
+	for (size_t i = 0; i < n_fields; i++)
+		if (fields[i].value && *fields[i].value)
+			(void)journal_append(buf, sizeof(buf), &len, fields[i].name, fields[i].value);
+	return journal_send(journal_fd, buf, len);
+}
+
+static void log_vevent(int priority, const char *message_id, const log_field *fields, size_t n_fields,
+		       const char *fmt, va_list ap)
 {
 	char line[2048];
-	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	/* One line per event, whatever an object name contains. */
@@ -71,8 +105,10 @@ void log_msg(int priority, const char *fmt, ...)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 
-	if (priority != LOG_DEBUG || log_stderr_min == LOG_DEBUG)
-		syslog(priority, "%s", line);
+	if (priority != LOG_DEBUG || log_stderr_min == LOG_DEBUG) {
+		if (journal_fd < 0 || journal_entry(priority, line, message_id, fields, n_fields) < 0)
+			syslog(priority, "%s", line);
+	}
 	if (priority <= log_stderr_min)
 		dprintf(STDERR_FILENO, "%s: %s\n", log_ident, line);
 	if (log_fd >= 0) {
@@ -85,4 +121,22 @@ void log_msg(int priority, const char *fmt, ...)
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		dprintf(log_fd, "%s %s[%d]: %s\n", stamp, log_ident, (int)getpid(), line);
 	}
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(priority, NULL, NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_event(int priority, const char *message_id, const log_field *fields, size_t n_fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vevent(priority, message_id, fields, n_fields, fmt, ap);
+	va_end(ap);
 }

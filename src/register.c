@@ -137,6 +137,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.pid = oci->pid;
 	res.state.created_at = time(NULL);
 	res.state.mode = policy->mode;
+	pod_identity_from_annotations(oci, &res.state.pod, &res.pod_annotation_invalid);
 	for (size_t i = 0; i < policy->keep.n; i++) {
 		const char *why;
 

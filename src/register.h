@@ -20,6 +20,9 @@ struct register_result {
 	 * poststop or gc to finish (state.h); 0 if none. */
 	uint64_t kept_earlier;
 	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
+	/* A pod identity annotation present but not stored (podid.h): its
+	 * key, else NULL. */
+	const char *pod_annotation_invalid;
 	/* Loading the tracer fell back to tracepoints: why ("" if not). */
 	char trampoline_error[128];
 };

@@ -86,6 +86,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	if (meta->state->cgroup)
 		json_object_object_add(root, "cgroup", json_object_new_string(meta->state->cgroup));
 	json_object_object_add(root, "cgroup_id", json_object_new_string(cgid));
+	if (pod_identity_known(&meta->state->pod))
+		json_object_object_add(root, "pod", pod_identity_to_json(&meta->state->pod));
 	json_object_object_add(root, "by", json_object_new_string(meta->by ? meta->by : "poststop"));
 	json_object_object_add(root, "mode", json_object_new_string(meta->mode));
 	if (meta->state->mode_source)
@@ -244,24 +246,45 @@ int report_write(const struct rundir *rd, const char *report_dir, const char *id
 	return write_file_atomic(dirfd, name, json, strlen(json), 0644, true);
 }
 
-void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
+void report_counts(const struct reap_result *res, struct report_counts *ret)
 {
-	size_t freed = 0, links = 0;
-	char run[64] = "";
+	struct report_counts c = {
+		.objects = res->n_objects,
+		.survived = res->survivors,
+		.pins_removed = res->pins_removed.n,
+		.pins_kept = res->pins_kept.n,
+		.pins_left = res->pins_left.n,
+		.dirs_removed = res->dirs_removed.n,
+		.attachments_detached = res->attach_detached.n,
+		.attachments_kept = res->attach_kept.n,
+		.attachments_left = res->attach_left.n,
+		.overflow = res->flags & (CG_OVERFLOW_OBJ | CG_OVERFLOW_DIR),
+		.not_traced = res->flags & (CG_UNSEEN_COMPAT | CG_UNSEEN_IO_URING),
+	};
 
 	for (size_t i = 0; i < res->n_objects; i++) {
-		links += res->objects[i].detached;
-		freed += res->objects[i].freed;
+		c.links_detached += res->objects[i].detached;
+		c.freed += res->objects[i].freed;
 	}
+	*ret = c;
+}
+
+void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
+{
+	struct report_counts c;
+	char run[64] = "", pod[POD_TEXT_MAX];
+
+	report_counts(res, &c);
 	if (meta->earlier)
 		snprintf(run, sizeof(run), ", earlier run in cgroup id %" PRIu64, meta->state->cgroup_id);
+	pod_identity_describe(&meta->state->pod, pod, sizeof(pod));
 	snprintf(buf, size,
-		 "container %s (%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
+		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
 		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
-		 meta->state->id, meta->mode, run, res->n_objects, freed, res->survivors, res->dropped_freed,
-		 res->pins_removed.n, res->pins_kept.n, res->pins_left.n, res->dirs_removed.n, links,
-		 res->attach_detached.n, res->attach_kept.n, res->attach_left.n, res->n_unproven,
+		 meta->state->id, meta->mode, run, pod, c.objects, c.freed, c.survived,
+		 res->dropped_freed, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached, c.attachments_detached,
+		 c.attachments_kept, c.attachments_left, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
 		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit PROGRAMS NOT TRACED" : "",

@@ -24,6 +24,17 @@ struct report_meta {
 	bool list_freed; /* freed objects one by one in "created", not only counted */
 };
 
+/* What a teardown did, counted: the summary, the metrics counters and
+ * the journal fields all say the same. */
+struct report_counts {
+	size_t objects, freed, survived;
+	size_t pins_removed, pins_kept, pins_left, dirs_removed;
+	size_t links_detached, attachments_detached;
+	size_t attachments_kept, attachments_left;
+	bool overflow, not_traced;
+};
+
+void report_counts(const struct reap_result *res, struct report_counts *ret);
 int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json);
 /* <report_dir or run dir/reports>/<id>.json atomically, or for a kept
  * earlier run <id>@<cgroup id>.json, named like its state (state.h): a

@@ -77,6 +77,8 @@ int state_serialize(const struct container_state *s, char **ret_text)
 	if (s->backend != TRACER_BACKEND_AUTO)
 		json_object_object_add(o, "tracer_backend",
 				       json_object_new_string(tracer_backend_name(s->backend)));
+	if (pod_identity_known(&s->pod))
+		json_object_object_add(o, "pod", pod_identity_to_json(&s->pod));
 	keep = json_object_new_array();
 	for (size_t i = 0; keep && i < s->keep.n; i++)
 		json_object_array_add(keep, json_object_new_string(s->keep.v[i]));
@@ -191,6 +193,9 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	     tracer_backend_parse(json_object_get_string(v), &s.backend) < 0 ||
 	     s.backend == TRACER_BACKEND_AUTO))
 		r = -EBADMSG;
+	/* Absent in states of an older bpfreaper. */
+	if (r == 0 && json_object_object_get_ex(o, "pod", &v))
+		r = pod_identity_from_json(v, &s.pod);
 	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
 		const char *kwhy;
 

@@ -23,6 +23,7 @@
 
 #include "binds.h"
 #include "config.h"
+#include "podid.h"
 #include "rundir.h"
 
 #define STATE_VERSION 1
@@ -48,6 +49,9 @@ struct container_state {
 	/* The backend recording this container; AUTO: not known (a state
 	 * written by an older bpfreaper). */
 	enum tracer_backend backend;
+	/* From the CRI annotations (podid.h); all "" in older states and for
+	 * containers no Kubernetes runtime started. */
+	struct pod_identity pod;
 };
 
 /* Room in a file name for "@<20 digits>.json" and write_file_atomic's

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The poststop sequence; see teardown.h. */
 #include "teardown.h"
+#include "counters.h"
 #include "report.h"
 #include "tracer.h"
 #include "crashpoint.h"
@@ -37,6 +38,32 @@ void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool r
 		.report_dir = cfg->report_dir,
 		.list_freed = cfg->list_freed,
 	};
+}
+
+/* Once per finished teardown, after the state is gone: a teardown killed
+ * before that and run again is counted once. Best effort: the metrics
+ * must never fail a container's stop. */
+static void count_teardown(const struct teardown_opts *opts, const struct reap_result *reap)
+{
+	struct report_counts c;
+
+	report_counts(reap, &c);
+	struct counter_op ops[] = {
+		COUNTER_ADD(opts->by && streq(opts->by, "gc") ? COUNTER_TEARDOWNS_GC : COUNTER_TEARDOWNS_POSTSTOP, 1),
+		COUNTER_ADD(COUNTER_OBJECTS_RECORDED, c.objects),
+		COUNTER_ADD(COUNTER_OBJECTS_FREED, c.freed),
+		COUNTER_ADD(COUNTER_OBJECTS_SURVIVED, c.survived),
+		COUNTER_ADD(COUNTER_PINS_REMOVED, c.pins_removed),
+		COUNTER_ADD(COUNTER_PINS_KEPT, c.pins_kept),
+		COUNTER_ADD(COUNTER_PINS_LEFT, c.pins_left),
+		COUNTER_ADD(COUNTER_DIRS_REMOVED, c.dirs_removed),
+		COUNTER_ADD(COUNTER_DETACHED, c.links_detached + c.attachments_detached),
+		COUNTER_ADD(COUNTER_ATTACHMENTS_LEFT, c.attachments_left),
+		COUNTER_ADD(COUNTER_OVERFLOWS, c.overflow),
+		COUNTER_ADD(COUNTER_NOT_TRACED, c.not_traced),
+	};
+
+	(void)counters_apply(ops, ARRAY_SIZE(ops));
 }
 
 int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
@@ -130,6 +157,9 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	}
 	*ret_step = "remove the state file";
 	r = state_remove(&rd, id, earlier);
+	if (r == 0)
+		count_teardown(opts, &res.reap);
+	res.mode = meta.mode;
 out:
 	record_list_done(&records);
 	tracer_close(&t);

@@ -29,6 +29,7 @@ struct teardown_result {
 	struct container_state state;
 	struct reap_result reap;
 	bool registered; /* the tracer had records for it */
+	const char *mode; /* what it did: "enforce" or "report" (static) */
 	char summary[512];
 	char *report_json;
 };

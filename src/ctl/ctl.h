@@ -19,5 +19,9 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_gc(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_report(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_metrics(const struct ctl_ctx *ctx, int argc, char **argv);
+/* The metrics to stdout (dir NULL) or dir/bpfreaper.prom; prints its
+ * errors; the exit status. */
+int ctl_metrics_write(const char *textfile_dir);
 
 #endif

@@ -81,7 +81,7 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct gc_result res = {};
 	struct config cfg = { .wait_ms = -1 };
 	const char *config_path = CONFIG_PATH_DEFAULT, *why = "";
-	bool trouble = false;
+	bool trouble = false, metrics_failed = false;
 	int c, r;
 
 	optind = 0; /* argv[0] is the verb */
@@ -111,8 +111,15 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 		opts.keep_tracer = true;
 	opts.teardown.by = "gc";
 	r = gc_run(&opts, &res);
+	if (!opts.dry_run)
+		gc_count_run(r, &res);
+	/* After the count, so that the file says this run happened; on a
+	 * failed run too, which is what the alert is for. */
+	if (cfg.metrics_textfile && !opts.dry_run && ctl_metrics_write(cfg.metrics_textfile) != 0)
+		metrics_failed = true;
 	if (r < 0) {
 		fprintf(stderr, "bpfreaperctl: gc: %s\n", strerror(-r));
+		gc_result_done(&res);
 		config_done(&cfg);
 		return 1;
 	}
@@ -126,5 +133,5 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 		trouble |= res.v[i].action == GC_FAILED || res.v[i].action == GC_CORRUPT;
 	gc_result_done(&res);
 	config_done(&cfg);
-	return trouble ? 1 : 0;
+	return trouble || metrics_failed ? 1 : 0;
 }

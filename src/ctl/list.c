@@ -93,12 +93,14 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (!ctx->json)
-		printf("%-24s %-10s %-7s %8s %8s %6s  %s\n", "ID", "STATE", "MODE", "OBJECTS", "DIRS", "AGE", "CGROUP");
+		printf("%-24s %-10s %-7s %8s %8s %6s  %-24s %s\n", "ID", "STATE", "MODE", "OBJECTS", "DIRS", "AGE", "POD",
+		       "CGROUP");
 	for (size_t i = 0; i < ids.n; i++) {
 		struct container_state st = {};
 		struct cg_state cg = {};
 		uint32_t nobj = 0, ndir = 0;
 		const char *why, *status;
+		char pod[POD_TEXT_MAX];
 		long age;
 
 		const struct state_file *f = &ids.v[i];
@@ -117,6 +119,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		if (streq(status, "recording"))
 			(void)tracer_live_records(&t, &cg, &nobj, &ndir);
 		age = (long)(time(NULL) - st.created_at);
+		pod_identity_format(&st.pod, pod, sizeof(pod));
 		if (ctx->json) {
 			json_object *o = json_object_new_object();
 			char cgid[32];
@@ -132,14 +135,16 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			if (st.cgroup)
 				json_object_object_add(o, "cgroup", json_object_new_string(st.cgroup));
 			json_object_object_add(o, "mode", json_object_new_string(mode_name(st.mode)));
+			if (pod_identity_known(&st.pod))
+				json_object_object_add(o, "pod", pod_identity_to_json(&st.pod));
 			json_object_object_add(o, "object_records", json_object_new_int64(nobj));
 			json_object_object_add(o, "dir_records", json_object_new_int64(ndir));
 			json_object_object_add(o, "overflow", json_object_new_boolean(cg_overflowed(&cg)));
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(containers, o);
 		} else {
-			printf("%-24s %-10s %-7s %8u %8u %5lds  %s%s%s\n", st.id, status, mode_name(st.mode),
-			       nobj, ndir, age, st.cgroup ? st.cgroup : st.cgroup_path,
+			printf("%-24s %-10s %-7s %8u %8u %5lds  %-24s %s%s%s\n", st.id, status, mode_name(st.mode),
+			       nobj, ndir, age, pod, st.cgroup ? st.cgroup : st.cgroup_path,
 			       cg_overflowed(&cg) ? " (overflowed)" : "", f->earlier ? " (earlier run, not finished)" : "");
 		}
 		container_state_done(&st);

@@ -12,6 +12,7 @@ static const struct ctl_verb verbs[] = {
 	{ "report", do_report, "report <id> [--run=CGROUP_ID]: the last poststop report of a container and its earlier runs' reports, as tables" },
 	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes" },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran" },
+	{ "metrics", do_metrics, "metrics [--textfile DIR]: Prometheus text format (node_exporter textfile collector)" },
 	{ "load", do_load, "load the tracer now, so the first container starts fast" },
 	{ "unload", do_unload, "unload the tracer if no container is registered" },
 };

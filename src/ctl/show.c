@@ -36,7 +36,7 @@ static const char *kind_name(const struct record *rec)
 static void show_run(const struct ctl_ctx *ctx, const struct container_state *st, uint64_t earlier,
 		     const struct record_list *l, json_object *arr)
 {
-	char cgid[32];
+	char cgid[32], pod[POD_TEXT_MAX];
 
 	snprintf(cgid, sizeof(cgid), "%" PRIu64, st->cgroup_id);
 	if (ctx->json) {
@@ -53,12 +53,15 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 			/* Which run made it. */
 			json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
 			json_object_object_add(o, "earlier_run", json_object_new_boolean(earlier != 0));
+			if (pod_identity_known(&st->pod))
+				json_object_object_add(o, "pod", pod_identity_to_json(&st->pod));
 			json_object_array_add(arr, o);
 		}
 		return;
 	}
-	printf("%scontainer %s, cgroup %s (id %s)%s, %s backend%s\n", earlier ? "\n" : "", st->id, st->cgroup_path,
-	       cgid, earlier ? ", EARLIER RUN never finished" : "",
+	pod_identity_describe(&st->pod, pod, sizeof(pod));
+	printf("%scontainer %s%s, cgroup %s (id %s)%s, %s backend%s\n", earlier ? "\n" : "", st->id, pod,
+	       st->cgroup_path, cgid, earlier ? ", EARLIER RUN never finished" : "",
 	       st->backend == TRACER_BACKEND_AUTO ? "unknown" : tracer_backend_name(st->backend),
 	       cg_overflowed(&l->cg) ? " (records overflowed)" : "");
 	printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");

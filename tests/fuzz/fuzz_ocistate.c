@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ocistate.h"
+#include "podid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,7 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A parsed state always has a valid id and annotations. */
 		if (!container_id_valid(s.id, &why) || !s.annotations)
 			abort();
+		struct pod_identity pod;
+
 		(void)oci_state_annotation(&s, "io.bpfreaper.mode");
+		/* Whatever the annotations hold, only valid values are kept. */
+		pod_identity_from_annotations(&s, &pod, &why);
+		if ((pod.pod[0] && !pod_field_valid(pod.pod)) ||
+		    (pod.pod_namespace[0] && !pod_field_valid(pod.pod_namespace)) ||
+		    (pod.container[0] && !pod_field_valid(pod.container)))
+			abort();
 		oci_state_done(&s);
 	} else if (!why) {
 		abort(); /* every refusal says why */
