@@ -227,16 +227,24 @@ static void check_managers(struct checks *c)
 		[MANAGER_PODMAN] = { "install oci-config/hooks.d/*.json in /usr/share/containers/oci/hooks.d (README: podman)",
 				     "install bpfreaper-poststop.json beside it (README: podman)" },
 	};
+	/* In the node installer's pod the node is mounted elsewhere. */
+	const char *root = getenv("BPFREAPER_HOST_ROOT");
 	const char *env_path = getenv("PATH");
 	char path_list[4096];
 
 	/* Also the usual directories: sudo and cron often run with a PATH
-	 * without the sbin ones, where the daemons live. */
-	snprintf(path_list, sizeof(path_list), "%s:%s", env_path ? env_path : "", MANAGER_DEFAULT_PATH);
+	 * without the sbin ones, where the daemons live. Our own PATH says
+	 * nothing about another root's. */
+	if (root && *root)
+		snprintf(path_list, sizeof(path_list), "%s", MANAGER_DEFAULT_PATH);
+	else
+		snprintf(path_list, sizeof(path_list), "%s:%s", env_path ? env_path : "", MANAGER_DEFAULT_PATH);
+	if (!root || !*root)
+		root = "/";
 	for (enum manager m = 0; m < _MANAGER_MAX; m++) {
 		const char *name = manager_name(m);
 		struct manager_status st;
-		int r = manager_probe("/", path_list, m, &st);
+		int r = manager_probe(root, path_list, m, &st);
 
 		if (r < 0)
 			add(c, name, WARN, NULL, "cannot probe: %s", strerror(-r));
