@@ -323,8 +323,9 @@ static void append_word(char *list, size_t size, const char *word)
 	snprintf(list + l, size - l, "%s%s", l ? " " : "", word);
 }
 
-static void toml_entry(const char *table, const char *key, const char *value, struct containerd_toml *acc)
+static void containerd_entry(const char *table, const char *key, const char *value, void *userdata)
 {
+	struct containerd_toml *acc = userdata;
 	char runtime[128], s[PATH_MAX] = "";
 	bool annotated = false;
 
@@ -392,7 +393,9 @@ static void trimmed(const char *start, const char *end, char *ret, size_t size)
 	ret[n] = '\0';
 }
 
-void containerd_toml_scan(const char *text, struct containerd_toml *acc)
+/* Calls entry(table, key, value, userdata) for each key = value of text. */
+static void toml_scan(const char *text, void (*entry)(const char *table, const char *key, const char *value, void *userdata),
+		      void *userdata)
 {
 	char table[512] = "", value[4096];
 	const char *p = text;
@@ -440,8 +443,13 @@ void containerd_toml_scan(const char *text, struct containerd_toml *acc)
 				vend = p + strlen(p);
 			p = *vend ? vend + 1 : vend;
 		}
-		toml_entry(table, key, value, acc);
+		entry(table, key, value, userdata);
 	}
+}
+
+void containerd_toml_scan(const char *text, struct containerd_toml *acc)
+{
+	toml_scan(text, containerd_entry, acc);
 }
 
 static void scan_containerd_file(const char *root, const char *rel, struct containerd_toml *acc, int *files,
@@ -575,16 +583,15 @@ static bool hooksd_runs(json_object *hook, const char *name, bool poststop)
 }
 
 /* CRI-O and podman: a hooks.d file in a directory they read that runs the
- * prestart hook, and one that runs poststop. A file in /etc masks one of
- * the same name in /usr/share (containers/common), so a masked one does
- * not count. */
-static void probe_hooksd(const char *root, struct manager_status *st)
+ * prestart hook, and one that runs poststop. dirs come most preferred
+ * first: a file there masks one of the same name in a later directory
+ * (containers/common), so a masked one does not count. */
+static void probe_hooksd(const char *root, const char *const *dirs, size_t n_dirs, struct manager_status *st)
 {
-	static const char *const dirs[] = { "/etc/containers/oci/hooks.d", "/usr/share/containers/oci/hooks.d" };
 	char prestart_by[PATH_MAX] = "", poststop_by[PATH_MAX] = "", missing[PATH_MAX] = "";
 	int files = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+	for (size_t i = 0; i < n_dirs; i++) {
 		_cleanup_closedir_ DIR *d = NULL;
 		char full[PATH_MAX];
 		struct dirent *de;
@@ -597,24 +604,25 @@ static void probe_hooksd(const char *root, struct manager_status *st)
 		while ((de = readdir(d)) && files++ < HOOKSD_FILES_MAX) {
 			_cleanup_free_ char *text = NULL;
 			_cleanup_json_ json_object *hook = NULL;
-			char path[PATH_MAX + 300], rel[PATH_MAX];
+			char path[PATH_MAX + 300], rel[PATH_MAX + 300];
 			size_t nl = strlen(de->d_name);
 			json_object *h, *target;
-			bool pre, post;
+			bool pre, post, masked = false;
+			int r;
 
 			if (nl < 6 || !streq(de->d_name + nl - 5, ".json"))
 				continue;
 			snprintf(rel, sizeof(rel), "%s/%s", dirs[i], de->d_name);
 			snprintf(path, sizeof(path), "%s/%s", full, de->d_name);
-			if (i > 0) {
-				char etc[PATH_MAX], masked[PATH_MAX];
+			for (size_t j = 0; j < i && !masked; j++) {
+				char other[PATH_MAX + 300], full_other[PATH_MAX];
 
-				snprintf(masked, sizeof(masked), "%s/%s", dirs[0], de->d_name);
-				if (below(root, masked, etc, sizeof(etc)) == 0 && access(etc, F_OK) == 0)
-					continue;
+				snprintf(other, sizeof(other), "%s/%s", dirs[j], de->d_name);
+				masked = below(root, other, full_other, sizeof(full_other)) == 0 &&
+					 access(full_other, F_OK) == 0;
 			}
-			int r;
-
+			if (masked)
+				continue;
 			text = read_config(path, &r);
 			if (!text || json_parse_strict(text, strlen(text), 16, &hook) < 0 ||
 			    !json_object_is_type(hook, json_type_object))
@@ -656,6 +664,59 @@ static void probe_hooksd(const char *root, struct manager_status *st)
 	}
 }
 
+#define HOOKSD_DIRS_MAX 8
+struct hooks_dirs {
+	size_t n;
+	char v[HOOKSD_DIRS_MAX][PATH_MAX];
+};
+
+static bool add_hooks_dir(const char *s, void *userdata)
+{
+	struct hooks_dirs *d = userdata;
+
+	if (d->n < HOOKSD_DIRS_MAX)
+		set_str(d->v[d->n++], PATH_MAX, s);
+	return true;
+}
+
+static void crio_entry(const char *table, const char *key, const char *value, void *userdata)
+{
+	/* Each file's hooks_dir replaces the one before. */
+	if (streq(table, "crio.runtime") && streq(key, "hooks_dir")) {
+		((struct hooks_dirs *)userdata)->n = 0;
+		for_each_string(value, add_hooks_dir, userdata);
+	}
+}
+
+/* CRI-O's hooks_dir: /etc/crio/crio.conf, then the crio.conf.d drop-ins in
+ * order, the last one that sets it wins; else CRI-O's default, which is
+ * /usr/share/containers/oci/hooks.d alone (not /etc as for podman). */
+static void crio_hooks_dirs(const char *root, struct hooks_dirs *ret)
+{
+	char pattern[PATH_MAX], main_conf[PATH_MAX];
+	glob_t g = {};
+	int r;
+
+	ret->n = 1;
+	set_str(ret->v[0], PATH_MAX, "/usr/share/containers/oci/hooks.d");
+	if (below(root, "/etc/crio/crio.conf", main_conf, sizeof(main_conf)) == 0) {
+		_cleanup_free_ char *text = read_config(main_conf, &r);
+
+		if (text)
+			toml_scan(text, crio_entry, ret);
+	}
+	if (below(root, "/etc/crio/crio.conf.d/*.conf", pattern, sizeof(pattern)) == 0 &&
+	    glob(pattern, 0, NULL, &g) == 0) {
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			_cleanup_free_ char *text = read_config(g.gl_pathv[k], &r);
+
+			if (text)
+				toml_scan(text, crio_entry, ret);
+		}
+	}
+	globfree(&g);
+}
+
 int manager_probe(const char *root, const char *path_list, enum manager m, struct manager_status *ret)
 {
 	static const char *const docker_sockets[] = { "/run/docker.sock", "/var/run/docker.sock", NULL };
@@ -678,15 +739,26 @@ int manager_probe(const char *root, const char *path_list, enum manager m, struc
 		find_presence(root, path_list, "containerd", containerd_sockets, &st);
 		probe_containerd(root, &st);
 		break;
-	case MANAGER_CRIO:
+	case MANAGER_CRIO: {
+		struct hooks_dirs dirs;
+		const char *by_preference[HOOKSD_DIRS_MAX];
+
 		find_presence(root, path_list, "crio", crio_sockets, &st);
-		probe_hooksd(root, &st);
+		crio_hooks_dirs(root, &dirs);
+		/* CRI-O lists them least preferred first. */
+		for (size_t i = 0; i < dirs.n; i++)
+			by_preference[i] = dirs.v[dirs.n - 1 - i];
+		probe_hooksd(root, by_preference, dirs.n, &st);
 		break;
-	case MANAGER_PODMAN:
+	}
+	case MANAGER_PODMAN: {
+		static const char *const dirs[] = { "/etc/containers/oci/hooks.d", "/usr/share/containers/oci/hooks.d" };
+
 		/* No daemon: the binary is all there is to find. */
 		find_presence(root, path_list, "podman", NULL, &st);
-		probe_hooksd(root, &st);
+		probe_hooksd(root, dirs, ARRAY_SIZE(dirs), &st);
 		break;
+	}
 	default:
 		return -EINVAL;
 	}

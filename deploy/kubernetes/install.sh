@@ -14,8 +14,9 @@
 #   BPFREAPER_HOME               host directory for the binaries (bin/) and
 #                                the manifest (/opt/bpfreaper)
 #   BPFREAPER_WIRE               auto (default), or a list of: hooksd containerd
-#   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/etc/containers/oci/hooks.d;
-#                                another one if CRI-O's hooks_dir says so)
+#   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/usr/share/containers/oci/hooks.d,
+#                                CRI-O's only default one; podman reads it too;
+#                                another one where CRI-O's hooks_dir says so)
 #   BPFREAPER_OPT_IN             1: hooks.d files that run only for containers
 #                                annotated io.bpfreaper.mode (hooks.d-opt-in/)
 #   BPFREAPER_CONTAINERD_VERSION containerd's version when the script cannot
@@ -33,7 +34,7 @@ SRC=${BPFREAPER_SRC:-$(cd "$(dirname "$0")" && pwd)}
 HOME_DIR=${BPFREAPER_HOME:-/opt/bpfreaper}
 BIN_DIR=$HOME_DIR/bin
 MANIFEST=$HOME_DIR/manifest
-HOOKSD_DIR=${BPFREAPER_HOOKSD_DIR:-/etc/containers/oci/hooks.d}
+HOOKSD_DIR=${BPFREAPER_HOOKSD_DIR:-/usr/share/containers/oci/hooks.d}
 CONTAINERD_DROPIN=/etc/containerd/conf.d/50-bpfreaper.toml
 CTD_RUNTIME=${BPFREAPER_CONTAINERD_RUNTIME:-runc}
 # Where the shipped hooks.d files point; rewritten to BIN_DIR.

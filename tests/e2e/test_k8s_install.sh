@@ -24,12 +24,12 @@ k8s_src() {
 }
 
 # k8s_node: a fake node root at $WORK/node with containerd 2.x's config
-# (importing conf.d, with a setting of its own), the containerd and podman
-# binaries (stand-ins), another tool's hooks.d file, and /opt.
+# (importing conf.d, with a setting of its own), the containerd, CRI-O and
+# podman binaries (stand-ins), another tool's hooks.d file, and /opt.
 k8s_node() {
 	local n=$WORK/node
 	rm -rf "$n"
-	mkdir -p "$n/etc/containerd" "$n/etc/containers/oci/hooks.d" "$n/opt" "$n/usr/bin"
+	mkdir -p "$n/etc/containerd" "$n/usr/share/containers/oci/hooks.d" "$n/opt" "$n/usr/bin"
 	cat >"$n/etc/containerd/config.toml" <<-'EOF'
 	version = 2
 	imports = ["/etc/containerd/conf.d/*.toml"]
@@ -37,10 +37,11 @@ k8s_node() {
 	  SystemdCgroup = true
 	EOF
 	echo '{"version": "1.0.0", "hook": {"path": "/usr/libexec/oci/hooks.d/oci-seccomp-bpf-hook"}, "when": {"always": true}, "stages": ["prestart"]}' \
-		>"$n/etc/containers/oci/hooks.d/other-tool.json"
+		>"$n/usr/share/containers/oci/hooks.d/other-tool.json"
 	printf '#!/bin/sh\n' >"$n/usr/bin/containerd"
 	printf '#!/bin/sh\n' >"$n/usr/bin/podman"
-	chmod 0755 "$n/usr/bin/containerd" "$n/usr/bin/podman"
+	printf '#!/bin/sh\n' >"$n/usr/bin/crio"
+	chmod 0755 "$n/usr/bin/containerd" "$n/usr/bin/podman" "$n/usr/bin/crio"
 }
 
 # k8s_run ACTION: the installer on the fake node, output in $WORK/k8s.out.
@@ -68,7 +69,7 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 		assert_eq "$f mode" "$(stat -c %a "$WORK/node/opt/bpfreaper/bin/$f")" 755
 	done
 	# hooks.d: the shipped files, valid JSON, only the hook path changed.
-	d=$WORK/node/etc/containers/oci/hooks.d
+	d=$WORK/node/usr/share/containers/oci/hooks.d
 	for f in "$ROOT"/oci-config/hooks.d/*.json; do
 		jq -e . "$d/$(basename "$f")" >/dev/null || fail "$(basename "$f") is not valid JSON"
 		assert_eq "$(basename "$f") path" "$(jq -r .hook.path "$d/$(basename "$f")")" \
@@ -98,7 +99,7 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 	manifest1=$(sort "$WORK/node/opt/bpfreaper/manifest")
 	# doctor reads what was wired, on that root.
 	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" --json doctor >"$WORK/k8s-doctor.json" || true
-	for f in containerd podman; do
+	for f in containerd cri-o podman; do
 		assert_eq "doctor $f" "$(jq -r --arg c "$f" '.[] | select(.check == $c) | .result' "$WORK/k8s-doctor.json")" pass
 	done
 	jq -r '.[] | select(.check == "containerd") | .detail' "$WORK/k8s-doctor.json" |
@@ -117,7 +118,7 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 }
 
 test_k8s_installer_keeps_foreign_and_changed_files() {
-	local foreign d=$WORK/node/etc/containers/oci/hooks.d dropin=$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml
+	local foreign d=$WORK/node/usr/share/containers/oci/hooks.d dropin=$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml
 	k8s_src
 	k8s_node
 	# Another install's file of the same name (the Debian package's path).
@@ -125,7 +126,7 @@ test_k8s_installer_keeps_foreign_and_changed_files() {
 		>"$d/bpfreaper-prestart.json"
 	foreign=$(sha256sum <"$d/bpfreaper-prestart.json")
 	k8s_run install
-	grep -q "/etc/containers/oci/hooks.d/bpfreaper-prestart.json exists and was not installed by bpfreaper: left as it is" \
+	grep -q "/usr/share/containers/oci/hooks.d/bpfreaper-prestart.json exists and was not installed by bpfreaper: left as it is" \
 		"$WORK/k8s.out" || fail "install said: $(cat "$WORK/k8s.out")"
 	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
 	! grep -q "bpfreaper-prestart.json" "$WORK/node/opt/bpfreaper/manifest" || fail "foreign file in the manifest"

@@ -295,7 +295,7 @@ static void hooksd_files_and_masking(void)
 	CHECK(!st.incomplete);
 	CHECK_EQ_STR(st.wired_by, "/usr/share/containers/oci/hooks.d/bpfreaper-prestart.json");
 	CHECK_EQ_STR(st.detail, "poststop in /usr/share/containers/oci/hooks.d/bpfreaper-poststop.json");
-	/* CRI-O reads the same directories; it is not installed here. */
+	/* CRI-O reads /usr/share too; it is not installed here. */
 	st = probe(MANAGER_CRIO);
 	CHECK(!st.present);
 	CHECK(st.wired);
@@ -316,6 +316,42 @@ static void hooksd_files_and_masking(void)
 	st = probe(MANAGER_PODMAN);
 	CHECK(st.wired);
 	CHECK_EQ_STR(st.wired_by, "/etc/containers/oci/hooks.d/zz-bpfreaper.json");
+	drop_root();
+}
+
+/* CRI-O reads /usr/share/containers/oci/hooks.d alone unless its
+ * hooks_dir says otherwise; podman reads /etc too. */
+static void crio_reads_its_hooks_dir(void)
+{
+	static const char pre[] = "{\"version\": \"1.0.0\", \"hook\": {\"path\": \"/opt/b/bpfreaper-prestart\"},"
+				  " \"when\": {\"always\": true}, \"stages\": [\"prestart\"]}";
+	static const char post[] = "{\"version\": \"1.0.0\", \"hook\": {\"path\": \"/opt/b/bpfreaper-poststop\"},"
+				   " \"when\": {\"always\": true}, \"stages\": [\"poststop\"]}";
+	struct manager_status st;
+
+	new_root();
+	put("/usr/bin/crio", "", 0755);
+	put("/opt/b/bpfreaper-prestart", "", 0755);
+	put("/opt/b/bpfreaper-poststop", "", 0755);
+	put("/etc/containers/oci/hooks.d/bpfreaper-prestart.json", pre, 0644);
+	put("/etc/containers/oci/hooks.d/bpfreaper-poststop.json", post, 0644);
+	CHECK(probe(MANAGER_PODMAN).wired);
+	st = probe(MANAGER_CRIO);
+	CHECK(st.present);
+	CHECK(!st.wired);
+
+	put("/etc/crio/crio.conf", "[crio.runtime]\nhooks_dir = [\"/nowhere\"]\n", 0644);
+	put("/etc/crio/crio.conf.d/10-hooks.conf",
+	    "[crio.runtime]\nhooks_dir = [\n  \"/usr/share/containers/oci/hooks.d\",\n  \"/etc/containers/oci/hooks.d\",\n]\n", 0644);
+	st = probe(MANAGER_CRIO);
+	CHECK(st.wired);
+	CHECK_EQ_STR(st.wired_by, "/etc/containers/oci/hooks.d/bpfreaper-prestart.json");
+	/* The later directory is the preferred one: it masks the earlier. */
+	put("/usr/share/containers/oci/hooks.d/bpfreaper-poststop.json", "{}", 0644);
+	CHECK(!probe(MANAGER_CRIO).incomplete);
+	put("/etc/crio/crio.conf.d/20-hooks.conf",
+	    "[crio.runtime]\nhooks_dir = [\"/etc/containers/oci/hooks.d\", \"/usr/share/containers/oci/hooks.d\"]\n", 0644);
+	CHECK(probe(MANAGER_CRIO).incomplete);
 	drop_root();
 }
 
@@ -342,6 +378,7 @@ int main(void)
 	RUN(containerd_main_config_and_imports);
 	RUN(daemons_found_by_socket_or_process);
 	RUN(hooksd_files_and_masking);
+	RUN(crio_reads_its_hooks_dir);
 	RUN(root_too_long_is_refused);
 	return total_failed ? 1 : 0;
 }
