@@ -12,7 +12,9 @@
 #   HOST_ROOT                    the node's / as this script sees it (/host)
 #   BPFREAPER_SRC                holds bin/ and hooks.d/ (the script's directory)
 #   BPFREAPER_HOME               host directory for the binaries (bin/) and
-#                                the manifest (/opt/bpfreaper)
+#                                the manifest (/opt/bpfreaper); the image sets
+#                                it to what bpfreaper-runtime was built for
+#                                (make HOOKDIR=$BPFREAPER_HOME/bin)
 #   BPFREAPER_WIRE               auto (default), or a list of: hooksd containerd
 #   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/usr/share/containers/oci/hooks.d,
 #                                CRI-O's only default one; podman reads it too;
