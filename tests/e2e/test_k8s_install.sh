@@ -60,6 +60,8 @@ k8s_snapshot() {
 
 test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 	local before after1 after2 made listed manifest1 f d
+	local LC_ALL=C # sort and comm agree on the order
+	export LC_ALL
 	k8s_src
 	k8s_node
 	before=$(k8s_snapshot)
