@@ -480,7 +480,8 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 				 struct manager_status *st)
 {
 	_cleanup_free_ char *text = NULL;
-	struct containerd_toml own = {};
+	/* On the heap: imports nest, and each level's is 64 KiB. */
+	_cleanup_free_ struct containerd_toml *own = NULL;
 	char full[PATH_MAX], dir[PATH_MAX];
 	int r;
 
@@ -492,26 +493,31 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 			snprintf(st->detail, sizeof(st->detail), "%s: %s", rel, strerror(-r));
 		return;
 	}
-	containerd_toml_scan(text, &own);
-	if (own.wrapper && !acc->wrapper) {
+	own = calloc(1, sizeof(*own));
+	if (!own) {
+		set_str(st->detail, sizeof(st->detail), "out of memory");
+		return;
+	}
+	containerd_toml_scan(text, own);
+	if (own->wrapper && !acc->wrapper) {
 		acc->wrapper = true;
-		set_str(acc->wrapper_runtime, sizeof(acc->wrapper_runtime), own.wrapper_runtime);
-		set_str(acc->wrapper_path, sizeof(acc->wrapper_path), own.wrapper_path);
+		set_str(acc->wrapper_runtime, sizeof(acc->wrapper_runtime), own->wrapper_runtime);
+		set_str(acc->wrapper_path, sizeof(acc->wrapper_path), own->wrapper_path);
 		set_str(st->wired_by, sizeof(st->wired_by), rel);
 	}
-	if (*own.annotated_runtimes)
-		append_word(acc->annotated_runtimes, sizeof(acc->annotated_runtimes), own.annotated_runtimes);
-	if (*own.default_runtime)
-		set_str(acc->default_runtime, sizeof(acc->default_runtime), own.default_runtime);
+	if (*own->annotated_runtimes)
+		append_word(acc->annotated_runtimes, sizeof(acc->annotated_runtimes), own->annotated_runtimes);
+	if (*own->default_runtime)
+		set_str(acc->default_runtime, sizeof(acc->default_runtime), own->default_runtime);
 	/* A relative import is relative to the importing file's directory. */
 	set_str(dir, sizeof(dir), rel);
 	if (strrchr(dir, '/'))
 		*strrchr(dir, '/') = '\0';
-	for (size_t i = 0; i < own.n_imports; i++) {
+	for (size_t i = 0; i < own->n_imports; i++) {
 		char imp[PATH_MAX];
-		bool abs = own.imports[i][0] == '/';
+		bool abs = own->imports[i][0] == '/';
 
-		if (snprintf(imp, sizeof(imp), "%s%s%s", abs ? "" : dir, abs ? "" : "/", own.imports[i]) <
+		if (snprintf(imp, sizeof(imp), "%s%s%s", abs ? "" : dir, abs ? "" : "/", own->imports[i]) <
 		    (int)sizeof(imp))
 			scan_containerd_glob(root, imp, acc, files, st);
 	}
