@@ -316,16 +316,30 @@ static bool runtime_of_table(const char *table, char *ret, size_t size)
 	return true;
 }
 
-static void append_word(char *list, size_t size, const char *word)
+const struct containerd_runtime *containerd_runtime_find(const struct containerd_toml *t, const char *name)
 {
-	size_t l = strlen(list);
+	for (size_t i = 0; i < t->n_runtimes; i++)
+		if (streq(t->runtimes[i].name, name))
+			return &t->runtimes[i];
+	return NULL;
+}
 
-	snprintf(list + l, size - l, "%s%s", l ? " " : "", word);
+/* The runtime called name in t, added if new; NULL when t is full. */
+static struct containerd_runtime *runtime_slot(struct containerd_toml *t, const char *name)
+{
+	struct containerd_runtime *rt = (struct containerd_runtime *)containerd_runtime_find(t, name);
+
+	if (rt || t->n_runtimes >= CONTAINERD_RUNTIMES_MAX)
+		return rt;
+	rt = &t->runtimes[t->n_runtimes++];
+	set_str(rt->name, sizeof(rt->name), name);
+	return rt;
 }
 
 static void containerd_entry(const char *table, const char *key, const char *value, void *userdata)
 {
 	struct containerd_toml *acc = userdata;
+	struct containerd_runtime *rt;
 	char runtime[128], s[PATH_MAX] = "";
 	bool annotated = false;
 
@@ -340,17 +354,13 @@ static void containerd_entry(const char *table, const char *key, const char *val
 	}
 	if (!runtime_of_table(table, runtime, sizeof(runtime)))
 		return;
-	if (streq(key, "BinaryName")) {
+	if (streq(key, "BinaryName") && (rt = runtime_slot(acc, runtime))) {
 		for_each_string(value, take_first, s);
-		if (has_file_name(s, WRAPPER_NAME)) {
-			acc->wrapper = true;
-			set_str(acc->wrapper_runtime, sizeof(acc->wrapper_runtime), runtime);
-			set_str(acc->wrapper_path, sizeof(acc->wrapper_path), s);
-		}
-	} else if (streq(key, "pod_annotations")) {
+		set_str(rt->binary, sizeof(rt->binary), s);
+	} else if (streq(key, "pod_annotations") && (rt = runtime_slot(acc, runtime))) {
 		for_each_string(value, passes_bpfreaper, &annotated);
-		if (annotated)
-			append_word(acc->annotated_runtimes, sizeof(acc->annotated_runtimes), runtime);
+		rt->annotations_set = true;
+		rt->annotated = annotated;
 	}
 }
 
@@ -499,14 +509,22 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 		return;
 	}
 	containerd_toml_scan(text, own);
-	if (own->wrapper && !acc->wrapper) {
-		acc->wrapper = true;
-		set_str(acc->wrapper_runtime, sizeof(acc->wrapper_runtime), own->wrapper_runtime);
-		set_str(acc->wrapper_path, sizeof(acc->wrapper_path), own->wrapper_path);
-		set_str(st->wired_by, sizeof(st->wired_by), rel);
+	/* What this file sets overrides what earlier files did. */
+	for (size_t i = 0; i < own->n_runtimes; i++) {
+		const struct containerd_runtime *mine = &own->runtimes[i];
+		struct containerd_runtime *rt = runtime_slot(acc, mine->name);
+
+		if (!rt)
+			continue;
+		if (*mine->binary) {
+			set_str(rt->binary, sizeof(rt->binary), mine->binary);
+			set_str(rt->from, sizeof(rt->from), rel);
+		}
+		if (mine->annotations_set) {
+			rt->annotations_set = true;
+			rt->annotated = mine->annotated;
+		}
 	}
-	if (*own->annotated_runtimes)
-		append_word(acc->annotated_runtimes, sizeof(acc->annotated_runtimes), own->annotated_runtimes);
 	if (*own->default_runtime)
 		set_str(acc->default_runtime, sizeof(acc->default_runtime), own->default_runtime);
 	/* A relative import is relative to the importing file's directory. */
@@ -523,22 +541,13 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 	}
 }
 
-static bool word_in(const char *list, const char *word)
-{
-	size_t wl = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += wl)
-		if ((p == list || p[-1] == ' ') && (p[wl] == ' ' || !p[wl]))
-			return true;
-	return false;
-}
-
 /* containerd: the main config, or what it imports, names the wrapper as a
  * CRI runtime's BinaryName. Without a main config, containerd 2.2 and
  * later import the .toml files of /etc/containerd/conf.d by default. */
 static void probe_containerd(const char *root, struct manager_status *st)
 {
-	struct containerd_toml acc = {};
+	_cleanup_free_ struct containerd_toml *acc = NULL;
+	const struct containerd_runtime *wired = NULL;
 	char full[PATH_MAX];
 	int files = 0;
 	const char *main_rel = "/etc/containerd/config.toml";
@@ -546,21 +555,34 @@ static void probe_containerd(const char *root, struct manager_status *st)
 
 	if (below(root, main_rel, full, sizeof(full)) < 0)
 		return;
+	acc = calloc(1, sizeof(*acc));
+	if (!acc) {
+		set_str(st->detail, sizeof(st->detail), "out of memory");
+		return;
+	}
 	if (access(full, F_OK) == 0)
-		scan_containerd_file(root, main_rel, &acc, &files, st);
+		scan_containerd_file(root, main_rel, acc, &files, st);
 	else
-		scan_containerd_glob(root, "/etc/containerd/conf.d/*.toml", &acc, &files, st);
-	if (!acc.wrapper)
+		scan_containerd_glob(root, "/etc/containerd/conf.d/*.toml", acc, &files, st);
+	def = *acc->default_runtime ? acc->default_runtime : "runc";
+	/* The default runtime first: it is the one every pod gets. */
+	for (size_t i = 0; i < acc->n_runtimes; i++) {
+		const struct containerd_runtime *rt = &acc->runtimes[i];
+
+		if (has_file_name(rt->binary, WRAPPER_NAME) && (!wired || streq(rt->name, def)))
+			wired = rt;
+	}
+	if (!wired)
 		return;
 	st->wired = true;
-	def = *acc.default_runtime ? acc.default_runtime : "runc";
-	if (streq(acc.wrapper_runtime, def))
+	set_str(st->wired_by, sizeof(st->wired_by), wired->from);
+	if (streq(wired->name, def))
 		snprintf(st->detail, sizeof(st->detail), "runtime %s (the CRI default), BinaryName %.160s",
-			 acc.wrapper_runtime, acc.wrapper_path);
+			 wired->name, wired->binary);
 	else
 		snprintf(st->detail, sizeof(st->detail), "runtime %s (pods ask for it with a RuntimeClass), BinaryName %.160s",
-			 acc.wrapper_runtime, acc.wrapper_path);
-	if (!word_in(acc.annotated_runtimes, acc.wrapper_runtime)) {
+			 wired->name, wired->binary);
+	if (!wired->annotated) {
 		size_t l = strlen(st->detail);
 
 		st->incomplete = true;

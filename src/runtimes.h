@@ -49,21 +49,29 @@ const char *manager_name(enum manager m);
  * error (-ENAMETOOLONG). */
 int manager_probe(const char *root, const char *path_list, enum manager m, struct manager_status *ret);
 
-/* containerd's TOML, as far as the probe reads it: imports, and which
- * runtime (CRI runtimes.NAME.options) names the wrapper as BinaryName. */
+/* containerd's TOML, as far as the probe reads it: imports, the CRI
+ * default runtime, and per CRI runtime (runtimes.NAME) its BinaryName and
+ * whether its pod_annotations pass io.bpfreaper.* on. */
 #define CONTAINERD_IMPORTS_MAX 16
+#define CONTAINERD_RUNTIMES_MAX 16
+struct containerd_runtime {
+	char name[128];
+	char binary[PATH_MAX];  /* BinaryName, "" if no file set it */
+	char from[PATH_MAX];    /* the file that set it (the probe fills it) */
+	bool annotations_set;   /* a pod_annotations key was seen */
+	bool annotated;         /* the last one passes io.bpfreaper.* */
+};
 struct containerd_toml {
 	size_t n_imports;
 	char imports[CONTAINERD_IMPORTS_MAX][PATH_MAX];
-	bool wrapper;              /* BinaryName = ".../bpfreaper-runtime" */
-	char wrapper_runtime[128]; /* the NAME of that runtimes table */
-	char wrapper_path[PATH_MAX];
-	/* runtimes whose pod_annotations pass io.bpfreaper.* on, one
-	 * space-separated list (bounded) */
-	char annotated_runtimes[512];
+	size_t n_runtimes;
+	struct containerd_runtime runtimes[CONTAINERD_RUNTIMES_MAX];
 	char default_runtime[128]; /* default_runtime_name, "" if unset */
 };
-/* Adds what text says to acc (call once per file, main config first). */
+/* The runtime called name, NULL if none was seen. */
+const struct containerd_runtime *containerd_runtime_find(const struct containerd_toml *t, const char *name);
+/* Adds what text says to acc: a later key overrides an earlier one, as
+ * containerd merges its files (call once per file, main config first). */
 void containerd_toml_scan(const char *text, struct containerd_toml *acc);
 
 #endif

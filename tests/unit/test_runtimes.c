@@ -108,28 +108,39 @@ static void toml_scan_reads_v2_and_v3_shapes(void)
 		"  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n"
 		"  imports = ['/not-top-level.toml']\n";
 	struct containerd_toml t = {};
+	const struct containerd_runtime *rt;
 
 	containerd_toml_scan(v2, &t);
 	CHECK_EQ_INT(t.n_imports, 2);
 	CHECK_EQ_STR(t.imports[0], "/etc/containerd/conf.d/*.toml");
 	CHECK_EQ_STR(t.imports[1], "rel/other.toml");
-	CHECK(t.wrapper);
-	CHECK_EQ_STR(t.wrapper_runtime, "bpfreaper");
-	CHECK_EQ_STR(t.wrapper_path, "/opt/bpfreaper/bin/bpfreaper-runtime");
-	CHECK_EQ_STR(t.annotated_runtimes, "bpfreaper");
+	CHECK_EQ_INT(t.n_runtimes, 1);
+	rt = containerd_runtime_find(&t, "bpfreaper");
+	CHECK(rt != NULL);
+	if (rt) {
+		CHECK_EQ_STR(rt->binary, "/opt/bpfreaper/bin/bpfreaper-runtime");
+		CHECK(rt->annotations_set && rt->annotated);
+	}
 	CHECK_EQ_STR(t.default_runtime, "bpfreaper");
 
 	memset(&t, 0, sizeof(t));
 	containerd_toml_scan(v3, &t);
-	CHECK(t.wrapper);
-	CHECK_EQ_STR(t.wrapper_runtime, "runc");
-	CHECK_EQ_STR(t.annotated_runtimes, "runc");
+	rt = containerd_runtime_find(&t, "runc");
+	CHECK(rt != NULL);
+	if (rt) {
+		CHECK_EQ_STR(rt->binary, "/usr/libexec/oci/hooks.d/bpfreaper-runtime");
+		CHECK(rt->annotated);
+	}
 
 	memset(&t, 0, sizeof(t));
 	containerd_toml_scan(other, &t);
-	CHECK(!t.wrapper);
 	CHECK_EQ_INT(t.n_imports, 1);
-	CHECK_EQ_STR(t.annotated_runtimes, "");
+	rt = containerd_runtime_find(&t, "runc");
+	CHECK(rt != NULL);
+	if (rt) {
+		CHECK_EQ_STR(rt->binary, "/usr/bin/nvidia-container-runtime");
+		CHECK(!rt->annotations_set);
+	}
 }
 
 static void empty_host_has_nothing(void)
@@ -222,6 +233,35 @@ static void containerd_main_config_and_imports(void)
 	CHECK(st.wired);
 	CHECK(st.incomplete);
 	CHECK(strstr(st.detail, "pod_annotations lack") != NULL);
+
+	/* A later drop-in's BinaryName overrides: the wrapper is not run. */
+	put("/etc/containerd/config.toml", "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n", 0644);
+	put("/etc/containerd/conf.d/50-bpfreaper.toml", dropin, 0644);
+	CHECK(probe(MANAGER_CONTAINERD).wired);
+	put("/etc/containerd/conf.d/99-gpu.toml",
+	    "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
+	    "  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n",
+	    0644);
+	CHECK(!probe(MANAGER_CONTAINERD).wired);
+	rm_file("/etc/containerd/conf.d/99-gpu.toml");
+	/* The wrapper for another runtime: pods ask for it. */
+	put("/etc/containerd/conf.d/50-bpfreaper.toml",
+	    "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.reaper]\n"
+	    "  pod_annotations = [\"io.bpfreaper.mode\"]\n"
+	    "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.reaper.options]\n"
+	    "  BinaryName = \"/opt/bpfreaper/bin/bpfreaper-runtime\"\n",
+	    0644);
+	st = probe(MANAGER_CONTAINERD);
+	CHECK(st.wired);
+	CHECK(!st.incomplete);
+	CHECK(strstr(st.detail, "runtime reaper (pods ask for it with a RuntimeClass)") != NULL);
+	/* Both: the default runtime is the one that counts. */
+	rename(strcat(strcpy((char[PATH_MAX]){ 0 }, root), "/etc/containerd/conf.d/50-bpfreaper.toml"),
+	       strcat(strcpy((char[PATH_MAX]){ 0 }, root), "/etc/containerd/conf.d/40-reaper.toml"));
+	put("/etc/containerd/conf.d/50-bpfreaper.toml", dropin, 0644);
+	st = probe(MANAGER_CONTAINERD);
+	CHECK(strstr(st.detail, "runtime runc (the CRI default)") != NULL);
+	rm_file("/etc/containerd/conf.d/40-reaper.toml");
 
 	/* No main config: containerd >= 2.2 imports conf.d by default. */
 	put("/etc/containerd/conf.d/50-bpfreaper.toml", dropin, 0644);
