@@ -191,9 +191,10 @@ test_k8s_installer_hooksd_runs_under_podman() {
 	rm -rf "$WORK/hooks.d" "$home"
 	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d BPFREAPER_WIRE=hooksd \
 		sh "$K8S_INSTALL" install / >"$WORK/k8s.out" 2>&1 || fail "install: $(cat "$WORK/k8s.out")"
+	# No warning: `bpfreaperctl load` succeeded too. (Not the tracer's
+	# directory: another run's unload may remove it right away.)
 	! grep -q "warning" "$WORK/k8s.out" || fail "install warned: $(cat "$WORK/k8s.out")"
 	assert_eq "hook path" "$(jq -r .hook.path "$WORK/hooks.d/bpfreaper-prestart.json")" "$home/bin/bpfreaper-prestart"
-	[ -d "$TRACER_DIR" ] || fail "bpfreaperctl load left no tracer at $TRACER_DIR"
 	pm_run k8spm "bpfleak map /sys/fs/bpf/$E2E_PREFIX-k8spm" --annotation io.bpfreaper.mode=enforce ||
 		fail "podman run: $(cat "$WORK/k8spm.err")"
 	assert_absent "$P-k8spm"
