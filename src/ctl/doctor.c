@@ -13,6 +13,7 @@
 #include "../cgroup.h"
 #include "../config.h"
 #include "../ocistate.h"
+#include "../runtimes.h"
 #include "../skipped.h"
 #include "../state.h"
 #include "../tracer.h"
@@ -35,7 +36,7 @@ struct check {
 };
 
 struct checks {
-	struct check v[24];
+	struct check v[32];
 	size_t n;
 };
 
@@ -201,28 +202,63 @@ static void check_backends(struct checks *c, enum tracer_backend want)
 	check_backend_probe(c, TRACER_BACKEND_TRACEPOINT, "tracepoint backend");
 }
 
-static void check_logging_and_hooks(struct checks *c)
+static void check_logging(struct checks *c)
 {
-	static const char *const dirs[] = { "/etc/containers/oci/hooks.d", "/usr/share/containers/oci/hooks.d" };
 	struct stat st;
-	bool found = false;
 
 	if (stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode))
 		add(c, "syslog", PASS, NULL, "/dev/log");
 	else
 		add(c, "syslog", WARN, "run journald or a syslog daemon, or set log_file in the config",
 		    "no /dev/log: hook logs reach only stderr (often discarded) and log_file");
-	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !found; i++) {
-		char p[PATH_MAX];
+}
 
-		snprintf(p, sizeof(p), "%s/bpfreaper-prestart.json", dirs[i]);
-		if (access(p, R_OK) == 0) {
-			add(c, "hooks.d", INFO, NULL, "%s", p);
-			found = true;
-		}
+/* One line per container manager: found or not, wired or not. A manager
+ * that is found but not wired is a warning, not a failure: the host may
+ * run bpfreaper through another one on purpose. */
+static void check_managers(struct checks *c)
+{
+	static const struct { const char *not_wired, *incomplete; } fixes[_MANAGER_MAX] = {
+		[MANAGER_DOCKER] = { "add a runtime whose path is " WRAPPER_NAME " to /etc/docker/daemon.json, restart dockerd (README: Docker and containerd)", NULL },
+		[MANAGER_CONTAINERD] = { "name " WRAPPER_NAME " as the runc runtime's BinaryName with pod_annotations = [\"io.bpfreaper.*\"], restart containerd (README: Docker and containerd; Kubernetes: deploy/kubernetes)",
+					 "add pod_annotations = [\"io.bpfreaper.*\"] to that runtime's table, restart containerd (README: Docker and containerd)" },
+		[MANAGER_CRIO] = { "install oci-config/hooks.d/*.json in /usr/share/containers/oci/hooks.d (README: Kubernetes with CRI-O; deploy/kubernetes)",
+				   "install bpfreaper-poststop.json beside it (README: Kubernetes with CRI-O)" },
+		[MANAGER_PODMAN] = { "install oci-config/hooks.d/*.json in /usr/share/containers/oci/hooks.d (README: podman)",
+				     "install bpfreaper-poststop.json beside it (README: podman)" },
+	};
+	/* In the node installer's pod the node is mounted elsewhere. */
+	const char *root = getenv("BPFREAPER_HOST_ROOT");
+	const char *env_path = getenv("PATH");
+	char path_list[4096];
+
+	/* Also the usual directories: sudo and cron often run with a PATH
+	 * without the sbin ones, where the daemons live. Our own PATH says
+	 * nothing about another root's. */
+	if (root && *root)
+		snprintf(path_list, sizeof(path_list), "%s", MANAGER_DEFAULT_PATH);
+	else
+		snprintf(path_list, sizeof(path_list), "%s:%s", env_path ? env_path : "", MANAGER_DEFAULT_PATH);
+	if (!root || !*root)
+		root = "/";
+	for (enum manager m = 0; m < _MANAGER_MAX; m++) {
+		const char *name = manager_name(m);
+		struct manager_status st;
+		int r = manager_probe(root, path_list, m, &st);
+
+		if (r < 0)
+			add(c, name, WARN, NULL, "cannot probe: %s", strerror(-r));
+		else if (!st.present && st.wired)
+			add(c, name, INFO, NULL, "not found; %s wires bpfreaper in", st.wired_by);
+		else if (!st.present)
+			add(c, name, INFO, NULL, "not found");
+		else if (!st.wired)
+			add(c, name, WARN, fixes[m].not_wired, "%s: bpfreaper is not wired in%s%s%s", st.found,
+			    *st.detail ? " (" : "", st.detail, *st.detail ? ")" : "");
+		else
+			add(c, name, st.incomplete ? WARN : PASS, fixes[m].incomplete, "%s: wired by %s, %s",
+			    st.found, st.wired_by, st.detail);
 	}
-	if (!found)
-		add(c, "hooks.d", INFO, NULL, "no bpfreaper hooks.d file (fine for runc/crun config.json hooks)");
 }
 
 static void check_leftovers(struct checks *c)
@@ -284,7 +320,8 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	check_caps(&c);
 	check_rundir_and_config(&c, &want);
 	check_backends(&c, want);
-	check_logging_and_hooks(&c);
+	check_logging(&c);
+	check_managers(&c);
 	check_leftovers(&c);
 	check_skipped(&c);
 

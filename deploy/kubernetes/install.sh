@@ -1,0 +1,276 @@
+#!/bin/sh
+# bpfreaper's node installer, run by the DaemonSet (daemonset.yaml) with the
+# node's root at HOST_ROOT, or by hand. It copies the hooks, bpfreaperctl and
+# bpfreaper-runtime into the node, wires in CRI-O/podman (hooks.d files) and
+# containerd >= 2.0 (a conf.d drop-in), loads the tracer, and writes a
+# manifest of every file and directory it made. `uninstall` removes exactly
+# those, and keeps any of them an operator changed since (checksum).
+#
+#   install.sh [install|uninstall|stop] [HOST_ROOT]     (default: install /host)
+#
+# Environment (all optional):
+#   HOST_ROOT                    the node's / as this script sees it (/host)
+#   BPFREAPER_SRC                holds bin/ and hooks.d/ (the script's directory)
+#   BPFREAPER_HOME               host directory for the binaries (bin/) and
+#                                the manifest (/opt/bpfreaper); the image sets
+#                                it to what bpfreaper-runtime was built for
+#                                (make HOOKDIR=$BPFREAPER_HOME/bin)
+#   BPFREAPER_WIRE               auto (default), or a list of: hooksd containerd
+#   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/usr/share/containers/oci/hooks.d,
+#                                CRI-O's only default one; podman reads it too;
+#                                another one where CRI-O's hooks_dir says so)
+#   BPFREAPER_OPT_IN             1: hooks.d files that run only for containers
+#                                annotated io.bpfreaper.mode (hooks.d-opt-in/)
+#   BPFREAPER_CONTAINERD_VERSION containerd's version when the script cannot
+#                                ask the node's containerd (e.g. 2.1.4)
+#   BPFREAPER_CONTAINERD_RUNTIME CRI runtime to point at the wrapper (runc: every
+#                                pod; another name: pods with that RuntimeClass)
+#   BPFREAPER_SKIP_LOAD          1: do not run `bpfreaperctl load`
+#   BPFREAPER_UNINSTALL_ON_STOP  true: `stop` (the preStop hook) uninstalls
+set -eu
+
+ACTION=${1:-install}
+HOST_ROOT=${2:-${HOST_ROOT:-/host}}
+HOST_ROOT=${HOST_ROOT%/}
+SRC=${BPFREAPER_SRC:-$(cd "$(dirname "$0")" && pwd)}
+HOME_DIR=${BPFREAPER_HOME:-/opt/bpfreaper}
+BIN_DIR=$HOME_DIR/bin
+MANIFEST=$HOME_DIR/manifest
+HOOKSD_DIR=${BPFREAPER_HOOKSD_DIR:-/usr/share/containers/oci/hooks.d}
+CONTAINERD_DROPIN=/etc/containerd/conf.d/50-bpfreaper.toml
+CTD_RUNTIME=${BPFREAPER_CONTAINERD_RUNTIME:-runc}
+# Where the shipped hooks.d files point; rewritten to BIN_DIR.
+SHIPPED_HOOK_DIR=/usr/libexec/oci/hooks.d
+
+say() { echo "bpfreaper-install: $*"; }
+warn() { echo "bpfreaper-install: warning: $*" >&2; }
+die() { echo "bpfreaper-install: $*" >&2; exit 1; }
+
+sum_of() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# recorded PATH: the checksum the old manifest has for PATH (a host path).
+recorded() {
+	[ -f "$HOST_ROOT$MANIFEST" ] || return 0
+	awk -v p="$1" '$1 == "f" && $3 == p { print $2; exit }' "$HOST_ROOT$MANIFEST"
+}
+
+# mkdirs DIR: makes the missing directories of DIR (a host path), each
+# recorded in the new manifest.
+mkdirs() {
+	_missing='' _d=$1
+	while [ ! -d "$HOST_ROOT$_d" ]; do
+		_missing="$_d $_missing"
+		_d=$(dirname "$_d")
+	done
+	for _d in $_missing; do
+		mkdir -m 0755 "$HOST_ROOT$_d"
+		echo "d - $_d" >>"$NEW"
+	done
+}
+
+# put FILE PATH MODE: installs FILE at PATH (a host path). A file there that
+# this installer did not write is left alone; one it wrote and someone has
+# changed since is kept; an unchanged one is replaced (upgrade) or kept as
+# it is when the content is the same (re-install).
+put() {
+	_src=$1 _path=$2 _mode=$3 _t=$HOST_ROOT$2
+	_want=$(sum_of "$_src")
+	_was=$(recorded "$_path")
+	if [ -e "$_t" ] || [ -L "$_t" ]; then
+		if [ -z "$_was" ]; then
+			warn "$_path exists and was not installed by bpfreaper: left as it is"
+			return 0
+		fi
+		if [ -L "$_t" ] || [ "$(sum_of "$_t")" != "$_was" ]; then
+			warn "$_path was changed since bpfreaper installed it: kept, not updated"
+			echo "f $_was $_path" >>"$NEW"
+			return 0
+		fi
+		if [ "$_was" = "$_want" ]; then
+			chmod "$_mode" "$_t"
+			echo "f $_want $_path" >>"$NEW"
+			return 0
+		fi
+	fi
+	mkdirs "$(dirname "$_path")"
+	cp "$_src" "$_t.bpfreaper-new"
+	chmod "$_mode" "$_t.bpfreaper-new"
+	mv -f "$_t.bpfreaper-new" "$_t"
+	echo "f $_want $_path" >>"$NEW"
+	say "installed $_path"
+}
+
+# remove_recorded SUM PATH: removes PATH if it still has the content this
+# installer wrote.
+remove_recorded() {
+	_t=$HOST_ROOT$2
+	if [ ! -e "$_t" ] && [ ! -L "$_t" ]; then
+		say "$2 is already gone"
+	elif [ ! -L "$_t" ] && [ "$(sum_of "$_t")" = "$1" ]; then
+		rm -f "$_t"
+		say "removed $2"
+	else
+		warn "$2 was changed since bpfreaper installed it: kept"
+	fi
+}
+
+# containerd_major: containerd's major version on the node, or nothing.
+containerd_major() {
+	_v=${BPFREAPER_CONTAINERD_VERSION:-}
+	if [ -z "$_v" ]; then
+		for _b in /usr/bin/containerd /usr/local/bin/containerd /bin/containerd; do
+			[ -x "$HOST_ROOT$_b" ] || continue
+			# Prints "containerd <module> v2.1.4 <commit>".
+			if [ -z "$HOST_ROOT" ]; then
+				_v=$("$_b" --version 2>/dev/null) || _v=
+			else
+				_v=$(chroot "$HOST_ROOT" "$_b" --version 2>/dev/null) || _v=
+			fi
+			[ -n "$_v" ] && break
+		done
+	fi
+	echo "$_v" | tr ' ' '\n' | sed -n 's/^v\{0,1\}\([0-9][0-9]*\)\.[0-9].*/\1/p' | head -1
+}
+
+containerd_present() {
+	[ -n "${BPFREAPER_CONTAINERD_VERSION:-}" ] || [ -d "$HOST_ROOT/etc/containerd" ] ||
+		[ -x "$HOST_ROOT/usr/bin/containerd" ] || [ -x "$HOST_ROOT/usr/local/bin/containerd" ]
+}
+
+# The lines that point containerd's CRI runtime at the wrapper. Version 2
+# keys: containerd 2.x migrates a version 2 drop-in itself, and refuses a
+# drop-in of a higher version than its main config.
+containerd_lines() {
+	echo "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$CTD_RUNTIME]"
+	[ "$CTD_RUNTIME" = runc ] || echo "  runtime_type = \"io.containerd.runc.v2\""
+	echo "  pod_annotations = [\"io.bpfreaper.*\"]"
+	echo "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$CTD_RUNTIME.options]"
+	echo "  BinaryName = \"$BIN_DIR/bpfreaper-runtime\""
+}
+
+wire_containerd() {
+	_major=$(containerd_major)
+	if [ ! -e "$SRC/bin/bpfreaper-runtime" ]; then
+		warn "no bpfreaper-runtime in $SRC/bin: containerd is not wired in"
+		return 0
+	fi
+	case $_major in
+	'')
+		warn "cannot tell containerd's version (set BPFREAPER_CONTAINERD_VERSION): containerd is not wired in"
+		return 0 ;;
+	0 | 1)
+		# containerd 1.x replaces a whole plugin section with the one an
+		# imported file has: a drop-in would drop every other CRI setting
+		# of the main config (SystemdCgroup, sandbox image, registries).
+		warn "containerd $_major.x merges imported files by whole plugin sections, so bpfreaper writes no drop-in;" \
+			"add these lines to the CRI runtime's tables in /etc/containerd/config.toml and restart containerd:"
+		containerd_lines | sed 's/^/    /' >&2
+		return 0 ;;
+	esac
+	{
+		echo "# Written by bpfreaper's node installer; its uninstall removes it."
+		echo "version = 2"
+		containerd_lines
+	} >"$TMP/containerd.toml"
+	put "$TMP/containerd.toml" "$CONTAINERD_DROPIN" 0644
+	_main=$HOST_ROOT/etc/containerd/config.toml
+	if [ -f "$_main" ]; then
+		# The imports key is top level: before the first [table].
+		awk '/^[[:space:]]*\[/ { exit } /conf\.d\// { found = 1 } END { exit !found }' "$_main" ||
+			warn "/etc/containerd/config.toml does not import conf.d: add" \
+				"imports = [\"/etc/containerd/conf.d/*.toml\"] at its top (before any [table])"
+	else
+		warn "no /etc/containerd/config.toml: containerd 2.2 and later import conf.d by default, 2.0 and 2.1 need a" \
+			"config.toml with imports = [\"/etc/containerd/conf.d/*.toml\"]"
+	fi
+	say "restart containerd to use $CONTAINERD_DROPIN (running containers keep running)"
+}
+
+wire_hooksd() {
+	_from=$SRC/hooks.d
+	[ "${BPFREAPER_OPT_IN:-0}" != 1 ] || _from=$SRC/hooks.d-opt-in
+	for _f in "$_from"/*.json; do
+		[ -e "$_f" ] || die "no hooks.d files in $_from"
+		sed "s|$SHIPPED_HOOK_DIR/|$BIN_DIR/|g" "$_f" >"$TMP/$(basename "$_f")"
+		put "$TMP/$(basename "$_f")" "$HOOKSD_DIR/$(basename "$_f")" 0644
+	done
+}
+
+do_install() {
+	TMP=$(mktemp -d)
+	trap 'rm -rf "$TMP"' EXIT
+	NEW=$TMP/manifest
+	: >"$NEW"
+	[ -d "$HOST_ROOT/" ] || die "host root $HOST_ROOT is not a directory"
+	# Directories made by an earlier run stay recorded while they exist.
+	[ ! -f "$HOST_ROOT$MANIFEST" ] ||
+		awk '$1 == "d" { print }' "$HOST_ROOT$MANIFEST" | while read -r _k _s _d; do
+			[ ! -d "$HOST_ROOT$_d" ] || echo "$_k $_s $_d" >>"$NEW"
+		done
+	mkdirs "$BIN_DIR"
+	for _b in bpfreaper-prestart bpfreaper-poststop bpfreaperctl bpfreaper-runtime; do
+		if [ -e "$SRC/bin/$_b" ]; then
+			put "$SRC/bin/$_b" "$BIN_DIR/$_b" 0755
+		elif [ "$_b" != bpfreaper-runtime ]; then
+			die "$SRC/bin/$_b is missing"
+		fi
+	done
+	_wire=${BPFREAPER_WIRE:-auto}
+	if [ "$_wire" = auto ]; then
+		# hooks.d always: CRI-O and podman read it, nothing else does.
+		_wire=hooksd
+		! containerd_present || _wire="$_wire containerd"
+	fi
+	for _w in $_wire; do
+		case $_w in
+		hooksd) wire_hooksd ;;
+		containerd) wire_containerd ;;
+		*) die "BPFREAPER_WIRE: unknown '$_w' (hooksd, containerd)" ;;
+		esac
+	done
+	# What an earlier run installed and this one did not: gone, unless
+	# changed since.
+	if [ -f "$HOST_ROOT$MANIFEST" ]; then
+		awk '$1 == "f" { print $2, $3 }' "$HOST_ROOT$MANIFEST" | while read -r _s _p; do
+			awk -v p="$_p" '$3 == p { found = 1 } END { exit !found }' "$NEW" || remove_recorded "$_s" "$_p"
+		done
+	fi
+	cp "$NEW" "$HOST_ROOT$MANIFEST.new"
+	mv -f "$HOST_ROOT$MANIFEST.new" "$HOST_ROOT$MANIFEST"
+	if [ "${BPFREAPER_SKIP_LOAD:-0}" != 1 ]; then
+		# The tracer's bpffs is mounted under /run/bpfreaper: that volume
+		# needs Bidirectional mount propagation to reach the node.
+		"$SRC/bin/bpfreaperctl" load >/dev/null ||
+			warn "bpfreaperctl load failed: the first container's prestart loads the tracer"
+	fi
+	say "installed; manifest $MANIFEST"
+}
+
+do_uninstall() {
+	_m=$HOST_ROOT$MANIFEST
+	if [ ! -f "$_m" ]; then
+		say "no $MANIFEST: nothing to remove"
+		return 0
+	fi
+	TMP=$(mktemp -d)
+	trap 'rm -rf "$TMP"' EXIT
+	cp "$_m" "$TMP/manifest"
+	awk '$1 == "f" { print $2, $3 }' "$TMP/manifest" | while read -r _s _p; do
+		remove_recorded "$_s" "$_p"
+	done
+	rm -f "$_m"
+	# Deepest first: the reverse of the order they were made in.
+	awk '$1 == "d" { print $3 }' "$TMP/manifest" | sed -n '1!G;h;$p' | while read -r _d; do
+		[ -d "$HOST_ROOT$_d" ] || continue
+		if rmdir "$HOST_ROOT$_d" 2>/dev/null; then say "removed $_d/"; else warn "$_d is not empty: kept"; fi
+	done
+	say "uninstalled (the tracer stays loaded: bpfreaperctl unload once no container runs)"
+}
+
+case $ACTION in
+install) do_install ;;
+uninstall) do_uninstall ;;
+stop)
+	if [ "${BPFREAPER_UNINSTALL_ON_STOP:-false}" = true ]; then do_uninstall; fi ;;
+*) die "usage: $0 [install|uninstall|stop] [HOST_ROOT]" ;;
+esac

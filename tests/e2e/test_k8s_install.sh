@@ -1,0 +1,252 @@
+# shellcheck shell=bash
+# The Kubernetes node installer (deploy/kubernetes/install.sh) against a fake
+# node root under $WORK: what it installs, that re-running it changes
+# nothing, that uninstall removes exactly what it made and keeps what it did
+# not make or what an operator changed; the hooks.d files it writes run
+# under a real podman; doctor reads what it wired; the DaemonSet parses.
+
+K8S_INSTALL=$ROOT/deploy/kubernetes/install.sh
+
+# k8s_src: the image's layout (bin/, hooks.d/, hooks.d-opt-in/) in
+# $WORK/k8s-src, with the built binaries and a stand-in bpfreaper-runtime.
+k8s_src() {
+	local s=$WORK/k8s-src
+	rm -rf "$s"
+	mkdir -p "$s/bin"
+	cp "$BIN/bpfreaper-prestart" "$BIN/bpfreaper-poststop" "$BIN/bpfreaperctl" "$s/bin/"
+	if [ -x "$BIN/bpfreaper-runtime" ]; then
+		cp "$BIN/bpfreaper-runtime" "$s/bin/"
+	else
+		printf '#!/bin/sh\nexec runc "$@"\n' >"$s/bin/bpfreaper-runtime"
+		chmod 0755 "$s/bin/bpfreaper-runtime"
+	fi
+	cp -r "$ROOT/oci-config/hooks.d" "$ROOT/oci-config/hooks.d-opt-in" "$s/"
+}
+
+# k8s_node: a fake node root at $WORK/node with containerd 2.x's config
+# (importing conf.d, with a setting of its own), the containerd, CRI-O and
+# podman binaries (stand-ins), another tool's hooks.d file, and /opt.
+k8s_node() {
+	local n=$WORK/node
+	rm -rf "$n"
+	mkdir -p "$n/etc/containerd" "$n/usr/share/containers/oci/hooks.d" "$n/opt" "$n/usr/bin"
+	cat >"$n/etc/containerd/config.toml" <<-'EOF'
+	version = 2
+	imports = ["/etc/containerd/conf.d/*.toml"]
+	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+	  SystemdCgroup = true
+	EOF
+	echo '{"version": "1.0.0", "hook": {"path": "/usr/libexec/oci/hooks.d/oci-seccomp-bpf-hook"}, "when": {"always": true}, "stages": ["prestart"]}' \
+		>"$n/usr/share/containers/oci/hooks.d/other-tool.json"
+	printf '#!/bin/sh\n' >"$n/usr/bin/containerd"
+	printf '#!/bin/sh\n' >"$n/usr/bin/podman"
+	printf '#!/bin/sh\n' >"$n/usr/bin/crio"
+	chmod 0755 "$n/usr/bin/containerd" "$n/usr/bin/podman" "$n/usr/bin/crio"
+}
+
+# k8s_run ACTION: the installer on the fake node, output in $WORK/k8s.out.
+k8s_run() {
+	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 BPFREAPER_CONTAINERD_VERSION=${K8S_CTD_VERSION:-2.1.4} \
+		sh "$K8S_INSTALL" "$1" "$WORK/node" >"$WORK/k8s.out" 2>&1 || fail "install.sh $1: $(cat "$WORK/k8s.out")"
+}
+
+# k8s_snapshot: every path under the fake node with its type and mode, and
+# for a file its size, mtime and checksum, one per line.
+k8s_snapshot() {
+	(cd "$WORK/node" && find . -printf '%p %y %m\n' | sort | while read -r p rest; do
+		if [ -f "$p" ]; then echo "$p $rest $(stat -c '%s %Y' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"; else echo "$p $rest"; fi
+	done)
+}
+
+test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
+	local before after1 after2 made listed manifest1 f d
+	local LC_ALL=C # sort and comm agree on the order
+	export LC_ALL
+	k8s_src
+	k8s_node
+	before=$(k8s_snapshot)
+	k8s_run install
+	for f in bpfreaper-prestart bpfreaper-poststop bpfreaperctl bpfreaper-runtime; do
+		cmp -s "$WORK/k8s-src/bin/$f" "$WORK/node/opt/bpfreaper/bin/$f" || fail "$f not copied"
+		assert_eq "$f mode" "$(stat -c %a "$WORK/node/opt/bpfreaper/bin/$f")" 755
+	done
+	# hooks.d: the shipped files, valid JSON, only the hook path changed.
+	d=$WORK/node/usr/share/containers/oci/hooks.d
+	for f in "$ROOT"/oci-config/hooks.d/*.json; do
+		jq -e . "$d/$(basename "$f")" >/dev/null || fail "$(basename "$f") is not valid JSON"
+		assert_eq "$(basename "$f") path" "$(jq -r .hook.path "$d/$(basename "$f")")" \
+			"/opt/bpfreaper/bin/$(jq -r '.hook.path | split("/") | last' "$f")"
+		assert_eq "$(basename "$f") rest" "$(jq -cS 'del(.hook.path)' "$d/$(basename "$f")")" "$(jq -cS 'del(.hook.path)' "$f")"
+		assert_eq "$(basename "$f") mode" "$(stat -c %a "$d/$(basename "$f")")" 644
+	done
+	# containerd: a drop-in TOML that names the wrapper for the runc runtime
+	# and passes pod annotations on.
+	python3 - "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml" <<-'EOF' || fail "drop-in: $(cat "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml")"
+	import sys, tomllib
+	c = tomllib.load(open(sys.argv[1], "rb"))
+	rt = c["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["runc"]
+	assert c["version"] == 2, c
+	assert rt["options"] == {"BinaryName": "/opt/bpfreaper/bin/bpfreaper-runtime"}, rt
+	assert rt["pod_annotations"] == ["io.bpfreaper.*"], rt
+	assert set(rt) == {"options", "pod_annotations"}, rt
+	EOF
+	grep -q "restart containerd" "$WORK/k8s.out" || fail "no restart note: $(cat "$WORK/k8s.out")"
+	# The manifest lists exactly the paths that appeared.
+	after1=$(k8s_snapshot)
+	made=$(comm -13 <(echo "$before" | cut -d' ' -f1) <(echo "$after1" | cut -d' ' -f1) | sed 's|^\.||' | sort)
+	listed=$( (awk '{ print $3 }' "$WORK/node/opt/bpfreaper/manifest"; echo /opt/bpfreaper/manifest) | sort)
+	assert_eq "manifest" "$listed" "$made"
+	! echo "$made" | grep -qx /opt || fail "/opt existed before and is listed as made"
+	assert_eq "files there before, changed" "$(comm -23 <(echo "$before") <(echo "$after1"))" ""
+	manifest1=$(sort "$WORK/node/opt/bpfreaper/manifest")
+	# doctor reads what was wired, on that root.
+	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" --json doctor >"$WORK/k8s-doctor.json" || true
+	for f in containerd cri-o podman; do
+		assert_eq "doctor $f" "$(jq -r --arg c "$f" '.[] | select(.check == $c) | .result' "$WORK/k8s-doctor.json")" pass
+	done
+	jq -r '.[] | select(.check == "containerd") | .detail' "$WORK/k8s-doctor.json" |
+		grep -q "wired by /etc/containerd/conf.d/50-bpfreaper.toml" || fail "doctor: $(cat "$WORK/k8s-doctor.json")"
+	# Again: nothing changes, nothing is written.
+	k8s_run install
+	after2=$(k8s_snapshot)
+	# The manifest is written again, with the same lines.
+	assert_eq "re-install changed" "$(diff <(echo "$after1" | grep -v '^./opt/bpfreaper/manifest ') <(echo "$after2" | grep -v '^./opt/bpfreaper/manifest '))" ""
+	assert_eq "manifest again" "$(sort "$WORK/node/opt/bpfreaper/manifest" | md5sum)" "$(echo "$manifest1" | md5sum)"
+	! grep -q "installed /" "$WORK/k8s.out" || fail "re-install wrote: $(cat "$WORK/k8s.out")"
+	k8s_run uninstall
+	assert_eq "after uninstall" "$(diff <(echo "$before") <(k8s_snapshot))" ""
+	k8s_run uninstall
+	grep -q "nothing to remove" "$WORK/k8s.out" || fail "second uninstall: $(cat "$WORK/k8s.out")"
+}
+
+test_k8s_installer_keeps_foreign_and_changed_files() {
+	local foreign d=$WORK/node/usr/share/containers/oci/hooks.d dropin=$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml
+	k8s_src
+	k8s_node
+	# Another install's file of the same name (the Debian package's path).
+	sed 's|/usr/libexec/oci/hooks.d|/usr/lib/elsewhere|' "$ROOT/oci-config/hooks.d/bpfreaper-prestart.json" \
+		>"$d/bpfreaper-prestart.json"
+	foreign=$(sha256sum <"$d/bpfreaper-prestart.json")
+	k8s_run install
+	grep -q "/usr/share/containers/oci/hooks.d/bpfreaper-prestart.json exists and was not installed by bpfreaper: left as it is" \
+		"$WORK/k8s.out" || fail "install said: $(cat "$WORK/k8s.out")"
+	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
+	! grep -q "bpfreaper-prestart.json" "$WORK/node/opt/bpfreaper/manifest" || fail "foreign file in the manifest"
+	# An operator edits the drop-in; an upgrade brings a new poststop.
+	echo '  # SystemdCgroup = true  (operator)' >>"$dropin"
+	cp "$dropin" "$WORK/edited.toml"
+	echo "# newer" >>"$WORK/k8s-src/bin/bpfreaper-poststop"
+	k8s_run install
+	grep -q "/etc/containerd/conf.d/50-bpfreaper.toml was changed since bpfreaper installed it: kept, not updated" \
+		"$WORK/k8s.out" || fail "re-install said: $(cat "$WORK/k8s.out")"
+	cmp -s "$dropin" "$WORK/edited.toml" || fail "the edited drop-in was rewritten"
+	cmp -s "$WORK/k8s-src/bin/bpfreaper-poststop" "$WORK/node/opt/bpfreaper/bin/bpfreaper-poststop" ||
+		fail "the unchanged poststop was not upgraded"
+	k8s_run uninstall
+	grep -q "/etc/containerd/conf.d/50-bpfreaper.toml was changed since bpfreaper installed it: kept" "$WORK/k8s.out" ||
+		fail "uninstall said: $(cat "$WORK/k8s.out")"
+	cmp -s "$dropin" "$WORK/edited.toml" || fail "the edited drop-in was removed or changed"
+	grep -q "/etc/containerd/conf.d is not empty: kept" "$WORK/k8s.out" || fail "uninstall said: $(cat "$WORK/k8s.out")"
+	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
+	assert_present "$d/other-tool.json"
+	assert_absent "$d/bpfreaper-poststop.json"
+	assert_absent "$WORK/node/opt/bpfreaper"
+	assert_present "$WORK/node/opt"
+	assert_eq "containerd config" "$(grep -c . "$WORK/node/etc/containerd/config.toml")" 4
+}
+
+# containerd 1.x replaces a whole plugin section with an imported one: no
+# drop-in there, the lines for the main config instead. 2.x without an
+# import of conf.d: the drop-in, and a warning that nothing reads it yet.
+test_k8s_installer_containerd_versions() {
+	local cfg
+	k8s_src
+	k8s_node
+	cfg=$(sha256sum <"$WORK/node/etc/containerd/config.toml")
+	K8S_CTD_VERSION="containerd github.com/containerd/containerd v1.7.20 8fc6bcff" k8s_run install
+	assert_absent "$WORK/node/etc/containerd/conf.d"
+	grep -q "containerd 1.x merges imported files by whole plugin sections" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
+	grep -q 'BinaryName = "/opt/bpfreaper/bin/bpfreaper-runtime"' "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
+	assert_eq "config" "$(sha256sum <"$WORK/node/etc/containerd/config.toml")" "$cfg"
+	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor | grep -q "^containerd  *warn .*bpfreaper is not wired in" ||
+		fail "doctor: $(BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor)"
+	k8s_run uninstall
+	sed -i '/^imports/d' "$WORK/node/etc/containerd/config.toml"
+	K8S_CTD_VERSION=2.0.0 k8s_run install
+	assert_present "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml"
+	grep -q "does not import conf.d" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
+	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor | grep -q "^containerd  *warn .*bpfreaper is not wired in" ||
+		fail "doctor: $(BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor)"
+	k8s_run uninstall
+	assert_absent "$WORK/node/etc/containerd/conf.d"
+}
+
+# The hooks.d files the installer writes, on this host, with a real podman
+# reading them and the installer's own `bpfreaperctl load`: an enforce
+# container's pin is removed, and uninstall leaves nothing.
+test_k8s_installer_hooksd_runs_under_podman() {
+	local home=$WORK/k8s-home
+	command -v podman >/dev/null || skip "podman is not installed"
+	k8s_src
+	rm -rf "$WORK/hooks.d" "$home"
+	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d BPFREAPER_WIRE=hooksd \
+		sh "$K8S_INSTALL" install / >"$WORK/k8s.out" 2>&1 || fail "install: $(cat "$WORK/k8s.out")"
+	# No warning: `bpfreaperctl load` succeeded too. (Not the tracer's
+	# directory: another run's unload may remove it right away.)
+	! grep -q "warning" "$WORK/k8s.out" || fail "install warned: $(cat "$WORK/k8s.out")"
+	assert_eq "hook path" "$(jq -r .hook.path "$WORK/hooks.d/bpfreaper-prestart.json")" "$home/bin/bpfreaper-prestart"
+	pm_run k8spm "bpfleak map /sys/fs/bpf/$E2E_PREFIX-k8spm" --annotation io.bpfreaper.mode=enforce ||
+		fail "podman run: $(cat "$WORK/k8spm.err")"
+	assert_absent "$P-k8spm"
+	assert_freed map "$(ids_of k8spm map)"
+	assert_eq "report mode" "$(jq -r .mode "/run/bpfreaper/reports/$(cat "$WORK/k8spm.cid").json")" enforce
+	BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d sh "$K8S_INSTALL" uninstall / >"$WORK/k8s.out" 2>&1 ||
+		fail "uninstall: $(cat "$WORK/k8s.out")"
+	assert_absent "$home"
+	assert_absent "$WORK/hooks.d"
+}
+
+test_k8s_daemonset_and_image_files() {
+	local ds=$ROOT/deploy/kubernetes/daemonset.yaml src
+	# Every file the image copies exists in the tree.
+	for src in $(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$ROOT/deploy/kubernetes/Dockerfile"); do
+		[ "$src" = . ] || assert_present "$ROOT/$src"
+	done
+	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed: the DaemonSet's YAML is not checked"
+	python3 - "$ds" <<-'EOF' || fail "daemonset.yaml"
+	import sys, yaml
+	docs = list(yaml.safe_load_all(open(sys.argv[1])))
+	assert len(docs) == 1 and docs[0]["kind"] == "DaemonSet", docs
+	pod = docs[0]["spec"]["template"]["spec"]
+	c = pod["containers"][0]
+	assert c["securityContext"]["privileged"] is True
+	assert "/bpfreaper/install.sh install /host" in " ".join(c["command"]), c["command"]
+	assert c["lifecycle"]["preStop"]["exec"]["command"][:2] == ["/bpfreaper/install.sh", "stop"]
+	vols = {v["name"]: v["hostPath"]["path"] for v in pod["volumes"]}
+	mounts = {m["name"]: m for m in c["volumeMounts"]}
+	assert set(vols.values()) == {"/", "/run/bpfreaper", "/sys/fs/bpf", "/sys/fs/cgroup"}, vols
+	assert all(n in vols for n in mounts), mounts
+	run = [m for n, m in mounts.items() if vols[n] == "/run/bpfreaper"][0]
+	assert run["mountPath"] == "/run/bpfreaper" and run["mountPropagation"] == "Bidirectional", run
+	root = [m for n, m in mounts.items() if vols[n] == "/"][0]
+	assert root["mountPath"] == "/host", root
+	env = {e["name"]: e["value"] for e in c["env"]}
+	assert env["BPFREAPER_HOST_ROOT"] == "/host" and env["BPFREAPER_UNINSTALL_ON_STOP"] == "false", env
+	EOF
+}
+
+# doctor on this host: one line per container manager, a warning (never a
+# failure) for one that is here but not wired.
+test_doctor_lists_container_managers() {
+	local out m r
+	out=$("$BIN/bpfreaperctl" --json doctor) || true
+	for m in docker containerd cri-o podman; do
+		r=$(echo "$out" | jq -r --arg c "$m" '.[] | select(.check == $c) | .result')
+		case $r in pass | warn | info) ;; *) fail "doctor $m: '$r' in $out" ;; esac
+	done
+	if command -v podman >/dev/null; then
+		r=$(echo "$out" | jq -r '.[] | select(.check == "podman") | .result')
+		[ "$r" != info ] || fail "podman is installed, doctor says: $(echo "$out" | jq -c '.[] | select(.check == "podman")')"
+	fi
+	"$BIN/bpfreaperctl" doctor | grep -E "^(docker|containerd|cri-o|podman) " | sed 's/^/    /' >&2
+}
