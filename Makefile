@@ -11,9 +11,14 @@ BUILD := build
 BIN := $(BUILD)/bin
 OBJ := $(BUILD)/obj
 
+# The one version: packaging/debian/changelog and packaging/rpm/bpfreaper.spec
+# say the same (tests/e2e/test_cli.sh checks).
+VERSION := 0.1.0
+VERSION_DEF := -DBPFREAPER_VERSION='"$(VERSION)"'
+
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc \
-	  -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+	  -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(VERSION_DEF)
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LIBS := -lbpf -lelf -lz -ljson-c -lcap
 
@@ -103,7 +108,7 @@ ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 
 $(ASAN)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(SAN_FLAGS) -c $< -o $@
+	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(VERSION_DEF) -I$(BUILD) -Isrc $(SAN_FLAGS) -c $< -o $@
 
 $(ASAN)/libbpfreaper.a: $(ASAN_OBJS)
 	ar rcs $@ $^
@@ -127,11 +132,11 @@ FUZZ_TIME ?= 600
 
 $(FUZZ)/obj/%.o: src/%.c $(HEADERS) $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
+	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(VERSION_DEF) -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
+	$(CLANG) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(VERSION_DEF) -I$(BUILD) -Isrc $(FUZZ_FLAGS) \
 		-fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 fuzz-build: $(FUZZ_TARGETS)
