@@ -3,15 +3,31 @@
 #include "idprefix.h"
 #include "util.h"
 
-int idprefix_matches(const char *id, const char *want)
+size_t idprefix_candidates(const char *const *ids, size_t n, const char *want, const char **ret, size_t max)
 {
-	return strncmp(id, want, strlen(want)) == 0;
+	size_t matches = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		if (strncmp(ids[i], want, strlen(want)) != 0)
+			continue;
+		/* The same id twice (a current and an earlier run) is one. */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = streq(ids[j], ids[i]);
+		if (seen)
+			continue;
+		if (matches < max)
+			ret[matches] = ids[i];
+		matches++;
+	}
+	return matches;
 }
 
 int idprefix_resolve(const char *const *ids, size_t n, const char *want, const char **ret_id, size_t *ret_n)
 {
 	const char *found = NULL;
-	size_t matches = 0;
+	size_t matches;
 
 	if (!*want)
 		return -EINVAL; /* "" would match every id */
@@ -22,20 +38,7 @@ int idprefix_resolve(const char *const *ids, size_t n, const char *want, const c
 			return 0;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-
-		if (!idprefix_matches(ids[i], want))
-			continue;
-		/* The same id twice (a current and an earlier run) is one. */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = streq(ids[j], ids[i]);
-		if (seen)
-			continue;
-		if (!found)
-			found = ids[i];
-		matches++;
-	}
+	matches = idprefix_candidates(ids, n, want, &found, 1);
 	*ret_n = matches;
 	if (matches == 0)
 		return -ENOENT;

@@ -7,11 +7,12 @@
 #include <stddef.h>
 
 /* The id among ids[0..n) that want names: an exact match always wins,
- * else the only id that starts with want. -ENOENT: none. -ENOTUNIQ: more
- * than one; *ret_n says how many distinct ids matched (duplicates in ids
- * count once), so the caller can list them with idprefix_matches(). */
+ * else the only id that starts with want. -EINVAL: want is empty.
+ * -ENOENT: none. -ENOTUNIQ: more than one; *ret_n says how many distinct
+ * ids matched (the same id twice counts once). */
 int idprefix_resolve(const char *const *ids, size_t n, const char *want, const char **ret_id, size_t *ret_n);
-/* Whether id starts with want (the test idprefix_resolve applies). */
-int idprefix_matches(const char *id, const char *want);
+/* The distinct ids that start with want, in their order: the first max of
+ * them in ret; returns how many there are in all. */
+size_t idprefix_candidates(const char *const *ids, size_t n, const char *want, const char **ret, size_t max);
 
 #endif

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ctl_ctx {
 	int json;          /* -j/--json (or -p): JSON on stdout, errors too */
@@ -43,6 +44,8 @@ int ctl_no_options(const struct ctl_ctx *ctx, int argc, char **argv);
  * candidates: returns CTL_FAILED, said already. */
 int ctl_resolve_id(const struct ctl_ctx *ctx, const char *want, const char *const *ids, size_t n,
 		   const char **ret_id);
+/* A time for people and JSON alike: 2026-01-02T03:04:05Z. */
+void ctl_format_time(int64_t at, char *buf, size_t size);
 /* Container ids in tables: 12 characters as podman, all with --no-trunc. */
 #define CTL_ID_TRUNC 12
 

@@ -15,15 +15,6 @@
 #include "../tracer.h"
 #include "../util.h"
 
-static void format_time(int64_t at, char *buf, size_t size)
-{
-	time_t t = (time_t)at;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Containers prestart let run unrecorded: the operator must see that
  * bpfreaper did not watch them, and why. */
 static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
@@ -39,7 +30,7 @@ static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
 				strerror(-r));
 		return;
 	}
-	format_time(s.last_at, stamp, sizeof(stamp));
+	ctl_format_time(s.last_at, stamp, sizeof(stamp));
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "../idprefix.h"
@@ -84,8 +85,9 @@ int ctl_no_options(const struct ctl_ctx *ctx, int argc, char **argv)
 int ctl_resolve_id(const struct ctl_ctx *ctx, const char *want, const char *const *ids, size_t n,
 		   const char **ret_id)
 {
+	const char *shown[5];
 	char list[512] = "";
-	size_t matches = 0, shown = 0;
+	size_t matches = 0;
 	int r = idprefix_resolve(ids, n, want, ret_id, &matches);
 
 	if (r == 0)
@@ -94,18 +96,18 @@ int ctl_resolve_id(const struct ctl_ctx *ctx, const char *want, const char *cons
 		*ret_id = want;
 		return CTL_OK;
 	}
-	for (size_t i = 0; i < n && shown < 5; i++) {
-		bool seen = false;
-
-		if (!idprefix_matches(ids[i], want))
-			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = streq(ids[j], ids[i]);
-		if (seen)
-			continue;
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", shown ? ", " : "", ids[i]);
-		shown++;
-	}
+	(void)idprefix_candidates(ids, n, want, shown, ARRAY_SIZE(shown));
+	for (size_t i = 0; i < matches && i < ARRAY_SIZE(shown); i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", shown[i]);
 	return ctl_err(ctx, CTL_FAILED, "id prefix '%s' is ambiguous, %zu containers match: %s%s", want, matches,
-		       list, matches > shown ? ", ..." : "");
+		       list, matches > ARRAY_SIZE(shown) ? ", ..." : "");
+}
+
+void ctl_format_time(int64_t at, char *buf, size_t size)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -14,21 +14,12 @@
 #include "../reports.h"
 #include "../util.h"
 
-static void format_time(int64_t at, char *buf, size_t size)
-{
-	time_t t = (time_t)at;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static json_object *file_json(const struct report_file *f, const struct report_brief *b, int brief_r)
 {
 	json_object *o = json_object_new_object();
 	char stamp[40];
 
-	format_time(f->mtime, stamp, sizeof(stamp));
+	ctl_format_time(f->mtime, stamp, sizeof(stamp));
 	json_object_object_add(o, "id", json_object_new_string(f->id));
 	json_object_object_add(o, "file", json_object_new_string(f->name));
 	json_object_object_add(o, "earlier_run", json_object_new_boolean(f->earlier != 0));
@@ -82,7 +73,7 @@ static int list_reports(const struct ctl_ctx *ctx, int fd, const char *dir, int 
 			json_object_array_add(arr, file_json(f, &b, br));
 			continue;
 		}
-		format_time(f->mtime, stamp, sizeof(stamp));
+		ctl_format_time(f->mtime, stamp, sizeof(stamp));
 		printf("%-*.*s %-20s ", id_width ? id_width : 24, id_width ? id_width : (int)strlen(f->id), f->id,
 		       stamp);
 		if (br < 0)
