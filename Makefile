@@ -11,10 +11,15 @@ BUILD := build
 BIN := $(BUILD)/bin
 OBJ := $(BUILD)/obj
 
+# The one version: packaging/debian/changelog and packaging/rpm/bpfreaper.spec
+# say the same (tests/e2e/test_cli.sh checks).
+VERSION := 0.1.0
+VERSION_DEF := -DBPFREAPER_VERSION='"$(VERSION)"'
+
 # Written once for every build of the C sources (release, ASan, fuzz);
 # -MMD -MP: each object depends on the headers it includes, listed by the
 # compiler in a .d file beside it.
-BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(BUILD) -Isrc -MMD -MP
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(VERSION_DEF) -I$(BUILD) -Isrc -MMD -MP
 CFLAGS ?= -O2 -g
 CFLAGS += $(BASE_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 LDFLAGS += -pie -Wl,-z,relro,-z,now

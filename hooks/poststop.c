@@ -10,6 +10,7 @@
  *   2  bad input: the state on stdin, the config or the arguments
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include "../src/hookio.h"
 #include "../src/log.h"
 #include "../src/teardown.h"
+#include "../src/util.h"
+#include "../src/version.h"
 
 static void log_left(const char *id, const struct path_list *left, const struct event_fields *f)
 {
@@ -115,6 +118,14 @@ int main(int argc, char **argv)
 	const char *why = "", *step = "";
 	int r, rc = 0;
 
+	/* Asked by a person, never by a runtime: no OCI state to read. */
+	if (argc == 2 && streq(argv[1], "--version")) {
+		char line[128];
+
+		version_line("bpfreaper-poststop", line, sizeof(line));
+		puts(line);
+		return 0;
+	}
 	log_open("bpfreaper-poststop");
 	r = hook_start("poststop", argc, argv, &h);
 	if (r == HOOK_ROOTLESS) /* logged: nothing of ours can be there */

@@ -25,6 +25,8 @@
 #include "../src/register.h"
 #include "../src/rundir.h"
 #include "../src/skipped.h"
+#include "../src/util.h"
+#include "../src/version.h"
 
 /* bpfreaper's own trouble, never the container's: refuse the container only
  * when the operator asked for enforcement to be guaranteed (mode enforce and
@@ -66,6 +68,14 @@ int main(int argc, char **argv)
 	const char *why = "";
 	int r, caps, rc = 0;
 
+	/* Asked by a person, never by a runtime: no OCI state to read. */
+	if (argc == 2 && streq(argv[1], "--version")) {
+		char line[128];
+
+		version_line("bpfreaper-prestart", line, sizeof(line));
+		puts(line);
+		return 0;
+	}
 	log_open("bpfreaper-prestart");
 	caps = hook_start("prestart", argc, argv, &h);
 	if (caps == HOOK_ROOTLESS)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Config file parsing and keep rules; see config.h. */
 #include "config.h"
+#include "duration.h"
 #include "fileio.h"
 #include "ocistate.h"
 #include "util.h"
@@ -155,6 +156,48 @@ static int parse_annotation_modes(json_object *v, struct config *c, const char *
 	return 0;
 }
 
+/* {"count": N, "max_age": "7d"}: either may be left out or 0 (no limit). */
+static int parse_retention(json_object *v, struct config *c, const char **ret_why)
+{
+	json_object *count, *age;
+
+	*ret_why = "\"report_retention\" is not {\"count\": N, \"max_age\": \"7d\"}";
+	if (!json_object_is_type(v, json_type_object))
+		return -EINVAL;
+	json_object_object_foreach(v, key, val)
+	{
+		(void)val;
+		if (!streq(key, "count") && !streq(key, "max_age"))
+			return -EINVAL;
+	}
+	if (json_object_object_get_ex(v, "count", &count)) {
+		if (!json_object_is_type(count, json_type_int) || json_object_get_int64(count) < 0 ||
+		    json_object_get_int64(count) > 100000000) {
+			*ret_why = "\"report_retention\": \"count\" is not an integer from 0 to 100000000";
+			return -EINVAL;
+		}
+		c->retention.count = (size_t)json_object_get_int64(count);
+	}
+	if (json_object_object_get_ex(v, "max_age", &age) &&
+	    (!json_object_is_type(age, json_type_string) ||
+	     duration_parse(json_object_get_string(age), &c->retention.max_age_s) < 0)) {
+		*ret_why = "\"report_retention\": \"max_age\" is not a duration such as \"12h\", \"7d\", \"2w\"";
+		return -EINVAL;
+	}
+	c->retention_set = true;
+	return 0;
+}
+
+struct report_retention config_report_retention(const struct config *c)
+{
+	if (c->retention_set)
+		return c->retention;
+	if (c->report_dir)
+		return (struct report_retention){};
+	return (struct report_retention){ .count = REPORT_RETENTION_DEFAULT_COUNT,
+					  .max_age_s = REPORT_RETENTION_DEFAULT_AGE_S };
+}
+
 int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why)
 {
 	_cleanup_json_ json_object *root = NULL;
@@ -171,9 +214,9 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
-		    !streq(key, "report_freed") && !streq(key, "metrics_textfile")) {
+		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention")) {
 			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile)";
+				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, report_retention)";
 			return -EINVAL;
 		}
 	}
@@ -258,6 +301,8 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	}
 	if (r == 0 && json_object_object_get_ex(root, "annotation_modes", &v))
 		r = parse_annotation_modes(v, &c, ret_why);
+	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
+		r = parse_retention(v, &c, ret_why);
 	if (r < 0) {
 		config_done(&c);
 		return r;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend.h"
 
@@ -37,6 +38,17 @@ struct keep_rules {
 	size_t n;
 };
 
+/* How many reports gc keeps and for how long; 0: no limit. */
+struct report_retention {
+	size_t count;       /* the newest count reports */
+	int64_t max_age_s;  /* none older than this */
+};
+/* Without "report_retention", reports under the run directory are kept
+ * this long and this many (they would pile up in /run otherwise); a
+ * report_dir of the operator's choosing only ever by the config. */
+#define REPORT_RETENTION_DEFAULT_COUNT 1000
+#define REPORT_RETENTION_DEFAULT_AGE_S (7 * 24 * 3600)
+
 struct config {
 	enum mode mode;          /* MODE_UNSET: not in the file */
 	struct keep_rules keep;  /* host path globs never removed */
@@ -61,12 +73,17 @@ struct config {
 	 * ("report_freed": "list"); by default freed objects are a count, so
 	 * that an agent that churned 40 000 maps does not write megabytes. */
 	bool list_freed;
+	struct report_retention retention; /* "report_retention" */
+	bool retention_set;
 };
 
 void config_done(struct config *c);
 /* -ENOENT is not an error for callers that accept defaults. */
 int config_load(const char *path, struct config *ret, const char **ret_why);
 int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why);
+
+/* The retention gc applies (see REPORT_RETENTION_DEFAULT_COUNT). */
+struct report_retention config_report_retention(const struct config *c);
 
 const char *mode_name(enum mode m);
 /* "enforce", "report" or "off"; MODE_UNSET for anything else. */

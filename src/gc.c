@@ -5,6 +5,7 @@
 #include "counters.h"
 #include "events.h"
 #include "log.h"
+#include "reports.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -300,6 +301,11 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 	if (r == 0 && !opts->dry_run && !opts->keep_tracer && !opts->earlier_runs_of)
 		r = maybe_unload(&rd, &res);
 	rundir_close(&rd);
+	/* After the teardowns, so that their reports count; a failure here
+	 * leaves every container cleaned and is reported on its own. */
+	if (r == 0 && !opts->dry_run && opts->retention && !opts->earlier_runs_of)
+		res.reports_error = reports_apply_retention(opts->teardown.report_dir, opts->retention,
+							    (int64_t)time(NULL), &res.reports_pruned);
 	if (r < 0) {
 		gc_result_done(&res);
 		return r;
@@ -396,4 +402,8 @@ void gc_log(const char *who, const struct gc_result *res)
 		log_info("%s: %zu unused records maps freed", who, res->slots_freed);
 	if (res->tracer_unloaded)
 		log_info("%s: no container registered: tracer unloaded", who);
+	if (res->reports_pruned)
+		log_info("%s: %zu reports past the retention removed", who, res->reports_pruned);
+	if (res->reports_error)
+		log_err("%s: prune reports past the retention: %s", who, strerror(-res->reports_error));
 }

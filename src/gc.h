@@ -10,7 +10,8 @@
  * - a registration without a state whose cgroup is gone is dropped: without
  *   the state's mode nothing may be removed, so its records are only counted;
  * - corrupt state files are reported and left alone, never followed;
- * - with nothing registered and no state left, the tracer is unloaded.
+ * - with nothing registered and no state left, the tracer is unloaded;
+ * - reports past the retention (config "report_retention") are pruned.
  */
 #ifndef BPFREAPER_GC_H
 #define BPFREAPER_GC_H
@@ -56,6 +57,8 @@ struct gc_result {
 	bool tracer_unloaded;
 	size_t slots_freed; /* records maps of unused slots given back */
 	size_t records_compacted; /* records of objects freed unseen, dropped */
+	size_t reports_pruned;    /* past the report retention */
+	int reports_error;        /* -errno: pruning them failed (gc went on) */
 };
 
 struct gc_opts {
@@ -66,6 +69,8 @@ struct gc_opts {
 	/* Only the kept earlier runs of this container id, nothing else
 	 * (poststop of the id: its own leftovers, not other containers'). */
 	const char *earlier_runs_of;
+	/* Reports in teardown.report_dir past this are pruned (NULL: none). */
+	const struct report_retention *retention;
 	struct teardown_opts teardown;
 };
 

@@ -27,18 +27,64 @@ static int open_subdir(int root_fd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+static int check_ours(int fd)
+{
+	struct stat st;
+
+	/* Someone else's directory here would let them feed us states. */
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return -EPERM;
+	return 0;
+}
+
 int rundir_open_root(void)
 {
 	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
+	int r;
 
 	fd = open_dir_created(rundir_path(), 0700);
 	if (fd < 0)
 		return fd;
-	/* Someone else's directory here would let them feed us states. */
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022))
-		return -EPERM;
+	r = check_ours(fd);
+	if (r < 0)
+		return r;
 	return TAKE_FD(fd);
+}
+
+static int open_existing_subdir(int root_fd, const char *name)
+{
+	int fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	return fd;
+}
+
+int rundir_open_existing(struct rundir *ret)
+{
+	struct rundir rd = { .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
+	int r;
+
+	r = copy_str(rd.root, sizeof(rd.root), rundir_path());
+	if (r < 0)
+		return r;
+	rd.root_fd = open(rd.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rd.root_fd < 0)
+		return -errno;
+	r = check_ours(rd.root_fd);
+	if (r == 0) {
+		rd.state_fd = open_existing_subdir(rd.root_fd, "state");
+		rd.reports_fd = open_existing_subdir(rd.root_fd, "reports");
+		r = rd.state_fd != -EBADF && rd.state_fd < 0 ? rd.state_fd
+		    : rd.reports_fd != -EBADF && rd.reports_fd < 0 ? rd.reports_fd
+								   : 0;
+	}
+	if (r < 0) {
+		rundir_close(&rd);
+		return r;
+	}
+	*ret = rd;
+	return 0;
 }
 
 int rundir_open(struct rundir *ret)
@@ -92,7 +138,9 @@ int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_m
 	r = snprintf(buf, size, "%s/bpffs", rd->root);
 	if (r < 0 || (size_t)r >= size)
 		return -ENAMETOOLONG;
-	if (mkdirat(rd->root_fd, "bpffs", 0700) < 0 && errno != EEXIST)
+	/* Only a caller that mounts creates the mount point: readers (list,
+	 * show, doctor) leave a fresh run directory as they found it. */
+	if (mount_if_missing && mkdirat(rd->root_fd, "bpffs", 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if (statfs(buf, &sfs) < 0)
 		return -errno;

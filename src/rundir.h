@@ -32,6 +32,10 @@ const char *rundir_path(void);
 int rundir_open_root(void);
 /* Creates what is missing (mode 0700) and opens the directories. */
 int rundir_open(struct rundir *ret);
+/* The same without creating anything, for read-only verbs: -ENOENT if the
+ * run directory does not exist; a missing state/ or reports/ is left
+ * -EBADF (state_list() reads it as empty). */
+int rundir_open_existing(struct rundir *ret);
 void rundir_close(struct rundir *rd);
 /* Path of the private bpffs, mounted on first use; -EXDEV instead of
  * mounting it in a mount namespace other than pid 1's. */

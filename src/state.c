@@ -384,6 +384,12 @@ int state_list(const struct rundir *rd, struct state_ids *ret)
 	struct state_ids l = {};
 	struct dirent *de;
 
+	/* A run directory opened as it is (rundir_open_existing) may have
+	 * no state/ yet: no container registered. */
+	if (rd->state_fd == -EBADF) {
+		*ret = l;
+		return 0;
+	}
 	d = opendir_fd(rd->state_fd);
 	if (!d)
 		return -errno;

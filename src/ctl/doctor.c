@@ -136,10 +136,13 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 	const char *why = "";
 	int r;
 
-	r = rundir_open(&rd);
+	/* Read-only: the first prestart creates it. */
+	r = rundir_open_existing(&rd);
 	if (r == 0) {
 		add(c, "run directory", PASS, NULL, "%s", rundir_path());
 		rundir_close(&rd);
+	} else if (r == -ENOENT) {
+		add(c, "run directory", INFO, NULL, "%s absent: the first prestart creates it", rundir_path());
 	} else {
 		add(c, "run directory", FAIL, "it must be a root-owned directory not writable by others",
 		    "%s: %s", rundir_path(), strerror(-r));
@@ -176,7 +179,7 @@ static void check_backends(struct checks *c, enum tracer_backend want)
 {
 	struct tracer t = TRACER_INIT;
 	struct rundir rd;
-	bool have_rd = rundir_open(&rd) == 0;
+	bool have_rd = rundir_open_existing(&rd) == 0;
 	int r;
 
 	r = have_rd ? tracer_open(&rd, &t) : -ENOENT;
@@ -267,7 +270,7 @@ static void check_leftovers(struct checks *c)
 	struct rundir rd;
 	size_t dead = 0;
 
-	if (rundir_open(&rd) < 0)
+	if (rundir_open_existing(&rd) < 0)
 		return;
 	if (state_list(&rd, &ids) == 0) {
 		for (size_t i = 0; i < ids.n; i++) {
@@ -310,11 +313,10 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	enum tracer_backend want = TRACER_BACKEND_AUTO;
 	bool failed = false;
 
-	(void)argv;
-	if (argc != 0) {
-		fprintf(stderr, "usage: bpfreaperctl doctor\n");
-		return 2;
-	}
+	if (ctl_no_options(ctx, argc, argv) != CTL_OK)
+		return CTL_USAGE;
+	if (argc != 0)
+		return ctl_usage_err(ctx, "takes no arguments");
 	check_kernel(&c);
 	check_mounts(&c);
 	check_caps(&c);
@@ -338,8 +340,7 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 				json_object_object_add(o, "fix", json_object_new_string(c.v[i].fix));
 			json_object_array_add(arr, o);
 		}
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(ctx, arr);
 	} else {
 		printf("%-20s %-6s %s\n", "CHECK", "RESULT", "DETAIL");
 		for (size_t i = 0; i < c.n; i++) {

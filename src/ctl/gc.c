@@ -11,7 +11,7 @@
 #include "../ocistate.h"
 #include "../util.h"
 
-static void print_json(const struct gc_result *res)
+static void print_json(const struct ctl_ctx *ctx, const struct gc_result *res)
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
@@ -40,7 +40,10 @@ static void print_json(const struct gc_result *res)
 	json_object_object_add(root, "tracer_unloaded", json_object_new_boolean(res->tracer_unloaded));
 	json_object_object_add(root, "records_maps_freed", json_object_new_int64((int64_t)res->slots_freed));
 	json_object_object_add(root, "records_compacted", json_object_new_int64((int64_t)res->records_compacted));
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_object_add(root, "reports_pruned", json_object_new_int64((int64_t)res->reports_pruned));
+	if (res->reports_error)
+		json_object_object_add(root, "reports_error", json_object_new_string(strerror(-res->reports_error)));
+	ctl_print_json(ctx, root);
 }
 
 static void print_table(const struct gc_result *res)
@@ -67,6 +70,8 @@ static void print_table(const struct gc_result *res)
 		       TRACER_SPARE_SLOTS);
 	if (res->tracer_unloaded)
 		printf("no container registered: tracer unloaded\n");
+	if (res->reports_pruned)
+		printf("%zu reports past the retention removed\n", res->reports_pruned);
 }
 
 int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
@@ -77,6 +82,7 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
+	struct report_retention retention;
 	struct gc_opts opts = {};
 	struct gc_result res = {};
 	struct config cfg = { .wait_ms = -1 };
@@ -97,16 +103,17 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 			config_path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n");
-			return 2;
+			return ctl_bad_option(ctx, argv - 1);
 		}
 	}
+	if (optind != argc + 1)
+		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	r = config_load(config_path, &cfg, &why);
-	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "bpfreaperctl: gc: config %s: %s: %s\n", config_path, why, strerror(-r));
-		return 2;
-	}
+	if (r < 0 && r != -ENOENT)
+		return ctl_err(ctx, CTL_USAGE, "config %s: %s: %s", config_path, why, strerror(-r));
 	teardown_opts_from_config(&cfg, -1, false, &opts.teardown);
+	retention = config_report_retention(&cfg);
+	opts.retention = &retention;
 	if (!cfg.unload_idle_tracer)
 		opts.keep_tracer = true;
 	opts.teardown.by = "gc";
@@ -118,19 +125,19 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 	if (cfg.metrics_textfile && !opts.dry_run && ctl_metrics_write(cfg.metrics_textfile) != 0)
 		metrics_failed = true;
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: gc: %s\n", strerror(-r));
 		gc_result_done(&res);
 		config_done(&cfg);
-		return 1;
+		return ctl_err(ctx, CTL_FAILED, "%s", strerror(-r));
 	}
 	log_set_stderr_max(LOG_WARNING);
 	gc_log("gc", &res);
 	if (ctx->json)
-		print_json(&res);
+		print_json(ctx, &res);
 	else
 		print_table(&res);
 	for (size_t i = 0; i < res.n; i++)
 		trouble |= res.v[i].action == GC_FAILED || res.v[i].action == GC_CORRUPT;
+	trouble |= res.reports_error < 0;
 	gc_result_done(&res);
 	config_done(&cfg);
 	return trouble || metrics_failed ? 1 : 0;

@@ -1,26 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpfreaperctl list: containers with a state file, and what the tracer holds for them. */
 #include <dirent.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "ctl.h"
+#include "../duration.h"
 #include "../ocistate.h"
 #include "../skipped.h"
 #include "../state.h"
 #include "../tracer.h"
 #include "../util.h"
-
-static void format_time(int64_t at, char *buf, size_t size)
-{
-	time_t t = (time_t)at;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Containers prestart let run unrecorded: the operator must see that
  * bpfreaper did not watch them, and why. */
@@ -32,10 +25,12 @@ static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
 
 	r = skipped_summary_read(&s);
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: list: read %s/%s: %s\n", rundir_path(), SKIPPED_FILE, strerror(-r));
+		if (!ctx->json)
+			fprintf(stderr, "bpfreaperctl: list: read %s/%s: %s\n", rundir_path(), SKIPPED_FILE,
+				strerror(-r));
 		return;
 	}
-	format_time(s.last_at, stamp, sizeof(stamp));
+	ctl_format_time(s.last_at, stamp, sizeof(stamp));
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 
@@ -59,42 +54,61 @@ static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
 
 int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{},
+	};
 	_cleanup_json_ json_object *out = json_object_new_object();
 	json_object *containers = json_object_new_array();
 	struct tracer t = TRACER_INIT;
 	struct state_ids ids = {};
 	struct rundir rd;
 	bool tracer = false;
-	int r;
+	int id_width = CTL_ID_TRUNC;
+	int c, r;
 
-	(void)argv;
 	json_object_object_add(out, "containers", containers); /* out owns it from here */
-	if (argc != 0) {
-		fprintf(stderr, "usage: bpfreaperctl list\n");
-		return 2;
+	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		if (c != 'T')
+			return ctl_bad_option(ctx, argv - 1);
+		id_width = 0;
 	}
-	r = rundir_open(&rd);
-	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: list: open %s: %s\n", rundir_path(), strerror(-r));
-		/* A broken run directory is when containers run unrecorded:
-		 * still say how many. */
+	if (optind != argc + 1)
+		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
+	/* Read-only: a host where no container ran yet has no run directory,
+	 * and listing must not make one. */
+	r = rundir_open_existing(&rd);
+	if (r == -ENOENT) {
+		if (!ctx->json)
+			printf("no run directory %s: no container registered yet\n", rundir_path());
 		list_skipped(ctx, out);
 		if (ctx->json)
-			printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
-										JSON_C_TO_STRING_NOSLASHESCAPE));
-		return 1;
+			ctl_print_json(ctx, out);
+		return CTL_OK;
+	}
+	if (r < 0) {
+		char msg[PATH_MAX + 128];
+
+		/* A broken run directory is when containers run unrecorded:
+		 * still say how many. */
+		snprintf(msg, sizeof(msg), "list: open %s: %s", rundir_path(), strerror(-r));
+		list_skipped(ctx, out);
+		if (!ctx->json)
+			return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
+		json_object_object_add(out, "error", json_object_new_string(msg));
+		ctl_print_json(ctx, out);
+		return CTL_FAILED;
 	}
 	tracer = tracer_open(&rd, &t) == 0;
 	r = state_list(&rd, &ids);
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: list: read state directory: %s\n", strerror(-r));
 		tracer_close(&t);
 		rundir_close(&rd);
-		return 1;
+		return ctl_err(ctx, CTL_FAILED, "read state directory %s/state: %s", rundir_path(), strerror(-r));
 	}
 	if (!ctx->json)
-		printf("%-24s %-10s %-7s %8s %8s %6s  %-24s %s\n", "ID", "STATE", "MODE", "OBJECTS", "DIRS", "AGE", "POD",
-		       "CGROUP");
+		printf("%-*s %-12s %-7s %8s %8s %5s  %-24s %s\n", id_width ? id_width : 24, "ID", "STATE", "MODE",
+		       "OBJECTS", "DIRS", "AGE", "POD", "CGROUP");
 	for (size_t i = 0; i < ids.n; i++) {
 		struct container_state st = {};
 		struct cg_state cg = {};
@@ -143,18 +157,23 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(containers, o);
 		} else {
-			printf("%-24s %-10s %-7s %8u %8u %5lds  %-24s %s%s%s\n", st.id, status, mode_name(st.mode),
-			       nobj, ndir, age, pod, st.cgroup ? st.cgroup : st.cgroup_path,
-			       cg_overflowed(&cg) ? " (overflowed)" : "", f->earlier ? " (earlier run, not finished)" : "");
+			char age_text[16];
+
+			duration_format(age, age_text, sizeof(age_text));
+			/* Truncated like podman's ps: unique prefixes are what
+			 * show and report take. */
+			printf("%-*.*s %-12s %-7s %8u %8u %5s  %-24s %s%s%s\n", id_width ? id_width : 24,
+			       id_width ? id_width : (int)strlen(st.id), st.id, status, mode_name(st.mode), nobj, ndir,
+			       age_text, pod, st.cgroup ? st.cgroup : st.cgroup_path, cg_overflowed(&cg) ? " (overflowed)" : "",
+			       f->earlier ? " (earlier run, not finished)" : "");
 		}
 		container_state_done(&st);
 	}
 	list_skipped(ctx, out);
 	if (ctx->json)
-		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(ctx, out);
 	state_ids_done(&ids);
 	tracer_close(&t);
 	rundir_close(&rd);
-	return 0;
+	return CTL_OK;
 }

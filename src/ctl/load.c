@@ -12,8 +12,6 @@
 #include "../config.h"
 #include "../tracer.h"
 
-#define LOAD_USAGE "usage: bpfreaperctl load [--backend=auto|trampoline|tracepoint] [--config=PATH]\n"
-
 static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool loaded)
 {
 	if (ctx->json) {
@@ -23,7 +21,7 @@ static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool
 		json_object_object_add(o, "backend", json_object_new_string(tracer_backend_name(t->backend)));
 		if (*t->trampoline_error)
 			json_object_object_add(o, "trampoline_error", json_object_new_string(t->trampoline_error));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		ctl_print_json(ctx, o);
 		json_object_put(o);
 		return;
 	}
@@ -47,41 +45,32 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct rundir rd;
 	int c, lock, r;
 
-	optind = 0; /* argv[0] is the verb */
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
-		if (c == 'b' && tracer_backend_parse(optarg, &want) == 0) {
+		if (c == 'b' && tracer_backend_parse(optarg, &want) == 0)
 			explicit = true;
-		} else if (c == 'c') {
+		else if (c == 'b')
+			return ctl_usage_err(ctx, "--backend: '%s' is not one of " TRACER_BACKEND_NAMES, optarg);
+		else if (c == 'c')
 			config_path = optarg;
-		} else {
-			fputs(LOAD_USAGE, stderr);
-			return 2;
-		}
+		else
+			return ctl_bad_option(ctx, argv - 1);
 	}
-	if (optind != argc + 1) {
-		fputs(LOAD_USAGE, stderr);
-		return 2;
-	}
+	if (optind != argc + 1)
+		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!explicit) {
 		r = config_load(config_path, &cfg, &why);
-		if (r < 0 && r != -ENOENT) {
-			fprintf(stderr, "bpfreaperctl: load: config %s: %s: %s\n", config_path, why, strerror(-r));
-			return 2;
-		}
+		if (r < 0 && r != -ENOENT)
+			return ctl_err(ctx, CTL_USAGE, "config %s: %s: %s", config_path, why, strerror(-r));
 		want = cfg.backend;
 		config_done(&cfg);
 	}
 	r = rundir_open(&rd);
-	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: load: open %s: %s\n", rundir_path(), strerror(-r));
-		return 1;
-	}
+	if (r < 0)
+		return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
 	lock = tracer_open_or_load(&rd, want, &t, &loaded);
 	rundir_close(&rd);
-	if (lock < 0) {
-		fprintf(stderr, "bpfreaperctl: load: %s backend: %s\n", tracer_backend_name(want), strerror(-lock));
-		return 1;
-	}
+	if (lock < 0)
+		return ctl_err(ctx, CTL_FAILED, "%s backend: %s", tracer_backend_name(want), strerror(-lock));
 	close(lock);
 	tracer_close(&t);
 	print_result(ctx, &t, loaded);

@@ -1,49 +1,199 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* bpfreaperctl: dispatch table of verbs (one file each, bpftool style). */
+/* bpfreaperctl: global flags anywhere, then a dispatch table of verbs (one
+ * file each, bpftool style). Each verb gets its arguments without them. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "../log.h"
+#include "../ocistate.h"
+#include "../util.h"
+#include "../version.h"
+
+#define MAX_ARGS 256
 
 static const struct ctl_verb verbs[] = {
-	{ "list", do_list, "list registered containers and what they recorded so far" },
-	{ "show", do_show, "show <id>: the live records of one container" },
-	{ "report", do_report, "report <id> [--run=CGROUP_ID]: the last poststop report of a container and its earlier runs' reports, as tables" },
-	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes" },
-	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran" },
-	{ "metrics", do_metrics, "metrics [--textfile DIR]: Prometheus text format (node_exporter textfile collector)" },
-	{ "load", do_load, "load the tracer now, so the first container starts fast" },
-	{ "unload", do_unload, "unload the tracer if no container is registered" },
+	{ "list", do_list, "list registered containers and what they recorded so far",
+	  "usage: bpfreaperctl list [--no-trunc]\n\n"
+	  "Containers with a state (registered), what the tracer holds for them, and how many\n"
+	  "containers ran unrecorded. Creates nothing.\n\n"
+	  "  --no-trunc   full container ids (default: the first 12 characters)\n" },
+	{ "show", do_show, "show ID: the live records of one container",
+	  "usage: bpfreaperctl show ID\n\n"
+	  "The live records of a registered container (and of its earlier runs not finished yet).\n"
+	  "ID may be a unique prefix of the container id; an exact id always wins.\n" },
+	{ "report", do_report, "report ID [--run=CGROUP_ID]: a container's poststop reports",
+	  "usage: bpfreaperctl report ID [--run=CGROUP_ID]\n\n"
+	  "The last poststop report of a container and its earlier runs' reports, as tables;\n"
+	  "with --json the last run's report (or that of --run) as written. ID may be a unique\n"
+	  "prefix of the container id; an exact id always wins.\n\n"
+	  "  --run=CGROUP_ID  the report of the earlier run in that cgroup id\n" },
+	{ "reports", do_reports, "reports [list|prune]: list the reports, or remove old ones",
+	  "usage: bpfreaperctl reports [list] [--no-trunc] [--config=PATH]\n"
+	  "       bpfreaperctl reports prune [--keep=N] [--older-than=DURATION] [--dry-run] [--config=PATH]\n\n"
+	  "list (the default) shows every report in the report directory, newest first: id,\n"
+	  "when it was written, mode, and what happened to the container's objects.\n"
+	  "prune removes reports beyond the newest N or older than DURATION (45s, 30m, 12h, 7d,\n"
+	  "2w); without either, the config's report_retention (what gc applies). Only regular\n"
+	  "files named like reports are ever removed.\n\n"
+	  "  --no-trunc            full container ids\n"
+	  "  --keep=N              keep the newest N reports\n"
+	  "  --older-than=DURATION remove reports written longer ago than DURATION\n"
+	  "  --dry-run             say what would be removed, remove nothing\n"
+	  "  --config=PATH         config file (default /etc/bpfreaper/bpfreaper.json)\n" },
+	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes",
+	  "usage: bpfreaperctl doctor\n\n"
+	  "Checks the kernel, mounts, capabilities, run directory, config, tracer and leftovers;\n"
+	  "exit 1 if a check FAILs. Creates nothing.\n" },
+	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran",
+	  "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n\n"
+	  "Tears down containers whose cgroup is gone as poststop would, drops stale registrations,\n"
+	  "prunes reports past report_retention and unloads an idle tracer (tracer_idle unload).\n\n"
+	  "  --dry-run      say what would be done, do nothing\n"
+	  "  --keep-tracer  never unload the tracer\n"
+	  "  --config=PATH  config file (default /etc/bpfreaper/bpfreaper.json)\n" },
+	{ "metrics", do_metrics, "metrics [--textfile DIR]: Prometheus text format (node_exporter textfile collector)",
+	  "usage: bpfreaperctl metrics [--textfile=DIR]\n\n"
+	  "Counters (since boot) and gauges in the Prometheus text format, to stdout or written\n"
+	  "atomically as DIR/bpfreaper.prom for node_exporter's textfile collector\n"
+	  "(Debian: /var/lib/prometheus/node-exporter). Creates nothing else.\n\n"
+	  "  --textfile=DIR  write DIR/bpfreaper.prom instead of printing\n" },
+	{ "load", do_load, "load the tracer now, so the first container starts fast",
+	  "usage: bpfreaperctl load [--backend=auto|trampoline|tracepoint] [--config=PATH]\n" },
+	{ "unload", do_unload, "unload the tracer if no container is registered",
+	  "usage: bpfreaperctl unload\n" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpfreaperctl [--json] VERB [ARGS]\n\nverbs:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	fprintf(f, "usage: bpfreaperctl [-j|--json] [-p|--pretty] VERB [ARGS]\n"
+		   "       bpfreaperctl VERB --help | help VERB | --version\n\nverbs:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(f, "\nexit status: 0 ok, 1 failed (gc: a container could not be cleaned or a state is\n"
+	fprintf(f, "\nglobal flags, anywhere on the line (before a --):\n"
+		   "  -j, --json     JSON on stdout, compact; errors as {\"error\": \"...\"} on stdout\n"
+		   "  -p, --pretty   JSON, indented\n"
+		   "  -V, --version  print the version\n"
+		   "  -h, --help     this text, or a verb's usage after the verb\n"
+		   "\nexit status: 0 ok, 1 failed (gc: a container could not be cleaned or a state is\n"
 		   "corrupt; doctor: a check failed), 2 usage\n");
+}
+
+static const struct ctl_verb *verb_named(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (streq(name, verbs[i].name))
+			return &verbs[i];
+	return NULL;
+}
+
+static int verb_usage(const struct ctl_verb *v)
+{
+	if (v->usage)
+		fputs(v->usage, stdout);
+	else
+		printf("usage: bpfreaperctl %s\n\n%s\n", v->name, v->help);
+	return CTL_OK;
+}
+
+static int version(const struct ctl_ctx *ctx)
+{
+	_cleanup_json_ json_object *o = NULL;
+	char libbpf[32];
+
+	if (!ctx->json) {
+		char line[160];
+
+		version_line("bpfreaperctl", line, sizeof(line));
+		puts(line);
+		return CTL_OK;
+	}
+	o = json_object_new_object();
+	version_libbpf(libbpf, sizeof(libbpf));
+	json_object_object_add(o, "name", json_object_new_string("bpfreaperctl"));
+	json_object_object_add(o, "version", json_object_new_string(BPFREAPER_VERSION));
+	json_object_object_add(o, "libbpf", json_object_new_string(libbpf));
+	json_object_object_add(o, "tracer_layout", json_object_new_int(version_tracer_layout()));
+	ctl_print_json(ctx, o);
+	return CTL_OK;
+}
+
+/* -j, -p, -jp: bpftool's short flags, clustered or not. */
+static bool json_flags(const char *arg, struct ctl_ctx *ctx)
+{
+	if (streq(arg, "--json")) {
+		ctx->json = 1;
+		return true;
+	}
+	if (streq(arg, "--pretty")) {
+		ctx->json = 1;
+		ctx->pretty = true;
+		return true;
+	}
+	if (arg[0] != '-' || !arg[1] || strspn(arg + 1, "jp") != strlen(arg + 1))
+		return false;
+	ctx->json = 1;
+	ctx->pretty |= strchr(arg, 'p') != NULL;
+	return true;
 }
 
 int main(int argc, char **argv)
 {
+	char *args[MAX_ARGS + 1];
 	struct ctl_ctx ctx = {};
-	int i = 1;
+	const struct ctl_verb *v;
+	bool help = false, want_version = false, done = false;
+	int n = 0;
 
 	log_open("bpfreaperctl");
-	if (i < argc && strcmp(argv[i], "--json") == 0) {
-		ctx.json = 1;
-		i++;
+	opterr = 0; /* the verbs say what was wrong, in one line */
+	if (argc > MAX_ARGS)
+		return ctl_usage_err(&ctx, "more than %d arguments", MAX_ARGS);
+	/* Global flags anywhere up to "--", as bpftool and podman take them:
+	 * `list --json` is `--json list`. */
+	for (int i = 1; i < argc; i++) {
+		if (done || !json_flags(argv[i], &ctx)) {
+			if (!done && (streq(argv[i], "-h") || streq(argv[i], "--help")))
+				help = true;
+			else if (!done && (streq(argv[i], "-V") || streq(argv[i], "--version")))
+				want_version = true;
+			else
+				args[n++] = argv[i];
+			done |= streq(argv[i], "--");
+		}
 	}
-	if (i >= argc || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-		usage(i >= argc ? stderr : stdout);
-		return i >= argc ? 2 : 0;
+	args[n] = NULL;
+	if (want_version)
+		return version(&ctx);
+	if (n > 0 && streq(args[0], "help")) {
+		if (n == 1) {
+			usage(stdout);
+			return CTL_OK;
+		}
+		v = verb_named(args[1]);
+		if (!v || n > 2)
+			return ctl_usage_err(&ctx, "help: no verb '%s'", args[1]);
+		return verb_usage(v);
 	}
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
-		if (strcmp(argv[i], verbs[v].name) == 0)
-			return verbs[v].run(&ctx, argc - i - 1, argv + i + 1);
-	fprintf(stderr, "bpfreaperctl: unknown verb '%s'\n", argv[i]);
-	usage(stderr);
-	return 2;
+	if (n == 0) {
+		if (help) {
+			usage(stdout);
+			return CTL_OK;
+		}
+		if (ctx.json)
+			return ctl_usage_err(&ctx, "no verb");
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	v = verb_named(args[0]);
+	if (!v)
+		return ctl_usage_err(&ctx, "unknown verb '%s'", args[0]);
+	if (help)
+		return verb_usage(v);
+	ctx.verb = v->name;
+	/* A verb parses its own options with getopt_long over args, where
+	 * args[0] is its name. */
+	optind = 0;
+	return v->run(&ctx, n - 1, args + 1);
 }

@@ -46,33 +46,22 @@ int do_metrics(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "textfile", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *dir = NULL;
 	int c;
 
-	(void)ctx; /* the exposition format is the machine-readable output */
+	/* The exposition format is the machine-readable output: --json does
+	 * not change it. */
 	optind = 0; /* argv[0] is the verb */
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			dir = optarg;
-			break;
-		case 'h':
-			printf(METRICS_USAGE "\nPrometheus text format on stdout, or written atomically as "
-			       "DIR/" METRICS_TEXTFILE "\n(node_exporter's textfile collector; Debian: "
-			       METRICS_TEXTFILE_DIR_DEBIAN ").\n");
-			return 0;
-		default:
-			fprintf(stderr, METRICS_USAGE);
-			return 2;
-		}
+		if (c != 't')
+			return ctl_bad_option(ctx, argv - 1);
+		dir = optarg;
 	}
-	if (optind != argc + 1 || (dir && dir[0] != '/')) {
-		fprintf(stderr, dir && dir[0] != '/' ? "bpfreaperctl: metrics: --textfile needs an absolute directory\n"
-						       : METRICS_USAGE);
-		return 2;
-	}
+	if (optind != argc + 1)
+		return ctl_usage_err(ctx, "metrics takes no operands");
+	if (dir && dir[0] != '/')
+		return ctl_usage_err(ctx, "--textfile needs an absolute directory");
 	return ctl_metrics_write(dir);
 }

@@ -13,6 +13,7 @@
 #include "../config.h"
 #include "../fileio.h"
 #include "../ocistate.h"
+#include "../reports.h"
 #include "../rundir.h"
 #include "../state.h"
 #include "../util.h"
@@ -84,18 +85,13 @@ static int print_report(const struct ctl_ctx *ctx, const char *id, const char *d
 	r = dirfd < 0 ? -errno : read_file_limited(dirfd, name, 64 * 1024 * 1024, &text, &len);
 	if (r == -ENOENT && missing_ok)
 		return r;
-	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", id, dir, name, strerror(-r));
-		return 1;
-	}
+	if (r < 0)
+		return ctl_err(ctx, CTL_FAILED, "%s: %s/%s: %s", id, dir, name, strerror(-r));
+	if (json_parse_strict(text, len, 16, &root) < 0 || !json_object_is_type(root, json_type_object))
+		return ctl_err(ctx, CTL_FAILED, "%s: %s/%s: not a valid report", id, dir, name);
 	if (ctx->json) {
-		fwrite(text, 1, len, stdout);
-		printf("\n");
+		ctl_print_json(ctx, root);
 		return 0;
-	}
-	if (json_parse_strict(text, len, 16, &root) < 0 || !json_object_is_type(root, json_type_object)) {
-		fprintf(stderr, "bpfreaperctl: report %s: %s/%s: not a valid report\n", id, dir, name);
-		return 1;
 	}
 	printf("container %s  mode %s  finished %s\ncgroup %s (%s)\n", str(root, "id"), str(root, "mode"),
 	       str(root, "finished_at"), str(root, "cgroup"), str(root, "cgroup_path"));
@@ -151,10 +147,10 @@ static int print_earlier(const struct ctl_ctx *ctx, const char *id, const char *
 	int rc = 0;
 
 	*ret_n = 0;
-	if (!d) {
-		fprintf(stderr, "bpfreaperctl: report %s: %s: %s\n", id, dir, strerror(errno));
-		return 1;
-	}
+	if (!d && errno == ENOENT)
+		return 0; /* no report at all yet: the caller says so */
+	if (!d)
+		return ctl_err(ctx, CTL_FAILED, "%s: %s: %s", id, dir, strerror(errno));
 	while ((de = readdir(d))) {
 		struct state_file f = {};
 
@@ -171,6 +167,36 @@ static int print_earlier(const struct ctl_ctx *ctx, const char *id, const char *
 	return rc;
 }
 
+/* The id the user's ID stands for among the reports there: exact, or a
+ * unique prefix. */
+static int resolve(const struct ctl_ctx *ctx, const char *dir, const char *want, char **ret_id)
+{
+	struct report_files l = {};
+	_cleanup_free_ const char **ids = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	const char *id = want;
+	int r, rc = CTL_OK;
+
+	fd = reports_dir_open(dir);
+	r = fd < 0 ? fd : reports_list(fd, &l);
+	if (r == 0 && l.n) {
+		ids = calloc(l.n, sizeof(*ids));
+		if (!ids) {
+			report_files_done(&l);
+			return ctl_err(ctx, CTL_FAILED, "%s", strerror(ENOMEM));
+		}
+		for (size_t i = 0; i < l.n; i++)
+			ids[i] = l.v[i].id;
+		rc = ctl_resolve_id(ctx, want, ids, l.n, &id);
+	}
+	/* No directory or an unreadable one: the lookup by name says so. */
+	*ret_id = rc == CTL_OK ? strdup(id) : NULL;
+	report_files_done(&l);
+	if (rc == CTL_OK && !*ret_id)
+		return ctl_err(ctx, CTL_FAILED, "%s", strerror(ENOMEM));
+	return rc;
+}
+
 int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -178,42 +204,41 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 		{},
 	};
 	struct config cfg = { .wait_ms = -1 };
-	const char *why = "", *dir, *id;
+	_cleanup_free_ char *id = NULL;
+	const char *why = "", *dir;
 	char name[NAME_MAX + 1], reports[PATH_MAX];
 	uint64_t run = 0;
 	size_t earlier = 0;
 	int c, r, rc;
 
-	optind = 0; /* argv[0] is the verb */
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
 		char *end = NULL;
 
-		if (c == 'r') {
-			errno = 0;
-			run = strtoull(optarg, &end, 10);
-			if (!errno && end && !*end && run)
-				continue;
-		}
-		fprintf(stderr, "usage: bpfreaperctl report ID [--run=CGROUP_ID]\n");
-		return 2;
+		if (c != 'r')
+			return ctl_bad_option(ctx, argv - 1);
+		errno = 0;
+		run = strtoull(optarg, &end, 10);
+		if (errno || !end || *end || !run)
+			return ctl_usage_err(ctx, "--run: '%s' is not a cgroup id", optarg);
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: bpfreaperctl report ID [--run=CGROUP_ID]\n");
-		return 2;
-	}
-	id = argv[optind - 1];
-	if (!container_id_valid(id, &why)) {
-		fprintf(stderr, "bpfreaperctl: report: %s\n", why);
-		return 2;
-	}
+	if (optind != argc)
+		return ctl_usage_err(ctx, "expects one container id (or a unique prefix of one)");
+	if (!container_id_valid(argv[optind - 1], &why))
+		return ctl_usage_err(ctx, "%s", why);
 	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
-	snprintf(reports, sizeof(reports), "%s/reports", rundir_path());
-	dir = cfg.report_dir ? cfg.report_dir : reports;
-	r = state_file_name(id, run, name, sizeof(name));
+	r = reports_dir_path(cfg.report_dir, reports, sizeof(reports));
+	dir = reports;
+	if (r == 0) {
+		rc = resolve(ctx, dir, argv[optind - 1], &id);
+		if (rc != CTL_OK) {
+			config_done(&cfg);
+			return rc;
+		}
+		r = state_file_name(id, run, name, sizeof(name));
+	}
 	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: report %s: %s\n", id, strerror(-r));
 		config_done(&cfg);
-		return 2;
+		return ctl_err(ctx, CTL_USAGE, "%s: %s", argv[optind - 1], strerror(-r));
 	}
 	/* --run: that earlier run's report. Otherwise the last run's, and
 	 * for people the earlier runs' after it; --json stays one report. */
@@ -222,12 +247,10 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	} else {
 		r = print_report(ctx, id, dir, name, true);
 		rc = print_earlier(ctx, id, dir, &earlier);
-		if (r == -ENOENT && !earlier) {
-			fprintf(stderr, "bpfreaperctl: report %s: %s/%s: %s\n", id, dir, name, strerror(ENOENT));
+		if (r == -ENOENT && !earlier)
+			rc = ctl_err(ctx, CTL_FAILED, "%s: %s/%s: %s", id, dir, name, strerror(ENOENT));
+		else if (r > 0)
 			rc = 1;
-		} else if (r > 0) {
-			rc = 1;
-		}
 	}
 	config_done(&cfg);
 	return rc;

@@ -81,34 +81,53 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 	}
 }
 
+/* The id argv names among the ids with a state: exact, or a unique prefix. */
+static int resolve(const struct ctl_ctx *ctx, const struct state_ids *files, const char *want, const char **ret_id)
+{
+	_cleanup_free_ const char **ids = calloc(files->n ? files->n : 1, sizeof(*ids));
+
+	if (!ids)
+		return ctl_err(ctx, CTL_FAILED, "%s", strerror(ENOMEM));
+	for (size_t i = 0; i < files->n; i++)
+		ids[i] = files->v[i].id;
+	return ctl_resolve_id(ctx, want, ids, files->n, ret_id);
+}
+
 int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_json_ json_object *arr = json_object_new_array();
 	struct tracer t = TRACER_INIT;
 	struct state_ids files = {};
 	struct rundir rd = {};
-	const char *why = "";
+	const char *why = "", *id = NULL;
 	size_t shown = 0;
 	int r, rc = 0;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: bpfreaperctl show ID\n");
-		return 2;
-	}
-	if (!container_id_valid(argv[0], &why)) {
-		fprintf(stderr, "bpfreaperctl: show: %s\n", why);
-		return 2;
-	}
-	r = rundir_open(&rd);
-	if (r == 0)
-		r = tracer_open(&rd, &t);
+	if (ctl_no_options(ctx, argc, argv) != CTL_OK)
+		return CTL_USAGE;
+	if (optind != argc || argc != 1)
+		return ctl_usage_err(ctx, "expects one container id (or a unique prefix of one)");
+	id = argv[0];
+	if (!container_id_valid(argv[0], &why))
+		return ctl_usage_err(ctx, "%s", why);
+	/* Read-only: opens what exists, creates nothing. */
+	r = rundir_open_existing(&rd);
 	if (r == 0)
 		r = state_list(&rd, &files);
-	if (r < 0) {
-		fprintf(stderr, "bpfreaperctl: show %s: %s\n", argv[0], strerror(-r));
-		tracer_close(&t);
+	if (r == 0)
+		r = resolve(ctx, &files, argv[0], &id) == CTL_OK ? 0 : 1;
+	if (r == 1) {
+		state_ids_done(&files);
 		rundir_close(&rd);
-		return 1;
+		return CTL_FAILED;
+	}
+	if (r == 0)
+		r = tracer_open(&rd, &t);
+	if (r < 0) {
+		state_ids_done(&files);
+		rundir_close(&rd);
+		return ctl_err(ctx, CTL_FAILED, "%s: %s", argv[0],
+			       r == -ENOENT ? "no such container registered (or no tracer loaded)" : strerror(-r));
 	}
 	/* The current run first (state_list gives no order), then the
 	 * earlier runs of the same id. */
@@ -118,17 +137,17 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 			struct container_state st = {};
 			struct record_list l = {};
 
-			if ((pass == 0) != (f->earlier == 0) || !state_file_of(f, argv[0]))
+			if ((pass == 0) != (f->earlier == 0) || !state_file_of(f, id))
 				continue;
 			r = state_read(&rd, f->id, f->earlier, &st, &why);
-			if (r == 0 && !streq(st.id, argv[0])) {
+			if (r == 0 && !streq(st.id, id)) {
 				container_state_done(&st);
 				continue;
 			}
 			if (r == 0)
 				r = tracer_read_records(&t, st.cgroup_id, &l);
 			if (r < 0) {
-				fprintf(stderr, "bpfreaperctl: show %s%s: %s%s%s\n", argv[0],
+				fprintf(stderr, "bpfreaperctl: show %s%s: %s%s%s\n", id,
 					f->earlier ? " (earlier run)" : "", strerror(-r), *why ? ": " : "", why);
 				rc = 1;
 			} else {
@@ -138,13 +157,12 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 			record_list_done(&l);
 			container_state_done(&st);
 		}
-	if (!shown && !rc) {
-		fprintf(stderr, "bpfreaperctl: show %s: %s\n", argv[0], strerror(ENOENT));
-		rc = 1;
-	}
 	if (ctx->json && shown)
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-									JSON_C_TO_STRING_NOSLASHESCAPE));
+		ctl_print_json(ctx, arr);
+	else if (!shown && !rc)
+		rc = ctl_err(ctx, CTL_FAILED, "%s: no such container registered", id);
+	else if (!shown)
+		rc = ctl_err(ctx, CTL_FAILED, "%s: no run of it could be read", id);
 	state_ids_done(&files);
 	tracer_close(&t);
 	rundir_close(&rd);
