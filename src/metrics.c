@@ -107,18 +107,18 @@ int metrics_collect(struct metrics *ret)
 	struct metrics m = {};
 	struct tracer t = TRACER_INIT;
 	struct rundir rd = {};
-	struct stat st;
 	int r;
 
 	r = counters_read(m.counters);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	/* Nothing ever ran here: no directory to make for that. */
-	if (stat(rundir_path(), &st) < 0 && errno == ENOENT) {
+	/* Read-only: nothing is made for a run directory, or its parts, that
+	 * nothing has made yet. */
+	r = rundir_open_existing(&rd);
+	if (r == -ENOENT) {
 		*ret = m;
 		return 0;
 	}
-	r = rundir_open(&rd);
 	if (r < 0)
 		return r;
 	r = count_states(&rd, &m);
