@@ -61,6 +61,11 @@ struct config {
 	 * ("report_freed": "list"); by default freed objects are a count, so
 	 * that an agent that churned 40 000 maps does not write megabytes. */
 	bool list_freed;
+	/* bpfreaper-runtime only: the OCI runtime it execs ("runtime": a name
+	 * looked up in PATH, or an absolute path; NULL: runc) and where the
+	 * hooks it writes into bundles live ("hooks_dir"; NULL: installed). */
+	char *runtime;
+	char *hooks_dir;
 };
 
 void config_done(struct config *c);
