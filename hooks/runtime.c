@@ -43,6 +43,11 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 		.poststop = poststop,
 		.config_path = streq(config_path, CONFIG_PATH_DEFAULT) ? NULL : config_path,
 	};
+	/* A hook path that does not run fails the container in the runtime. */
+	if (access(prestart, X_OK) < 0 || access(poststop, X_OK) < 0) {
+		log_warn("bundle %s: hooks in %s: %m; the container runs without bpfreaper's hooks", bundle, dir);
+		return;
+	}
 	dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		log_warn("bundle %s: cannot open: %m; the container runs without bpfreaper's hooks", bundle);
