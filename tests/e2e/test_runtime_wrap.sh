@@ -187,25 +187,38 @@ test_bad_input_runs_runtime_unchanged() {
 	assert_eq "runtime found in PATH" "$(tr '\0' ' ' <"$WORK/wrap/got.argv")" "$WORK/wrap/p2/runc state x "
 }
 
-# A real runc container started through the wrapper: its bundle has no hooks
-# until the wrapper adds them.
-test_runc_through_wrapper() {
-	local b host_id
+# through_wrapper NAME: a real $RUNTIME container started through the
+# wrapper (BPFREAPER_RUNTIME); its bundle has no hooks until the wrapper adds
+# them: the pin it leaves is gone, its map freed, a host pin stays.
+through_wrapper() {
+	local name=$1 b host_id
 	need_runtime
 	wrap_setup
-	b=$(make_bundle wrunc "bpfleak map /sys/fs/bpf/$E2E_PREFIX-wrunc")
-	bundle_edit wrunc 'del(.hooks)'
+	b=$(make_bundle "$name" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-$name")
+	bundle_edit "$name" 'del(.hooks)'
 	host_id=$(host_map "$P-host")
-	BPFREAPER_CONFIG=$WORK/wrap/config.json BPFREAPER_LOG_FILE=$WORK/wrap/log \
-		timeout 60 "$WRAP" run -b "$b" "$E2E_PREFIX-wrunc" >"$WORK/wrunc.out" 2>"$WORK/wrunc.err" </dev/null ||
-		fail "run through the wrapper: $(cat "$WORK/wrunc.err" "$WORK/wrap/log")"
+	# crun's hooks run in crun-hybrid's private mount namespace: the tracer's
+	# bpffs has to be mounted on the host first (see run_ctr).
+	[ "$RUNTIME" != crun ] || "$BIN/bpfreaperctl" load >/dev/null
+	BPFREAPER_RUNTIME=$(command -v "$(rt_cmd)") BPFREAPER_CONFIG=$WORK/wrap/config.json \
+		BPFREAPER_LOG_FILE=$WORK/wrap/log timeout 60 "$WRAP" run -b "$b" "$E2E_PREFIX-$name" \
+		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null ||
+		fail "run through the wrapper: $(cat "$WORK/$name.err" "$WORK/wrap/log")"
 	assert_eq "stage added" "$(hook_paths "$b/config.json" createRuntime)" "$BIN/bpfreaper-prestart"
-	assert_absent "$P-wrunc"
-	assert_freed map "$(ids_of wrunc map)"
-	assert_eq "report mode" "$(jq -r .mode "$(report_of wrunc)")" enforce
+	assert_absent "$P-$name"
+	assert_freed map "$(ids_of "$name" map)"
+	assert_eq "report mode" "$(jq -r .mode "$(report_of "$name")")" enforce
 	assert_present "$P-host"
 	assert_alive map "$host_id"
 	rm -f "$P-host"
+}
+
+test_runc_through_wrapper() {
+	RUNTIME=runc through_wrapper wrunc
+}
+
+test_crun_through_wrapper() {
+	RUNTIME=crun through_wrapper wcrun
 }
 
 # ---------------------------------------------------------------------------
