@@ -28,7 +28,7 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 	const char *dir = cfg->hooks_dir ? cfg->hooks_dir : BPFREAPER_HOOKDIR;
 	_cleanup_free_ char *prestart = NULL, *poststop = NULL;
 	_cleanup_close_ int dirfd = -EBADF;
-	struct runtime_hooks hooks = {};
+	struct runtime_hooks hooks;
 	const char *why = "";
 	bool edited = false;
 	int r;
