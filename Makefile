@@ -33,7 +33,7 @@ LIB_OBJS := $(patsubst src/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 CTL_SRCS := $(wildcard src/ctl/*.c)
 CTL_OBJS := $(patsubst src/ctl/%.c,$(OBJ)/ctl/%.o,$(CTL_SRCS))
 
-BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaperctl
+BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaper-runtime $(BIN)/bpfreaperctl
 
 all: $(BINARIES)
 
@@ -57,12 +57,16 @@ $(OBJ)/ctl/%.o: src/ctl/%.c | $(SKELS) $(OBJ)/ctl
 $(OBJ)/hook-%.o: hooks/%.c | $(SKELS) $(OBJ)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The runtime wrapper writes the installed hooks' paths into bundles.
+$(OBJ)/hook-runtime.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
+
 $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 # The hooks sit on every container start and stop: linked statically they
 # start in half the time (no relocation of five shared libraries; measured
-# in BENCHMARKS.md). STATIC_HOOKS=0 links them like bpfreaperctl.
+# in BENCHMARKS.md). STATIC_HOOKS=0 links them like bpfreaperctl. The same
+# for bpfreaper-runtime, which sits on every container create.
 STATIC_HOOKS ?= 1
 HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,-pie)
 
@@ -181,11 +185,12 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 HOOKDIR := $(LIBEXECDIR)/oci/hooks.d
 HOOKSD := $(DATADIR)/containers/oci/hooks.d
-MAN8 := man/bpfreaper-prestart.8 man/bpfreaper-poststop.8 man/bpfreaperctl.8
+MAN8 := man/bpfreaper-prestart.8 man/bpfreaper-poststop.8 man/bpfreaper-runtime.8 man/bpfreaperctl.8
 MAN5 := man/bpfreaper.json.5
 
 # Every installed path, one per line (packaging/rpm is checked against it).
 INSTALLED := $(HOOKDIR)/bpfreaper-prestart $(HOOKDIR)/bpfreaper-poststop $(BINDIR)/bpfreaperctl \
+	$(BINDIR)/bpfreaper-runtime \
 	$(HOOKSD)/bpfreaper-prestart.json $(HOOKSD)/bpfreaper-poststop.json \
 	$(SYSCONFDIR)/bpfreaper/bpfreaper.json.example \
 	$(UNITDIR)/bpfreaper-gc.service $(UNITDIR)/bpfreaper-gc.timer $(TMPFILESDIR)/bpfreaper.conf \
@@ -195,6 +200,7 @@ install: all
 	install -D -m 0755 $(BIN)/bpfreaper-prestart $(DESTDIR)$(HOOKDIR)/bpfreaper-prestart
 	install -D -m 0755 $(BIN)/bpfreaper-poststop $(DESTDIR)$(HOOKDIR)/bpfreaper-poststop
 	install -D -m 0755 $(BIN)/bpfreaperctl $(DESTDIR)$(BINDIR)/bpfreaperctl
+	install -D -m 0755 $(BIN)/bpfreaper-runtime $(DESTDIR)$(BINDIR)/bpfreaper-runtime
 	install -d $(DESTDIR)$(HOOKSD)
 	for f in oci-config/hooks.d/*.json; do \
 		sed 's|/usr/libexec/oci/hooks.d|$(HOOKDIR)|' $$f >$(DESTDIR)$(HOOKSD)/$$(basename $$f) && \

@@ -116,6 +116,8 @@ void config_done(struct config *c)
 	free(c->log_file);
 	free(c->report_dir);
 	free(c->metrics_textfile);
+	free(c->runtime);
+	free(c->hooks_dir);
 	memset(c, 0, sizeof(*c));
 	c->wait_ms = -1;
 }
@@ -214,9 +216,11 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
-		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention")) {
+		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
+		    !streq(key, "runtime") && !streq(key, "hooks_dir")) {
 			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, report_retention)";
+				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, report_retention, "
+				   "runtime, hooks_dir)";
 			return -EINVAL;
 		}
 	}
@@ -303,6 +307,22 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		r = parse_annotation_modes(v, &c, ret_why);
 	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
 		r = parse_retention(v, &c, ret_why);
+	if (r == 0)
+		r = get_path(root, "hooks_dir", &c.hooks_dir, ret_why, "\"hooks_dir\" is not an absolute path");
+	if (r == 0 && json_object_object_get_ex(root, "runtime", &v)) {
+		/* A bare name is looked up in PATH; a relative path would depend
+		 * on the bundle's working directory. */
+		const char *rt = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (!rt[0] || (rt[0] != '/' && strchr(rt, '/')) || strlen(rt) >= PATH_MAX) {
+			*ret_why = "\"runtime\" is neither a command name nor an absolute path";
+			r = -EINVAL;
+		} else {
+			c.runtime = strdup(rt);
+			if (!c.runtime)
+				r = -ENOMEM;
+		}
+	}
 	if (r < 0) {
 		config_done(&c);
 		return r;

@@ -75,6 +75,11 @@ struct config {
 	bool list_freed;
 	struct report_retention retention; /* "report_retention" */
 	bool retention_set;
+	/* bpfreaper-runtime only: the OCI runtime it execs ("runtime": a name
+	 * looked up in PATH, or an absolute path; NULL: runc) and where the
+	 * hooks it writes into bundles live ("hooks_dir"; NULL: installed). */
+	char *runtime;
+	char *hooks_dir;
 };
 
 void config_done(struct config *c);

@@ -91,6 +91,12 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, int mode, bool durable)
 {
+	return write_file_atomic_owned(dirfd, name, buf, len, mode, (uid_t)-1, (gid_t)-1, durable);
+}
+
+int write_file_atomic_owned(int dirfd, const char *name, const char *buf, size_t len, int mode, uid_t uid,
+			    gid_t gid, bool durable)
+{
 	char tmp[NAME_MAX + 1];
 	_cleanup_close_ int fd = -EBADF;
 	int r;
@@ -104,6 +110,9 @@ int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, 
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, buf, len);
+	/* Before fchmod: a change of owner clears set-id bits. */
+	if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		r = -errno;
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && durable && fsync(fd) < 0)

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Read fd to EOF. More than max bytes is -EFBIG, but the rest is still
  * drained so that a runtime writing the state never gets EPIPE. */
@@ -20,6 +21,10 @@ int read_file_limited(int dirfd, const char *name, size_t max, char **ret_buf, s
  * so the new one survives a power loss; pointless under /run, which does
  * not survive a reboot at all (and costs real I/O where /run is on disk). */
 int write_file_atomic(int dirfd, const char *name, const char *buf, size_t len, int mode, bool durable);
+/* The same, the new file owned by uid:gid ((uid_t)-1, (gid_t)-1: the
+ * writer's), for replacing a file someone else owns. */
+int write_file_atomic_owned(int dirfd, const char *name, const char *buf, size_t len, int mode, uid_t uid,
+			    gid_t gid, bool durable);
 /* mkdir -p of an absolute path with mode for what it creates; refuses
  * symlinks on the way. Returns an O_DIRECTORY fd of the last component. */
 int open_dir_created(const char *path, int mode);

@@ -24,6 +24,14 @@ static void full_config(void)
 	CHECK_EQ_INT(c.wait_ms, 500);
 	CHECK_EQ_INT(c.backend, TRACER_BACKEND_TRACEPOINT);
 	config_done(&c);
+	/* bpfreaper-runtime's keys */
+	CHECK_EQ_INT(parse("{\"runtime\":\"crun\",\"hooks_dir\":\"/opt/bpfreaper\"}", &c, &why), 0);
+	CHECK_EQ_STR(c.runtime, "crun");
+	CHECK_EQ_STR(c.hooks_dir, "/opt/bpfreaper");
+	config_done(&c);
+	CHECK_EQ_INT(parse("{\"runtime\":\"/usr/sbin/runc\"}", &c, &why), 0);
+	CHECK_EQ_STR(c.runtime, "/usr/sbin/runc");
+	config_done(&c);
 	CHECK_EQ_INT(parse("{}", &c, &why), 0);
 	CHECK_EQ_INT(c.mode, MODE_UNSET);
 	CHECK_EQ_INT(c.wait_ms, -1);
@@ -51,7 +59,8 @@ static void invalid_configs(void)
 		"{\"unknown\":1}", "{\"tracer_backend\":\"fentry\"}", "{\"tracer_backend\":1}", "[]", "{",
 		"{\"on_error\":\"abort\"}", "{\"on_error\":true}", "{\"annotation_modes\":\"report\"}",
 		"{\"annotation_modes\":[\"report\",\"enforcing\"]}", "{\"annotation_modes\":[1]}",
-		"{\"annotation_modes\":[\"\"]}",
+		"{\"annotation_modes\":[\"\"]}", "{\"runtime\":\"\"}", "{\"runtime\":\"bin/runc\"}",
+		"{\"runtime\":1}", "{\"hooks_dir\":\"hooks\"}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c = {};

@@ -1,0 +1,383 @@
+# shellcheck shell=bash
+# bpfreaper-runtime, the OCI runtime wrapper for container managers that read
+# no hooks.d: the real runtime gets the argument vector, environment and fds
+# unchanged; create and run add the hook pair once; bad input runs the
+# runtime with the bundle as it was. Then real containers through runc,
+# through containerd (ctr) and through dockerd, each daemon started here with
+# its own directories and socket and stopped by its PID.
+
+WRAP=$BIN/bpfreaper-runtime
+
+# wrap_setup: a fake runtime that records what it was given, and the
+# wrapper's config: hooks from the build tree, enforce mode.
+wrap_setup() {
+	rm -rf "$WORK/wrap"
+	mkdir -p "$WORK/wrap"
+	cat >"$WORK/wrap/fake-runtime" <<-'EOS'
+	#!/bin/sh
+	printf '%s\0' "$0" "$@" >"$FAKE_OUT.argv"
+	ls /proc/$$/fd >"$FAKE_OUT.fds"
+	env | grep -v -e '^FAKE_OUT=' -e '^_=' | sort >"$FAKE_OUT.env"
+	exit 7
+	EOS
+	chmod +x "$WORK/wrap/fake-runtime"
+	jq -n --arg bin "$BIN" '{mode: "enforce", hooks_dir: $bin}' >"$WORK/wrap/config.json"
+	: >"$WORK/wrap/log"
+}
+
+# wrapped ARG...: the wrapper in front of the fake runtime; its status is the
+# fake's (7) when it exec'ed it.
+wrapped() {
+	BPFREAPER_RUNTIME=$WORK/wrap/fake-runtime BPFREAPER_CONFIG=${WRAP_CONFIG:-$WORK/wrap/config.json} \
+		BPFREAPER_LOG_FILE=$WORK/wrap/log FAKE_OUT=$WORK/wrap/got "$WRAP" "$@"
+}
+
+# passes ARG...: the fake runtime got exactly ARG..., with the same
+# environment and open fds as when it is run directly.
+passes() {
+	local rc=0
+	wrapped "$@" || rc=$?
+	assert_eq "status of wrapper $*" "$rc" 7
+	BPFREAPER_RUNTIME=$WORK/wrap/fake-runtime BPFREAPER_CONFIG=${WRAP_CONFIG:-$WORK/wrap/config.json} \
+		BPFREAPER_LOG_FILE=$WORK/wrap/log FAKE_OUT=$WORK/wrap/want "$WORK/wrap/fake-runtime" "$@" || true
+	cmp -s "$WORK/wrap/got.argv" "$WORK/wrap/want.argv" ||
+		fail "argv of '$*': got '$(tr '\0' ' ' <"$WORK/wrap/got.argv")'"
+	cmp -s "$WORK/wrap/got.fds" "$WORK/wrap/want.fds" ||
+		fail "fds of '$*': got $(tr '\n' ' ' <"$WORK/wrap/got.fds"), want $(tr '\n' ' ' <"$WORK/wrap/want.fds")"
+	cmp -s "$WORK/wrap/got.env" "$WORK/wrap/want.env" ||
+		fail "environment of '$*': $(diff "$WORK/wrap/want.env" "$WORK/wrap/got.env")"
+}
+
+# A config.json as Docker writes it: spec 1.0.2-dev, RLIMIT_CORE of 2^64-1
+# (jq would turn it into a double), another tool's poststop hook.
+DOCKERISH='{"ociVersion":"1.0.2-dev","process":{"args":["sh"],"rlimits":[{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":18446744073709551615}]},"root":{"path":"rootfs"},"hooks":{"poststop":[{"path":"/bin/true"}]},"weight":0.50}'
+
+test_passthrough_argv_env_fds() {
+	local b=$WORK/wrap/bundle sum
+	wrap_setup
+	mkdir -p "$b"
+	echo "$DOCKERISH" >"$b/config.json"
+	sum=$(sha256sum <"$b/config.json")
+	# Every command but create and run, from the bundle as working
+	# directory, with runc's and crun's global options in both spellings.
+	cd "$b" || return
+	passes state "$E2E_PREFIX-x"
+	passes --root /run/x --log /tmp/l.json --log-format json start "$E2E_PREFIX-x"
+	passes --debug --systemd-cgroup kill "$E2E_PREFIX-x" KILL
+	passes --root=/run/x --cgroup-manager=cgroupfs delete --force "$E2E_PREFIX-x"
+	# shellcheck disable=SC2016 # an argument, not expanded here
+	passes exec --process /p.json -t --cwd "/a dir" "$E2E_PREFIX-x" sh -c 'echo "$1"' '' ''
+	passes -criu /usr/sbin/criu restore --bundle "$b" --image-path /img "$E2E_PREFIX-x"
+	passes checkpoint --image-path /img --leave-running "$E2E_PREFIX-x"
+	passes ps --format json "$E2E_PREFIX-x"
+	passes events --stats "$E2E_PREFIX-x"
+	passes pause "$E2E_PREFIX-x"
+	passes resume "$E2E_PREFIX-x"
+	passes update --memory 1M "$E2E_PREFIX-x"
+	passes --rootless false list -q
+	passes features
+	passes spec --rootless
+	passes --version
+	passes --help
+	passes
+	passes --log-format json
+	cd - >/dev/null || return
+	assert_eq "bundle after pass-through commands" "$(sha256sum <"$b/config.json")" "$sum"
+	# create and run get the same argument vector too.
+	passes --root /run/x --log /tmp/l.json --log-format json create --bundle "$b" --pid-file /p "$E2E_PREFIX-x"
+	passes run -d -b "$b" "$E2E_PREFIX-x" --keep
+}
+
+# hook_paths FILE STAGE: the paths of a stage's hooks, one per line.
+hook_paths() {
+	jq -r --arg s "$2" '.hooks[$s] // [] | .[].path' "$1"
+}
+
+test_create_adds_hooks_once() {
+	local b=$WORK/wrap/bundle ino
+	wrap_setup
+	mkdir -p "$b"
+	echo "$DOCKERISH" >"$b/config.json"
+	chown 65534:65534 "$b/config.json"
+	chmod 0640 "$b/config.json"
+	passes --root /run/x create --bundle "$b" "$E2E_PREFIX-x"
+	assert_eq createRuntime "$(hook_paths "$b/config.json" createRuntime)" "$BIN/bpfreaper-prestart"
+	assert_eq poststop "$(hook_paths "$b/config.json" poststop | tr '\n' ' ')" "/bin/true $BIN/bpfreaper-poststop "
+	assert_eq "prestart args" "$(jq -c '.hooks.createRuntime[0].args' "$b/config.json")" \
+		"[\"bpfreaper-prestart\",\"--default-mode=report\",\"--config=$WORK/wrap/config.json\"]"
+	grep -q '"hard":18446744073709551615,"soft":18446744073709551615' "$b/config.json" ||
+		fail "RLIMIT_CORE not kept exactly: $(jq -c .process.rlimits "$b/config.json")"
+	grep -q '"weight":0.50' "$b/config.json" || fail "a double was rewritten"
+	assert_eq "owner and mode" "$(stat -c '%u:%g %a' "$b/config.json")" "65534:65534 640"
+	[ -z "$(find "$b" -name '*.tmp')" ] || fail "temp file left: $(ls "$b")"
+	# Again, as run: nothing to add, the file is not rewritten.
+	ino=$(stat -c %i "$b/config.json")
+	passes run -b "$b" "$E2E_PREFIX-x"
+	assert_eq "inode after a second create" "$(stat -c %i "$b/config.json")" "$ino"
+	assert_eq "createRuntime hooks" "$(hook_paths "$b/config.json" createRuntime | wc -l)" 1
+	# No --bundle: the working directory; crun's --config: another file in it;
+	# an old spec: prestart.
+	echo '{"ociVersion":"1.0.1"}' >"$b/other.json"
+	rm "$b/config.json"
+	cd "$b" || return
+	passes create -f other.json "$E2E_PREFIX-x"
+	cd - >/dev/null || return
+	assert_eq prestart "$(hook_paths "$b/other.json" prestart)" "$BIN/bpfreaper-prestart"
+	assert_absent "$b/config.json"
+	grep -q "bundle .: other.json: hooks added" "$WORK/wrap/log" || fail "not logged: $(cat "$WORK/wrap/log")"
+}
+
+# bundle_fp DIR: names, sizes and inodes of what DIR holds, config.json's hash.
+bundle_fp() {
+	(cd "$1" && find . -printf '%p %s %i\n' | sort && { sha256sum <config.json || true; } 2>/dev/null)
+}
+
+# bad_bundle WHY: create with the bundle $WORK/wrap/bundle runs the runtime
+# unchanged, leaves the bundle as it was and logs WHY.
+bad_bundle() {
+	local b=$WORK/wrap/bundle sum
+	sum=$(bundle_fp "$b")
+	: >"$WORK/wrap/log"
+	passes create --bundle "$b" "$E2E_PREFIX-x"
+	assert_eq "bundle after a refused edit" "$(bundle_fp "$b")" "$sum"
+	grep -q "$1" "$WORK/wrap/log" || fail "log lacks '$1': $(cat "$WORK/wrap/log")"
+	grep -q "without bpfreaper's hooks" "$WORK/wrap/log" || fail "log lacks the consequence"
+}
+
+test_bad_input_runs_runtime_unchanged() {
+	local b=$WORK/wrap/bundle rc
+	wrap_setup
+	: >"$WORK/wrap/log"
+	passes create --bundle "$WORK/wrap/none" "$E2E_PREFIX-x"
+	grep -q "bundle $WORK/wrap/none: cannot open" "$WORK/wrap/log" || fail "missing bundle not logged"
+	mkdir -p "$b"
+	bad_bundle "config.json: cannot open: No such file"
+	echo '{"ociVersion":' >"$b/config.json"
+	bad_bundle "config.json: not valid JSON"
+	echo '{"process":{"rlimits":[{"hard":18446744073709551616}]}}' >"$b/config.json"
+	bad_bundle "config.json: an integer is outside the 64-bit range"
+	echo '{"hooks":{"poststop":{}}}' >"$b/config.json"
+	bad_bundle "has the wrong type"
+	rm "$b/config.json"
+	mkdir "$b/config.json"
+	bad_bundle "config.json: not a regular file"
+	rmdir "$b/config.json"
+	echo "$DOCKERISH" >"$b/real.json"
+	ln -s real.json "$b/config.json"
+	bad_bundle "config.json: cannot open: Too many levels of symbolic links"
+	rm "$b/config.json" "$b/real.json"
+	# The wrapper's own config is invalid: the hooks would refuse it.
+	echo "$DOCKERISH" >"$b/config.json"
+	echo '{"mode": "enforcing"}' >"$WORK/wrap/bad.json"
+	WRAP_CONFIG=$WORK/wrap/bad.json bad_bundle "config $WORK/wrap/bad.json: \"mode\" is not one of"
+	# The hooks are not where the config says: a runtime would fail on them.
+	jq -n '{hooks_dir: "/nonexistent"}' >"$WORK/wrap/nohooks.json"
+	WRAP_CONFIG=$WORK/wrap/nohooks.json bad_bundle "hooks in /nonexistent: No such file"
+	# Never itself: by name, and in PATH ahead of the real runtime.
+	rc=0
+	BPFREAPER_RUNTIME=$WRAP "$WRAP" state x 2>"$WORK/wrap/err" || rc=$?
+	assert_eq "status when the runtime is the wrapper" "$rc" 127
+	grep -q "is bpfreaper-runtime itself" "$WORK/wrap/err" || fail "not said on stderr: $(cat "$WORK/wrap/err")"
+	mkdir -p "$WORK/wrap/p1" "$WORK/wrap/p2"
+	ln -s "$WRAP" "$WORK/wrap/p1/runc"
+	ln -s "$WORK/wrap/fake-runtime" "$WORK/wrap/p2/runc"
+	rc=0
+	PATH=$WORK/wrap/p1:$WORK/wrap/p2:$PATH FAKE_OUT=$WORK/wrap/got "$WORK/wrap/p1/runc" state x || rc=$?
+	assert_eq "status of the runc in PATH after the wrapper" "$rc" 7
+	assert_eq "runtime found in PATH" "$(tr '\0' ' ' <"$WORK/wrap/got.argv")" "$WORK/wrap/p2/runc state x "
+}
+
+# through_wrapper NAME: a real $RUNTIME container started through the
+# wrapper (BPFREAPER_RUNTIME); its bundle has no hooks until the wrapper adds
+# them: the pin it leaves is gone, its map freed, a host pin stays.
+through_wrapper() {
+	local name=$1 b host_id
+	need_runtime
+	wrap_setup
+	b=$(make_bundle "$name" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-$name")
+	bundle_edit "$name" 'del(.hooks)'
+	host_id=$(host_map "$P-host")
+	# crun's hooks run in crun-hybrid's private mount namespace: the tracer's
+	# bpffs has to be mounted on the host first (see run_ctr).
+	[ "$RUNTIME" != crun ] || "$BIN/bpfreaperctl" load >/dev/null
+	BPFREAPER_RUNTIME=$(command -v "$(rt_cmd)") BPFREAPER_CONFIG=$WORK/wrap/config.json \
+		BPFREAPER_LOG_FILE=$WORK/wrap/log timeout 60 "$WRAP" run -b "$b" "$E2E_PREFIX-$name" \
+		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null ||
+		fail "run through the wrapper: $(cat "$WORK/$name.err" "$WORK/wrap/log")"
+	assert_eq "stage added" "$(hook_paths "$b/config.json" createRuntime)" "$BIN/bpfreaper-prestart"
+	assert_absent "$P-$name"
+	assert_freed map "$(ids_of "$name" map)"
+	assert_eq "report mode" "$(jq -r .mode "$(report_of "$name")")" enforce
+	assert_present "$P-host"
+	assert_alive map "$host_id"
+	rm -f "$P-host"
+}
+
+test_runc_through_wrapper() {
+	RUNTIME=runc through_wrapper wrunc
+}
+
+test_crun_through_wrapper() {
+	RUNTIME=crun through_wrapper wcrun
+}
+
+# ---------------------------------------------------------------------------
+# containerd and dockerd, started here. Everything they make is under
+# $WORK/<name> (their root, state, sockets), in the containerd namespace
+# $E2E_PREFIX-* and in cgroups under /$CG_PARENT.
+
+# daemon_stop DIR: the daemon whose PID is in DIR/pid, then the shims it
+# started (they name its socket), then what is still mounted under DIR.
+daemon_stop() {
+	local d=$1 pid p m
+	[ -e "$d/pid" ] || return 0
+	pid=$(cat "$d/pid")
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$d/pid"
+	for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $d/sock" || true); do kill "$p" 2>/dev/null || true; done
+	for m in $(daemon_mounts "$d"); do umount -l "$m" 2>/dev/null || true; done
+}
+
+daemon_mounts() { # DIR: mount points under DIR, deepest first
+	awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r
+}
+
+# daemons_down: stop dockerd, then containerd, remove their directories and
+# their runc state (per containerd namespace, all ours).
+daemons_down() {
+	local d ns
+	for d in "$WORK/docker" "$WORK/ctrd"; do
+		[ -d "$d" ] || continue
+		daemon_stop "$d"
+		if [ -n "$(daemon_mounts "$d")" ]; then
+			echo "    still mounted under $d: $(daemon_mounts "$d")" >&2
+		else
+			rm -rf "$d"
+		fi
+	done
+	for ns in "$E2E_PREFIX-ctr" "$E2E_PREFIX-moby" "$E2E_PREFIX-plugins"; do
+		rm -rf "/run/containerd/runc/$ns"
+	done
+	# The shims' socket directory, unless another containerd uses it.
+	rmdir /run/containerd/s /run/containerd/runc /run/containerd 2>/dev/null || true
+}
+
+# ctrd_start DIR: containerd with its own root, state and sockets in DIR,
+# the wrapper's environment in its own (its shims and the wrapper inherit it).
+ctrd_start() {
+	local d=$1
+	{ command -v containerd && command -v ctr; } >/dev/null ||
+		skip "containerd is not installed (apt-get install containerd; tests/deps.sh)"
+	mkdir -p "$d"
+	cat >"$d/config.toml" <<-EOF
+	version = 2
+	root = "$d/root"
+	state = "$d/state"
+	disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"]
+	[grpc]
+	  address = "$d/sock"
+	[ttrpc]
+	  address = "$d/ttrpc.sock"
+	EOF
+	BPFREAPER_CONFIG=$WORK/wrap/config.json BPFREAPER_LOG_FILE=$WORK/wrap/log \
+		containerd --config "$d/config.toml" >"$d/log" 2>&1 </dev/null &
+	echo $! >"$d/pid"
+	for _ in $(seq 100); do
+		ctr -a "$d/sock" version >/dev/null 2>&1 && return 0
+		kill -0 "$(cat "$d/pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	daemon_stop "$d"
+	skip "containerd does not start here: $(tail -3 "$d/log")"
+}
+
+test_containerd_ctr() {
+	local c=$WORK/ctrd ns=$E2E_PREFIX-ctr id=$E2E_PREFIX-ctr host_id rc=0
+	wrap_setup
+	trap daemons_down EXIT
+	ctrd_start "$c"
+	host_id=$(host_map "$P-host")
+	mkdir -p "$c/fifo"
+	timeout 60 ctr -a "$c/sock" -n "$ns" run --rm --fifo-dir "$c/fifo" --runc-binary "$WRAP" --privileged \
+		--cgroup "/$CG_PARENT/$id" --mount type=bind,src=/sys/fs/bpf,dst=/sys/fs/bpf,options=rbind:rw \
+		--rootfs "$WORK/rootfs" "$id" /bin/sh -c "bpfleak map /sys/fs/bpf/$E2E_PREFIX-ctr" \
+		>"$WORK/ctr.out" 2>"$WORK/ctr.err" </dev/null || rc=$?
+	daemons_down
+	[ "$rc" = 0 ] || fail "ctr run: $rc: $(cat "$WORK/ctr.err" "$WORK/wrap/log")"
+	assert_absent "$P-ctr"
+	assert_freed map "$(ids_of ctr map)"
+	assert_eq "report mode" "$(jq -r .mode "$(report_of ctr)")" enforce
+	grep -q "hooks added" "$WORK/wrap/log" || fail "the wrapper added no hooks: $(cat "$WORK/wrap/log")"
+	assert_present "$P-host"
+	assert_alive map "$host_id"
+	rm -f "$P-host"
+}
+
+# dockerd_start DIR CONTAINERD-DIR: dockerd on its own data root, exec root
+# and socket, no iptables, no bridge, no sysctl changes, the wrapper as the
+# runtime "bpfreaper", its containerd the one in CONTAINERD-DIR.
+dockerd_start() {
+	local d=$1 c=$2
+	{ command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } ||
+		skip "dockerd is not installed (apt-get install docker.io; tests/deps.sh)"
+	mkdir -p "$d"
+	echo '{}' >"$d/daemon.json"
+	dockerd --config-file "$d/daemon.json" --data-root "$d/root" --exec-root "$d/exec" -H "unix://$d/sock" \
+		--pidfile "$d/dockerd.pid" --iptables=false --ip-forward=false --ip-masq=false --bridge=none \
+		--userland-proxy=false --containerd "$c/sock" --containerd-namespace "$E2E_PREFIX-moby" \
+		--containerd-plugins-namespace "$E2E_PREFIX-plugins" --add-runtime "bpfreaper=$WRAP" \
+		>"$d/log" 2>&1 </dev/null &
+	echo $! >"$d/pid"
+	for _ in $(seq 300); do
+		dk version >/dev/null 2>&1 && return 0
+		kill -0 "$(cat "$d/pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	daemon_stop "$d"
+	daemon_stop "$c"
+	skip "dockerd does not start here: $(tail -3 "$d/log")"
+}
+
+dk() {
+	timeout 60 /usr/bin/docker -H "unix://$WORK/docker/sock" "$@"
+}
+
+test_docker() {
+	local c=$WORK/ctrd d=$WORK/docker name=$E2E_PREFIX-dock img=$E2E_PREFIX-img:1 host_id id rc=0
+	local keyjson=/etc/docker/key.json had_key='' had_run=''
+	[ ! -e $keyjson ] || had_key=1
+	[ ! -e /run/docker ] || had_run=1
+	wrap_setup
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "daemons_down; [ -n '$had_key' ] || rm -f $keyjson
+		[ -n '$had_run' ] || rmdir /run/docker/plugins /run/docker 2>/dev/null || true" EXIT
+	ctrd_start "$c"
+	dockerd_start "$d" "$c"
+	host_id=$(host_map "$P-host")
+	tar -C "$WORK/rootfs" -c . | dk import - "$img" >/dev/null || rc=1
+	# Docker 20.10 knows no CAP_BPF: CAP_SYS_ADMIN covers bpf(2). RLIMIT_CORE
+	# unlimited puts 2^64-1 into config.json: it has to survive the edit.
+	[ "$rc" != 0 ] || dk run --name "$name" --runtime=bpfreaper --network none --cgroup-parent "/$CG_PARENT" \
+		--cap-add SYS_ADMIN --cap-add NET_ADMIN --security-opt seccomp=unconfined \
+		--security-opt apparmor=unconfined --ulimit core=-1:-1 -v /sys/fs/bpf:/sys/fs/bpf "$img" \
+		sh -c "ulimit -c; bpfleak map /sys/fs/bpf/$E2E_PREFIX-dock" >"$WORK/dock.out" 2>"$WORK/dock.err" || rc=$?
+	id=$(dk inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+	[ -z "$id" ] || echo "$id" >"$WORK/dock.cid"
+	# The shim runs poststop at its task delete, after the exit docker run
+	# returned on.
+	for _ in $(seq 100); do [ -e "$P-dock" ] || break; sleep 0.1; done
+	dk rm -f "$name" >/dev/null 2>&1 || true
+	dk rmi "$img" >/dev/null 2>&1 || true
+	daemons_down
+	[ "$rc" = 0 ] || fail "docker run: $rc: $(cat "$WORK/dock.err" "$WORK/wrap/log")"
+	assert_eq "RLIMIT_CORE in the container" "$(head -1 "$WORK/dock.out")" unlimited
+	assert_absent "$P-dock"
+	assert_freed map "$(ids_of dock map)"
+	assert_eq "report mode" "$(jq -r .mode "/run/bpfreaper/reports/$id.json")" enforce
+	grep -q "hooks added" "$WORK/wrap/log" || fail "the wrapper added no hooks: $(cat "$WORK/wrap/log")"
+	assert_present "$P-host"
+	assert_alive map "$host_id"
+	rm -f "$P-host"
+}
