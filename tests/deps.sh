@@ -3,7 +3,7 @@
 # Quick when everything is there already.
 set -e
 PKGS="make gcc gcc-multilib clang llvm libbpf-dev bpftool libelf-dev libjson-c-dev libcap-dev zlib1g-dev pkg-config
-      runc crun podman containerd docker.io uidmap busybox-static jq iproute2 python3 python3-jsonschema util-linux libcap2-bin
+      runc crun podman containerd docker.io uidmap busybox-static jq iproute2 python3 python3-jsonschema python3-yaml util-linux libcap2-bin
       debhelper dpkg-dev lintian man-db systemd hyperfine clang-tidy cppcheck valgrind
       qemu-system-x86 cpio kmod prometheus"
 missing=""
