@@ -183,6 +183,8 @@ MANDIR ?= $(DATADIR)/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+PRESETDIR ?= $(PREFIX)/lib/systemd/system-preset
+DOCDIR ?= $(DATADIR)/doc/bpfreaper
 HOOKDIR := $(LIBEXECDIR)/oci/hooks.d
 HOOKSD := $(DATADIR)/containers/oci/hooks.d
 MAN8 := man/bpfreaper-prestart.8 man/bpfreaper-poststop.8 man/bpfreaper-runtime.8 man/bpfreaperctl.8
@@ -192,8 +194,9 @@ MAN5 := man/bpfreaper.json.5
 INSTALLED := $(HOOKDIR)/bpfreaper-prestart $(HOOKDIR)/bpfreaper-poststop $(BINDIR)/bpfreaperctl \
 	$(BINDIR)/bpfreaper-runtime \
 	$(HOOKSD)/bpfreaper-prestart.json $(HOOKSD)/bpfreaper-poststop.json \
-	$(SYSCONFDIR)/bpfreaper/bpfreaper.json.example \
-	$(UNITDIR)/bpfreaper-gc.service $(UNITDIR)/bpfreaper-gc.timer $(TMPFILESDIR)/bpfreaper.conf \
+	$(DOCDIR)/examples/bpfreaper.json $(SYSCONFDIR)/logrotate.d/bpfreaper \
+	$(UNITDIR)/bpfreaper-gc.service $(UNITDIR)/bpfreaper-gc.timer $(UNITDIR)/bpfreaper-load.service \
+	$(PRESETDIR)/50-bpfreaper.preset $(TMPFILESDIR)/bpfreaper.conf \
 	$(addprefix $(MANDIR)/man8/,$(notdir $(MAN8))) $(addprefix $(MANDIR)/man5/,$(notdir $(MAN5)))
 
 install: all
@@ -205,18 +208,23 @@ install: all
 	for f in oci-config/hooks.d/*.json; do \
 		sed 's|/usr/libexec/oci/hooks.d|$(HOOKDIR)|' $$f >$(DESTDIR)$(HOOKSD)/$$(basename $$f) && \
 		chmod 0644 $(DESTDIR)$(HOOKSD)/$$(basename $$f); done
-	install -D -m 0644 packaging/bpfreaper.json.example $(DESTDIR)$(SYSCONFDIR)/bpfreaper/bpfreaper.json.example
+	# An example, not a conffile: no /etc/bpfreaper until the host writes
+	# its own config (the built-in defaults apply without one).
+	install -D -m 0644 packaging/bpfreaper.json.example $(DESTDIR)$(DOCDIR)/examples/bpfreaper.json
+	install -D -m 0644 packaging/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfreaper
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|/usr/bin/bpfreaperctl|$(BINDIR)/bpfreaperctl|' packaging/systemd/bpfreaper-gc.service \
-		>$(DESTDIR)$(UNITDIR)/bpfreaper-gc.service && chmod 0644 $(DESTDIR)$(UNITDIR)/bpfreaper-gc.service
+	for u in bpfreaper-gc.service bpfreaper-load.service; do \
+		sed 's|/usr/bin/bpfreaperctl|$(BINDIR)/bpfreaperctl|' packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 	install -D -m 0644 packaging/systemd/bpfreaper-gc.timer $(DESTDIR)$(UNITDIR)/bpfreaper-gc.timer
+	install -D -m 0644 packaging/systemd/50-bpfreaper.preset $(DESTDIR)$(PRESETDIR)/50-bpfreaper.preset
 	install -D -m 0644 packaging/systemd/bpfreaper.conf $(DESTDIR)$(TMPFILESDIR)/bpfreaper.conf
 	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8)
 	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(MAN5)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(SYSCONFDIR)/bpfreaper 2>/dev/null
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 installed-files:
 	@printf '%s\n' $(INSTALLED)

@@ -45,10 +45,10 @@ test_gc_units_verify() {
 	local d=$WORK/units
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 	mkdir -p "$d"
-	for f in "$ROOT"/packaging/systemd/bpfreaper-gc.*; do
+	for f in "$ROOT"/packaging/systemd/bpfreaper-*.service "$ROOT"/packaging/systemd/bpfreaper-*.timer; do
 		sed -e "s|/usr/bin/bpfreaperctl|$BIN/bpfreaperctl|" -e '/^Documentation=/d' "$f" >"$d/$(basename "$f")"
 	done
-	out=$(systemd-analyze verify "$d/bpfreaper-gc.service" "$d/bpfreaper-gc.timer" 2>&1) ||
+	out=$(systemd-analyze verify "$d"/bpfreaper-* 2>&1) ||
 		fail "systemd-analyze: $out"
 	[ -z "$out" ] || fail "systemd-analyze: $out"
 }

@@ -1,21 +1,60 @@
 # shellcheck shell=bash
-# Packaging: the RPM spec lists what `make install` installs; the Debian
-# package builds, is lintian-clean, installs, works with podman through its
-# hooks.d file, and purges without a trace.
+# Packaging: the RPM spec lists what `make install` installs; the license
+# texts match the sources' SPDX identifiers; the logrotate file works; the
+# Debian package builds, is lintian-clean, installs in Debian's places with
+# its timer enabled, works with podman through its hooks.d file, and purges
+# without a trace. (tests/e2e/test_systemd.sh: the same under systemd.)
 
 # The spec's %files with Fedora's macro values, against `make installed-files`.
 test_rpm_spec_matches_make_install() {
 	local spec want got
 	spec=$ROOT/packaging/rpm/bpfreaper.spec
-	got=$(sed -n '/^%files/,/^%changelog/p' "$spec" | grep '^%{' | sed \
+	# Plain entries, %config ones and the examples among the %doc ones
+	# (README.md and BENCHMARKS.md are the spec's own).
+	got=$(sed -n '/^%files/,/^%changelog/p' "$spec" |
+		sed -n -e 's|^%config([a-z]*) ||' -e 's|^%doc \(%{_pkgdocdir}/examples/\)|\1|' -e '/^%{/p' | sed \
 		-e 's|%{_libexecdir}|/usr/libexec|; s|%{_bindir}|/usr/bin|; s|%{_datadir}|/usr/share|' \
 		-e 's|%{_mandir}|/usr/share/man|; s|%{_sysconfdir}|/etc|; s|%{_unitdir}|/usr/lib/systemd/system|' \
+		-e 's|%{_presetdir}|/usr/lib/systemd/system-preset|; s|%{_pkgdocdir}|/usr/share/doc/bpfreaper|' \
 		-e 's|%{_tmpfilesdir}|/usr/lib/tmpfiles.d|; s|\*$||' | sort)
-	got+=$'\n'$(sed -n '/^%files/,/^%changelog/p' "$spec" | grep '^%config' | awk '{print $2}' |
-		sed 's|%{_sysconfdir}|/etc|')
-	got=$(echo "$got" | sort)
 	want=$(make -s -C "$ROOT" installed-files | sort)
 	[ "$got" = "$want" ] || fail "spec and make install differ: $(diff <(echo "$want") <(echo "$got"))"
+	# %license names the tree's license files, all of them.
+	got=$(sed -n 's/^%license //p' "$spec" | tr ' ' '\n' | sort)
+	want=$(cd "$ROOT" && ls LICENSE LICENSES/* | sort)
+	assert_eq "%license" "$got" "$want"
+}
+
+# Every SPDX-License-Identifier in the tree has its text in LICENSES/, and
+# every text there is used.
+test_license_texts_match_spdx_ids() {
+	local ids id used=""
+	ids=$(cd "$ROOT" && git ls-files -z | xargs -0 grep -h -E '^(// |/\* )SPDX-License-Identifier: ' |
+		sed 's/^.*SPDX-License-Identifier: //; s|\*/||; s/[()]//g; s/ OR /\n/g; s/ AND /\n/g' | tr -d ' ' | sort -u)
+	[ -n "$ids" ] || fail "no SPDX identifiers found"
+	for id in $ids; do
+		id=${id%-or-later} id=${id%-only}
+		assert_present "$ROOT/LICENSES/$id"
+		used+="$id"$'\n'
+	done
+	assert_eq "texts in LICENSES/" "$(cd "$ROOT/LICENSES" && ls | sort)" "$(echo -n "$used" | sort -u)"
+	assert_present "$ROOT/LICENSE"
+}
+
+# The logrotate file parses, names the example config's log_file, and
+# rotates a log by renaming it (the next hook run creates a new one).
+test_logrotate_file() {
+	local conf=$WORK/logrotate.conf
+	command -v logrotate >/dev/null || skip "logrotate is not installed"
+	logrotate -d "$ROOT/packaging/logrotate" >"$WORK/lr.out" 2>&1 || fail "logrotate -d: $(cat "$WORK/lr.out")"
+	! grep -qi "error" "$WORK/lr.out" || fail "logrotate -d: $(cat "$WORK/lr.out")"
+	grep -qx "$(jq -r .log_file "$ROOT/packaging/bpfreaper.json.example") {" "$ROOT/packaging/logrotate" ||
+		fail "the logrotate file does not name the example's log_file"
+	sed "s|^/var/log/bpfreaper.log {|$WORK/bpfreaper.log {|" "$ROOT/packaging/logrotate" >"$conf"
+	echo "a line" >"$WORK/bpfreaper.log"
+	logrotate -f -s "$WORK/lr.state" "$conf" || fail "logrotate -f failed"
+	assert_absent "$WORK/bpfreaper.log"
+	assert_eq "rotated" "$(cat "$WORK/bpfreaper.log.1")" "a line"
 }
 
 test_make_install_and_uninstall() {
@@ -55,6 +94,22 @@ test_debian_package_install_podman_purge() {
 		fail "apt-get install: $(tail -5 "$WORK/apt.log")"
 	files=$(dpkg -L bpfreaper)
 	/usr/bin/bpfreaperctl doctor >/dev/null || fail "installed bpfreaperctl doctor failed"
+	# Debian's places: the licenses in copyright, the example config among
+	# the examples (no /etc/bpfreaper until the host writes a config), the
+	# units, and the timer and load service enabled: the links systemctl
+	# is-enabled reads, which deb-systemd-helper makes whether systemd runs
+	# or not.
+	grep -q "^License: GPL-2.0" /usr/share/doc/bpfreaper/copyright || fail "no copyright file with the licenses"
+	jq -e .mode /usr/share/doc/bpfreaper/examples/bpfreaper.json >/dev/null || fail "no example config"
+	assert_absent /etc/bpfreaper
+	logrotate -d /etc/logrotate.d/bpfreaper >/dev/null 2>&1 || fail "installed logrotate file does not parse"
+	for f in bpfreaper-gc.service bpfreaper-gc.timer bpfreaper-load.service; do
+		assert_present "/lib/systemd/system/$f"
+	done
+	assert_eq "timer link" "$(readlink /etc/systemd/system/timers.target.wants/bpfreaper-gc.timer)" \
+		/lib/systemd/system/bpfreaper-gc.timer
+	assert_eq "load link" "$(readlink /etc/systemd/system/multi-user.target.wants/bpfreaper-load.service)" \
+		/lib/systemd/system/bpfreaper-load.service
 	# podman with its default hooks directories: the installed hooks.d file.
 	mkdir -p "$WORK/sync/pkg"
 	timeout 120 podman --root "$PODMAN_ROOT/root" --runroot "$PODMAN_ROOT/run" --runtime runc \
@@ -75,6 +130,8 @@ test_debian_package_install_podman_purge() {
 		[ ! -e "$f" ] || fail "$f is left after purge"
 	done
 	assert_absent /etc/bpfreaper
+	assert_absent /etc/systemd/system/timers.target.wants/bpfreaper-gc.timer
+	assert_absent /etc/systemd/system/multi-user.target.wants/bpfreaper-load.service
 	assert_absent /run/bpfreaper
 	! dpkg -s bpfreaper >/dev/null 2>&1 || fail "bpfreaper still known to dpkg"
 }
