@@ -264,14 +264,14 @@ test_pod_identity_validated() {
 	! grep -q "aaaaaaaaaa\|31m" "$WORK/podbad.log" || fail "an invalid value was logged: $(cat "$WORK/podbad.log")"
 }
 
-# The alerts README.md recommends are valid Prometheus rules.
+# The alerts docs/operations.md recommends are valid Prometheus rules.
 test_readme_alerts_are_valid_rules() {
 	local rules=$WORK/rules.yml out
 	need_promtool
 	{
 		printf 'groups:\n  - name: bpfreaper\n    rules:\n'
 		awk '/^Alerts worth setting:/ { f = 1; next } f && /^```yaml/ { g = 1; next } g && /^```/ { exit } g' \
-			"$ROOT/README.md" | sed 's/^/    /'
+			"$ROOT/docs/operations.md" | sed 's/^/    /'
 	} >"$rules"
 	out=$(promtool check rules "$rules" 2>&1) || fail "promtool check rules: $out"
 	echo "$out" | grep -q "SUCCESS: [1-9][0-9]* rules found" || fail "promtool check rules: $out"
