@@ -326,7 +326,7 @@ static __always_inline void flag_unseen(__u32 flag)
  * file (the header the kernel read, the interpreter's for a script). A
  * raw sys_exit program would see each compat call, but costs every
  * syscall on the host about 120 ns here (BENCHMARKS.md); int $0x80 from
- * 64-bit code is therefore not seen (README, Limits). */
+ * 64-bit code is therefore not seen (docs/limits.md). */
 #define ELFCLASS32_ 1
 
 SEC("tp_btf/sched_process_exec")

@@ -31,8 +31,8 @@
  * many directories never crowds out the record of a map. Past a budget the
  * overflow flag is set and the record dropped. The map's hash buckets cost
  * memory whether used or not (a power of two at least the sum of the
- * budgets, 16 bytes each): the budgets are sized for that (see README,
- * Limits). */
+ * budgets, 16 bytes each): the budgets are sized for that (see
+ * docs/limits.md). */
 #define MAX_OBJ_RECORDS 30720
 #define MAX_DIR_RECORDS 2048
 #define MAX_RECORDS_PER_CGROUP (MAX_OBJ_RECORDS + MAX_DIR_RECORDS)

@@ -67,7 +67,7 @@ struct config {
 	bool annotation_modes_set;
 	/* gc unloads the tracer once no container is registered ("tracer_idle":
 	 * "unload"); by default it stays loaded, so that no container start
-	 * pays a cold load (see README, Operations). */
+	 * pays a cold load (see docs/how-it-works.md, Design notes). */
 	bool unload_idle_tracer;
 	/* Reports list every object the container made, freed ones too
 	 * ("report_freed": "list"); by default freed objects are a count, so

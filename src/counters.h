@@ -5,7 +5,7 @@
  * Prometheus handles). One line "<key> <value>" per counter, so an operator
  * can cat it. Each update is one locked read-modify-write in place:
  * open, flock(LOCK_EX), pread, pwrite, close; a few microseconds on a hook
- * (measured in README.md, "Metrics"), with no temp file, rename or fsync.
+ * (measured in docs/operations.md, "Metrics and alerts"), with no temp file, rename or fsync.
  * Values only grow, so the text never shrinks and a pwrite of the whole
  * text at offset 0 leaves no stale tail; a single write() is never torn by
  * a signal, and the run directory does not outlive a power loss. Readers

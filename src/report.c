@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Report JSON (schema in README.md, "Reports") and the summary line. */
+/* Report JSON (fields in docs/operations.md, "What you see"; docs/schema/bpfreaper.schema.json) and the summary line. */
 #include "report.h"
 #include "bpfobj.h"
 #include "fileio.h"
