@@ -56,7 +56,7 @@ done
 report=$(report_of leaky)
 echo
 echo "poststop report ($report):"
-jq -r '"  \(.created | length) objects recorded, \([.created[] | select(.freed)] | length) freed by the kernel, \(.survivors | length) survivors; \(.removed.pins | length) pins and \(.removed.dirs | length) dirs removed in \(.timings.total_us / 1000) ms"' "$report"
+jq -r '"  \(([.created[] | select(.freed | not)] | length) + .freed_objects + .records_dropped.freed_objects) objects recorded, \(.freed_objects + .records_dropped.freed_objects) freed by the kernel, \(.survivors | length) survivors; \(.removed.pins | length) pins and \(.removed.dirs | length) dirs removed in \(.timings.total_us / 1000) ms"' "$report"
 # The demo proves itself: fail loudly if anything is not as shown above.
 for i in 0 1 2 3 4 5 6 7; do [ "${after[$i]}" = gone ] || [ "${after[$i]}" = freed ] || { echo "demo: row $i not removed"; exit 1; }; done
 [ "${after[8]}" = present ] && [ "${after[9]}" = alive ] || { echo "demo: host object touched"; exit 1; }
