@@ -10,8 +10,6 @@
 #include "../rundir.h"
 #include "../util.h"
 
-#define METRICS_USAGE "usage: bpfreaperctl metrics [--textfile DIR]\n"
-
 /* Also what gc runs when "metrics_textfile" is set. */
 int ctl_metrics_write(const char *textfile_dir)
 {
