@@ -4,18 +4,28 @@
 #include "util.h"
 
 #include <signal.h>
+#include <stdbool.h>
 
-void crashpoint(const char *name)
+/* Whether $var names this point, the Nth time it is passed. */
+static bool point_hit(const char *var, const char *name, unsigned *hits)
 {
-	static unsigned hits;
-	const char *at = getenv("BPFREAPER_CRASH_AT");
+	const char *at = getenv(var);
 	size_t len = strlen(name);
 	unsigned long want = 1;
 
 	if (!at || strncmp(at, name, len) != 0 || (at[len] != '\0' && at[len] != ':'))
-		return;
+		return false;
 	if (at[len] == ':')
 		want = strtoul(at + len + 1, NULL, 10);
-	if (++hits >= want)
+	return ++*hits == want;
+}
+
+void crashpoint(const char *name)
+{
+	static unsigned kill_hits, stop_hits;
+
+	if (point_hit("BPFREAPER_STOP_AT", name, &stop_hits))
+		raise(SIGSTOP);
+	if (point_hit("BPFREAPER_CRASH_AT", name, &kill_hits))
 		raise(SIGKILL);
 }

@@ -147,7 +147,7 @@ static int obj_get_beneath(int dirfd, const char *name)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int safepath_obj_get(int dirfd, const char *name, ino_t *ret_ino)
+int safepath_obj_get(int dirfd, const char *name, struct stat *ret_st)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat before, after;
@@ -165,8 +165,8 @@ int safepath_obj_get(int dirfd, const char *name, ino_t *ret_ino)
 		return -errno;
 	if (after.st_ino != before.st_ino || after.st_dev != before.st_dev)
 		return -ESTALE;
-	if (ret_ino)
-		*ret_ino = before.st_ino;
+	if (ret_st)
+		*ret_st = before;
 	return TAKE_FD(fd);
 }
 

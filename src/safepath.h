@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct stat;
@@ -26,8 +27,9 @@ int safepath_open_parent(int rootfd, const char *rel, int *ret_fd, const char **
 
 /* An fd of the BPF object pinned at dirfd/name (BPF_OBJ_GET with
  * BPF_F_PATH_FD, or through /proc/self/fd on kernels before 6.5), only if
- * name is, before and after the get, the same regular file (*ret_ino). */
-int safepath_obj_get(int dirfd, const char *name, ino_t *ret_ino);
+ * name is, before and after the get, the same regular file (*ret_st, may be
+ * NULL: its stat before the get). */
+int safepath_obj_get(int dirfd, const char *name, struct stat *ret_st);
 
 /* ctime of st in nanoseconds since the epoch. */
 uint64_t safepath_ctime_ns(const struct stat *st);

@@ -187,3 +187,33 @@ test_pin_of_a_host_object_is_named_unproven() {
 	assert_eq "unproven" "$(jq -c '[.unproven[] | [.kind, .id]]' "$r")" "[[\"map\",$host_id]]"
 	rm -f "$P-byid" "$P-byid-host"
 }
+
+# Between the pass that identifies the container's pin and its unlink (a
+# detach in between), a neighbour renames a host pin over the pin's name.
+# The unlink goes by the inode the first pass identified, so the host's pin
+# stays and the report says why the name was left.
+test_host_pin_renamed_over_a_pin_before_its_unlink() {
+	local r host_id pid st=
+	host_id=$(host_map "$P-hostrace")
+	make_bundle race "bpfleak map /sys/fs/bpf/$E2E_PREFIX-race" >/dev/null
+	bundle_edit race 'del(.hooks.poststop)'
+	run_ctr race || fail "$RUNTIME run: $(cat "$WORK/race.err")"
+	echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-race\",\"status\":\"stopped\"}" |
+		BPFREAPER_STOP_AT=pins-found "$BIN/bpfreaper-poststop" 2>"$WORK/race.post" &
+	pid=$!
+	for _ in $(seq 200); do
+		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
+		[ "$st" = T ] && break
+		sleep 0.05
+	done
+	[ "$st" = T ] || { kill -CONT "$pid" 2>/dev/null; fail "poststop never stopped after finding the pins"; }
+	mv "$P-hostrace" "$P-race"
+	kill -CONT "$pid"
+	wait "$pid" || true
+	r=$(report_of race)
+	assert_present "$P-race"
+	assert_alive map "$host_id"
+	assert_eq "map pinned at $P-race" "$(bpftool -j map show pinned "$P-race" | jq .id)" "$host_id"
+	assert_eq "left pins" "$(jq -c '[.left.pins[] | [.path, .why]]' "$r")" "[[\"$P-race\",\"renamed while being removed\"]]"
+	rm -f "$P-race"
+}
