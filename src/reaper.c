@@ -330,20 +330,41 @@ static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, 
 	return 0;
 }
 
+/* Slack for a clock stepped back a little between registration and a pin. */
+#define PIN_AGE_SLACK_NS 1000000000ull
+
+/* Whether a pin is older than the container: made (or last renamed or
+ * linked, which set its ctime too) before it was registered. Every one of
+ * its objects was made after, and pinning makes a new inode, so such a pin
+ * holds none of them, and a walk past a host's 50 000 pins opens only the
+ * new ones. ctime cannot be set from user space; a clock stepped back
+ * further than the slack can hide the container's pin from the walk, which
+ * then leaves it and reports its object as a survivor. */
+static bool pin_older_than(const struct stat *st, uint64_t registered_ns)
+{
+	return registered_ns > PIN_AGE_SLACK_NS && safepath_ctime_ns(st) < registered_ns - PIN_AGE_SLACK_NS;
+}
+
 static int find_pin_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
 {
+	struct pin_scan *scan = ud;
 	_cleanup_close_ int fd = -EBADF;
 	struct stat got;
 	uint32_t kind, id;
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
+	if (pin_older_than(st, scan->opts->registered_ns)) {
+		scan->res->pins_older++;
+		return 0;
+	}
+	scan->res->pins_opened++;
 	fd = safepath_obj_get(dirfd, name, &got);
 	if (fd < 0)
 		return fd == -ENOMEM ? fd : 0; /* not a pin we can open: not ours to judge */
 	if (obj_identify(fd, &kind, &id) < 0)
 		return 0;
-	return consider_pin(ud, path, kind, id, got.st_ino);
+	return consider_pin(scan, path, kind, id, got.st_ino);
 }
 
 static int find_pins(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views,
@@ -801,6 +822,7 @@ static int name_holders(struct reap_result *res)
 struct outside_scan {
 	struct reap_result *res;
 	const struct bpffs_views *views;
+	uint64_t registered_ns;
 };
 
 static int outside_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
@@ -817,6 +839,8 @@ static int outside_visit(int dirfd, const char *name, const char *path, const st
 	view = bpffs_view_of(scan->views, path, &rel);
 	if (view && view->dev == st->st_dev)
 		return 0; /* the views were searched already */
+	if (pin_older_than(st, scan->registered_ns))
+		return 0;
 	fd = safepath_obj_get(dirfd, name, NULL);
 	if (fd < 0 || obj_identify(fd, &kind, &id) < 0)
 		return 0;
@@ -833,9 +857,9 @@ static int outside_visit(int dirfd, const char *name, const char *path, const st
  * pinned it, or a bpffs the bundle bound read-only): found by identity on
  * every bpffs, and named, never unlinked. Costs a walk of the host's bpffs
  * instances, so only when a survivor is unexplained. */
-static int find_pins_outside(struct reap_result *res, dev_t own_bpffs, const struct bpffs_views *views)
+static int find_pins_outside(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
-	struct outside_scan scan = { .res = res, .views = views };
+	struct outside_scan scan = { .res = res, .views = views, .registered_ns = opts->registered_ns };
 	struct bpffs_instance *inst = NULL;
 	size_t n = 0;
 	bool any = false;
@@ -848,7 +872,7 @@ static int find_pins_outside(struct reap_result *res, dev_t own_bpffs, const str
 	}
 	if (!any)
 		return 0;
-	r = bpffs_instances(own_bpffs, &inst, &n);
+	r = bpffs_instances(opts->own_bpffs, &inst, &n);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -863,7 +887,7 @@ static int find_pins_outside(struct reap_result *res, dev_t own_bpffs, const str
 	return r;
 }
 
-static int explain_survivors(struct reap_result *res, dev_t own_bpffs, const struct bpffs_views *views)
+static int explain_survivors(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	int r;
 
@@ -887,7 +911,7 @@ static int explain_survivors(struct reap_result *res, dev_t own_bpffs, const str
 				return -ENOMEM;
 		}
 	}
-	r = find_pins_outside(res, own_bpffs, views);
+	r = find_pins_outside(res, opts, views);
 	if (r < 0)
 		return r;
 	res->survivors = 0;
@@ -968,7 +992,7 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 		wait_freed(&res, opts->remove ? opts->wait_ms : 0);
 	phase = now_us();
 	if (r == 0)
-		r = explain_survivors(&res, opts->own_bpffs, &views);
+		r = explain_survivors(&res, opts, &views);
 	res.explain_us = now_us() - phase;
 	pin_scan_done(&scan);
 	bpffs_views_done(&views);

@@ -84,7 +84,10 @@ struct reap_result {
 	/* Records dropped while the container ran: creations of objects freed
 	 * (by the tracer at their last close, or by gc), names removed. */
 	uint32_t dropped_freed, dropped_names;
-	size_t bpffs_scanned;   /* views walked for pins */
+	size_t bpffs_scanned;
+	/* A walk's regular files: opened to learn their object, or passed over
+	 * as older than the container (see pin_older_than). */
+	size_t pins_opened, pins_older;
 	bool pins_from_record;  /* every pin found where the record says: no walk */
 	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
 	/* Microseconds per phase: finding pins, detaching, unpinning, removing

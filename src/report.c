@@ -215,6 +215,10 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(timings, "scan_us", json_object_new_int64((int64_t)res->scan_us));
 	json_object_object_add(timings, "pin_search",
 			       json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none"));
+	if (res->bpffs_scanned) {
+		json_object_object_add(timings, "pins_opened", json_object_new_int64((int64_t)res->pins_opened));
+		json_object_object_add(timings, "pins_older", json_object_new_int64((int64_t)res->pins_older));
+	}
 	json_object_object_add(timings, "detach_us", json_object_new_int64((int64_t)res->detach_us));
 	json_object_object_add(timings, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));
 	json_object_object_add(timings, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));

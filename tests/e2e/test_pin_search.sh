@@ -38,3 +38,30 @@ test_moved_pin_found_by_a_walk() {
 	assert_absent "$P-mv-d"
 	assert_freed map $(ids_of mv map)
 }
+
+# Pins older than the container cannot hold its objects (pinning makes a new
+# inode, and every one of its objects was made after its registration): a
+# walk passes over them by their ctime without opening them. A host pin the
+# container renamed has a new ctime: it is opened, judged by identity and
+# left where the container put it.
+test_walk_passes_over_pins_older_than_the_container() {
+	local r i older
+	mkdir -p "$P-old"
+	for i in $(seq 100); do
+		bpftool map create "$P-old/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
+	done
+	sleep 1.2 # older than the slack poststop allows for a clock stepped back
+	make_bundle old "bpfleak map /sys/fs/bpf/$E2E_PREFIX-old-a && mv /sys/fs/bpf/$E2E_PREFIX-old-a /sys/fs/bpf/$E2E_PREFIX-old-b &&
+		mv /sys/fs/bpf/$E2E_PREFIX-old/m1 /sys/fs/bpf/$E2E_PREFIX-old/m1x" >/dev/null
+	run_ctr old || fail "$RUNTIME run: $(cat "$WORK/old.err")"
+	r=$(report_of old)
+	assert_eq "pin search" "$(jq -r .timings.pin_search "$r")" walk
+	assert_absent "$P-old-b"
+	assert_freed map $(ids_of old map)
+	assert_present "$P-old/m1x"
+	assert_eq "host pins" "$(find "$P-old" -type f | wc -l)" 100
+	older=$(jq .timings.pins_older "$r")
+	[ "$older" -ge 99 ] || fail "pins older than the container passed over: $older, want at least 99"
+	[ "$(jq .timings.pins_opened "$r")" -ge 2 ] || fail "the renamed pins were not opened: $(jq -c .timings "$r")"
+	rm -rf "$P-old"
+}
