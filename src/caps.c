@@ -5,6 +5,9 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include <sys/capability.h>
 
@@ -32,39 +35,70 @@ static void cap_textp(char **t)
 		cap_free(*t);
 }
 
-static bool kernel_knows(cap_value_t cap)
+/* The process's capability sets, read with one capget: libcap's
+ * cap_get_proc and cap_get_bound per capability cost prestart 53 system
+ * calls on every container start. */
+struct capsets {
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+};
+
+static int capsets_get(struct capsets *c)
 {
-	/* The bounding set answers for every capability the kernel has. */
-	return cap_get_bound(cap) >= 0;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	if (syscall(SYS_capget, &h, c->d) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool capsets_has(const struct capsets *c, int cap)
+{
+	return c->d[cap / 32].effective & (1u << (cap % 32));
+}
+
+static bool kernel_knows(int cap)
+{
+	/* The bounding set answers for every capability the kernel has.
+	 * Each asked at most once: every one here is below CAP_BPF, so the
+	 * answer for it only matters for CAP_BPF and CAP_PERFMON (5.8). */
+	static int known[CAP_LAST_CAP + 1];
+
+	if (cap < 0 || cap > CAP_LAST_CAP)
+		return false;
+	if (cap < CAP_PERFMON)
+		return true;
+	if (!known[cap])
+		known[cap] = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) >= 0 ? 1 : -1;
+	return known[cap] > 0;
 }
 
 int caps_have(int cap)
 {
-	_cleanup_(cap_freep) cap_t cur = cap_get_proc();
-	cap_flag_value_t v = CAP_CLEAR;
+	struct capsets c;
+	int r;
 
-	if (!cur)
-		return -errno;
 	if (!kernel_knows(cap))
 		return -EINVAL;
-	if (cap_get_flag(cur, cap, CAP_EFFECTIVE, &v) < 0)
-		return -errno;
-	return v == CAP_SET;
+	r = capsets_get(&c);
+	if (r < 0)
+		return r;
+	return capsets_has(&c, cap);
 }
 
 int caps_require_and_restrict(char *missing, size_t size)
 {
-	_cleanup_(cap_freep) cap_t next = cap_init();
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct capsets cur, next = { 0 };
 	size_t used = 0;
-	cap_value_t have[ARRAY_SIZE(kept)];
-	int n = 0;
+	int r;
 
-	if (!next)
-		return -errno;
 	missing[0] = '\0';
+	r = capsets_get(&cur);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		/* Kernels before 5.8 have no CAP_BPF/CAP_PERFMON: SYS_ADMIN covers them. */
-		if (kernel_knows(required[i]) && caps_have(required[i]) != 1) {
+		if (kernel_knows(required[i]) && !capsets_has(&cur, required[i])) {
 			_cleanup_(cap_textp) char *name = cap_to_name(required[i]);
 			int w = snprintf(missing + used, size - used, "%s%s", used ? " " : "",
 					 name ? name : "?");
@@ -76,10 +110,11 @@ int caps_require_and_restrict(char *missing, size_t size)
 	/* Dropped even when some are missing: prestart still reads its config
 	 * then, to decide whether to refuse the container. */
 	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
-		if (kernel_knows(kept[i]) && caps_have(kept[i]) == 1)
-			have[n++] = kept[i];
-	if (cap_set_flag(next, CAP_EFFECTIVE, n, have, CAP_SET) < 0 ||
-	    cap_set_flag(next, CAP_PERMITTED, n, have, CAP_SET) < 0 || cap_set_proc(next) < 0)
+		if (kernel_knows(kept[i]) && capsets_has(&cur, kept[i])) {
+			next.d[kept[i] / 32].effective |= 1u << (kept[i] % 32);
+			next.d[kept[i] / 32].permitted |= 1u << (kept[i] % 32);
+		}
+	if (syscall(SYS_capset, &h, next.d) < 0)
 		return used ? -EPERM : -errno;
 	return used ? -EPERM : 0;
 }
