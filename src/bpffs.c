@@ -80,6 +80,8 @@ void bpffs_instances_free(struct bpffs_instance *v, size_t n)
 struct walk {
 	dev_t dev;
 	size_t entries;
+	uint64_t since_ns; /* 0: visit every file */
+	size_t older;      /* files passed over by their directory's age */
 	bpffs_visit_fn visit;
 	void *ud;
 };
@@ -88,10 +90,18 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
+	bool old_dir = false;
 	int r;
 
 	if (depth > BPFFS_WALK_MAX_DEPTH)
 		return 0;
+	if (w->since_ns) {
+		struct stat dst;
+
+		if (fstat(dirfd_in, &dst) < 0)
+			return -errno;
+		old_dir = safepath_ctime_ns(&dst) < w->since_ns;
+	}
 	d = opendir_fd(dirfd_in);
 	if (!d)
 		return -errno;
@@ -103,6 +113,12 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 			continue;
 		if (++w->entries > BPFFS_WALK_MAX_ENTRIES)
 			return -E2BIG;
+		/* bpffs fills d_type; a name that is no directory in a
+		 * directory older than since_ns is older too. */
+		if (old_dir && de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+			w->older += de->d_type == DT_REG;
+			continue;
+		}
 		r = snprintf(child, sizeof(child), "%s/%s", streq(path, "/") ? "" : path, de->d_name);
 		if (r < 0 || (size_t)r >= sizeof(child))
 			continue;
@@ -110,6 +126,10 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 			continue;
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 			continue;
+		if (S_ISREG(st.st_mode) && w->since_ns && safepath_ctime_ns(&st) < w->since_ns) {
+			w->older++;
+			continue;
+		}
 		r = w->visit(dirfd(d), de->d_name, child, &st, w->ud);
 		if (r != 0)
 			return r;
@@ -126,15 +146,25 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 	return 0;
 }
 
-int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud)
+int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, bpffs_visit_fn visit,
+		     void *ud)
 {
-	struct walk w = { .visit = visit, .ud = ud };
+	struct walk w = { .since_ns = since_ns, .visit = visit, .ud = ud };
 	struct stat st;
+	int r;
 
 	if (fstat(rootfd, &st) < 0)
 		return -errno;
 	w.dev = st.st_dev;
-	return walk_dir(&w, rootfd, root, 0);
+	r = walk_dir(&w, rootfd, root, 0);
+	if (ret_older)
+		*ret_older += w.older;
+	return r;
+}
+
+int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud)
+{
+	return bpffs_walk_since(rootfd, root, 0, NULL, visit, ud);
 }
 
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud)

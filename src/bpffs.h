@@ -34,6 +34,13 @@ typedef int (*bpffs_visit_fn)(int dirfd, const char *name, const char *path, con
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud);
 /* The same from an open directory (not consumed) whose host path is root. */
 int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud);
+/* The same, visiting only the regular files that may be newer than
+ * since_ns (ctime, ns since the epoch): a directory whose ctime is older has
+ * had no name added, renamed or linked into it since, so its files are
+ * passed over from their directory entries alone, without a stat each
+ * (counted in *ret_older); its subdirectories are still walked. */
+int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, bpffs_visit_fn visit,
+		     void *ud);
 
 /* A bpffs directory a container could write: where its pins, symlinks and
  * directories may be removed, and nowhere else. */

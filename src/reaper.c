@@ -333,16 +333,17 @@ static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, 
 /* Slack for a clock stepped back a little between registration and a pin. */
 #define PIN_AGE_SLACK_NS 1000000000ull
 
-/* Whether a pin is older than the container: made (or last renamed or
- * linked, which set its ctime too) before it was registered. Every one of
- * its objects was made after, and pinning makes a new inode, so such a pin
- * holds none of them, and a walk past a host's 50 000 pins opens only the
- * new ones. ctime cannot be set from user space; a clock stepped back
+/* Pins older than this cannot be the container's: made (or last renamed or
+ * linked, which set ctime too) before it was registered. Every one of its
+ * objects was made after, and pinning makes a new inode, so such a pin holds
+ * none of them; and a directory older than this has had no pin added since.
+ * A walk past a host's 50 000 pins reads their directories and opens only
+ * the new ones. ctime cannot be set from user space; a clock stepped back
  * further than the slack can hide the container's pin from the walk, which
- * then leaves it and reports its object as a survivor. */
-static bool pin_older_than(const struct stat *st, uint64_t registered_ns)
+ * then leaves it and reports its object as a survivor. 0: no limit. */
+static uint64_t pins_since(uint64_t registered_ns)
 {
-	return registered_ns > PIN_AGE_SLACK_NS && safepath_ctime_ns(st) < registered_ns - PIN_AGE_SLACK_NS;
+	return registered_ns > PIN_AGE_SLACK_NS ? registered_ns - PIN_AGE_SLACK_NS : 0;
 }
 
 static int find_pin_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
@@ -354,10 +355,6 @@ static int find_pin_visit(int dirfd, const char *name, const char *path, const s
 
 	if (!S_ISREG(st->st_mode))
 		return 0;
-	if (pin_older_than(st, scan->opts->registered_ns)) {
-		scan->res->pins_older++;
-		return 0;
-	}
 	scan->res->pins_opened++;
 	fd = safepath_obj_get(dirfd, name, &got);
 	if (fd < 0)
@@ -376,7 +373,8 @@ static int find_pins(struct reap_result *res, const struct reap_opts *opts, cons
 	*scan = (struct pin_scan){ .res = res, .opts = opts };
 	for (size_t i = 0; i < views->n; i++) {
 		scan->view = &views->v[i];
-		r = bpffs_walk_fd(views->v[i].fd, views->v[i].path, find_pin_visit, scan);
+		r = bpffs_walk_since(views->v[i].fd, views->v[i].path, pins_since(opts->registered_ns),
+				     &res->pins_older, find_pin_visit, scan);
 		if (r == -ENOMEM)
 			break;
 		res->bpffs_scanned++;
@@ -822,7 +820,6 @@ static int name_holders(struct reap_result *res)
 struct outside_scan {
 	struct reap_result *res;
 	const struct bpffs_views *views;
-	uint64_t registered_ns;
 };
 
 static int outside_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
@@ -839,8 +836,6 @@ static int outside_visit(int dirfd, const char *name, const char *path, const st
 	view = bpffs_view_of(scan->views, path, &rel);
 	if (view && view->dev == st->st_dev)
 		return 0; /* the views were searched already */
-	if (pin_older_than(st, scan->registered_ns))
-		return 0;
 	fd = safepath_obj_get(dirfd, name, NULL);
 	if (fd < 0 || obj_identify(fd, &kind, &id) < 0)
 		return 0;
@@ -859,7 +854,7 @@ static int outside_visit(int dirfd, const char *name, const char *path, const st
  * instances, so only when a survivor is unexplained. */
 static int find_pins_outside(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
-	struct outside_scan scan = { .res = res, .views = views, .registered_ns = opts->registered_ns };
+	struct outside_scan scan = { .res = res, .views = views };
 	struct bpffs_instance *inst = NULL;
 	size_t n = 0;
 	bool any = false;
@@ -879,7 +874,8 @@ static int find_pins_outside(struct reap_result *res, const struct reap_opts *op
 		_cleanup_close_ int fd = safepath_open_root(inst[i].mountpoint);
 
 		if (fd >= 0)
-			r = bpffs_walk_fd(fd, inst[i].mountpoint, outside_visit, &scan);
+			r = bpffs_walk_since(fd, inst[i].mountpoint, pins_since(opts->registered_ns), NULL,
+					     outside_visit, &scan);
 		if (r != -ENOMEM)
 			r = 0;
 	}

@@ -43,25 +43,32 @@ test_moved_pin_found_by_a_walk() {
 # inode, and every one of its objects was made after its registration): a
 # walk passes over them by their ctime without opening them. A host pin the
 # container renamed has a new ctime: it is opened, judged by identity and
-# left where the container put it.
+# left where the container put it. A directory older than the container
+# has had no name added since: its files are passed over from its entries;
+# one the container moved its pin into is new again, and the pin is found.
 test_walk_passes_over_pins_older_than_the_container() {
 	local r i older
-	mkdir -p "$P-old"
+	mkdir -p "$P-old" "$P-old2/sub"
 	for i in $(seq 100); do
 		bpftool map create "$P-old/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
 	done
+	for i in $(seq 50); do
+		bpftool map create "$P-old2/sub/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
+	done
 	sleep 1.2 # older than the slack poststop allows for a clock stepped back
 	make_bundle old "bpfleak map /sys/fs/bpf/$E2E_PREFIX-old-a && mv /sys/fs/bpf/$E2E_PREFIX-old-a /sys/fs/bpf/$E2E_PREFIX-old-b &&
-		mv /sys/fs/bpf/$E2E_PREFIX-old/m1 /sys/fs/bpf/$E2E_PREFIX-old/m1x" >/dev/null
+		mv /sys/fs/bpf/$E2E_PREFIX-old/m1 /sys/fs/bpf/$E2E_PREFIX-old/m1x &&
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-old-c && mv /sys/fs/bpf/$E2E_PREFIX-old-c /sys/fs/bpf/$E2E_PREFIX-old2/sub/c" >/dev/null
 	run_ctr old || fail "$RUNTIME run: $(cat "$WORK/old.err")"
 	r=$(report_of old)
 	assert_eq "pin search" "$(jq -r .timings.pin_search "$r")" walk
 	assert_absent "$P-old-b"
+	assert_absent "$P-old2/sub/c"
 	assert_freed map $(ids_of old map)
 	assert_present "$P-old/m1x"
-	assert_eq "host pins" "$(find "$P-old" -type f | wc -l)" 100
+	assert_eq "host pins" "$(find "$P-old" "$P-old2" -type f | wc -l)" 150
 	older=$(jq .timings.pins_older "$r")
 	[ "$older" -ge 99 ] || fail "pins older than the container passed over: $older, want at least 99"
-	[ "$(jq .timings.pins_opened "$r")" -ge 2 ] || fail "the renamed pins were not opened: $(jq -c .timings "$r")"
-	rm -rf "$P-old"
+	[ "$(jq .timings.pins_opened "$r")" -ge 3 ] || fail "the moved pins were not opened: $(jq -c .timings "$r")"
+	rm -rf "$P-old" "$P-old2"
 }
