@@ -87,6 +87,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
 
+# The tracer's record code against a private instance of it (root; see
+# tests/bpf/test_record.c).
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libbpfreaper.a
+	@mkdir -p $(BUILD)/tests/bpf
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
+
 $(BUILD)/bpfleak: tests/helpers/bpfleak.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
@@ -106,7 +114,7 @@ $(BUILD)/bpfunseen: tests/helpers/bpfunseen.c tests/helpers/rawbpf.h | $(BUILD)
 $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-unit: $(UNIT_BINS) $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -62,7 +62,7 @@ static inline int rawbpf_hash_map(const char *name, uint32_t value_size, uint32_
 	attr.key_size = 4;
 	attr.value_size = value_size;
 	attr.max_entries = entries;
-	strncpy(attr.map_name, name, sizeof(attr.map_name) - 1);
+	memcpy(attr.map_name, name, strnlen(name, sizeof(attr.map_name) - 1));
 	return (int)sys_bpf(BPF_MAP_CREATE, &attr);
 }
 
