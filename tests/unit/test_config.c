@@ -8,7 +8,7 @@ static int parse(const char *text, struct config *c, const char **why)
 	return config_parse(text, strlen(text), c, why);
 }
 
-static void full_config(void)
+TEST(full_config)
 {
 	struct config c = {};
 	const char *why;
@@ -40,7 +40,7 @@ static void full_config(void)
 }
 
 /* Run from the source tree (tests/run does). */
-static void shipped_example_is_valid(void)
+TEST(shipped_example_is_valid)
 {
 	struct config c = {};
 	const char *why = "";
@@ -51,7 +51,7 @@ static void shipped_example_is_valid(void)
 	config_done(&c);
 }
 
-static void invalid_configs(void)
+TEST(invalid_configs)
 {
 	static const char *bad[] = {
 		"{\"mode\":\"enforcing\"}", "{\"mode\":1}", "{\"keep\":\"/x\"}", "{\"keep\":[\"rel/*\"]}",
@@ -76,7 +76,7 @@ static void invalid_configs(void)
 	}
 }
 
-static void on_error_and_annotation_modes(void)
+TEST(on_error_and_annotation_modes)
 {
 	struct config c = {};
 	const char *why;
@@ -102,7 +102,7 @@ static void on_error_and_annotation_modes(void)
 	config_done(&c);
 }
 
-static void keep_rules(void)
+TEST(keep_rules)
 {
 	struct keep_rules k = {};
 	const char *why;
@@ -118,7 +118,7 @@ static void keep_rules(void)
 	keep_rules_done(&k);
 }
 
-static void policy_precedence(void)
+TEST(policy_precedence)
 {
 	struct oci_state with = {}, without = {}, bad = {};
 	struct config cfg = { .mode = MODE_REPORT };
@@ -150,18 +150,4 @@ static void policy_precedence(void)
 	oci_state_done(&with);
 	oci_state_done(&without);
 	oci_state_done(&bad);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/config";
-	RUN(full_config);
-	RUN(shipped_example_is_valid);
-	RUN(invalid_configs);
-	RUN(on_error_and_annotation_modes);
-	RUN(keep_rules);
-	RUN(policy_precedence);
-	return total_failed ? 1 : 0;
 }

@@ -28,7 +28,7 @@ static int resolve(const char *state, const char *config, enum mode hook_default
 	return r;
 }
 
-static void annotation_within_cap(void)
+TEST(annotation_within_cap)
 {
 	struct policy p = {};
 
@@ -40,7 +40,7 @@ static void annotation_within_cap(void)
 	policy_done(&p);
 }
 
-static void annotation_outside_cap(void)
+TEST(annotation_outside_cap)
 {
 	struct policy p = {};
 
@@ -65,7 +65,7 @@ static void annotation_outside_cap(void)
 	CHECK_EQ_INT(resolve(with_typo, "{\"annotation_modes\":[\"report\"]}", MODE_UNSET, &p), -EINVAL);
 }
 
-static void no_cap(void)
+TEST(no_cap)
 {
 	struct policy p = {};
 
@@ -76,7 +76,7 @@ static void no_cap(void)
 	policy_done(&p);
 }
 
-static void no_annotation(void)
+TEST(no_annotation)
 {
 	struct policy p = {};
 
@@ -86,16 +86,4 @@ static void no_annotation(void)
 	CHECK(!p.annotation_capped);
 	CHECK_EQ_INT(p.annotation_mode, MODE_UNSET);
 	policy_done(&p);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/policy";
-	RUN(annotation_within_cap);
-	RUN(annotation_outside_cap);
-	RUN(no_cap);
-	RUN(no_annotation);
-	return total_failed ? 1 : 0;
 }
