@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "ocistate.h"
 #include "state.h"
+#include "tmp_rundir.h"
 
 TEST(round_trip)
 {
@@ -150,24 +151,6 @@ TEST(earlier_run_names)
 		CHECK(!state_file_of(&f, "x"));
 	}
 	free(id);
-}
-
-/* A run directory of its own under /tmp (dir: a mkdtemp template). */
-static void tmp_rundir_open(char *dir, struct rundir *ret)
-{
-	CHECK(mkdtemp(dir) != NULL);
-	setenv("BPFREAPER_RUN_DIR", dir, 1);
-	CHECK_EQ_INT(rundir_open(ret), 0);
-}
-
-/* Removes it; fails the test if a state or report was left. */
-static void tmp_rundir_remove(const char *dir, struct rundir *rd)
-{
-	CHECK_EQ_INT(unlinkat(rd->root_fd, "state", AT_REMOVEDIR), 0);
-	CHECK_EQ_INT(unlinkat(rd->root_fd, "reports", AT_REMOVEDIR), 0);
-	rundir_close(rd);
-	CHECK_EQ_INT(rmdir(dir), 0);
-	unsetenv("BPFREAPER_RUN_DIR");
 }
 
 /* A later run's prestart keeps the earlier run's state: both are listed,
