@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "check.h"
 #include "config.h"
-#include "policy.h"
 
 static int parse(const char *text, struct config *c, const char **why)
 {
@@ -116,38 +115,4 @@ TEST(keep_rules)
 	CHECK(keep_rules_match(&k, "/sys/fs/bpf/other") == NULL);
 	CHECK(keep_rules_add_list(&k, "relative/*", &why) < 0);
 	keep_rules_done(&k);
-}
-
-TEST(policy_precedence)
-{
-	struct oci_state with = {}, without = {}, bad = {};
-	struct config cfg = { .mode = MODE_REPORT };
-	struct policy p = {};
-	const char *why;
-	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
-			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
-	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
-	const char *s3 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"nope\"}}";
-
-	CHECK_EQ_INT(oci_state_parse(s1, strlen(s1), &with, &why), 0);
-	CHECK_EQ_INT(oci_state_parse(s2, strlen(s2), &without, &why), 0);
-	CHECK_EQ_INT(oci_state_parse(s3, strlen(s3), &bad, &why), 0);
-	CHECK_EQ_INT(policy_resolve(&with, &cfg, MODE_ENFORCE, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_OFF); /* annotation beats config */
-	CHECK_EQ_INT(p.keep.n, 1);
-	policy_done(&p);
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_ENFORCE, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_REPORT); /* config beats the hook argument */
-	policy_done(&p);
-	cfg.mode = MODE_UNSET;
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_REPORT, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_REPORT); /* hook argument beats the default */
-	policy_done(&p);
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_UNSET, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_ENFORCE);
-	policy_done(&p);
-	CHECK(policy_resolve(&bad, &cfg, MODE_UNSET, &p, &why) < 0);
-	oci_state_done(&with);
-	oci_state_done(&without);
-	oci_state_done(&bad);
 }

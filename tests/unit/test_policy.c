@@ -89,6 +89,41 @@ TEST(no_annotation)
 	policy_done(&p);
 }
 
+/* Annotation, then config, then the hook argument, then enforce. */
+TEST(precedence)
+{
+	struct oci_state with = {}, without = {}, bad = {};
+	struct config cfg = { .mode = MODE_REPORT };
+	struct policy p = {};
+	const char *why;
+	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
+			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
+	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
+	const char *s3 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"nope\"}}";
+
+	CHECK_EQ_INT(oci_state_parse(s1, strlen(s1), &with, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s2, strlen(s2), &without, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s3, strlen(s3), &bad, &why), 0);
+	CHECK_EQ_INT(policy_resolve(&with, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_OFF); /* annotation beats config */
+	CHECK_EQ_INT(p.keep.n, 1);
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* config beats the hook argument */
+	policy_done(&p);
+	cfg.mode = MODE_UNSET;
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_REPORT, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* hook argument beats the default */
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_UNSET, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_ENFORCE);
+	policy_done(&p);
+	CHECK(policy_resolve(&bad, &cfg, MODE_UNSET, &p, &why) < 0);
+	oci_state_done(&with);
+	oci_state_done(&without);
+	oci_state_done(&bad);
+}
+
 /* Prestart's decisions: off is not recorded; a container bpfreaper cannot
  * record is refused only in mode enforce under on_error fail. */
 TEST(recorded_and_refused)
