@@ -79,13 +79,18 @@ $(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper.a | $(BIN)
 $(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl:
 	mkdir -p $@
 
-# Unit tests: pure parts, no kernel needed.
+# Unit tests: pure parts, no kernel needed. One binary per
+# tests/unit/test_*.c, each linked with the runner (tests/unit/check.c) that
+# finds the file's TEST() cases: a new file or case needs no registering.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbpfreaper.a
+$(OBJ)/unit-check.o: tests/unit/check.c | $(OBJ)
+	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a $(LIBS)
 
 # The tracer's record code against a private instance of it (root; see
 # tests/bpf/test_record.c).
@@ -130,9 +135,13 @@ $(ASAN)/obj/%.o: src/%.c | $(SKELS)
 $(ASAN)/libbpfreaper.a: $(ASAN_OBJS)
 	ar rcs $@ $^
 
-$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libbpfreaper.a
+$(ASAN)/obj/unit-check.o: tests/unit/check.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(ASAN)/libbpfreaper.a $(LIBS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -c $< -o $@
+
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/obj/unit-check.o $(ASAN)/libbpfreaper.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(ASAN)/obj/unit-check.o $(ASAN)/libbpfreaper.a $(LIBS)
 
 unit-asan: $(ASAN_UNIT_BINS)
 	@for t in $(ASAN_UNIT_BINS); do $$t || exit 1; done

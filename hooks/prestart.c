@@ -28,21 +28,20 @@
 #include "../src/util.h"
 #include "../src/version.h"
 
-/* bpfreaper's own trouble, never the container's: refuse the container only
- * when the operator asked for enforcement to be guaranteed (mode enforce and
- * on_error fail). A tool that only watches must never stop a container, so
- * otherwise it runs unrecorded, and the skipped log lets the operator see it. */
+/* bpfreaper's own trouble, never the container's: the policy says whether
+ * the container is refused (policy_refuses_unrecorded()); otherwise it runs
+ * unrecorded, and the skipped log lets the operator see it. */
 static int own_trouble(const struct hook_start *h, const struct policy *policy, const char *reason)
 {
 	struct event_fields f;
 	struct pod_identity pod;
-	const char *invalid;
+	const char *invalid, *why_unrecorded = "";
 	int r;
 
 	pod_identity_from_annotations(&h->oci, &pod, &invalid);
 	event_fields_container(&f, h->oci.id, &pod, mode_name(policy->mode), 0);
 	event_fields_add(&f, "REASON", reason);
-	if (policy->mode == MODE_ENFORCE && h->cfg.on_error == ON_ERROR_FAIL) {
+	if (policy_refuses_unrecorded(policy, &why_unrecorded)) {
 		(void)counters_add(COUNTER_PRESTART_REFUSED, 1);
 		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n,
 			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
@@ -51,7 +50,7 @@ static int own_trouble(const struct hook_start *h, const struct policy *policy, 
 	(void)counters_add(COUNTER_PRESTART_SKIPPED, 1);
 	r = skipped_record(h->oci.id, reason);
 	log_event(LOG_WARNING, LOG_ID_SKIPPED, f.v, f.n, "prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s",
-		  h->oci.id, reason, policy->mode == MODE_ENFORCE ? "on_error ignore" : "report mode",
+		  h->oci.id, reason, why_unrecorded,
 		  r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
 		  r < 0 ? strerror(-r) : "");
 	return 0;
@@ -96,7 +95,7 @@ int main(int argc, char **argv)
 			 "annotation_modes in %s does not allow it; mode %s from %s", h.oci.id,
 			 mode_name(policy.annotation_mode), h.args.config_path, mode_name(policy.mode),
 			 policy.mode_source);
-	if (policy.mode == MODE_OFF) {
+	if (!policy_records(&policy)) {
 		log_info("prestart: container %s: mode off (%s), not recorded", h.oci.id, policy.mode_source);
 		goto out;
 	}

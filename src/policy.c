@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Mode and keep-rule resolution; see policy.h. */
+/* What bpfreaper does to a container, decided here only; see policy.h. */
 #include "policy.h"
 #include "util.h"
 
@@ -11,7 +11,7 @@ void policy_done(struct policy *p)
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
 		   struct policy *ret, const char **ret_why)
 {
-	struct policy p = { .mode = MODE_ENFORCE, .mode_source = "default" };
+	struct policy p = { .mode = MODE_ENFORCE, .mode_source = "default", .on_error = cfg->on_error };
 	const char *mode = oci_state_annotation(oci, ANNOTATION_MODE);
 	const char *keep = oci_state_annotation(oci, ANNOTATION_KEEP);
 	int r = 0;
@@ -52,4 +52,55 @@ int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum m
 	}
 	*ret = p;
 	return 0;
+}
+
+int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
+		    struct policy *ret)
+{
+	struct policy p = {
+		.mode = state->mode,
+		.mode_source = state->mode_source,
+		.host_keep = host_keep,
+		.report_only = report_only,
+	};
+	const char *why;
+	int r = 0;
+
+	/* The state's rules were checked when prestart resolved them: only
+	 * memory can fail here. */
+	for (size_t i = 0; r == 0 && i < state->keep.n; i++)
+		r = keep_rules_add(&p.keep, state->keep.v[i], &why);
+	if (r < 0) {
+		policy_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+bool policy_records(const struct policy *p)
+{
+	return p->mode != MODE_OFF;
+}
+
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why)
+{
+	if (p->mode == MODE_ENFORCE && p->on_error == ON_ERROR_FAIL)
+		return true;
+	*ret_why = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
+	return false;
+}
+
+bool policy_removes(const struct policy *p)
+{
+	return p->mode == MODE_ENFORCE && !p->report_only;
+}
+
+const char *policy_keeps(const struct policy *p, const char *path)
+{
+	const char *rule = keep_rules_match(&p->keep, path);
+
+	if (!rule && p->host_keep)
+		rule = keep_rules_match(p->host_keep, path);
+	return rule;
 }

@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Per-container policy, decided once at prestart and kept in the state:
- * the mode (annotation io.bpfreaper.mode, else the config file's "mode",
- * else the hook's --default-mode, else enforce) and the keep rules (config
- * file "keep" plus annotation io.bpfreaper.keep). The config's
- * annotation_modes caps the annotation: a mode it does not list is not
- * honoured, and mode_source says so.
+ * The one place that decides what bpfreaper does to a container; the hooks
+ * and the removal code (teardown.c, reaper.c) ask it and decide nothing
+ * themselves. Resolved at prestart (policy_resolve), kept in the state,
+ * rebuilt at poststop (policy_of_state):
+ *   - the mode: annotation io.bpfreaper.mode, else the config file's
+ *     "mode", else the hook's --default-mode, else enforce. The config's
+ *     annotation_modes caps the annotation: a mode it does not list is not
+ *     honoured, and mode_source says so.
+ *   - whether it is recorded at all (mode off is not), and whether it is
+ *     refused when it cannot be (mode enforce under on_error fail only);
+ *   - whether poststop removes (mode enforce, not --report-only) or only
+ *     reports;
+ *   - which paths stay: the keep rules (config file "keep" plus annotation
+ *     io.bpfreaper.keep at prestart, and the config's rules at poststop).
  */
 #ifndef BPFREAPER_POLICY_H
 #define BPFREAPER_POLICY_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "ocistate.h"
+#include "state.h"
 
 #define ANNOTATION_MODE "io.bpfreaper.mode"
 #define ANNOTATION_KEEP "io.bpfreaper.keep"
@@ -20,16 +31,38 @@ struct policy {
 	enum mode mode;
 	/* "annotation", "config", "hook argument" or "default"; the last three
 	 * followed by " (annotation capped by annotation_modes)" when the
-	 * annotation asked for a mode the config does not allow. */
+	 * annotation asked for a mode the config does not allow. At poststop
+	 * the state's text (borrowed), NULL in older states. */
 	const char *mode_source;
 	enum mode annotation_mode; /* what the annotation asked for; MODE_UNSET: none */
 	bool annotation_capped;
-	struct keep_rules keep;
+	enum on_error on_error;    /* the config's, at prestart */
+	struct keep_rules keep;    /* the container's: config and annotation rules at prestart */
+	/* Poststop only: the config's rules now, beside the container's (a
+	 * rule the operator added since the container started keeps too). */
+	const struct keep_rules *host_keep;
+	bool report_only;          /* poststop --report-only: remove nothing, whatever the mode */
 };
 
-/* -EINVAL with *ret_why for an invalid annotation. */
+/* At prestart. -EINVAL with *ret_why for an invalid annotation. */
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
 		   struct policy *ret, const char **ret_why);
+/* At poststop, from what prestart stored: state must outlive the policy,
+ * and so must host_keep (NULL: none). -ENOMEM only. */
+int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
+		    struct policy *ret);
 void policy_done(struct policy *p);
+
+/* Whether prestart records the container (mode off: it does not). */
+bool policy_records(const struct policy *p);
+/* Whether a container bpfreaper cannot record, through its own trouble
+ * (never the container's), is refused: only when the operator asked for
+ * enforcement to be guaranteed (mode enforce, on_error fail). When not,
+ * *ret_why says why it may run unrecorded ("on_error ignore", "report mode"). */
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why);
+/* Whether poststop removes what the container left, or only reports it. */
+bool policy_removes(const struct policy *p);
+/* The keep rule that keeps path (a host path), or NULL: removed. */
+const char *policy_keeps(const struct policy *p, const char *path);
 
 #endif

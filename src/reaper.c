@@ -9,6 +9,7 @@
 #include "bpfobj.h"
 #include "attach.h"
 #include "crashpoint.h"
+#include "policy.h"
 #include "safepath.h"
 #include "util.h"
 
@@ -215,15 +216,10 @@ static void detach_links(struct reap_result *res)
 	}
 }
 
+/* The keep rule that keeps path: the policy decides (policy.h). */
 static const char *kept_by(const struct reap_opts *opts, const char *path)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(opts->keep); i++) {
-		const char *rule = opts->keep[i] ? keep_rules_match(opts->keep[i], path) : NULL;
-
-		if (rule)
-			return rule;
-	}
-	return NULL;
+	return opts->policy ? policy_keeps(opts->policy, path) : NULL;
 }
 
 /* A pin found in a view that holds one of the container's objects. */

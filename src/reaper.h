@@ -20,12 +20,16 @@
 #include "config.h"
 #include "tracer.h"
 
+struct policy;
+
 struct reap_opts {
-	bool remove;       /* false: report only */
+	bool remove;       /* policy_removes(); false: report only */
 	unsigned wait_ms;  /* how long to wait for the kernel to free objects */
 	dev_t own_bpffs;   /* never walk bpfreaper's private bpffs */
 	const struct binds *binds;
-	const struct keep_rules *keep[2]; /* pins and dirs matching these stay */
+	/* Asked which pins, symlinks and dirs stay (policy_keeps()); NULL:
+	 * none does. */
+	const struct policy *policy;
 	/* CLOCK_REALTIME_COARSE ns at registration: older directories and
 	 * symlinks are not the container's. 0: unknown, no limit. */
 	uint64_t registered_ns;

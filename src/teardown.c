@@ -2,6 +2,7 @@
 /* The poststop sequence; see teardown.h. */
 #include "teardown.h"
 #include "counters.h"
+#include "policy.h"
 #include "report.h"
 #include "tracer.h"
 #include "crashpoint.h"
@@ -72,6 +73,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	struct teardown_result res = {};
 	struct record_list records = {};
 	struct tracer t = TRACER_INIT;
+	struct policy policy = {};
 	struct rundir rd = {};
 	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
 	struct report_meta meta = {};
@@ -115,18 +117,20 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	if (r < 0)
 		goto out;
 
+	*ret_step = "remove the container's objects";
+	r = policy_of_state(&res.state, opts->host_keep, opts->report_only, &policy);
+	if (r < 0)
+		goto out;
 	ropts.own_bpffs = rundir_bpffs_dev(&rd);
 	ropts.binds = &res.state.binds;
-	ropts.remove = res.state.mode == MODE_ENFORCE && !opts->report_only;
-	ropts.keep[0] = &res.state.keep;
-	ropts.keep[1] = opts->host_keep;
+	ropts.remove = policy_removes(&policy);
+	ropts.policy = &policy;
 	ropts.registered_ns = res.state.registered_ns;
 	meta.mode = ropts.remove ? "enforce" : "report";
 	meta.by = opts->by;
 	meta.list_freed = opts->list_freed;
 	meta.earlier = earlier != 0;
 	crashpoint("records-read");
-	*ret_step = "remove the container's objects";
 	r = reap(&records, &ropts, &res.reap);
 	if (r < 0)
 		goto out;
@@ -161,6 +165,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 		count_teardown(opts, &res.reap);
 	res.mode = meta.mode;
 out:
+	policy_done(&policy);
 	record_list_done(&records);
 	tracer_close(&t);
 	rundir_close(&rd);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A minimal test harness: each TEST prints "ok NAME" or "not ok NAME" with
- * what differed, as tests/run expects. */
+/*
+ * A minimal test harness (selftests/bpf's ASSERT_* in spirit): a file
+ * tests/unit/test_NAME.c defines its cases with TEST(case) and nothing else;
+ * check.c, linked into every test binary, finds them in the check_tests
+ * section, runs them in source order and prints "ok unit/NAME/case" or
+ * "not ok unit/NAME/case" after what differed, as tests/run expects.
+ */
 #ifndef BPFREAPER_CHECK_H
 #define BPFREAPER_CHECK_H
 
@@ -8,8 +13,45 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_failed;
-static const char *check_file;
+/* Set by a failed CHECK; the runner clears it before each case. */
+extern int check_failed;
+/* "unit/NAME", from the test file's name. */
+extern const char *check_file;
+
+struct check_test {
+	const char *file; /* __FILE__: names the binary's cases in the output */
+	int line;         /* source order: the linker keeps none */
+	const char *name;
+	void (*fn)(void);
+};
+
+struct check_fixture {
+	const char *file;
+	/* 0: run the file's cases; CHECK_SKIP(why): the host cannot; -errno:
+	 * the set-up failed (the file fails). */
+	int (*setup)(void);
+	void (*teardown)(void); /* after the cases, if setup returned 0 */
+};
+
+/* Pointers, not the structs, go in the sections: every entry is then one
+ * pointer wide, whatever padding the compiler gives a struct. */
+#define TEST(name_)                                                                          \
+	static void name_(void);                                                             \
+	static const struct check_test check_test_##name_ = { __FILE__, __LINE__, #name_, name_ }; \
+	static const struct check_test *const check_test_ptr_##name_                          \
+		__attribute__((used, section("check_tests"))) = &check_test_##name_;          \
+	static void name_(void)
+
+/* At most one per file. */
+#define TEST_FIXTURE(setup_, teardown_)                                                      \
+	static const struct check_fixture check_fixture_ = { __FILE__, setup_, teardown_ };  \
+	static const struct check_fixture *const check_fixture_ptr_                          \
+		__attribute__((used, section("check_fixtures"))) = &check_fixture_
+
+/* From a fixture's setup: the file's cases cannot run on this host, and why
+ * (printed as "skip unit/NAME: why"). */
+extern const char *check_skip_why;
+#define CHECK_SKIP(why) (check_skip_why = (why), 1)
 
 #define CHECK(cond)                                                                   \
 	do {                                                                          \
@@ -36,14 +78,6 @@ static const char *check_file;
 			       g_ ? g_ : "(null)", w_);                                        \
 			check_failed = 1;                                                      \
 		}                                                                              \
-	} while (0)
-
-#define RUN(fn)                                                                   \
-	do {                                                                      \
-		check_failed = 0;                                                 \
-		fn();                                                             \
-		printf("%s %s/%s\n", check_failed ? "not ok" : "ok", check_file, #fn); \
-		total_failed += check_failed;                                     \
 	} while (0)
 
 #endif

@@ -66,7 +66,7 @@ static bool listed(const struct path_list *l, const char *where, uint32_t id, co
 	return false;
 }
 
-static void only_ours_detached(void)
+TEST(only_ours_detached)
 {
 	struct binds binds = {}; /* no bpffs: nothing pinned */
 	struct reap_opts opts = { .remove = false, .binds = &binds };
@@ -104,20 +104,14 @@ static void only_ours_detached(void)
 	reap_result_done(&res);
 }
 
-int main(void)
+static int setup(void)
 {
-	int total_failed = 0;
-	check_file = "unit/attach";
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		printf("skip unit/attach: needs root for a network namespace\n");
-		return 0;
-	}
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		return CHECK_SKIP("needs root for a network namespace");
 	ifindex_lo = (int)if_nametoindex("lo");
 	host = tcx_prog(NULL);
-	if (!host) {
-		printf("skip unit/attach: no tcx on this kernel (6.6+)\n");
-		return 0;
-	}
-	RUN(only_ours_detached);
-	return total_failed ? 1 : 0;
+	if (!host)
+		return CHECK_SKIP("no tcx on this kernel (6.6+)");
+	return 0;
 }
+TEST_FIXTURE(setup, NULL);

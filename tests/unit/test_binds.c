@@ -4,7 +4,7 @@
 #include "binds.h"
 #include "check.h"
 
-static void normalize(void)
+TEST(normalize)
 {
 	char buf[PATH_MAX];
 
@@ -25,7 +25,7 @@ static const char *config =
 	"{\"destination\":\"/data\",\"source\":\"/srv/data\",\"options\":[\"rbind\",\"ro\"]}"
 	"],\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}}";
 
-static void translate(void)
+TEST(translate)
 {
 	struct binds b = {};
 	char buf[PATH_MAX];
@@ -47,7 +47,7 @@ static void translate(void)
 	binds_done(&b);
 }
 
-static void host_mount_namespace_is_identity(void)
+TEST(host_mount_namespace_is_identity)
 {
 	const char *cfg = "{\"mounts\":[],\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}";
 	struct binds b = {};
@@ -60,7 +60,7 @@ static void host_mount_namespace_is_identity(void)
 	binds_done(&b);
 }
 
-static void json_round_trip(void)
+TEST(json_round_trip)
 {
 	struct binds b = {}, back = {};
 	json_object *o = NULL;
@@ -84,7 +84,7 @@ static void json_round_trip(void)
 
 /* A state written before "readonly" and "real" existed still reads, as a
  * writable bind translated through its source. */
-static void json_without_readonly_or_real(void)
+TEST(json_without_readonly_or_real)
 {
 	json_object *o = json_tokener_parse("[{\"destination\":\"/sys/fs/bpf\",\"source\":\"/sys/fs/bpf\"}]");
 	struct binds b = {};
@@ -106,17 +106,4 @@ static void json_without_readonly_or_real(void)
 	o = json_tokener_parse("[{\"destination\":\"/x\",\"source\":\"/y\",\"readonly\":\"yes\"}]");
 	CHECK_EQ_INT(binds_from_json(o, false, &b), -EINVAL);
 	json_object_put(o);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/binds";
-	RUN(normalize);
-	RUN(translate);
-	RUN(host_mount_namespace_is_identity);
-	RUN(json_round_trip);
-	RUN(json_without_readonly_or_real);
-	return total_failed ? 1 : 0;
 }

@@ -31,7 +31,7 @@ static void rm_tree(const char *dir)
 	CHECK_EQ_INT(system(cmd), 0);
 }
 
-static void only_the_init(void)
+TEST(only_the_init)
 {
 	char dir[] = "/tmp/bpfreaper-unit-cg.XXXXXX", sub[PATH_MAX], own[32];
 	struct cgroup_foreign f = {};
@@ -46,7 +46,7 @@ static void only_the_init(void)
 	rm_tree(dir);
 }
 
-static void foreign_in_a_descendant(void)
+TEST(foreign_in_a_descendant)
 {
 	char dir[] = "/tmp/bpfreaper-unit-cg.XXXXXX", sub[PATH_MAX], own[32];
 	struct cgroup_foreign f = {};
@@ -65,7 +65,7 @@ static void foreign_in_a_descendant(void)
 	rm_tree(dir);
 }
 
-static void bounded_depth(void)
+TEST(bounded_depth)
 {
 	char dir[] = "/tmp/bpfreaper-unit-cg.XXXXXX", path[PATH_MAX];
 	struct cgroup_foreign f = {};
@@ -82,7 +82,7 @@ static void bounded_depth(void)
 	rm_tree(dir);
 }
 
-static void bad_procs_file(void)
+TEST(bad_procs_file)
 {
 	char dir[] = "/tmp/bpfreaper-unit-cg.XXXXXX";
 	struct cgroup_foreign f = {};
@@ -91,16 +91,4 @@ static void bad_procs_file(void)
 	write_procs(dir, "12x\n");
 	CHECK_EQ_INT(cgroup_find_foreign(dir, getpid(), &f), -EBADMSG);
 	rm_tree(dir);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/cgroup";
-	RUN(only_the_init);
-	RUN(foreign_in_a_descendant);
-	RUN(bounded_depth);
-	RUN(bad_procs_file);
-	return total_failed ? 1 : 0;
 }

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void prefix_unique_ambiguous_exact(void)
+TEST(prefix_unique_ambiguous_exact)
 {
 	const char *ids[] = { "abc123", "abd456", "ab", "xyz", "abc123" };
 	const char *got = NULL;
@@ -43,7 +43,7 @@ static void prefix_unique_ambiguous_exact(void)
 	CHECK_EQ_STR(got, "abc123");
 }
 
-static void durations_parse_and_format(void)
+TEST(durations_parse_and_format)
 {
 	int64_t s = -1;
 	char buf[16];
@@ -89,7 +89,7 @@ static void durations_parse_and_format(void)
 	CHECK_EQ_STR(buf, "0s");
 }
 
-static void retention_choice(void)
+TEST(retention_choice)
 {
 	struct report_file v[] = { { .mtime = 1000 }, { .mtime = 900 }, { .mtime = 500 }, { .mtime = 100 } };
 	struct report_files l = { .v = v, .n = 4 };
@@ -109,7 +109,7 @@ static void retention_choice(void)
 	CHECK(!prune[0] && !prune[1] && !prune[2] && !prune[3]);
 }
 
-static void retention_config(void)
+TEST(retention_config)
 {
 	struct config c = {};
 	struct report_retention k;
@@ -163,7 +163,7 @@ static void touch_at(int dirfd, const char *name, time_t at)
 
 /* Only regular files named like reports are listed and pruned: not temp
  * files, not other files, not symlinks (nor what they point to). */
-static void prune_only_reports(void)
+TEST(prune_only_reports)
 {
 	char dir[] = "/tmp/bpfreaper-unit-reports.XXXXXX", outside[PATH_MAX], path[PATH_MAX];
 	struct report_retention keep = { .count = 1 };
@@ -219,7 +219,7 @@ static void prune_only_reports(void)
 	CHECK_EQ_INT(rmdir(dir), 0);
 }
 
-static void brief_counts(void)
+TEST(brief_counts)
 {
 	static const char text[] =
 		"{\"version\": 3, \"id\": \"c\", \"mode\": \"enforce\", \"by\": \"gc\", \"finished_at\": \"T\","
@@ -243,7 +243,7 @@ static void brief_counts(void)
 
 /* list, show, doctor and report open the run directory this way: a host
  * where no container ran must stay as it was. */
-static void read_only_open_creates_nothing(void)
+TEST(read_only_open_creates_nothing)
 {
 	char dir[] = "/tmp/bpfreaper-unit-rundir.XXXXXX", path[256], bpffs[PATH_MAX];
 	struct state_ids ids = {};
@@ -272,19 +272,4 @@ static void read_only_open_creates_nothing(void)
 	CHECK_EQ_INT(rmdir(path), 0);
 	CHECK_EQ_INT(rmdir(dir), 0);
 	unsetenv("BPFREAPER_RUN_DIR");
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/cli";
-	RUN(prefix_unique_ambiguous_exact);
-	RUN(durations_parse_and_format);
-	RUN(retention_choice);
-	RUN(retention_config);
-	RUN(prune_only_reports);
-	RUN(brief_counts);
-	RUN(read_only_open_creates_nothing);
-	return total_failed ? 1 : 0;
 }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "check.h"
 #include "config.h"
-#include "policy.h"
 
 static int parse(const char *text, struct config *c, const char **why)
 {
 	return config_parse(text, strlen(text), c, why);
 }
 
-static void full_config(void)
+TEST(full_config)
 {
 	struct config c = {};
 	const char *why;
@@ -40,7 +39,7 @@ static void full_config(void)
 }
 
 /* Run from the source tree (tests/run does). */
-static void shipped_example_is_valid(void)
+TEST(shipped_example_is_valid)
 {
 	struct config c = {};
 	const char *why = "";
@@ -51,7 +50,7 @@ static void shipped_example_is_valid(void)
 	config_done(&c);
 }
 
-static void invalid_configs(void)
+TEST(invalid_configs)
 {
 	static const char *bad[] = {
 		"{\"mode\":\"enforcing\"}", "{\"mode\":1}", "{\"keep\":\"/x\"}", "{\"keep\":[\"rel/*\"]}",
@@ -76,7 +75,7 @@ static void invalid_configs(void)
 	}
 }
 
-static void on_error_and_annotation_modes(void)
+TEST(on_error_and_annotation_modes)
 {
 	struct config c = {};
 	const char *why;
@@ -102,7 +101,7 @@ static void on_error_and_annotation_modes(void)
 	config_done(&c);
 }
 
-static void keep_rules(void)
+TEST(keep_rules)
 {
 	struct keep_rules k = {};
 	const char *why;
@@ -116,52 +115,4 @@ static void keep_rules(void)
 	CHECK(keep_rules_match(&k, "/sys/fs/bpf/other") == NULL);
 	CHECK(keep_rules_add_list(&k, "relative/*", &why) < 0);
 	keep_rules_done(&k);
-}
-
-static void policy_precedence(void)
-{
-	struct oci_state with = {}, without = {}, bad = {};
-	struct config cfg = { .mode = MODE_REPORT };
-	struct policy p = {};
-	const char *why;
-	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
-			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
-	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
-	const char *s3 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"nope\"}}";
-
-	CHECK_EQ_INT(oci_state_parse(s1, strlen(s1), &with, &why), 0);
-	CHECK_EQ_INT(oci_state_parse(s2, strlen(s2), &without, &why), 0);
-	CHECK_EQ_INT(oci_state_parse(s3, strlen(s3), &bad, &why), 0);
-	CHECK_EQ_INT(policy_resolve(&with, &cfg, MODE_ENFORCE, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_OFF); /* annotation beats config */
-	CHECK_EQ_INT(p.keep.n, 1);
-	policy_done(&p);
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_ENFORCE, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_REPORT); /* config beats the hook argument */
-	policy_done(&p);
-	cfg.mode = MODE_UNSET;
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_REPORT, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_REPORT); /* hook argument beats the default */
-	policy_done(&p);
-	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_UNSET, &p, &why), 0);
-	CHECK_EQ_INT(p.mode, MODE_ENFORCE);
-	policy_done(&p);
-	CHECK(policy_resolve(&bad, &cfg, MODE_UNSET, &p, &why) < 0);
-	oci_state_done(&with);
-	oci_state_done(&without);
-	oci_state_done(&bad);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/config";
-	RUN(full_config);
-	RUN(shipped_example_is_valid);
-	RUN(invalid_configs);
-	RUN(on_error_and_annotation_modes);
-	RUN(keep_rules);
-	RUN(policy_precedence);
-	return total_failed ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void parse_format_round_trip(void)
+TEST(parse_format_round_trip)
 {
 	uint64_t v[COUNTER__MAX] = {}, back[COUNTER__MAX];
 	char text[COUNTERS_MAX_BYTES];
@@ -38,7 +38,7 @@ static void parse_format_round_trip(void)
 static char run_dir[] = "/tmp/bpfreaper-unit-counters.XXXXXX";
 
 /* Writers in parallel never lose an update: the lock covers read to write. */
-static void concurrent_adds_all_counted(void)
+TEST(concurrent_adds_all_counted)
 {
 	enum { WRITERS = 8, ADDS = 200 };
 	uint64_t v[COUNTER__MAX];
@@ -79,7 +79,7 @@ static void concurrent_adds_all_counted(void)
 }
 
 /* A set replaces; a garbage file is a reset, then counts again. */
-static void set_and_reset(void)
+TEST(set_and_reset)
 {
 	struct counter_op set = COUNTER_SET(COUNTER_GC_LAST_SUCCESS, 1700000000);
 	uint64_t v[COUNTER__MAX];
@@ -112,7 +112,7 @@ static void set_and_reset(void)
 	CHECK_EQ_INT(unlink(path), 0);
 }
 
-static void metrics_text(void)
+TEST(metrics_text)
 {
 	struct metrics m = { .tracer_loaded = true, .backend = TRACER_BACKEND_TRACEPOINT, .registered = 2,
 			     .states = 2, .earlier_states = 1, .obj_records = 5, .obj_records_max = 4 };
@@ -136,18 +136,16 @@ static void metrics_text(void)
 	free(text);
 }
 
-int main(void)
+static int setup(void)
 {
-	int total_failed = 0;
-
-	check_file = "unit/counters";
 	if (!mkdtemp(run_dir))
-		return 1;
+		return -errno;
 	setenv("BPFREAPER_RUN_DIR", run_dir, 1);
-	RUN(parse_format_round_trip);
-	RUN(concurrent_adds_all_counted);
-	RUN(set_and_reset);
-	RUN(metrics_text);
-	rmdir(run_dir);
-	return total_failed ? 1 : 0;
+	return 0;
 }
+
+static void teardown(void)
+{
+	rmdir(run_dir);
+}
+TEST_FIXTURE(setup, teardown);

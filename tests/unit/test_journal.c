@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static void plain_and_binary_fields(void)
+TEST(plain_and_binary_fields)
 {
 	char buf[256];
 	size_t len = 0;
@@ -25,7 +25,7 @@ static void plain_and_binary_fields(void)
 	CHECK(memcmp(buf, want, sizeof(want) - 1) == 0);
 }
 
-static void names_checked_and_room_respected(void)
+TEST(names_checked_and_room_respected)
 {
 	char buf[16];
 	size_t len = 0;
@@ -66,7 +66,7 @@ static const char *field(const char *entry, size_t len, const char *name, char *
 	return NULL;
 }
 
-static void log_event_reaches_the_journal_socket(void)
+TEST(log_event_reaches_the_journal_socket)
 {
 	char dir[] = "/tmp/bpfreaper-unit-journal.XXXXXX", path[96], entry[8192], v[256];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -110,15 +110,4 @@ static void log_event_reaches_the_journal_socket(void)
 	unlink(path);
 	rmdir(dir);
 	unsetenv("BPFREAPER_JOURNAL_SOCKET");
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/journal";
-	RUN(plain_and_binary_fields);
-	RUN(names_checked_and_room_respected);
-	RUN(log_event_reaches_the_journal_socket);
-	return total_failed ? 1 : 0;
 }

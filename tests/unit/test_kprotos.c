@@ -56,7 +56,7 @@ static struct btf *kernel_like(bool old_mkdirat, bool with_symlinkat)
 	return btf;
 }
 
-static void this_kernel_matches(void)
+TEST(this_kernel_matches)
 {
 	const char *why = "";
 	bool flush;
@@ -69,7 +69,7 @@ static void this_kernel_matches(void)
 	CHECK_EQ_INT(kprotos_check(&why, &flush), 0);
 }
 
-static void prototypes_like_5_15_and_later_match(void)
+TEST(prototypes_like_5_15_and_later_match)
 {
 	struct btf *btf = kernel_like(false, true);
 	const char *why = "";
@@ -78,7 +78,7 @@ static void prototypes_like_5_15_and_later_match(void)
 	btf__free(btf);
 }
 
-static void mkdirat_taking_a_user_pointer_is_refused(void)
+TEST(mkdirat_taking_a_user_pointer_is_refused)
 {
 	struct btf *btf = kernel_like(true, true);
 	const char *why = "";
@@ -88,7 +88,7 @@ static void mkdirat_taking_a_user_pointer_is_refused(void)
 	btf__free(btf);
 }
 
-static void missing_function_is_refused(void)
+TEST(missing_function_is_refused)
 {
 	struct btf *btf = kernel_like(false, false);
 	const char *why = "";
@@ -96,16 +96,4 @@ static void missing_function_is_refused(void)
 	CHECK_EQ_INT(kprotos_check_btf(btf, &why), -ENOENT);
 	CHECK_EQ_STR(why, "do_symlinkat");
 	btf__free(btf);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/kprotos";
-	RUN(this_kernel_matches);
-	RUN(prototypes_like_5_15_and_later_match);
-	RUN(mkdirat_taking_a_user_pointer_is_refused);
-	RUN(missing_function_is_refused);
-	return total_failed ? 1 : 0;
 }

@@ -52,7 +52,7 @@ static void path_of(const char *text, const char *rel, char *buf, size_t size)
 	mount_table_done(&t);
 }
 
-static void hybrid(void)
+TEST(hybrid)
 {
 	char path[PATH_MAX];
 
@@ -63,7 +63,7 @@ static void hybrid(void)
 	CHECK_EQ_STR(path, "/sys/fs/cgroup/unified");
 }
 
-static void unified(void)
+TEST(unified)
 {
 	static const char text[] =
 		"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
@@ -79,7 +79,7 @@ static void unified(void)
  * over /sys/fs/cgroup. The host's mount at .../unified is still listed
  * first, but a path walk now ends in the new mount (where "unified" would
  * be a cgroup of that name). */
-static void shadowed_over_the_parent(void)
+TEST(shadowed_over_the_parent)
 {
 	static const char text[] = HYBRID "99 31 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n";
 	struct mount_table t = {};
@@ -96,7 +96,7 @@ static void shadowed_over_the_parent(void)
 	mount_table_done(&t);
 }
 
-static void shadowed_at_the_same_point(void)
+TEST(shadowed_at_the_same_point)
 {
 	static const char text[] = HYBRID
 		"99 41 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
@@ -106,7 +106,7 @@ static void shadowed_at_the_same_point(void)
 }
 
 /* Covered higher up: a fresh sysfs over /sys hides everything below. */
-static void shadowed_higher_up(void)
+TEST(shadowed_higher_up)
 {
 	static const char text[] = HYBRID "99 23 0:60 / /sys rw - sysfs sysfs rw\n";
 
@@ -114,7 +114,7 @@ static void shadowed_higher_up(void)
 }
 
 /* A tmpfs over /sys/fs/cgroup: no cgroup2 left to reach. */
-static void no_usable_mount(void)
+TEST(no_usable_mount)
 {
 	static const char covered[] = HYBRID "99 31 0:60 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n";
 	static const char v1_only[] =
@@ -128,7 +128,7 @@ static void no_usable_mount(void)
 }
 
 /* Later mounts that do not cover it: below it, beside it, over "/". */
-static void not_shadowed(void)
+TEST(not_shadowed)
 {
 	static const char text[] = HYBRID
 		"97 41 0:60 / /sys/fs/cgroup/unified/ctr rw - tmpfs tmpfs rw\n"
@@ -140,7 +140,7 @@ static void not_shadowed(void)
 
 /* Moved beneath (MOVE_MOUNT_BENEATH): listed later, yet under the host's
  * mount, which now sits on it. */
-static void mounted_beneath(void)
+TEST(mounted_beneath)
 {
 	static const char text[] =
 		"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
@@ -153,7 +153,7 @@ static void mounted_beneath(void)
 
 /* Inside a cgroup namespace, or a bind of one cgroup: the mount shows the
  * subtree its root names; a cgroup is reached below that root only. */
-static void subtree_root(void)
+TEST(subtree_root)
 {
 	static const char text[] =
 		"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
@@ -178,7 +178,7 @@ static void subtree_root(void)
 }
 
 /* Several usable mounts: the first, and the next one after it. */
-static void multiple(void)
+TEST(multiple)
 {
 	static const char text[] = HYBRID "99 22 0:38 / /mnt/cgroup2 rw - cgroup2 cgroup2 rw\n";
 	struct mount_table t = {};
@@ -193,7 +193,7 @@ static void multiple(void)
 	mount_table_done(&t);
 }
 
-static void escaped_mount_point(void)
+TEST(escaped_mount_point)
 {
 	static const char text[] =
 		"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
@@ -205,7 +205,7 @@ static void escaped_mount_point(void)
 }
 
 /* Lines that do not parse are skipped; a parent loop ends the walk. */
-static void garbage_and_loops(void)
+TEST(garbage_and_loops)
 {
 	static const char text[] =
 		"not a mountinfo line\n"
@@ -218,24 +218,4 @@ static void garbage_and_loops(void)
 	CHECK_EQ_INT(t.n, 2);
 	CHECK(!mount_table_visible(&t, 0));
 	mount_table_done(&t);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/mountinfo";
-	RUN(hybrid);
-	RUN(unified);
-	RUN(shadowed_over_the_parent);
-	RUN(shadowed_at_the_same_point);
-	RUN(shadowed_higher_up);
-	RUN(no_usable_mount);
-	RUN(not_shadowed);
-	RUN(mounted_beneath);
-	RUN(subtree_root);
-	RUN(multiple);
-	RUN(escaped_mount_point);
-	RUN(garbage_and_loops);
-	return total_failed ? 1 : 0;
 }

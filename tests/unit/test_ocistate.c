@@ -9,7 +9,7 @@ static int parse(const char *json, struct oci_state *s, const char **why)
 	return oci_state_parse(json, strlen(json), s, why);
 }
 
-static void runc_prestart_state(void)
+TEST(runc_prestart_state)
 {
 	struct oci_state s = {};
 	const char *why;
@@ -26,7 +26,7 @@ static void runc_prestart_state(void)
 	oci_state_done(&s);
 }
 
-static void poststop_without_pid_and_crun_pid_zero(void)
+TEST(poststop_without_pid_and_crun_pid_zero)
 {
 	struct oci_state s = {};
 	const char *why;
@@ -42,7 +42,7 @@ static void poststop_without_pid_and_crun_pid_zero(void)
 	oci_state_done(&s);
 }
 
-static void bad_states_rejected(void)
+TEST(bad_states_rejected)
 {
 	static const char *bad[] = {
 		"",
@@ -78,7 +78,7 @@ static void bad_states_rejected(void)
 	}
 }
 
-static void id_rules(void)
+TEST(id_rules)
 {
 	char long_id[1100];
 	const char *why;
@@ -100,7 +100,7 @@ static void id_rules(void)
 	CHECK(!container_id_valid(long_id, &why));
 }
 
-static void huge_and_deep_input(void)
+TEST(huge_and_deep_input)
 {
 	struct oci_state s = {};
 	const char *why;
@@ -115,17 +115,4 @@ static void huge_and_deep_input(void)
 	memset(deep, '[', sizeof(deep) - 1);
 	deep[sizeof(deep) - 1] = '\0';
 	CHECK(parse(deep, &s, &why) < 0);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/ocistate";
-	RUN(runc_prestart_state);
-	RUN(poststop_without_pid_and_crun_pid_zero);
-	RUN(bad_states_rejected);
-	RUN(id_rules);
-	RUN(huge_and_deep_input);
-	return total_failed ? 1 : 0;
 }

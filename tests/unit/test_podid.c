@@ -15,7 +15,7 @@ static void from_state_text(const char *text, struct pod_identity *ret, const ch
 	oci_state_done(&oci);
 }
 
-static void crio_annotations(void)
+TEST(crio_annotations)
 {
 	struct pod_identity p;
 	const char *invalid = "x";
@@ -34,7 +34,7 @@ static void crio_annotations(void)
 	CHECK_EQ_STR(buf, ", pod shop/web-7d9f container nginx");
 }
 
-static void containerd_annotations(void)
+TEST(containerd_annotations)
 {
 	struct pod_identity p;
 	const char *invalid = "x";
@@ -50,7 +50,7 @@ static void containerd_annotations(void)
 }
 
 /* Both present: CRI-O's win; none: nothing known, formatted "-". */
-static void precedence_and_none(void)
+TEST(precedence_and_none)
 {
 	struct pod_identity p;
 	const char *invalid;
@@ -73,7 +73,7 @@ static void precedence_and_none(void)
 
 /* A control character or an overlong value is dropped and named; a valid
  * fallback annotation still counts. */
-static void invalid_values_dropped(void)
+TEST(invalid_values_dropped)
 {
 	struct pod_identity p;
 	const char *invalid = NULL;
@@ -98,7 +98,7 @@ static void invalid_values_dropped(void)
 	CHECK(!pod_field_valid("caf\xc3\xa9"));
 }
 
-static void state_round_trip(void)
+TEST(state_round_trip)
 {
 	struct container_state s = { .id = "web-1", .cgroup_id = 5, .cgroup_path = "/sys/fs/cgroup/web-1",
 				     .mode = MODE_ENFORCE };
@@ -117,7 +117,7 @@ static void state_round_trip(void)
 	free(text);
 }
 
-static void state_pod_validated(void)
+TEST(state_pod_validated)
 {
 	static const char old[] = "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\","
 				  "\"mode\":\"enforce\"}";
@@ -134,18 +134,4 @@ static void state_pod_validated(void)
 	container_state_done(&s);
 	CHECK_EQ_INT(state_parse(bad, strlen(bad), "a", &s, &why), -EBADMSG);
 	CHECK_EQ_INT(state_parse(not_obj, strlen(not_obj), "a", &s, &why), -EBADMSG);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/podid";
-	RUN(crio_annotations);
-	RUN(containerd_annotations);
-	RUN(precedence_and_none);
-	RUN(invalid_values_dropped);
-	RUN(state_round_trip);
-	RUN(state_pod_validated);
-	return total_failed ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* policy_resolve() under the operator's annotation_modes cap. */
+/* The policy (policy.h): mode and keep rules at prestart, under the
+ * operator's annotation_modes cap, and what poststop removes or keeps. */
 #include "check.h"
 #include "config.h"
 #include "policy.h"
@@ -28,7 +29,7 @@ static int resolve(const char *state, const char *config, enum mode hook_default
 	return r;
 }
 
-static void annotation_within_cap(void)
+TEST(annotation_within_cap)
 {
 	struct policy p = {};
 
@@ -40,7 +41,7 @@ static void annotation_within_cap(void)
 	policy_done(&p);
 }
 
-static void annotation_outside_cap(void)
+TEST(annotation_outside_cap)
 {
 	struct policy p = {};
 
@@ -65,7 +66,7 @@ static void annotation_outside_cap(void)
 	CHECK_EQ_INT(resolve(with_typo, "{\"annotation_modes\":[\"report\"]}", MODE_UNSET, &p), -EINVAL);
 }
 
-static void no_cap(void)
+TEST(no_cap)
 {
 	struct policy p = {};
 
@@ -76,7 +77,7 @@ static void no_cap(void)
 	policy_done(&p);
 }
 
-static void no_annotation(void)
+TEST(no_annotation)
 {
 	struct policy p = {};
 
@@ -88,14 +89,130 @@ static void no_annotation(void)
 	policy_done(&p);
 }
 
-int main(void)
+/* Annotation, then config, then the hook argument, then enforce. */
+TEST(precedence)
 {
-	int total_failed = 0;
+	struct oci_state with = {}, without = {}, bad = {};
+	struct config cfg = { .mode = MODE_REPORT };
+	struct policy p = {};
+	const char *why;
+	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
+			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
+	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
+	const char *s3 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"nope\"}}";
 
-	check_file = "unit/policy";
-	RUN(annotation_within_cap);
-	RUN(annotation_outside_cap);
-	RUN(no_cap);
-	RUN(no_annotation);
-	return total_failed ? 1 : 0;
+	CHECK_EQ_INT(oci_state_parse(s1, strlen(s1), &with, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s2, strlen(s2), &without, &why), 0);
+	CHECK_EQ_INT(oci_state_parse(s3, strlen(s3), &bad, &why), 0);
+	CHECK_EQ_INT(policy_resolve(&with, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_OFF); /* annotation beats config */
+	CHECK_EQ_INT(p.keep.n, 1);
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_ENFORCE, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* config beats the hook argument */
+	policy_done(&p);
+	cfg.mode = MODE_UNSET;
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_REPORT, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_REPORT); /* hook argument beats the default */
+	policy_done(&p);
+	CHECK_EQ_INT(policy_resolve(&without, &cfg, MODE_UNSET, &p, &why), 0);
+	CHECK_EQ_INT(p.mode, MODE_ENFORCE);
+	policy_done(&p);
+	CHECK(policy_resolve(&bad, &cfg, MODE_UNSET, &p, &why) < 0);
+	oci_state_done(&with);
+	oci_state_done(&without);
+	oci_state_done(&bad);
+}
+
+/* Prestart's decisions: off is not recorded; a container bpfreaper cannot
+ * record is refused only in mode enforce under on_error fail. */
+TEST(recorded_and_refused)
+{
+	struct policy p = {};
+	const char *why = NULL;
+
+	CHECK_EQ_INT(resolve(with_off, "{}", MODE_UNSET, &p), 0);
+	CHECK(!policy_records(&p));
+	policy_done(&p);
+
+	CHECK_EQ_INT(resolve(without, "{\"on_error\":\"fail\"}", MODE_UNSET, &p), 0);
+	CHECK(policy_records(&p));
+	CHECK(policy_refuses_unrecorded(&p, &why));
+	CHECK(why == NULL); /* left alone when refused */
+	policy_done(&p);
+
+	CHECK_EQ_INT(resolve(without, "{}", MODE_UNSET, &p), 0);
+	CHECK(!policy_refuses_unrecorded(&p, &why));
+	CHECK_EQ_STR(why, "on_error ignore");
+	policy_done(&p);
+
+	/* Report mode never refuses: a tool that only watches never stops a container. */
+	CHECK_EQ_INT(resolve(without, "{\"mode\":\"report\",\"on_error\":\"fail\"}", MODE_UNSET, &p), 0);
+	CHECK(policy_records(&p));
+	CHECK(!policy_refuses_unrecorded(&p, &why));
+	CHECK_EQ_STR(why, "report mode");
+	policy_done(&p);
+}
+
+/* The config's rules come first, then the annotation's; a bad annotation
+ * rule is bad input. */
+TEST(keep_rules_resolved)
+{
+	static const char *const state =
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":"
+		"{\"io.bpfreaper.keep\":\" /sys/fs/bpf/app/* , /sys/fs/bpf/db\"}}";
+	static const char *const bad =
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.keep\":\"/ok,relative/*\"}}";
+	struct policy p = {};
+
+	CHECK_EQ_INT(resolve(state, "{\"keep\":[\"/sys/fs/bpf/*/shared\"]}", MODE_UNSET, &p), 0);
+	CHECK_EQ_INT(p.keep.n, 3);
+	CHECK_EQ_STR(p.keep.v[0], "/sys/fs/bpf/*/shared");
+	CHECK_EQ_STR(p.keep.v[1], "/sys/fs/bpf/app/*");
+	CHECK_EQ_STR(p.keep.v[2], "/sys/fs/bpf/db");
+	/* The first matching rule is the one named in the report. */
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/app/shared"), "/sys/fs/bpf/*/shared");
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/app/a/b"), "/sys/fs/bpf/app/*");
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/db"), "/sys/fs/bpf/db");
+	CHECK(policy_keeps(&p, "/sys/fs/bpf/db2") == NULL);
+	CHECK(policy_keeps(&p, "/sys/fs/bpf/other/x") == NULL);
+	policy_done(&p);
+
+	CHECK_EQ_INT(resolve(bad, "{}", MODE_UNSET, &p), -EINVAL);
+}
+
+/* Poststop rebuilds the policy from the state: the container's rules and
+ * the config's rules now both keep; the state's mode decides removal
+ * unless --report-only. */
+TEST(poststop_policy_of_state)
+{
+	struct container_state s = { .mode = MODE_ENFORCE, .mode_source = "annotation" };
+	struct keep_rules host = {};
+	struct policy p = {};
+	const char *why = "";
+
+	CHECK_EQ_INT(keep_rules_add(&s.keep, "/sys/fs/bpf/app/*", &why), 0);
+	CHECK_EQ_INT(keep_rules_add(&host, "/sys/fs/bpf/host-*", &why), 0);
+
+	CHECK_EQ_INT(policy_of_state(&s, &host, false, &p), 0);
+	CHECK(policy_removes(&p));
+	CHECK_EQ_STR(p.mode_source, "annotation");
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/app/m"), "/sys/fs/bpf/app/*");
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/host-agent"), "/sys/fs/bpf/host-*");
+	CHECK(policy_keeps(&p, "/sys/fs/bpf/m") == NULL);
+	/* The policy holds its own copy: the state may go first. */
+	keep_rules_done(&s.keep);
+	CHECK_EQ_STR(policy_keeps(&p, "/sys/fs/bpf/app/m"), "/sys/fs/bpf/app/*");
+	policy_done(&p);
+
+	/* --report-only wins over enforce; report stays report. */
+	CHECK_EQ_INT(policy_of_state(&s, &host, true, &p), 0);
+	CHECK(!policy_removes(&p));
+	policy_done(&p);
+	s.mode = MODE_REPORT;
+	CHECK_EQ_INT(policy_of_state(&s, NULL, false, &p), 0);
+	CHECK(!policy_removes(&p));
+	CHECK(policy_keeps(&p, "/sys/fs/bpf/host-agent") == NULL); /* no host rules given */
+	policy_done(&p);
+	keep_rules_done(&host);
 }

@@ -65,7 +65,7 @@ static bool listed(const struct path_list *l, const char *path, const char *why)
 	return false;
 }
 
-static void unproven_kept_and_old_dir_stays(void)
+TEST(unproven_kept_and_old_dir_stays)
 {
 	char p[PATH_MAX], q[PATH_MAX];
 	struct bind bind = { .destination = "/sys/fs/bpf", .source = bpffs };
@@ -121,23 +121,26 @@ static void unproven_kept_and_old_dir_stays(void)
 	rmdir(at("old", p));
 }
 
-int main(void)
+static int setup(void)
 {
-	int total_failed = 0;
+	int r;
 
-	check_file = "unit/reap";
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		printf("skip unit/reap: needs root for a private bpffs\n");
-		return 0;
-	}
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return CHECK_SKIP("needs root for a private bpffs");
 	memcpy(bpffs, "/tmp/bpfreaper-reap.XXXXXX", sizeof("/tmp/bpfreaper-reap.XXXXXX"));
-	if (!mkdtemp(bpffs) || mount("bpf", bpffs, "bpf", 0, NULL) < 0) {
-		printf("not ok unit/reap/mount_bpffs\n");
+	if (!mkdtemp(bpffs))
+		return -errno;
+	if (mount("bpf", bpffs, "bpf", 0, NULL) < 0) {
+		r = -errno;
 		rmdir(bpffs);
-		return 1;
+		return r;
 	}
-	RUN(unproven_kept_and_old_dir_stays);
+	return 0;
+}
+
+static void teardown(void)
+{
 	umount(bpffs);
 	rmdir(bpffs);
-	return total_failed ? 1 : 0;
 }
+TEST_FIXTURE(setup, teardown);

@@ -26,7 +26,7 @@ static struct runtime_call parse(int argc, char **argv)
 		parse((int)ARRAY_SIZE(v_) - 1, v_);                     \
 	})
 
-static void command_lines(void)
+TEST(command_lines)
 {
 	struct runtime_call c;
 
@@ -72,7 +72,7 @@ static void command_lines(void)
 	CHECK(!c.adds_hooks);
 }
 
-static void integers(void)
+TEST(integers)
 {
 	const char *ok[] = {
 		"[18446744073709551615,-9223372036854775808,0,-0,1.5e300,123456789012345678901234567890.5]",
@@ -92,7 +92,7 @@ static int add(const char *text, const struct runtime_hooks *h, char **out, cons
 	return bundle_config_add_hooks(text, strlen(text), h, out, why);
 }
 
-static void adds_pair_once(void)
+TEST(adds_pair_once)
 {
 	_cleanup_free_ char *out = NULL, *again = NULL;
 	_cleanup_json_ json_object *root = NULL;
@@ -123,7 +123,7 @@ static void adds_pair_once(void)
 	CHECK(again == NULL);
 }
 
-static void stage_and_config(void)
+TEST(stage_and_config)
 {
 	_cleanup_free_ char *old = NULL, *none = NULL, *half = NULL;
 	struct runtime_hooks with_config = hooks;
@@ -145,7 +145,7 @@ static void stage_and_config(void)
 	CHECK(half && !strstr(half, "createRuntime") && strstr(half, "/opt/br/bpfreaper-poststop"));
 }
 
-static void refuses_what_it_cannot_rewrite(void)
+TEST(refuses_what_it_cannot_rewrite)
 {
 	const char *bad[] = {
 		"", "{", "[]", "{\"hooks\":[]}", "{\"hooks\":{\"poststop\":{}}}", "{\"hooks\":{\"prestart\":\"x\"}}",
@@ -163,7 +163,7 @@ static void refuses_what_it_cannot_rewrite(void)
 }
 
 /* Owner, mode and atomic replacement of a real file. */
-static void rewrites_file_in_place(void)
+TEST(rewrites_file_in_place)
 {
 	char dir[] = "/tmp/bpfreaper-unit-rw.XXXXXX";
 	_cleanup_close_ int dirfd = -EBADF;
@@ -207,7 +207,7 @@ static void rewrites_file_in_place(void)
 	rmdir(dir);
 }
 
-static void resolve(void)
+TEST(resolve)
 {
 	_cleanup_free_ char *sh = NULL, *p = NULL;
 
@@ -218,19 +218,4 @@ static void resolve(void)
 	CHECK_EQ_INT(runtime_resolve("sh", "/bin", "/bin/sh", &p), -ELOOP);
 	CHECK_EQ_INT(runtime_resolve("no-such-runtime-here", "/bin", NULL, &p), -ENOENT);
 	CHECK_EQ_INT(runtime_resolve("bin/sh", "/", NULL, &p), -EINVAL);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/runtime_wrap";
-	RUN(command_lines);
-	RUN(integers);
-	RUN(adds_pair_once);
-	RUN(stage_and_config);
-	RUN(refuses_what_it_cannot_rewrite);
-	RUN(rewrites_file_in_place);
-	RUN(resolve);
-	return total_failed ? 1 : 0;
 }

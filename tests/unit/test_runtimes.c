@@ -78,7 +78,7 @@ static struct manager_status probe(enum manager m)
 	return st;
 }
 
-static void toml_scan_reads_v2_and_v3_shapes(void)
+TEST(toml_scan_reads_v2_and_v3_shapes)
 {
 	static const char v2[] =
 		"version = 2\n"
@@ -143,7 +143,7 @@ static void toml_scan_reads_v2_and_v3_shapes(void)
 	}
 }
 
-static void empty_host_has_nothing(void)
+TEST(empty_host_has_nothing)
 {
 	new_root();
 	for (enum manager m = 0; m < _MANAGER_MAX; m++) {
@@ -156,7 +156,7 @@ static void empty_host_has_nothing(void)
 	drop_root();
 }
 
-static void docker_daemon_json(void)
+TEST(docker_daemon_json)
 {
 	struct manager_status st;
 
@@ -193,7 +193,7 @@ static void docker_daemon_json(void)
 	drop_root();
 }
 
-static void containerd_main_config_and_imports(void)
+TEST(containerd_main_config_and_imports)
 {
 	static const char dropin[] =
 		"version = 2\n"
@@ -274,7 +274,7 @@ static void containerd_main_config_and_imports(void)
 	drop_root();
 }
 
-static void daemons_found_by_socket_or_process(void)
+TEST(daemons_found_by_socket_or_process)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct manager_status st;
@@ -306,7 +306,7 @@ static void daemons_found_by_socket_or_process(void)
 	drop_root();
 }
 
-static void hooksd_files_and_masking(void)
+TEST(hooksd_files_and_masking)
 {
 	static const char pre[] = "{\"version\": \"1.0.0\", \"hook\": {\"path\": \"/opt/bpfreaper/bin/bpfreaper-prestart\"},"
 				  " \"when\": {\"always\": true}, \"stages\": [\"prestart\"]}";
@@ -361,7 +361,7 @@ static void hooksd_files_and_masking(void)
 
 /* CRI-O reads /usr/share/containers/oci/hooks.d alone unless its
  * hooks_dir says otherwise; podman reads /etc too. */
-static void crio_reads_its_hooks_dir(void)
+TEST(crio_reads_its_hooks_dir)
 {
 	static const char pre[] = "{\"version\": \"1.0.0\", \"hook\": {\"path\": \"/opt/b/bpfreaper-prestart\"},"
 				  " \"when\": {\"always\": true}, \"stages\": [\"prestart\"]}";
@@ -395,7 +395,7 @@ static void crio_reads_its_hooks_dir(void)
 	drop_root();
 }
 
-static void root_too_long_is_refused(void)
+TEST(root_too_long_is_refused)
 {
 	char longroot[PATH_MAX + 8];
 	struct manager_status st;
@@ -405,20 +405,4 @@ static void root_too_long_is_refused(void)
 	longroot[sizeof(longroot) - 1] = '\0';
 	CHECK_EQ_INT(manager_probe(longroot, NULL, MANAGER_DOCKER, &st), -ENAMETOOLONG);
 	CHECK_EQ_INT(manager_probe("/", NULL, _MANAGER_MAX, &st), -EINVAL);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/runtimes";
-	RUN(toml_scan_reads_v2_and_v3_shapes);
-	RUN(empty_host_has_nothing);
-	RUN(docker_daemon_json);
-	RUN(containerd_main_config_and_imports);
-	RUN(daemons_found_by_socket_or_process);
-	RUN(hooksd_files_and_masking);
-	RUN(crio_reads_its_hooks_dir);
-	RUN(root_too_long_is_refused);
-	return total_failed ? 1 : 0;
 }

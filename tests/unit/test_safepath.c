@@ -50,7 +50,7 @@ static char *at(const char *rel, char *buf)
 	return n > 0 && n < PATH_MAX ? buf : NULL;
 }
 
-static void ctime_rule_and_symlinks(void)
+TEST(ctime_rule_and_symlinks)
 {
 	char p[PATH_MAX], q[PATH_MAX];
 	const char *why = NULL;
@@ -115,7 +115,7 @@ static void ctime_rule_and_symlinks(void)
 
 /* Where openat2 is missing (before 5.6, or a seccomp filter refusing it
  * with ENOSYS, as here): the same answers from the O_NOFOLLOW walk. */
-static void without_openat2(void)
+TEST(without_openat2)
 {
 #ifdef __x86_64__
 	struct sock_filter insns[] = {
@@ -148,7 +148,7 @@ static void without_openat2(void)
 #endif
 }
 
-static void view_of_path(void)
+TEST(view_of_path)
 {
 	struct bpffs_view v[2] = { { .path = "/sys/fs/bpf/a", .fd = -1 }, { .path = "/sys/fs/bpf/a/b", .fd = -1 } };
 	struct bpffs_views views = { .v = v, .n = 2 };
@@ -165,19 +165,14 @@ static void view_of_path(void)
 	CHECK_EQ_STR(rel, "c");
 }
 
-int main(void)
+static int setup(void)
 {
-	int total_failed = 0;
-
-	check_file = "unit/safepath";
 	memcpy(root_path, "/tmp/bpfreaper-safepath.XXXXXX", sizeof("/tmp/bpfreaper-safepath.XXXXXX"));
-	if (!mkdtemp(root_path)) {
-		printf("not ok unit/safepath/mkdtemp\n");
-		return 1;
-	}
-	RUN(ctime_rule_and_symlinks);
-	RUN(without_openat2);
-	RUN(view_of_path);
-	rmdir(root_path);
-	return total_failed ? 1 : 0;
+	return mkdtemp(root_path) ? 0 : -errno;
 }
+
+static void teardown(void)
+{
+	rmdir(root_path);
+}
+TEST_FIXTURE(setup, teardown);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static void parse_counts_and_keeps_last(void)
+TEST(parse_counts_and_keeps_last)
 {
 	static const char text[] = "1700000000 ctr-1 open /run/bpfreaper: Not a directory\n"
 				   "garbage\n"
@@ -22,7 +22,7 @@ static void parse_counts_and_keeps_last(void)
 	CHECK_EQ_STR(s.last_reason, "load the tracer: Operation not permitted");
 }
 
-static void record_and_read_back(void)
+TEST(record_and_read_back)
 {
 	char dir[] = "/tmp/bpfreaper-unit-skipped.XXXXXX";
 	struct skipped_summary s = {};
@@ -50,14 +50,4 @@ static void record_and_read_back(void)
 	CHECK_EQ_INT(unlink(path), 0);
 	CHECK_EQ_INT(rmdir(dir), 0);
 	unsetenv("BPFREAPER_RUN_DIR");
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/skipped";
-	RUN(parse_counts_and_keeps_last);
-	RUN(record_and_read_back);
-	return total_failed ? 1 : 0;
 }

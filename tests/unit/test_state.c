@@ -10,8 +10,9 @@
 #include "fileio.h"
 #include "ocistate.h"
 #include "state.h"
+#include "tmp_rundir.h"
 
-static void round_trip(void)
+TEST(round_trip)
 {
 	struct container_state s = { .id = "web-1", .cgroup_id = 18446744073709551000ull,
 				     .cgroup_path = "/sys/fs/cgroup/unified/web-1", .pid = 77,
@@ -44,7 +45,7 @@ static void round_trip(void)
 }
 
 /* A state from before registered_ns: read, with no time limit. */
-static void state_without_registered_ns(void)
+TEST(state_without_registered_ns)
 {
 	static const char text[] = "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\","
 				   "\"mode\":\"enforce\",\"binds\":[{\"destination\":\"/b\",\"source\":\"/b\"}]}";
@@ -57,7 +58,7 @@ static void state_without_registered_ns(void)
 	container_state_done(&s);
 }
 
-static void corrupt_states_rejected(void)
+TEST(corrupt_states_rejected)
 {
 	static const char *bad[] = {
 		"",
@@ -86,7 +87,7 @@ static void corrupt_states_rejected(void)
 	}
 }
 
-static void atomic_write_replaces_and_leaves_no_temp(void)
+TEST(atomic_write_replaces_and_leaves_no_temp)
 {
 	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
 	char *buf = NULL;
@@ -113,7 +114,7 @@ static void atomic_write_replaces_and_leaves_no_temp(void)
 	CHECK_EQ_INT(rmdir(dir), 0);
 }
 
-static void earlier_run_names(void)
+TEST(earlier_run_names)
 {
 	char name[NAME_MAX + 1], long_id[CONTAINER_ID_MAX + 1];
 	char *id = NULL;
@@ -152,27 +153,9 @@ static void earlier_run_names(void)
 	free(id);
 }
 
-/* A run directory of its own under /tmp (dir: a mkdtemp template). */
-static void tmp_rundir_open(char *dir, struct rundir *ret)
-{
-	CHECK(mkdtemp(dir) != NULL);
-	setenv("BPFREAPER_RUN_DIR", dir, 1);
-	CHECK_EQ_INT(rundir_open(ret), 0);
-}
-
-/* Removes it; fails the test if a state or report was left. */
-static void tmp_rundir_remove(const char *dir, struct rundir *rd)
-{
-	CHECK_EQ_INT(unlinkat(rd->root_fd, "state", AT_REMOVEDIR), 0);
-	CHECK_EQ_INT(unlinkat(rd->root_fd, "reports", AT_REMOVEDIR), 0);
-	rundir_close(rd);
-	CHECK_EQ_INT(rmdir(dir), 0);
-	unsetenv("BPFREAPER_RUN_DIR");
-}
-
 /* A later run's prestart keeps the earlier run's state: both are listed,
  * each reads back as its own run, and a wrong run is refused. */
-static void earlier_run_kept(void)
+TEST(earlier_run_kept)
 {
 	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
 	struct container_state s = { .id = "web-1", .cgroup_id = 41, .cgroup_path = "/sys/fs/cgroup/web-1",
@@ -220,7 +203,7 @@ static void earlier_run_kept(void)
 /* A teardown waiting for the lock while a prestart moves the state aside
  * and writes a new run's: once it has the lock, the name it locked holds
  * the new run's state, never the file it first opened. */
-static void lock_follows_the_name(void)
+TEST(lock_follows_the_name)
 {
 	char dir[] = "/tmp/bpfreaper-unit.XXXXXX";
 	struct container_state s = { .id = "web-1", .cgroup_id = 41, .cgroup_path = "/sys/fs/cgroup/web-1",
@@ -267,7 +250,7 @@ static void lock_follows_the_name(void)
 	tmp_rundir_remove(dir, &rd);
 }
 
-static void proc_cgroup_parsing(void)
+TEST(proc_cgroup_parsing)
 {
 	char rel[256];
 
@@ -278,20 +261,4 @@ static void proc_cgroup_parsing(void)
 	CHECK_EQ_INT(cgroup_parse_proc("3:memory:/x\n", rel, sizeof(rel)), -ENOENT);
 	CHECK(cgroup_parse_proc("0::/a/../b\n", rel, sizeof(rel)) < 0);
 	CHECK(cgroup_parse_proc("0::relative\n", rel, sizeof(rel)) < 0);
-}
-
-int main(void)
-{
-	int total_failed = 0;
-
-	check_file = "unit/state";
-	RUN(round_trip);
-	RUN(corrupt_states_rejected);
-	RUN(state_without_registered_ns);
-	RUN(atomic_write_replaces_and_leaves_no_temp);
-	RUN(proc_cgroup_parsing);
-	RUN(earlier_run_names);
-	RUN(earlier_run_kept);
-	RUN(lock_follows_the_name);
-	return total_failed ? 1 : 0;
 }
