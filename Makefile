@@ -96,9 +96,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a
 # tests/bpf/test_record.c).
 BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libbpfreaper.a
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a
 	@mkdir -p $(BUILD)/tests/bpf
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libbpfreaper.a $(LIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a $(LIBS)
 
 $(BUILD)/bpfleak: tests/helpers/bpfleak.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ASSERT_* in the manner of selftests/bpf: each prints file:line, what was
  * compared, the value it had and the one expected, marks the test failed
- * (tests/unit/check.h's RUN prints "not ok"), and evaluates to whether it
+ * (tests/unit/check.c's runner prints "not ok"), and evaluates to whether it
  * held, so a test stops where going on would only repeat the failure:
  *	if (!ASSERT_OK(r, "register")) return; */
 #ifndef BPFREAPER_TEST_ASSERT_H

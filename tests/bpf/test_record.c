@@ -120,8 +120,6 @@ static struct {
 	uint32_t cg_kdev, fs_kdev; /* kernel dev_t (major << 20 | minor) */
 } E;
 
-static int total_failed;
-
 /* A path (or any string) that must fit: a test that would act on a
  * truncated one stops here instead. */
 __attribute__((format(printf, 3, 4))) static void pathf(char *buf, size_t size, const char *fmt, ...)
@@ -600,7 +598,7 @@ static const char *at(const char *name)
 
 /* ---- The tests ---- */
 
-static void test_map_create(void)
+TEST(test_map_create)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -626,7 +624,7 @@ static void test_map_create(void)
 	teardown();
 }
 
-static void test_prog_load(void)
+TEST(test_prog_load)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -650,7 +648,7 @@ static void test_prog_load(void)
 
 /* BTF is neither pinned nor removed by bpfreaper: it lives as long as the
  * programs and maps that use it, so it is not recorded. */
-static void test_btf_load(void)
+TEST(test_btf_load)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -664,7 +662,7 @@ static void test_btf_load(void)
 	teardown();
 }
 
-static void test_link_create(void)
+TEST(test_link_create)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -703,7 +701,7 @@ out:
 }
 
 /* A pin of each object kind, by absolute and by relative name. */
-static void test_pin(void)
+TEST(test_pin)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -776,7 +774,7 @@ out:
 
 /* A name longer than the record holds is kept truncated and flagged, and
  * never matched by a removal (a prefix could name something else). */
-static void test_pin_truncated(void)
+TEST(test_pin_truncated)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -807,7 +805,7 @@ out:
 	teardown();
 }
 
-static void test_mkdir(void)
+TEST(test_mkdir)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -853,7 +851,7 @@ out:
 }
 
 /* CG_VIEWS_ALL (more views than the state holds): every absolute name. */
-static void test_views_all(void)
+TEST(test_views_all)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -871,7 +869,7 @@ static void test_views_all(void)
 	teardown();
 }
 
-static void test_symlink(void)
+TEST(test_symlink)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -911,7 +909,7 @@ out:
 
 /* A legacy attachment (BPF_PROG_ATTACH) outlives its process: recorded by
  * program and target; a cgroup target by its id. */
-static void test_attach_cgroup(void)
+TEST(test_attach_cgroup)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -950,7 +948,7 @@ out:
 
 /* The close that frees an object drops its creation record; a close that
  * leaves it alive (a pin holds it) does not. */
-static void test_close_drops_creation(void)
+TEST(test_close_drops_creation)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -980,7 +978,7 @@ out:
 }
 
 /* rmdir drops a directory's record, unlink a pin's or a symlink's. */
-static void test_removal_drops_name(void)
+TEST(test_removal_drops_name)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1023,7 +1021,7 @@ out:
 
 /* A name pinned again (its pin renamed away unseen): one record, the newer
  * object's, and the older pin may be anywhere now. */
-static void test_pin_replaced(void)
+TEST(test_pin_replaced)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1051,7 +1049,7 @@ out:
 
 /* A process exit closes its fds unseen by close(): the objects only it
  * held go, and their creation records with them; a pinned one stays. */
-static void test_exit_drops_creation(void)
+TEST(test_exit_drops_creation)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1078,7 +1076,7 @@ out:
 /* Objects freed where the tracer cannot see it (here: the last pin
  * unlinked from outside the cgroup): gc compacts their records, and the
  * tracer counts the compaction against the budget. */
-static void test_compact(void)
+TEST(test_compact)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1111,7 +1109,7 @@ out:
 
 /* Past a budget the record is dropped and the overflow flag set; the other
  * budget is untouched, and a removal makes room again. */
-static void test_dir_budget(void)
+TEST(test_dir_budget)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1148,7 +1146,7 @@ out:
 	teardown();
 }
 
-static void test_obj_budget(void)
+TEST(test_obj_budget)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1198,13 +1196,13 @@ out:
 
 /* Calls a process outside the cgroup makes are not the container's; a
  * descendant cgroup's are, with the cgroup they ran in. */
-static void test_outside_not_recorded(void)
+TEST(test_outside_not_recorded)
 {
 	CLEANUP_AGENT out = {};
 	CLEANUP_AGENT in = {};
 	RECORDS l = {};
 	const struct record *r;
-	uint32_t out_id, in_id;
+	uint32_t out_id = 0, in_id = 0;
 	int fd;
 
 	if (!setup("outside", false, &out))
@@ -1245,7 +1243,7 @@ static bool io_uring_disabled(void)
 }
 
 /* What the tracepoint backend sees happen but cannot record. */
-static void test_unseen(void)
+TEST(test_unseen)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1396,17 +1394,14 @@ static void find_build_dir(void)
 	}
 }
 
-int main(void)
+static int file_setup(void)
 {
 	int r;
 
-	check_file = "bpf/record";
 	E.rd = (struct rundir){ .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
 	E.t = (struct tracer)TRACER_INIT;
-	if (geteuid() != 0) {
-		printf("skip bpf/record: needs root\n");
-		return 0;
-	}
+	if (geteuid() != 0)
+		return CHECK_SKIP("needs root");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	find_build_dir();
 	r = private_mounts();
@@ -1414,32 +1409,9 @@ int main(void)
 		r = private_tracer();
 	if (r == 0)
 		r = make_cgroups();
-	if (r < 0) {
-		printf("not ok bpf/record/setup: %s\n", strerror(-r));
+	if (r < 0)
 		cleanup();
-		return 1;
-	}
-
-	RUN(test_map_create);
-	RUN(test_prog_load);
-	RUN(test_btf_load);
-	RUN(test_link_create);
-	RUN(test_pin);
-	RUN(test_pin_truncated);
-	RUN(test_mkdir);
-	RUN(test_views_all);
-	RUN(test_symlink);
-	RUN(test_attach_cgroup);
-	RUN(test_close_drops_creation);
-	RUN(test_removal_drops_name);
-	RUN(test_pin_replaced);
-	RUN(test_exit_drops_creation);
-	RUN(test_compact);
-	RUN(test_dir_budget);
-	RUN(test_obj_budget);
-	RUN(test_outside_not_recorded);
-	RUN(test_unseen);
-
-	cleanup();
-	return total_failed ? 1 : 0;
+	return r;
 }
+
+TEST_FIXTURE(file_setup, cleanup);

@@ -27,18 +27,20 @@ static int by_line(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
-/* "tests/unit/test_policy.c" -> "unit/policy". */
+/* "tests/unit/test_policy.c" -> "unit/policy", "tests/bpf/test_record.c"
+ * -> "bpf/record": the folder says which layer. */
 static const char *file_name(const char *path)
 {
 	static char name[256];
 	const char *base = strrchr(path, '/');
+	const char *layer = strstr(path, "tests/bpf/") ? "bpf" : "unit";
 	size_t len;
 
 	base = base ? base + 1 : path;
 	if (strncmp(base, "test_", 5) == 0)
 		base += 5;
 	len = strcspn(base, ".");
-	snprintf(name, sizeof(name), "unit/%.*s", (int)len, base);
+	snprintf(name, sizeof(name), "%s/%.*s", layer, (int)len, base);
 	return name;
 }
 
