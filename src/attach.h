@@ -28,7 +28,7 @@
 
 #include <stdbool.h>
 
-#include "reaper.h"
+#include "reapresult.h"
 #include "tracer.h"
 
 /* Fills res->attach_detached, res->attach_left and res->attach_kept (a

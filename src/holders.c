@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Holders of BPF objects; see holders.h. */
 #include "holders.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -15,43 +16,9 @@ void holder_list_done(struct holder_list *l)
 	l->n = 0;
 }
 
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = -errno;
-
-			free(buf);
-			return r;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
+/* The iterator's output: one holder_rec per (process, object) fd; far
+ * below this on any host, and a bound keeps a runaway read finite. */
+#define HOLDERS_OUTPUT_MAX (256u << 20)
 
 int holders_scan(struct holder_list *ret)
 {
@@ -71,7 +38,7 @@ int holders_scan(struct holder_list *ret)
 	r = link ? 0 : negative_errno();
 	if (r == 0) {
 		iter = bpf_iter_create(bpf_link__fd(link));
-		r = iter < 0 ? negative_errno() : read_all(iter, &buf, &len);
+		r = iter < 0 ? negative_errno() : read_fd_limited(iter, HOLDERS_OUTPUT_MAX, &buf, &len);
 	}
 	bpf_link__destroy(link);
 	holders_bpf__destroy(skel);

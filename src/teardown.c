@@ -11,14 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 void teardown_result_done(struct teardown_result *r)
 {
 	container_state_done(&r->state);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <stdint.h>
+#include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -62,6 +64,15 @@ static inline void closedirp(DIR **d)
 		(fd) = -EBADF;       \
 		_taken;              \
 	})
+
+/* CLOCK_MONOTONIC in microseconds: for the phases' timings. */
+static inline uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static inline int negative_errno(void)
 {
