@@ -44,9 +44,10 @@ struct policy {
 	bool report_only;          /* poststop --report-only: remove nothing, whatever the mode */
 };
 
-/* At prestart. -EINVAL with *ret_why for an invalid annotation. */
+/* At prestart. -EINVAL with err (step BR_STEP_ANNOTATION) for an invalid
+ * annotation. */
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
-		   struct policy *ret, const char **ret_why);
+		   struct policy *ret, struct br_error *err);
 /* At poststop, from what prestart stored: state must outlive the policy,
  * and so must host_keep (NULL: none). -ENOMEM only. */
 int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
