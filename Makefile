@@ -184,7 +184,7 @@ lint: all
 
 # Dynamically linked copies of the hooks, for valgrind (it cannot follow
 # malloc in a static binary).
-$(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a
+$(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfreaper.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -6,6 +6,9 @@
 #include "error.h"
 #include "util.h"
 
+static const char private_mnt[] = "load the tracer (this hook runs in a private mount namespace, where the "
+				  "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
+
 static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_NONE] = "",
 	[BR_STEP_ARGS] = "read the command line",
@@ -34,8 +37,7 @@ static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_STATE_KEEP] = "keep the unfinished state of an earlier run of this id",
 	[BR_STEP_CGROUP_FOREIGN] = "check that only the container's processes are in its cgroup",
 	[BR_STEP_TRACER_LOAD_TRAMPOLINE] = "load the tracer (trampoline backend, as configured)",
-	[BR_STEP_TRACER_LOAD_PRIVATE_MNT] = "load the tracer (this hook runs in a private mount namespace, where the "
-					    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)",
+	[BR_STEP_TRACER_LOAD_PRIVATE_MNT] = private_mnt,
 	[BR_STEP_REGISTER_TAKEN] = "register the cgroup (another container already uses it)",
 	[BR_STEP_LOG_FILE] = "open the log file",
 };

@@ -120,23 +120,20 @@ static int get_string(json_object *o, const char *key, bool required, char **ret
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
 		struct br_error *err)
 {
-	/* What is wrong, static text; NULL when err says it already. */
-	const char *why;
 	_cleanup_json_ json_object *o = NULL;
 	struct container_state s = {};
 	json_object *v, *binds = NULL;
 	bool host_ns = false;
 	char *end = NULL;
+	/* What is wrong, static text; NULL when err says it already. */
+	const char *why = "missing or bad field";
 	int r;
 
-	why = "not valid JSON";
 	if (json_parse_strict(text, len, 8, &o) < 0 || !json_object_is_type(o, json_type_object))
-		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "%s", why);
-	why = "unknown state version";
+		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "not valid JSON");
 	if (!json_object_object_get_ex(o, "version", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != STATE_VERSION)
-		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "%s", why);
-	why = "missing or bad field";
+		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "unknown state version");
 	r = get_string(o, "id", true, &s.id);
 	if (r == 0)
 		r = get_string(o, "cgroup_path", true, &s.cgroup_path);
@@ -224,10 +221,10 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 		r = r == -ENOMEM ? r : -EBADMSG;
 		if (why)
 			return br_error_set(err, r, BR_STEP_STATE_READ, "%s", r == -ENOMEM ? "out of memory" : why);
-		if (err) { /* the id's check said what is wrong */
+		/* The id's check said what is wrong. */
+		br_error_step(err, BR_STEP_STATE_READ);
+		if (err)
 			err->code = r;
-			err->step = BR_STEP_STATE_READ;
-		}
 		return r;
 	}
 	*ret = s;
