@@ -83,11 +83,11 @@ bool policy_records(const struct policy *p)
 	return p->mode != MODE_OFF;
 }
 
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why)
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason)
 {
 	if (p->mode == MODE_ENFORCE && p->on_error == ON_ERROR_FAIL)
 		return true;
-	*ret_why = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
+	*ret_reason = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
 	return false;
 }
 

@@ -59,8 +59,8 @@ bool policy_records(const struct policy *p);
 /* Whether a container bpfreaper cannot record, through its own trouble
  * (never the container's), is refused: only when the operator asked for
  * enforcement to be guaranteed (mode enforce, on_error fail). When not,
- * *ret_why says why it may run unrecorded ("on_error ignore", "report mode"). */
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why);
+ * *ret_reason says why it may run unrecorded ("on_error ignore", "report mode"). */
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason);
 /* Whether poststop removes what the container left, or only reports it. */
 bool policy_removes(const struct policy *p);
 /* The keep rule that keeps path (a host path), or NULL: removed. */
