@@ -46,6 +46,9 @@ static int capsets_get(struct capsets *c)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
+	/* Zeroed first: valgrind takes capget to write only the first of the
+	 * two data structs, and would see the second's bits as uninitialised. */
+	*c = (struct capsets){ 0 };
 	if (syscall(SYS_capget, &h, c->d) < 0)
 		return -errno;
 	return 0;
