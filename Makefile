@@ -32,6 +32,10 @@ LIB_SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(OBJ)/%.o,$(LIB_SRCS))
 CTL_SRCS := $(wildcard src/ctl/*.c)
 CTL_OBJS := $(patsubst src/ctl/%.c,$(OBJ)/ctl/%.o,$(CTL_SRCS))
+# The edge: what hooks/ and src/ctl/ share, and where they log what the
+# library returned (the library itself never logs).
+EDGE_SRCS := $(wildcard src/edge/*.c)
+EDGE_OBJS := $(patsubst src/edge/%.c,$(OBJ)/edge/%.o,$(EDGE_SRCS))
 
 BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaper-runtime $(BIN)/bpfreaperctl
 
@@ -54,6 +58,9 @@ $(OBJ)/%.o: src/%.c | $(SKELS) $(OBJ)
 $(OBJ)/ctl/%.o: src/ctl/%.c | $(SKELS) $(OBJ)/ctl
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(OBJ)/edge/%.o: src/edge/%.c | $(SKELS) $(OBJ)/edge
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(OBJ)/hook-%.o: hooks/%.c | $(SKELS) $(OBJ)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -63,6 +70,9 @@ $(OBJ)/hook-runtime.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
 $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
+$(BUILD)/libbpfreaper-edge.a: $(EDGE_OBJS)
+	ar rcs $@ $^
+
 # The hooks sit on every container start and stop: linked statically they
 # start in half the time (no relocation of five shared libraries; measured
 # in BENCHMARKS.md). STATIC_HOOKS=0 links them like bpfreaperctl. The same
@@ -70,13 +80,13 @@ $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 STATIC_HOOKS ?= 1
 HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,-pie)
 
-$(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a | $(BIN)
+$(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfreaper.a | $(BIN)
 	$(CC) $(HOOK_LDFLAGS) $(filter-out -pie,$(LDFLAGS)) -o $@ $^ $(LIBS)
 
-$(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper.a | $(BIN)
+$(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfreaper.a | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl:
+$(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl $(OBJ)/edge:
 	mkdir -p $@
 
 # Unit tests: pure parts, no kernel needed. One binary per
@@ -174,7 +184,7 @@ lint: all
 
 # Dynamically linked copies of the hooks, for valgrind (it cannot follow
 # malloc in a static binary).
-$(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper.a
+$(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfreaper.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -19,7 +19,8 @@
 #include "../src/events.h"
 #include "../src/gc.h"
 #include "../src/hookargs.h"
-#include "../src/hookio.h"
+#include "../src/edge/gclog.h"
+#include "../src/edge/hookio.h"
 #include "../src/log.h"
 #include "../src/teardown.h"
 #include "../src/util.h"
@@ -115,7 +116,8 @@ int main(int argc, char **argv)
 	struct hook_start h;
 	struct event_fields f;
 	struct report_counts counts;
-	const char *why = "", *step = "";
+	struct br_error err = BR_ERROR_INIT;
+	char text[sizeof(err.detail) + 128];
 	int r, rc = 0;
 
 	/* Asked by a person, never by a runtime: no OCI state to read. */
@@ -133,15 +135,15 @@ int main(int argc, char **argv)
 	if (r == -EPERM) { /* a teardown fails because of us only with --strict */
 		(void)counters_add(COUNTER_POSTSTOP_FAILED, 1);
 		log_err("poststop: container %s: capabilities %s are not effective (needs cap_sys_admin, "
-			"cap_bpf, cap_perfmon)", h.oci.id, h.missing_caps);
+			"cap_bpf, cap_perfmon)", h.oci.id, h.caps.detail);
 		rc = h.args.strict ? 1 : 0;
 		goto out;
 	}
 	if (r < 0)
 		return 2;
 	teardown_opts_from_config(&h.cfg, h.args.wait_ms, h.args.report_only, &opts);
-	r = container_teardown(h.oci.id, 0, &opts, &res, &step, &why);
-	if (r == -ENOENT && strcmp(step, TEARDOWN_STEP_STATE) == 0) {
+	r = container_teardown(h.oci.id, 0, &opts, &res, &err);
+	if (r == -ENOENT && err.step == BR_STEP_STATE_READ) {
 		log_info("poststop: container %s: no state, nothing to do (never registered, mode off, "
 			 "or already cleaned)", h.oci.id);
 		goto gc;
@@ -149,9 +151,9 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		(void)counters_add(COUNTER_POSTSTOP_FAILED, 1);
 		event_fields_container(&f, h.oci.id, NULL, NULL, 0);
-		event_fields_add(&f, "STEP", step);
-		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "poststop: container %s: %s: %s%s%s", h.oci.id, step,
-			  strerror(-r), *why ? ": " : "", why);
+		event_fields_add(&f, "STEP", br_step_words(err.step));
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "poststop: container %s: %s", h.oci.id,
+			  br_error_text(&err, text, sizeof(text)));
 		rc = h.args.strict ? 1 : 0;
 		goto out;
 	}

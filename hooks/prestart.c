@@ -18,7 +18,7 @@
 #include "../src/counters.h"
 #include "../src/events.h"
 #include "../src/hookargs.h"
-#include "../src/hookio.h"
+#include "../src/edge/hookio.h"
 #include "../src/log.h"
 #include "../src/podid.h"
 #include "../src/policy.h"
@@ -59,12 +59,11 @@ static int own_trouble(const struct hook_start *h, const struct policy *policy, 
 int main(int argc, char **argv)
 {
 	struct register_result res = {};
-	struct register_error err = {};
+	struct br_error err = BR_ERROR_INIT;
 	struct policy policy = {};
 	struct hook_start h;
 	struct event_fields f;
 	char reason[1024], pod[POD_TEXT_MAX];
-	const char *why = "";
 	int r, caps, rc = 0;
 
 	/* Asked by a person, never by a runtime: no OCI state to read. */
@@ -83,10 +82,10 @@ int main(int argc, char **argv)
 		(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
 		return 2;
 	}
-	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &why);
+	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &err);
 	if (r < 0) {
 		event_fields_container(&f, h.oci.id, NULL, NULL, 0);
-		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "prestart: container %s: %s", h.oci.id, why);
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "prestart: container %s: %s", h.oci.id, err.detail);
 		rc = 2;
 		goto out;
 	}
@@ -107,23 +106,23 @@ int main(int argc, char **argv)
 	}
 	if (caps == -EPERM) {
 		snprintf(reason, sizeof(reason), "capabilities %s are not effective (needs cap_sys_admin, "
-			 "cap_bpf, cap_perfmon)", h.missing_caps);
+			 "cap_bpf, cap_perfmon)", h.caps.detail);
 		rc = own_trouble(&h, &policy, reason);
 		goto out;
 	}
 	r = container_register(&h.oci, &policy, h.cfg.backend, &res, &err);
 	if (r < 0) {
-		snprintf(reason, sizeof(reason), "%s: %s", err.step, *err.detail ? err.detail : strerror(-r));
+		br_error_text(&err, reason, sizeof(reason));
 		rc = own_trouble(&h, &policy, reason);
 		goto out;
 	}
 	if (res.pod_annotation_invalid)
 		log_warn("prestart: container %s: annotation %s is not printable ASCII of at most %d bytes: "
 			 "not shown in reports and logs", h.oci.id, res.pod_annotation_invalid, POD_FIELD_MAX);
-	if (res.bundle_error)
+	if (res.bundle.code)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
-			 h.oci.id, strerror(-res.bundle_error));
+			 h.oci.id, strerror(-res.bundle.code));
 	if (res.kept_earlier)
 		log_warn("prestart: container %s: an earlier run (cgroup id %llu) was never finished (its "
 			 "poststop did not run to the end): its state is kept for this container's poststop "

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/hookargs.h"
+#include "../src/edge/hookio.h"
 #include "../src/log.h"
 #include "../src/runtime_wrap.h"
 #include "../src/util.h"
@@ -29,7 +29,7 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 	_cleanup_free_ char *prestart = NULL, *poststop = NULL;
 	_cleanup_close_ int dirfd = -EBADF;
 	struct runtime_hooks hooks;
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 	bool edited = false;
 	int r;
 
@@ -53,10 +53,10 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 		log_warn("bundle %s: cannot open: %m; the container runs without bpfreaper's hooks", bundle);
 		return;
 	}
-	r = bundle_add_hooks(dirfd, name, &hooks, &edited, &why);
+	r = bundle_add_hooks(dirfd, name, &hooks, &edited, &err);
 	if (r < 0)
-		log_warn("bundle %s: %s: %s: %s; the container runs without bpfreaper's hooks", bundle, name, why,
-			 strerror(-r));
+		log_warn("bundle %s: %s: %s: %s; the container runs without bpfreaper's hooks", bundle, name,
+			 err.detail, strerror(-r));
 	else
 		log_debug("bundle %s: %s: %s", bundle, name, edited ? "hooks added" : "has the hooks already");
 }
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 	struct config cfg = { .wait_ms = -1 };
 	_cleanup_free_ char *real = NULL;
 	struct runtime_call call;
+	struct br_error err = BR_ERROR_INIT;
 	bool config_ok = true;
-	const char *why = "";
 	int r;
 
 	log_open("bpfreaper-runtime");
@@ -88,10 +88,10 @@ int main(int argc, char **argv)
 		args.config_path = config_path;
 	}
 	if (config_ok) {
-		r = hook_load_config(&args, &cfg, &why);
+		r = hook_config(&args, &cfg, &err);
 		if (r < 0) {
-			log_warn("config %s: %s%s%s; containers run without bpfreaper's hooks", args.config_path, why,
-				 *why ? ": " : "", strerror(-r));
+			log_warn("config %s: %s%s%s; containers run without bpfreaper's hooks", args.config_path,
+				 err.detail, *err.detail ? ": " : "", strerror(-r));
 			config_ok = false;
 		}
 	}

@@ -46,6 +46,9 @@ static int capsets_get(struct capsets *c)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
+	/* Zeroed first: valgrind takes capget to write only the first of the
+	 * two data structs, and would see the second's bits as uninitialised. */
+	*c = (struct capsets){ 0 };
 	if (syscall(SYS_capget, &h, c->d) < 0)
 		return -errno;
 	return 0;
@@ -85,17 +88,17 @@ int caps_have(int cap)
 	return capsets_has(&c, cap);
 }
 
-int caps_require_and_restrict(char *missing, size_t size)
+int caps_require_and_restrict(struct br_error *err)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct capsets cur, next = { 0 };
-	size_t used = 0;
+	char missing[128] = "";
+	size_t used = 0, size = sizeof(missing);
 	int r;
 
-	missing[0] = '\0';
 	r = capsets_get(&cur);
 	if (r < 0)
-		return r;
+		return br_error_errno(err, r, BR_STEP_CAPS, "capget");
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
 		/* Kernels before 5.8 have no CAP_BPF/CAP_PERFMON: SYS_ADMIN covers them. */
 		if (kernel_knows(required[i]) && !capsets_has(&cur, required[i])) {
@@ -114,8 +117,10 @@ int caps_require_and_restrict(char *missing, size_t size)
 			next.d[kept[i] / 32].effective |= 1u << (kept[i] % 32);
 			next.d[kept[i] / 32].permitted |= 1u << (kept[i] % 32);
 		}
+	if (used)
+		br_error_set(err, -EPERM, BR_STEP_CAPS, "%s", missing);
 	if (syscall(SYS_capset, &h, next.d) < 0)
-		return used ? -EPERM : -errno;
+		return used ? -EPERM : br_error_errno(err, -errno, BR_STEP_CAPS, "capset");
 	return used ? -EPERM : 0;
 }
 

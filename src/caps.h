@@ -9,10 +9,12 @@
 
 #include <stddef.h>
 
+#include "error.h"
+
 /* Reduces the sets to what the hooks use; -EPERM with the names of the
- * missing capabilities in missing (e.g. "cap_bpf cap_perfmon") if a
+ * missing capabilities in err's detail (e.g. "cap_bpf cap_perfmon") if a
  * required one is not effective. */
-int caps_require_and_restrict(char *missing, size_t size);
+int caps_require_and_restrict(struct br_error *err);
 /* The effective set as text ("cap_bpf,...=ep"), for logs and doctor. */
 int caps_text(char **ret);
 /* 1 if cap (a CAP_* value) is effective, 0 if not, -EINVAL if this kernel

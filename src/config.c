@@ -52,42 +52,34 @@ void keep_rules_done(struct keep_rules *k)
 	k->n = 0;
 }
 
-int keep_rules_add(struct keep_rules *k, const char *pattern, const char **ret_why)
+int keep_rules_add(struct keep_rules *k, const char *pattern, struct br_error *err)
 {
 	size_t n = strlen(pattern);
 
-	if (n == 0 || pattern[0] != '/') {
-		*ret_why = "a keep rule is not an absolute path glob";
-		return -EINVAL;
-	}
-	if (n > KEEP_RULE_MAX_LEN) {
-		*ret_why = "a keep rule is longer than 1024 bytes";
-		return -EINVAL;
-	}
+	if (n == 0 || pattern[0] != '/')
+		return br_error_set(err, -EINVAL, BR_STEP_NONE, "a keep rule is not an absolute path glob");
+	if (n > KEEP_RULE_MAX_LEN)
+		return br_error_set(err, -EINVAL, BR_STEP_NONE, "a keep rule is longer than 1024 bytes");
 	for (const char *p = pattern; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			*ret_why = "a keep rule has a control character";
-			return -EINVAL;
-		}
-	if (k->n >= KEEP_RULES_MAX) {
-		*ret_why = "more than 64 keep rules";
-		return -E2BIG;
-	}
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return br_error_set(err, -EINVAL, BR_STEP_NONE, "a keep rule has a control character");
+	if (k->n >= KEEP_RULES_MAX)
+		return br_error_set(err, -E2BIG, BR_STEP_NONE, "more than 64 keep rules");
 	k->v[k->n] = strdup(pattern);
 	if (!k->v[k->n])
-		return -ENOMEM;
+		return br_error_set(err, -ENOMEM, BR_STEP_NONE, "out of memory");
 	k->n++;
 	return 0;
 }
 
-int keep_rules_add_list(struct keep_rules *k, const char *list, const char **ret_why)
+int keep_rules_add_list(struct keep_rules *k, const char *list, struct br_error *err)
 {
 	_cleanup_free_ char *copy = strdup(list);
 	char *save = NULL, *tok;
 	int r;
 
 	if (!copy)
-		return -ENOMEM;
+		return br_error_set(err, -ENOMEM, BR_STEP_NONE, "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ' || *tok == '\t')
 			tok++;
@@ -95,7 +87,7 @@ int keep_rules_add_list(struct keep_rules *k, const char *list, const char **ret
 			*--end = '\0';
 		if (!*tok)
 			continue;
-		r = keep_rules_add(k, tok, ret_why);
+		r = keep_rules_add(k, tok, err);
 		if (r < 0)
 			return r;
 	}
@@ -200,16 +192,17 @@ struct report_retention config_report_retention(const struct config *c)
 					  .max_age_s = REPORT_RETENTION_DEFAULT_AGE_S };
 }
 
-int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why)
+int config_parse(const char *text, size_t len, struct config *ret, struct br_error *err)
 {
+	/* What is wrong, static text (a keep rule says it in err itself). */
+	const char *why = NULL;
 	_cleanup_json_ json_object *root = NULL;
 	struct config c = { .wait_ms = -1 };
 	json_object *v;
 	int r = 0;
 
-	*ret_why = "not valid JSON";
 	if (json_parse_strict(text, len, 8, &root) < 0 || !json_object_is_type(root, json_type_object))
-		return -EINVAL;
+		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not valid JSON");
 	json_object_object_foreach(root, key, val)
 	{
 		(void)val;
@@ -218,48 +211,46 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
 		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
 		    !streq(key, "runtime") && !streq(key, "hooks_dir")) {
-			*ret_why = "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-				   "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, report_retention, "
-				   "runtime, hooks_dir)";
-			return -EINVAL;
+			return br_error_set(err, -EINVAL, BR_STEP_CONFIG,
+					    "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
+					    "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, "
+					    "report_retention, runtime, hooks_dir)");
 		}
 	}
 	if (json_object_object_get_ex(root, "mode", &v)) {
 		c.mode = json_object_is_type(v, json_type_string) ? mode_from_string(json_object_get_string(v))
 								  : MODE_UNSET;
-		if (c.mode == MODE_UNSET) {
-			*ret_why = "\"mode\" is not one of enforce, report, off";
-			return -EINVAL;
-		}
+		if (c.mode == MODE_UNSET)
+			return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "\"mode\" is not one of enforce, report, off");
 	}
 	if (json_object_object_get_ex(root, "keep", &v)) {
-		if (!json_object_is_type(v, json_type_array)) {
-			*ret_why = "\"keep\" is not an array of path globs";
-			return -EINVAL;
-		}
+		if (!json_object_is_type(v, json_type_array))
+			return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "\"keep\" is not an array of path globs");
 		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
 			json_object *rule = json_object_array_get_idx(v, i);
 
 			if (!json_object_is_type(rule, json_type_string)) {
-				*ret_why = "\"keep\" is not an array of path globs";
+				why = "\"keep\" is not an array of path globs";
 				r = -EINVAL;
 			} else {
-				r = keep_rules_add(&c.keep, json_object_get_string(rule), ret_why);
+				r = keep_rules_add(&c.keep, json_object_get_string(rule), err);
+				if (r < 0)
+					br_error_step(err, BR_STEP_CONFIG);
 			}
 		}
 	}
 	if (r == 0)
-		r = get_path(root, "log_file", &c.log_file, ret_why, "\"log_file\" is not an absolute path");
+		r = get_path(root, "log_file", &c.log_file, &why, "\"log_file\" is not an absolute path");
 	if (r == 0)
-		r = get_path(root, "report_dir", &c.report_dir, ret_why,
+		r = get_path(root, "report_dir", &c.report_dir, &why,
 			     "\"report_dir\" is not an absolute path");
 	if (r == 0)
-		r = get_path(root, "metrics_textfile", &c.metrics_textfile, ret_why,
+		r = get_path(root, "metrics_textfile", &c.metrics_textfile, &why,
 			     "\"metrics_textfile\" is not an absolute path (a directory)");
 	if (r == 0 && json_object_object_get_ex(root, "wait_ms", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > WAIT_MS_MAX) {
-			*ret_why = "\"wait_ms\" is not an integer from 0 to 60000";
+			why = "\"wait_ms\" is not an integer from 0 to 60000";
 			r = -EINVAL;
 		} else {
 			c.wait_ms = (int)json_object_get_int64(v);
@@ -268,7 +259,7 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	if (r == 0 && json_object_object_get_ex(root, "tracer_backend", &v) &&
 	    (!json_object_is_type(v, json_type_string) ||
 	     tracer_backend_parse(json_object_get_string(v), &c.backend) < 0)) {
-		*ret_why = "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES;
+		why = "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES;
 		r = -EINVAL;
 	}
 	if (r == 0 && json_object_object_get_ex(root, "on_error", &v)) {
@@ -279,7 +270,7 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		} else if (streq(e, "fail")) {
 			c.on_error = ON_ERROR_FAIL;
 		} else {
-			*ret_why = "\"on_error\" is not one of ignore, fail";
+			why = "\"on_error\" is not one of ignore, fail";
 			r = -EINVAL;
 		}
 	}
@@ -289,7 +280,7 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		if (streq(e, "keep") || streq(e, "unload")) {
 			c.unload_idle_tracer = streq(e, "unload");
 		} else {
-			*ret_why = "\"tracer_idle\" is not one of keep, unload";
+			why = "\"tracer_idle\" is not one of keep, unload";
 			r = -EINVAL;
 		}
 	}
@@ -299,23 +290,23 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 		if (streq(e, "count") || streq(e, "list")) {
 			c.list_freed = streq(e, "list");
 		} else {
-			*ret_why = "\"report_freed\" is not one of count, list";
+			why = "\"report_freed\" is not one of count, list";
 			r = -EINVAL;
 		}
 	}
 	if (r == 0 && json_object_object_get_ex(root, "annotation_modes", &v))
-		r = parse_annotation_modes(v, &c, ret_why);
+		r = parse_annotation_modes(v, &c, &why);
 	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
-		r = parse_retention(v, &c, ret_why);
+		r = parse_retention(v, &c, &why);
 	if (r == 0)
-		r = get_path(root, "hooks_dir", &c.hooks_dir, ret_why, "\"hooks_dir\" is not an absolute path");
+		r = get_path(root, "hooks_dir", &c.hooks_dir, &why, "\"hooks_dir\" is not an absolute path");
 	if (r == 0 && json_object_object_get_ex(root, "runtime", &v)) {
 		/* A bare name is looked up in PATH; a relative path would depend
 		 * on the bundle's working directory. */
 		const char *rt = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
 		if (!rt[0] || (rt[0] != '/' && strchr(rt, '/')) || strlen(rt) >= PATH_MAX) {
-			*ret_why = "\"runtime\" is neither a command name nor an absolute path";
+			why = "\"runtime\" is neither a command name nor an absolute path";
 			r = -EINVAL;
 		} else {
 			c.runtime = strdup(rt);
@@ -325,23 +316,26 @@ int config_parse(const char *text, size_t len, struct config *ret, const char **
 	}
 	if (r < 0) {
 		config_done(&c);
+		if (why)
+			br_error_set(err, r, BR_STEP_CONFIG, "%s", why);
+		else if (err && err->code != r) /* a keep rule said it already */
+			br_error_set(err, r, BR_STEP_CONFIG, "%s", strerror(-r));
 		return r;
 	}
 	*ret = c;
 	return 0;
 }
 
-int config_load(const char *path, struct config *ret, const char **ret_why)
+int config_load(const char *path, struct config *ret, struct br_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	int r;
 
-	*ret_why = "";
 	r = read_file_limited(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len);
 	if (r == -EFBIG)
-		*ret_why = "larger than 256 KiB";
+		return br_error_set(err, r, BR_STEP_CONFIG, "larger than 256 KiB");
 	if (r < 0)
-		return r;
-	return config_parse(text, len, ret, ret_why);
+		return br_error_set(err, r, BR_STEP_CONFIG, "%s", "");
+	return config_parse(text, len, ret, err);
 }

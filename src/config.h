@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "error.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
 #define CONFIG_MAX_BYTES (256 * 1024)
@@ -83,9 +84,11 @@ struct config {
 };
 
 void config_done(struct config *c);
-/* -ENOENT is not an error for callers that accept defaults. */
-int config_load(const char *path, struct config *ret, const char **ret_why);
-int config_parse(const char *text, size_t len, struct config *ret, const char **ret_why);
+/* -ENOENT is not an error for callers that accept defaults. err (step
+ * BR_STEP_CONFIG) says what is wrong: "not valid JSON", "\"mode\" is not
+ * one of ...", "" when the errno says it all. */
+int config_load(const char *path, struct config *ret, struct br_error *err);
+int config_parse(const char *text, size_t len, struct config *ret, struct br_error *err);
 
 /* The retention gc applies (see REPORT_RETENTION_DEFAULT_COUNT). */
 struct report_retention config_report_retention(const struct config *c);
@@ -99,9 +102,9 @@ const char *on_error_name(enum on_error e);
 
 /* Keep rules: absolute glob(7) patterns, matched against host paths with
  * fnmatch(3) without FNM_PATHNAME, so '*' also matches '/'. */
-int keep_rules_add(struct keep_rules *k, const char *pattern, const char **ret_why);
+int keep_rules_add(struct keep_rules *k, const char *pattern, struct br_error *err);
 /* From an annotation value: patterns separated by commas. */
-int keep_rules_add_list(struct keep_rules *k, const char *list, const char **ret_why);
+int keep_rules_add_list(struct keep_rules *k, const char *list, struct br_error *err);
 /* The first rule matching path, or NULL. */
 const char *keep_rules_match(const struct keep_rules *k, const char *path);
 void keep_rules_done(struct keep_rules *k);

@@ -6,6 +6,9 @@
 #include "error.h"
 #include "util.h"
 
+static const char private_mnt[] = "load the tracer (this hook runs in a private mount namespace, where the "
+				  "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
+
 static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_NONE] = "",
 	[BR_STEP_ARGS] = "read the command line",
@@ -18,11 +21,11 @@ static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_STATE_WRITE] = "write the state file",
 	[BR_STEP_STATE_REMOVE] = "remove the state file",
 	[BR_STEP_REPORT_WRITE] = "write the report",
-	[BR_STEP_CGROUP] = "resolve the cgroup",
+	[BR_STEP_CGROUP] = "find the container's cgroup v2",
 	[BR_STEP_TRACER_LOAD] = "load the tracer",
 	[BR_STEP_TRACER_OPEN] = "open the tracer",
 	[BR_STEP_TRACER_PROBE] = "check the kernel",
-	[BR_STEP_REGISTER] = "register the cgroup",
+	[BR_STEP_REGISTER] = "register the cgroup with the tracer",
 	[BR_STEP_RECORDS_READ] = "read the records",
 	[BR_STEP_RECORDS_DROP] = "drop the records",
 	[BR_STEP_REMOVE] = "remove the container's objects",
@@ -30,6 +33,13 @@ static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_RMDIR] = "remove a directory",
 	[BR_STEP_DETACH] = "detach",
 	[BR_STEP_RUNTIME] = "run the runtime",
+	[BR_STEP_CAPS] = "check the capabilities",
+	[BR_STEP_STATE_KEEP] = "keep the unfinished state of an earlier run of this id",
+	[BR_STEP_CGROUP_FOREIGN] = "check that only the container's processes are in its cgroup",
+	[BR_STEP_TRACER_LOAD_TRAMPOLINE] = "load the tracer (trampoline backend, as configured)",
+	[BR_STEP_TRACER_LOAD_PRIVATE_MNT] = private_mnt,
+	[BR_STEP_REGISTER_TAKEN] = "register the cgroup (another container already uses it)",
+	[BR_STEP_LOG_FILE] = "open the log file",
 };
 
 const char *br_step_words(enum br_step step)

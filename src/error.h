@@ -30,7 +30,7 @@ enum br_step {
 	BR_STEP_STATE_REMOVE,  /* remove a container's state file */
 	BR_STEP_REPORT_WRITE,  /* write a report */
 	/* the cgroup */
-	BR_STEP_CGROUP,        /* resolve the container's cgroup */
+	BR_STEP_CGROUP,        /* find the container's cgroup */
 	/* the tracer */
 	BR_STEP_TRACER_LOAD,   /* load and attach the tracer's programs */
 	BR_STEP_TRACER_OPEN,   /* open the loaded tracer's maps */
@@ -45,20 +45,28 @@ enum br_step {
 	BR_STEP_DETACH,        /* detach one program */
 	/* the runtime wrapper */
 	BR_STEP_RUNTIME,       /* find or run the real runtime */
+	/* appended */
+	BR_STEP_CAPS,          /* the hooks' capabilities */
+	BR_STEP_STATE_KEEP,    /* move an earlier run's state aside */
+	BR_STEP_CGROUP_FOREIGN,/* make sure only the container is in its cgroup */
+	BR_STEP_TRACER_LOAD_TRAMPOLINE, /* load the trampoline backend, as configured */
+	BR_STEP_TRACER_LOAD_PRIVATE_MNT, /* load from a private mount namespace: refused */
+	BR_STEP_REGISTER_TAKEN,/* the cgroup is another container's */
+	BR_STEP_LOG_FILE,      /* open the configured log file */
 	BR_STEP__MAX
 };
 
 struct br_error {
 	int code;              /* -errno, 0 when nothing failed */
 	enum br_step step;
-	char detail[256];      /* names the object and the cause; may be "" */
+	char detail[512];      /* names the object and the cause; may be "" */
 };
 
 #define BR_ERROR_INIT { 0, BR_STEP_NONE, "" }
 
 /* Fill *err (when err is not NULL) and return code, so that a failing path
  * reads `return br_error_set(err, -ENOENT, BR_STEP_CONFIG, "%s: ...", path);`.
- * code must be negative. The detail is cut at 255 bytes. */
+ * code must be negative. The detail is cut at 511 bytes. */
 int br_error_set(struct br_error *err, int code, enum br_step step, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

@@ -3,8 +3,6 @@
 #include "gc.h"
 #include "cgroup.h"
 #include "counters.h"
-#include "events.h"
-#include "log.h"
 #include "reports.h"
 #include "tracer.h"
 #include "util.h"
@@ -53,7 +51,7 @@ static struct gc_entry *add_entry(struct gc_result *res, const char *id, uint64_
 		res->v = v;
 	}
 	e = &res->v[res->n];
-	*e = (struct gc_entry){ .cgroup_id = cgroup_id, .action = action, .why = "" };
+	*e = (struct gc_entry){ .cgroup_id = cgroup_id, .action = action };
 	if (id) {
 		e->id = strdup(id);
 		if (!e->id)
@@ -66,8 +64,18 @@ static struct gc_entry *add_entry(struct gc_result *res, const char *id, uint64_
 static void set_failed(struct gc_entry *e, int error, const char *why)
 {
 	e->action = GC_FAILED;
-	e->error = error;
-	e->why = why;
+	br_error_set(&e->err, error, BR_STEP_NONE, "%s", why);
+}
+
+const char *gc_entry_why(const struct gc_entry *e, char *buf, size_t len)
+{
+	const char *words = br_step_words(e->err.step);
+
+	if (*words && *e->err.detail)
+		snprintf(buf, len, "%s: %s", words, e->err.detail);
+	else
+		snprintf(buf, len, "%s", *words ? words : e->err.detail);
+	return buf;
 }
 
 /* One state file: leave it, or tear the run down. */
@@ -77,12 +85,12 @@ static int gc_state(const struct rundir *rd, const struct state_file *f, const s
 	struct container_state st = {};
 	struct teardown_result tres = {};
 	struct teardown_opts topts = opts->teardown;
-	const char *why = "", *step = "";
 	uint64_t earlier = f->earlier;
+	struct br_error err = BR_ERROR_INIT;
 	struct gc_entry *e;
 	int r, alive;
 
-	r = state_read(rd, f->id, earlier, &st, &why);
+	r = state_read(rd, f->id, earlier, &st, &err);
 	if (r == -ENOENT)
 		return 0; /* poststop finished between the listing and now */
 	if (r < 0) {
@@ -90,8 +98,9 @@ static int gc_state(const struct rundir *rd, const struct state_file *f, const s
 		if (!e)
 			return -ENOMEM;
 		e->earlier = earlier != 0;
-		e->error = r;
-		e->why = why;
+		/* Said as what is wrong with the file, without the step. */
+		e->err = err;
+		e->err.step = BR_STEP_NONE;
 		return 0;
 	}
 	/* A name cut at STATE_EARLIER_ID_MAX also fits longer ids. */
@@ -126,18 +135,20 @@ static int gc_state(const struct rundir *rd, const struct state_file *f, const s
 	/* Only the run seen gone: a prestart may have started a new one
 	 * under the id since, keeping this one as an earlier run. */
 	topts.only_cgroup_id = e->cgroup_id;
-	r = container_teardown(e->id, earlier, &topts, &tres, &step, &why);
-	if (r == -ESTALE && streq(step, TEARDOWN_STEP_STATE) && !earlier) {
+	r = container_teardown(e->id, earlier, &topts, &tres, &err);
+	if (r == -ESTALE && err.step == BR_STEP_STATE_READ && !earlier) {
 		earlier = e->cgroup_id;
 		e->earlier = true;
-		r = container_teardown(e->id, earlier, &topts, &tres, &step, &why);
+		br_error_clear(&err);
+		r = container_teardown(e->id, earlier, &topts, &tres, &err);
 	}
-	if (r == -ENOENT && streq(step, TEARDOWN_STEP_STATE)) {
+	if (r == -ENOENT && err.step == BR_STEP_STATE_READ) {
 		e->action = GC_DONE_ALREADY;
 		return 0;
 	}
 	if (r < 0) {
-		set_failed(e, r, step);
+		e->action = GC_FAILED;
+		e->err = err;
 		return 0;
 	}
 	e->action = GC_CLEANED;
@@ -361,49 +372,4 @@ void gc_count_run(int r, const struct gc_result *res)
 	else
 		ops[1] = COUNTER_SET(COUNTER_GC_LAST_SUCCESS, (uint64_t)time(NULL));
 	(void)counters_apply(ops, ARRAY_SIZE(ops));
-}
-
-void gc_log(const char *who, const struct gc_result *res)
-{
-	for (size_t i = 0; i < res->n; i++) {
-		const struct gc_entry *e = &res->v[i];
-		const char *name = e->id ? e->id : "(no state)";
-		char run[64] = "";
-
-		if (e->earlier)
-			snprintf(run, sizeof(run), " (earlier run, cgroup id %llu)", (unsigned long long)e->cgroup_id);
-		struct event_fields f;
-
-		event_fields_container(&f, e->id, &e->pod, e->mode, e->cgroup_id);
-		switch (e->action) {
-		case GC_CLEANED:
-			event_fields_counts(&f, &e->counts);
-			log_event(LOG_INFO, LOG_ID_GC_CLEANED, f.v, f.n,
-				  "%s: container %s%s: cgroup gone, poststop never ran: %s", who, name, run, e->summary);
-			break;
-		case GC_CORRUPT:
-			log_warn("%s: state %s%s: %s, left in place", who, name, run, e->why);
-			break;
-		case GC_FAILED:
-			log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "%s: container %s%s: %s: %s", who, name, run, e->why,
-				  strerror(-e->error));
-			break;
-		case GC_ORPHAN_DROPPED:
-			log_warn("%s: cgroup id %llu: registered without a state and gone: %zu records dropped, "
-				 "nothing removed", who, (unsigned long long)e->cgroup_id, e->records);
-			break;
-		default:
-			break;
-		}
-	}
-	if (res->records_compacted)
-		log_info("%s: %zu records of freed objects dropped", who, res->records_compacted);
-	if (res->slots_freed)
-		log_info("%s: %zu unused records maps freed", who, res->slots_freed);
-	if (res->tracer_unloaded)
-		log_info("%s: no container registered: tracer unloaded", who);
-	if (res->reports_pruned)
-		log_info("%s: %zu reports past the retention removed", who, res->reports_pruned);
-	if (res->reports_error)
-		log_err("%s: prune reports past the retention: %s", who, strerror(-res->reports_error));
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "podid.h"
 #include "report.h"
 #include "teardown.h"
@@ -41,8 +42,9 @@ struct gc_entry {
 	uint64_t cgroup_id;
 	bool earlier;        /* a kept earlier run of id (state.h) */
 	enum gc_action action;
-	int error;           /* -errno for GC_FAILED/GC_CORRUPT */
-	const char *why;     /* static text */
+	/* GC_FAILED: the step that failed and why; GC_CORRUPT: what is
+	 * wrong with the file (no step). */
+	struct br_error err;
 	size_t records;      /* records dropped (orphans) */
 	char summary[512];   /* GC_CLEANED: the poststop summary */
 	/* GC_CLEANED: what the teardown did, for the journal's fields. */
@@ -75,8 +77,9 @@ struct gc_opts {
 };
 
 int gc_run(const struct gc_opts *opts, struct gc_result *ret);
-/* One log line per entry that gc acted on or could not handle. */
-void gc_log(const char *who, const struct gc_result *res);
+/* What went wrong with e, for people: "<step words>: <detail>", or the
+ * part that is set ("cannot tell whether its cgroup exists"). */
+const char *gc_entry_why(const struct gc_entry *e, char *buf, size_t len);
 void gc_result_done(struct gc_result *r);
 /* Counts a run of bpfreaperctl gc (r: what gc_run returned) in the
  * metrics counters (counters.h); a run without failure sets the time of

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "hookargs.h"
-#include "log.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -57,26 +56,19 @@ int hook_args_parse(int argc, char **argv, struct hook_args *ret)
 	return 0;
 }
 
-int hook_load_config(const struct hook_args *args, struct config *ret, const char **ret_why)
+int hook_load_config(const struct hook_args *args, struct config *ret, struct br_error *err)
 {
 	struct config c = { .wait_ms = -1 };
 	int r;
 
-	r = config_load(args->config_path, &c, ret_why);
+	r = config_load(args->config_path, &c, err);
 	if (r == -ENOENT) {
+		br_error_clear(err);
 		*ret = (struct config){ .wait_ms = -1 };
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	if (c.log_file) {
-		r = log_set_file(c.log_file);
-		if (r < 0) {
-			*ret_why = "cannot open log_file";
-			config_done(&c);
-			return r;
-		}
-	}
 	*ret = c;
 	return 0;
 }

@@ -18,7 +18,8 @@ struct hook_args {
 #define HOOK_USAGE "[--config PATH] [--default-mode enforce|report|off] [--strict] [--report-only] [--wait-ms N]"
 
 int hook_args_parse(int argc, char **argv, struct hook_args *ret);
-/* Loads the config (a missing file is the defaults) and opens its log file. */
-int hook_load_config(const struct hook_args *args, struct config *ret, const char **ret_why);
+/* Loads the config (a missing file is the defaults); the hook then opens
+ * its log_file (edge/hookio.h). */
+int hook_load_config(const struct hook_args *args, struct config *ret, struct br_error *err);
 
 #endif

@@ -3,7 +3,8 @@
  * Logging for the entry points only: the journal's native protocol when its
  * socket is there (structured fields: MESSAGE_ID, CONTAINER_ID, POD_NAME...),
  * else syslog (runtimes discard hook stderr); stderr; an optional log file.
- * Library code in src/ returns -errno and never calls these.
+ * Library code in src/ returns -errno (and struct br_error, error.h) and
+ * never calls these; hooks/, src/ctl/ and src/edge/ do.
  */
 #ifndef BPFREAPER_LOG_H
 #define BPFREAPER_LOG_H

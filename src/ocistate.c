@@ -38,29 +38,31 @@ int json_parse_strict(const char *buf, size_t len, int max_depth, json_object **
 	return 0;
 }
 
-bool container_id_valid(const char *id, const char **ret_why)
+/* What is wrong with id, or NULL. */
+static const char *id_problem(const char *id)
 {
 	size_t n = strlen(id);
 
-	if (n == 0) {
-		*ret_why = "container id is empty";
-		return false;
-	}
-	if (n > CONTAINER_ID_MAX) {
-		*ret_why = "container id is longer than 240 bytes";
-		return false;
-	}
-	if (streq(id, ".") || streq(id, "..")) {
-		*ret_why = "container id is a relative path";
-		return false;
-	}
+	if (n == 0)
+		return "container id is empty";
+	if (n > CONTAINER_ID_MAX)
+		return "container id is longer than 240 bytes";
+	if (streq(id, ".") || streq(id, ".."))
+		return "container id is a relative path";
 	/* runc's own rule (^[\w+-\.]+$): a file name that cannot climb. */
 	for (const char *p = id; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_+-.", *p)) {
-			*ret_why = "container id has a character other than [A-Za-z0-9_+.-]";
-			return false;
-		}
-	return true;
+		if (!isalnum((unsigned char)*p) && !strchr("_+-.", *p))
+			return "container id has a character other than [A-Za-z0-9_+.-]";
+	return NULL;
+}
+
+bool container_id_valid(const char *id, struct br_error *err)
+{
+	const char *why = id_problem(id);
+
+	if (why)
+		br_error_set(err, -EINVAL, BR_STEP_NONE, "%s", why);
+	return !why;
 }
 
 static int dup_string(json_object *root, const char *key, bool required, size_t max, char **ret,
@@ -113,7 +115,9 @@ static int check_annotations(json_object *ann, const char **ret_why)
 	return 0;
 }
 
-int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, const char **ret_why)
+/* What is wrong goes to *ret_why (static text); oci_state_parse() puts it in
+ * the caller's error. */
+static int parse_state(const char *buf, size_t len, struct oci_state *ret, const char **ret_why)
 {
 	_cleanup_json_ json_object *root = NULL;
 	struct oci_state s = {};
@@ -136,8 +140,10 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, const ch
 	}
 	r = dup_string(root, "id", true, 4096, &s.id, ret_why, "state has no \"id\"",
 		       "\"id\" is not a string");
-	if (r == 0 && !container_id_valid(s.id, ret_why))
+	if (r == 0 && id_problem(s.id)) {
+		*ret_why = id_problem(s.id);
 		r = -EINVAL;
+	}
 	if (r == 0)
 		r = dup_string(root, "status", true, 64, &s.status, ret_why,
 			       "state has no \"status\"", "\"status\" is not a short string");
@@ -179,6 +185,16 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, const ch
 	}
 	*ret = s;
 	return 0;
+}
+
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct br_error *err)
+{
+	const char *why = "";
+	int r = parse_state(buf, len, ret, &why);
+
+	if (r < 0)
+		br_error_set(err, r, BR_STEP_OCI_STATE, "%s", why);
+	return r;
 }
 
 const char *oci_state_annotation(const struct oci_state *s, const char *key)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
+#include "error.h"
+
 /* A hook's stdin is small; anything larger is not a runtime talking. */
 #define OCI_STATE_MAX_BYTES (1024 * 1024)
 /* runc and crun keep a state directory named after the id: NAME_MAX applies. */
@@ -28,9 +30,11 @@ struct oci_state {
 };
 
 void oci_state_done(struct oci_state *s);
-/* On -EINVAL *ret_why says what was wrong, in a few words. */
-int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, const char **ret_why);
-bool container_id_valid(const char *id, const char **ret_why);
+/* On failure err (step BR_STEP_OCI_STATE) says what was wrong, in a few
+ * words: "state is not valid JSON". */
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct br_error *err);
+/* Not valid: err (-EINVAL, no step) says why. */
+bool container_id_valid(const char *id, struct br_error *err);
 /* Annotation value or NULL. */
 const char *oci_state_annotation(const struct oci_state *s, const char *key);
 

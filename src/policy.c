@@ -9,7 +9,7 @@ void policy_done(struct policy *p)
 }
 
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
-		   struct policy *ret, const char **ret_why)
+		   struct policy *ret, struct br_error *err)
 {
 	struct policy p = { .mode = MODE_ENFORCE, .mode_source = "default", .on_error = cfg->on_error };
 	const char *mode = oci_state_annotation(oci, ANNOTATION_MODE);
@@ -18,10 +18,9 @@ int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum m
 
 	if (mode) {
 		p.annotation_mode = mode_from_string(mode);
-		if (p.annotation_mode == MODE_UNSET) {
-			*ret_why = "annotation " ANNOTATION_MODE " is not one of enforce, report, off";
-			return -EINVAL;
-		}
+		if (p.annotation_mode == MODE_UNSET)
+			return br_error_set(err, -EINVAL, BR_STEP_ANNOTATION,
+					    "annotation " ANNOTATION_MODE " is not one of enforce, report, off");
 		/* The operator's cap: a pod must not switch itself to a mode the
 		 * host did not allow (enforce on a host set to report). */
 		p.annotation_capped = !config_annotation_mode_allowed(cfg, p.annotation_mode);
@@ -40,13 +39,15 @@ int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum m
 		p.mode_source = "default (annotation capped by annotation_modes)";
 	}
 	for (size_t i = 0; r == 0 && i < cfg->keep.n; i++)
-		r = keep_rules_add(&p.keep, cfg->keep.v[i], ret_why);
+		r = keep_rules_add(&p.keep, cfg->keep.v[i], err);
 	if (r == 0 && keep) {
-		r = keep_rules_add_list(&p.keep, keep, ret_why);
+		r = keep_rules_add_list(&p.keep, keep, err);
 		if (r == -EINVAL)
-			*ret_why = "annotation " ANNOTATION_KEEP " has a rule that is not an absolute path glob";
+			br_error_set(err, r, BR_STEP_ANNOTATION,
+				     "annotation " ANNOTATION_KEEP " has a rule that is not an absolute path glob");
 	}
 	if (r < 0) {
+		br_error_step(err, BR_STEP_ANNOTATION);
 		policy_done(&p);
 		return r;
 	}
@@ -63,13 +64,12 @@ int policy_of_state(const struct container_state *state, const struct keep_rules
 		.host_keep = host_keep,
 		.report_only = report_only,
 	};
-	const char *why;
 	int r = 0;
 
 	/* The state's rules were checked when prestart resolved them: only
 	 * memory can fail here. */
 	for (size_t i = 0; r == 0 && i < state->keep.n; i++)
-		r = keep_rules_add(&p.keep, state->keep.v[i], &why);
+		r = keep_rules_add(&p.keep, state->keep.v[i], NULL);
 	if (r < 0) {
 		policy_done(&p);
 		return r;
@@ -83,11 +83,11 @@ bool policy_records(const struct policy *p)
 	return p->mode != MODE_OFF;
 }
 
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why)
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason)
 {
 	if (p->mode == MODE_ENFORCE && p->on_error == ON_ERROR_FAIL)
 		return true;
-	*ret_why = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
+	*ret_reason = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
 	return false;
 }
 

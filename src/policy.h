@@ -44,9 +44,10 @@ struct policy {
 	bool report_only;          /* poststop --report-only: remove nothing, whatever the mode */
 };
 
-/* At prestart. -EINVAL with *ret_why for an invalid annotation. */
+/* At prestart. -EINVAL with err (step BR_STEP_ANNOTATION) for an invalid
+ * annotation. */
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
-		   struct policy *ret, const char **ret_why);
+		   struct policy *ret, struct br_error *err);
 /* At poststop, from what prestart stored: state must outlive the policy,
  * and so must host_keep (NULL: none). -ENOMEM only. */
 int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
@@ -58,8 +59,8 @@ bool policy_records(const struct policy *p);
 /* Whether a container bpfreaper cannot record, through its own trouble
  * (never the container's), is refused: only when the operator asked for
  * enforcement to be guaranteed (mode enforce, on_error fail). When not,
- * *ret_why says why it may run unrecorded ("on_error ignore", "report mode"). */
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_why);
+ * *ret_reason says why it may run unrecorded ("on_error ignore", "report mode"). */
+bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason);
 /* Whether poststop removes what the container left, or only reports it. */
 bool policy_removes(const struct policy *p);
 /* The keep rule that keeps path (a host path), or NULL: removed. */

@@ -43,7 +43,6 @@ static int take_over_name(const struct rundir *rd, const struct tracer *t, const
 	_cleanup_close_ int lock = -EBADF;
 	struct container_state old = {};
 	struct cg_state cg;
-	const char *why;
 	int r;
 
 	*ret_same = false;
@@ -53,7 +52,7 @@ static int take_over_name(const struct rundir *rd, const struct tracer *t, const
 		return 0;
 	if (lock < 0)
 		return lock;
-	r = state_read(rd, id, 0, &old, &why);
+	r = state_read(rd, id, 0, &old, NULL);
 	if (r == -ENOENT || r == -EBADMSG)
 		r = 0;
 	else if (r == 0 && old.cgroup_id == cgroup_id)
@@ -72,7 +71,7 @@ static int take_over_name(const struct rundir *rd, const struct tracer *t, const
 }
 
 int container_register(const struct oci_state *oci, const struct policy *policy,
-		       enum tracer_backend backend, struct register_result *ret, struct register_error *err)
+		       enum tracer_backend backend, struct register_result *ret, struct br_error *err)
 {
 	struct register_result res = {};
 	struct rundir rd = {};
@@ -82,42 +81,38 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	_cleanup_close_ int lock = -EBADF, name_lock = -EBADF;
 	int r;
 
-	err->step = "open the run directory";
-	err->detail[0] = '\0';
 	r = rundir_open(&rd);
-	if (r < 0) {
-		snprintf(err->detail, sizeof(err->detail), "%s: %s", rundir_path(), strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_RUN_DIR, "%s: %s", rundir_path(), strerror(-r));
 
-	err->step = "find the container's cgroup v2";
 	r = cgroup_of_pid(oci->pid, &cg);
 	if (r == -EPERM)
-		snprintf(err->detail, sizeof(err->detail), "pid %d is in the root cgroup, which is the whole host",
-			 (int)oci->pid);
+		br_error_set(err, r, BR_STEP_CGROUP, "pid %d is in the root cgroup, which is the whole host",
+			     (int)oci->pid);
 	else if (r == -ENOMEDIUM)
-		snprintf(err->detail, sizeof(err->detail),
-			 "no usable cgroup2 mount for pid %d's cgroup in this mount namespace (looked in "
-			 "/proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root "
-			 "holds that cgroup)", (int)oci->pid);
+		br_error_set(err, r, BR_STEP_CGROUP,
+			     "no usable cgroup2 mount for pid %d's cgroup in this mount namespace (looked in "
+			     "/proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root "
+			     "holds that cgroup)", (int)oci->pid);
+	else if (r < 0)
+		br_error_set(err, r, BR_STEP_CGROUP, "%s", "");
 	if (r < 0)
 		goto out;
 
 	/* Everything a process in this cgroup pins is removed at poststop: a
 	 * host process sharing it (a cgroupsPath naming an existing cgroup,
 	 * podman --cgroups=disabled) would lose its own objects. */
-	err->step = "check that only the container's processes are in its cgroup";
 	r = cgroup_find_foreign(cg.path, oci->pid, &foreign);
-	if (r == 1) {
-		snprintf(err->detail, sizeof(err->detail),
-			 "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
-			 foreign.cgroup, (int)foreign.pid, foreign.comm, cg.path);
-		r = -EBUSY;
-	} else if (r == -E2BIG) {
-		snprintf(err->detail, sizeof(err->detail),
-			 "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
-			 cg.path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
-	}
+	if (r == 1)
+		r = br_error_set(err, -EBUSY, BR_STEP_CGROUP_FOREIGN,
+				 "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
+				 foreign.cgroup, (int)foreign.pid, foreign.comm, cg.path);
+	else if (r == -E2BIG)
+		br_error_set(err, r, BR_STEP_CGROUP_FOREIGN,
+			     "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
+			     cg.path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
+	else if (r < 0)
+		br_error_set(err, r, BR_STEP_CGROUP_FOREIGN, "%s", "");
 	if (r < 0)
 		goto out;
 
@@ -130,7 +125,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
 	    !res.state.mode_source ||
 	    (oci->bundle && !res.state.bundle)) {
-		r = -ENOMEM;
+		r = br_error_set(err, -ENOMEM, BR_STEP_STATE_WRITE, "out of memory");
 		goto out;
 	}
 	res.state.cgroup_id = cg.id;
@@ -139,45 +134,46 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.mode = policy->mode;
 	pod_identity_from_annotations(oci, &res.state.pod, &res.pod_annotation_invalid);
 	for (size_t i = 0; i < policy->keep.n; i++) {
-		const char *why;
-
-		r = keep_rules_add(&res.state.keep, policy->keep.v[i], &why);
-		if (r < 0)
+		r = keep_rules_add(&res.state.keep, policy->keep.v[i], err);
+		if (r < 0) {
+			br_error_step(err, BR_STEP_STATE_WRITE);
 			goto out;
+		}
 	}
 	/* Without the bundle's mounts, directories cannot be placed on the
 	 * host later; pins still can (they are found by identity). */
-	if (oci->bundle)
-		res.bundle_error = binds_from_bundle(oci->bundle, &res.state.binds);
-	else
-		res.bundle_error = -ENOENT;
+	r = oci->bundle ? binds_from_bundle(oci->bundle, &res.state.binds) : -ENOENT;
+	if (r < 0)
+		br_error_set(&res.bundle, r, BR_STEP_BUNDLE, "%s", strerror(-r));
 	/* Now, before the container runs: it could plant a symlink in a bind
 	 * source that lies in a bpffs it writes, and poststop must not follow
 	 * it to another directory. */
-	if (res.bundle_error == 0) {
+	if (r == 0) {
 		r = binds_resolve(&res.state.binds);
-		if (r < 0)
+		if (r < 0) {
+			br_error_set(err, r, BR_STEP_BUNDLE, "resolve the bind mounts: %s", strerror(-r));
 			goto out;
+		}
 	}
 
-	err->step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
-							 : "load the tracer";
 	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
 	if (lock < 0) {
-		r = lock;
-		if (r == -EXDEV)
-			err->step = "load the tracer (this hook runs in a private mount namespace, where the "
-				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
+		r = br_error_set(err, lock,
+				 lock == -EXDEV ? BR_STEP_TRACER_LOAD_PRIVATE_MNT
+				 : backend == TRACER_BACKEND_TRAMPOLINE ? BR_STEP_TRACER_LOAD_TRAMPOLINE
+									: BR_STEP_TRACER_LOAD,
+				 "%s", "");
 		goto out;
 	}
 
 	res.state.backend = t.backend;
 	memcpy(res.trampoline_error, t.trampoline_error, sizeof(res.trampoline_error));
 
-	err->step = "keep the unfinished state of an earlier run of this id";
 	r = take_over_name(&rd, &t, oci->id, cg.id, &name_lock, &res.already, &res.kept_earlier);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_STATE_KEEP, "%s", "");
 		goto out;
+	}
 	if (res.already)
 		goto out;
 
@@ -188,12 +184,12 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	/* State first: a poststop that finds a state without a registration
 	 * has nothing to remove, while a registration without a state would
 	 * record a container nobody cleans up after. */
-	err->step = "write the state file";
 	r = state_write(&rd, &res.state);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_STATE_WRITE, "%s", "");
 		goto out;
+	}
 	crashpoint("state-written");
-	err->step = "register the cgroup with the tracer";
 	{
 		struct tracer_views views = {};
 
@@ -208,8 +204,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 			free(views.v[i]);
 	}
 	if (r < 0) {
-		if (r == -EEXIST)
-			err->step = "register the cgroup (another container already uses it)";
+		br_error_set(err, r, r == -EEXIST ? BR_STEP_REGISTER_TAKEN : BR_STEP_REGISTER, "%s", "");
 		(void)state_remove(&rd, oci->id, 0);
 		goto out;
 	}

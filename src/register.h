@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "error.h"
 #include "ocistate.h"
 #include "policy.h"
 #include "state.h"
@@ -19,7 +20,9 @@ struct register_result {
 	/* The cgroup id of an earlier run of this id whose state was kept for
 	 * poststop or gc to finish (state.h); 0 if none. */
 	uint64_t kept_earlier;
-	int bundle_error;   /* -errno reading the bundle's config.json, 0 if fine */
+	/* Reading the bundle's config.json failed (code -errno, step
+	 * BR_STEP_BUNDLE): registered all the same, without its mounts. */
+	struct br_error bundle;
 	/* A pod identity annotation present but not stored (podid.h): its
 	 * key, else NULL. */
 	const char *pod_annotation_invalid;
@@ -27,14 +30,8 @@ struct register_result {
 	char trampoline_error[128];
 };
 
-/* Why container_register() failed, for the one-line error. */
-struct register_error {
-	const char *step;  /* the step that failed */
-	char detail[512];  /* the cause when the errno alone does not say it, else "" */
-};
-
 int container_register(const struct oci_state *oci, const struct policy *policy,
-		       enum tracer_backend backend, struct register_result *ret, struct register_error *err);
+		       enum tracer_backend backend, struct register_result *ret, struct br_error *err);
 void register_result_done(struct register_result *r);
 
 #endif

@@ -236,8 +236,10 @@ static bool spec_has_create_runtime(json_object *root)
 	return part[0] > 1 || (part[0] == 1 && (part[1] > 0 || part[2] >= 2));
 }
 
-int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
-			    const char **ret_why)
+/* The checks below name what is wrong in *ret_why, static text; the public
+ * functions put it in the caller's error. */
+static int add_hooks_text(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
+			  const char **ret_why)
 {
 	static const char *const pre_stages[] = { "prestart", "createRuntime", "createContainer", "startContainer" };
 	_cleanup_json_ json_object *root = NULL;
@@ -302,8 +304,19 @@ int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_h
 	return *ret_text ? 0 : -ENOMEM;
 }
 
-int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
-		     const char **ret_why)
+int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
+			    struct br_error *err)
+{
+	const char *why = "";
+	int r = add_hooks_text(text, len, hooks, ret_text, &why);
+
+	if (r < 0)
+		br_error_set(err, r, BR_STEP_BUNDLE, "%s", why);
+	return r;
+}
+
+static int add_hooks_file(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
+			  const char **ret_why)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL, *edited = NULL;
@@ -327,7 +340,7 @@ int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *ho
 		*ret_why = "larger than 4 MiB";
 	if (r < 0)
 		return r;
-	r = bundle_config_add_hooks(text, len, hooks, &edited, ret_why);
+	r = add_hooks_text(text, len, hooks, &edited, ret_why);
 	if (r < 0)
 		return r;
 	if (!edited) {
@@ -343,6 +356,17 @@ int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *ho
 		return r;
 	*ret_edited = true;
 	return 0;
+}
+
+int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
+		     struct br_error *err)
+{
+	const char *why = "";
+	int r = add_hooks_file(dirfd, name, hooks, ret_edited, &why);
+
+	if (r < 0)
+		br_error_set(err, r, BR_STEP_BUNDLE, "%s", why);
+	return r;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)

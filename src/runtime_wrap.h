@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 /* Where `make install` puts the hooks (the Makefile passes its HOOKDIR). */
 #ifndef BPFREAPER_HOOKDIR
 #define BPFREAPER_HOOKDIR "/usr/libexec/oci/hooks.d"
@@ -39,16 +41,17 @@ struct runtime_hooks {
 /* config.json text with the hook pair added: createRuntime for specs of
  * 1.0.2 and later, else prestart; poststop. A stage that already runs a
  * bpfreaper hook (the same path or the same file name) gets none.
- * *ret_text is NULL when both were there. Refuses (-EINVAL, with why) a
- * config it cannot rewrite exactly: not JSON, hooks of the wrong type, an
- * integer json-c cannot hold. */
+ * *ret_text is NULL when both were there. Refuses (-EINVAL, err's detail
+ * saying why, step BR_STEP_BUNDLE) a config it cannot rewrite exactly: not
+ * JSON, hooks of the wrong type, an integer json-c cannot hold. */
 int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
-			    const char **ret_why);
+			    struct br_error *err);
 
 /* The same on dirfd/name, replaced atomically (same directory, rename)
- * with its owner and mode kept. *ret_edited false: it had the hooks. */
+ * with its owner and mode kept. *ret_edited false: it had the hooks. err's
+ * detail names the step on the file: "cannot open", "not a regular file". */
 int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
-		     const char **ret_why);
+		     struct br_error *err);
 
 /* Whether every integer in the JSON text lies in [INT64_MIN, UINT64_MAX],
  * the range json-c holds exactly (it saturates beyond, silently). */

@@ -26,10 +26,9 @@ void container_state_done(struct container_state *s)
 
 int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size)
 {
-	const char *why;
 	int r;
 
-	if (!container_id_valid(id, &why))
+	if (!container_id_valid(id, NULL))
 		return -EINVAL;
 	if (earlier)
 		r = snprintf(buf, size, "%.*s@%" PRIu64 ".json", STATE_EARLIER_ID_MAX, id, earlier);
@@ -119,23 +118,22 @@ static int get_string(json_object *o, const char *key, bool required, char **ret
 }
 
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
-		const char **ret_why)
+		struct br_error *err)
 {
 	_cleanup_json_ json_object *o = NULL;
 	struct container_state s = {};
 	json_object *v, *binds = NULL;
 	bool host_ns = false;
 	char *end = NULL;
+	/* What is wrong, static text; NULL when err says it already. */
+	const char *why = "missing or bad field";
 	int r;
 
-	*ret_why = "not valid JSON";
 	if (json_parse_strict(text, len, 8, &o) < 0 || !json_object_is_type(o, json_type_object))
-		return -EBADMSG;
-	*ret_why = "unknown state version";
+		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "not valid JSON");
 	if (!json_object_object_get_ex(o, "version", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != STATE_VERSION)
-		return -EBADMSG;
-	*ret_why = "missing or bad field";
+		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "unknown state version");
 	r = get_string(o, "id", true, &s.id);
 	if (r == 0)
 		r = get_string(o, "cgroup_path", true, &s.cgroup_path);
@@ -197,37 +195,44 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	if (r == 0 && json_object_object_get_ex(o, "pod", &v))
 		r = pod_identity_from_json(v, &s.pod);
 	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
-		const char *kwhy;
-
 		if (!json_object_is_type(v, json_type_array))
 			r = -EBADMSG;
 		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
 			json_object *rule = json_object_array_get_idx(v, i);
 
 			if (!json_object_is_type(rule, json_type_string) ||
-			    keep_rules_add(&s.keep, json_object_get_string(rule), &kwhy) < 0)
+			    keep_rules_add(&s.keep, json_object_get_string(rule), NULL) < 0)
 				r = -EBADMSG;
 		}
 	}
 	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/') ||
 		       (s.cgroup && s.cgroup[0] != '/')))
 		r = -EBADMSG;
-	if (r == 0 && !container_id_valid(s.id, ret_why))
+	if (r == 0 && !container_id_valid(s.id, err)) {
+		why = NULL;
 		r = -EBADMSG;
+	}
 	if (r == 0 && want_id && !streq(s.id, want_id)) {
-		*ret_why = "state names another container";
+		why = "state names another container";
 		r = -EBADMSG;
 	}
 	if (r < 0) {
 		container_state_done(&s);
-		return r == -ENOMEM ? r : -EBADMSG;
+		r = r == -ENOMEM ? r : -EBADMSG;
+		if (why)
+			return br_error_set(err, r, BR_STEP_STATE_READ, "%s", r == -ENOMEM ? "out of memory" : why);
+		/* The id's check said what is wrong. */
+		br_error_step(err, BR_STEP_STATE_READ);
+		if (err)
+			err->code = r;
+		return r;
 	}
 	*ret = s;
 	return 0;
 }
 
 int state_read(const struct rundir *rd, const char *id, uint64_t earlier, struct container_state *ret,
-	       const char **ret_why)
+	       struct br_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	struct container_state s = {};
@@ -235,24 +240,22 @@ int state_read(const struct rundir *rd, const char *id, uint64_t earlier, struct
 	size_t len;
 	int r;
 
-	*ret_why = "";
 	r = state_file_name(id, earlier, name, sizeof(name));
 	if (r < 0)
-		return r;
+		return br_error_set(err, r, BR_STEP_STATE_READ, "%s", "");
 	r = read_file_limited(rd->state_fd, name, STATE_MAX_BYTES, &text, &len);
-	if (r == -EFBIG || r == -EBADFD || r == -ELOOP) {
-		*ret_why = "not a regular file of sane size";
-		return -EBADMSG;
-	}
+	if (r == -EFBIG || r == -EBADFD || r == -ELOOP)
+		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "not a regular file of sane size");
 	if (r < 0)
-		return r;
-	r = state_parse(text, len, earlier ? NULL : id, &s, ret_why);
+		return br_error_set(err, r, BR_STEP_STATE_READ, "%s", "");
+	r = state_parse(text, len, earlier ? NULL : id, &s, err);
 	if (r < 0)
 		return r;
 	/* An earlier run's name holds its id (cut) and its cgroup id: the
 	 * file must be that run's state, or gc would finish another run. */
 	if (earlier && (s.cgroup_id != earlier || strncmp(s.id, id, STATE_EARLIER_ID_MAX) != 0)) {
-		*ret_why = s.cgroup_id != earlier ? "state names another run" : "state names another container";
+		br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "%s",
+			     s.cgroup_id != earlier ? "state names another run" : "state names another container");
 		container_state_done(&s);
 		return -EBADMSG;
 	}

@@ -23,6 +23,7 @@
 
 #include "binds.h"
 #include "config.h"
+#include "error.h"
 #include "podid.h"
 #include "rundir.h"
 
@@ -66,10 +67,10 @@ int state_write(const struct rundir *rd, const struct container_state *s);
 
 /* The file name of a state (or of its report: reports are named alike). */
 int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size);
-/* -ENOENT: no such state. -EBADMSG: present but not a valid state
- * (*ret_why says why). */
+/* -ENOENT: no such state. -EBADMSG: present but not a valid state (err,
+ * step BR_STEP_STATE_READ, says why: "state names another container"). */
 int state_read(const struct rundir *rd, const char *id, uint64_t earlier, struct container_state *ret,
-	       const char **ret_why);
+	       struct br_error *err);
 int state_remove(const struct rundir *rd, const char *id, uint64_t earlier);
 /* Serializes prestart, poststop and gc on one state file: an fd holding
  * flock(LOCK_EX) on it, or -ENOENT if there is none (or it was removed
@@ -102,7 +103,7 @@ int state_file_name_parse(const char *name, char **ret_id, uint64_t *ret_earlier
 bool state_file_of(const struct state_file *f, const char *id);
 /* Parse the text of a state file (the unit tests and fuzzers use this). */
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
-		const char **ret_why);
+		struct br_error *err);
 int state_serialize(const struct container_state *s, char **ret_text);
 
 #endif

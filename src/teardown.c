@@ -60,7 +60,7 @@ static void count_teardown(const struct teardown_opts *opts, const struct reap_r
 }
 
 int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
-		       struct teardown_result *ret, const char **ret_step, const char **ret_why)
+		       struct teardown_result *ret, struct br_error *err)
 {
 	struct teardown_result res = {};
 	struct record_list records = {};
@@ -73,46 +73,43 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	_cleanup_close_ int lock = -EBADF;
 	int r;
 
-	*ret_why = "";
-	*ret_step = "open " RUN_DIR_DEFAULT;
 	r = rundir_open(&rd);
 	if (r < 0)
-		return r;
-	*ret_step = TEARDOWN_STEP_STATE;
+		return br_error_set(err, r, BR_STEP_RUN_DIR, "%s: %s", rundir_path(), strerror(-r));
 	lock = state_lock(&rd, id, earlier);
 	if (lock < 0) {
-		r = lock;
-		if (r == -EBADMSG)
-			*ret_why = "not a regular file";
+		r = br_error_set(err, lock, BR_STEP_STATE_READ, "%s", lock == -EBADMSG ? "not a regular file" : "");
 		goto out;
 	}
-	r = state_read(&rd, id, earlier, &res.state, ret_why);
+	r = state_read(&rd, id, earlier, &res.state, err);
 	if (r < 0)
 		goto out;
 	if (opts->only_cgroup_id && res.state.cgroup_id != opts->only_cgroup_id) {
-		*ret_why = "a new run of the container took the id's state";
-		r = -ESTALE;
+		r = br_error_set(err, -ESTALE, BR_STEP_STATE_READ, "a new run of the container took the id's state");
 		goto out;
 	}
 
-	*ret_step = "open the tracer";
 	r = tracer_open(&rd, &t);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_TRACER_OPEN, "%s", "");
 		goto out;
-	*ret_step = "read the records";
+	}
 	r = tracer_read_records(&t, res.state.cgroup_id, &records);
 	if (r == -ENOENT) {
 		r = 0; /* never registered, or forgotten by a run killed late */
 	} else if (r == 0) {
 		res.registered = true;
 	}
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_RECORDS_READ, "%s", "");
 		goto out;
+	}
 
-	*ret_step = "remove the container's objects";
 	r = policy_of_state(&res.state, opts->host_keep, opts->report_only, &policy);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
 		goto out;
+	}
 	ropts.own_bpffs = rundir_bpffs_dev(&rd);
 	ropts.binds = &res.state.binds;
 	ropts.remove = policy_removes(&policy);
@@ -124,22 +121,24 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	meta.earlier = earlier != 0;
 	crashpoint("records-read");
 	r = reap(&records, &ropts, &res.reap);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
 		goto out;
+	}
 
 	meta.state = &res.state;
 	meta.total_us = now_us() - start;
-	*ret_step = "write the report";
 	r = report_build(&meta, &res.reap, &res.report_json);
 	if (r == 0)
 		r = report_write(&rd, opts->report_dir, id, earlier, res.report_json);
-	if (r < 0)
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REPORT_WRITE, "%s", "");
 		goto out;
+	}
 	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));
 	crashpoint("report-written");
 
 	/* Forget last. In report mode too: the report now holds what was recorded. */
-	*ret_step = "drop the records";
 	if (res.registered) {
 		r = tracer_delete_records(&t, &records.cg);
 		crashpoint("records-dropped");
@@ -148,12 +147,15 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 		crashpoint("unregistered");
 		if (r == -ENOENT)
 			r = 0;
-		if (r < 0)
+		if (r < 0) {
+			br_error_set(err, r, BR_STEP_RECORDS_DROP, "%s", "");
 			goto out;
+		}
 	}
-	*ret_step = "remove the state file";
 	r = state_remove(&rd, id, earlier);
-	if (r == 0)
+	if (r < 0)
+		br_error_set(err, r, BR_STEP_STATE_REMOVE, "%s", "");
+	else
 		count_teardown(opts, &res.reap);
 	res.mode = meta.mode;
 out:

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "error.h"
 #include "reaper.h"
 #include "state.h"
 
@@ -43,12 +44,12 @@ void teardown_opts_from_config(const struct config *cfg, int wait_ms_arg, bool r
 
 /* Tears down the current run of id (earlier 0) or a kept earlier run of it
  * (earlier: its cgroup id, state.h); the report is named like the state.
- * -ENOENT with *ret_step TEARDOWN_STEP_STATE: no state (never registered, or
+ * On failure err says which step failed (enum br_step) and why:
+ * -ENOENT with step BR_STEP_STATE_READ: no state (never registered, or
  * cleaned already). -ESTALE with the same step: the state names another run
- * than opts->only_cgroup_id. -EBADMSG: the state file is not valid (*ret_why). */
-#define TEARDOWN_STEP_STATE "read the state file"
+ * than opts->only_cgroup_id. -EBADMSG: the state file is not valid. */
 int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
-		       struct teardown_result *ret, const char **ret_step, const char **ret_why);
+		       struct teardown_result *ret, struct br_error *err);
 void teardown_result_done(struct teardown_result *r);
 
 #endif

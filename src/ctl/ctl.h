@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../error.h"
+
 struct ctl_ctx {
 	int json;          /* -j/--json (or -p): JSON on stdout, errors too */
 	bool pretty;       /* -p/--pretty: indented JSON, as bpftool's -p */
@@ -30,6 +32,14 @@ void ctl_print_json(const struct ctl_ctx *ctx, json_object *o);
 /* A failure: "bpfreaperctl: VERB: MSG" on stderr, or under --json
  * {"error": "VERB: MSG"} on stdout (bpftool's habit). Returns rc. */
 int ctl_err(const struct ctl_ctx *ctx, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A failure the library reported in err (error.h): the message as for
+ * ctl_err(), and under --json beside "error" the step's words ("step")
+ * and the errno's name ("errno": "ENOENT") when err has them. */
+int ctl_err_br(const struct ctl_ctx *ctx, int rc, const struct br_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The config file at path is invalid or unreadable (config_load()'s err):
+ * exit code CTL_USAGE. */
+int ctl_config_err(const struct ctl_ctx *ctx, const char *path, const struct br_error *err);
 /* A usage error: one line naming `VERB --help`, exit code CTL_USAGE. */
 int ctl_usage_err(const struct ctl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The usage error for getopt_long's '?' or ':' (opterr is 0): names the

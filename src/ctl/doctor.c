@@ -133,7 +133,7 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 {
 	struct config cfg = { .wait_ms = -1 };
 	struct rundir rd;
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 	int r;
 
 	/* Read-only: the first prestart creates it. */
@@ -147,12 +147,12 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 		add(c, "run directory", FAIL, "it must be a root-owned directory not writable by others",
 		    "%s: %s", rundir_path(), strerror(-r));
 	}
-	r = config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
+	r = config_load(CONFIG_PATH_DEFAULT, &cfg, &err);
 	if (r == -ENOENT)
 		add(c, "config", INFO, NULL, "%s absent: defaults", CONFIG_PATH_DEFAULT);
 	else if (r < 0)
 		add(c, "config", FAIL, "fix the file: prestart refuses every container while it is invalid",
-		    "%s: %s", CONFIG_PATH_DEFAULT, why);
+		    "%s: %s", CONFIG_PATH_DEFAULT, *err.detail ? err.detail : strerror(-r));
 	else
 		add(c, "config", PASS, NULL, "%s, mode %s, tracer backend %s", CONFIG_PATH_DEFAULT,
 		    cfg.mode == MODE_UNSET ? "(hook default)" : mode_name(cfg.mode),
@@ -275,9 +275,7 @@ static void check_leftovers(struct checks *c)
 	if (state_list(&rd, &ids) == 0) {
 		for (size_t i = 0; i < ids.n; i++) {
 			struct container_state st = {};
-			const char *why;
-
-			if (state_read(&rd, ids.v[i].id, ids.v[i].earlier, &st, &why) < 0 ||
+			if (state_read(&rd, ids.v[i].id, ids.v[i].earlier, &st, NULL) < 0 ||
 			    cgroup_id_alive(st.cgroup_id) == 0)
 				dead++;
 			container_state_done(&st);

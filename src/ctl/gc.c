@@ -6,7 +6,7 @@
 
 #include "ctl.h"
 #include "../config.h"
-#include "../gc.h"
+#include "../edge/gclog.h"
 #include "../log.h"
 #include "../ocistate.h"
 #include "../util.h"
@@ -15,7 +15,7 @@ static void print_json(const struct ctl_ctx *ctx, const struct gc_result *res)
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
-	char cgid[32];
+	char cgid[32], why[sizeof(res->v->err.detail) + 128];
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct gc_entry *e = &res->v[i];
@@ -26,10 +26,10 @@ static void print_json(const struct ctl_ctx *ctx, const struct gc_result *res)
 		json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
 		json_object_object_add(o, "earlier_run", json_object_new_boolean(e->earlier));
 		json_object_object_add(o, "action", json_object_new_string(gc_action_name(e->action)));
-		if (*e->why)
-			json_object_object_add(o, "why", json_object_new_string(e->why));
-		if (e->error)
-			json_object_object_add(o, "error", json_object_new_string(strerror(-e->error)));
+		if (*gc_entry_why(e, why, sizeof(why)))
+			json_object_object_add(o, "why", json_object_new_string(why));
+		if (e->err.code)
+			json_object_object_add(o, "error", json_object_new_string(strerror(-e->err.code)));
 		if (e->action == GC_CLEANED)
 			json_object_object_add(o, "summary", json_object_new_string(e->summary));
 		if (!e->id)
@@ -51,12 +51,13 @@ static void print_table(const struct gc_result *res)
 	printf("%-40s %10s  %-18s %s\n", "ID", "CGROUP", "ACTION", "DETAIL");
 	for (size_t i = 0; i < res->n; i++) {
 		const struct gc_entry *e = &res->v[i];
-		char detail[600] = "";
+		char detail[sizeof(e->err.detail) + 256] = "", why[sizeof(e->err.detail) + 128];
 
 		if (e->action == GC_CLEANED)
 			snprintf(detail, sizeof(detail), "%s", e->summary);
-		else if (e->error)
-			snprintf(detail, sizeof(detail), "%s: %s", e->why, strerror(-e->error));
+		else if (e->err.code)
+			snprintf(detail, sizeof(detail), "%s: %s", gc_entry_why(e, why, sizeof(why)),
+				 strerror(-e->err.code));
 		else if (!e->id)
 			snprintf(detail, sizeof(detail), "%zu records", e->records);
 		printf("%-40s %10llu  %-18s %s%s\n", e->id ? e->id : "(no state)",
@@ -86,7 +87,8 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct gc_opts opts = {};
 	struct gc_result res = {};
 	struct config cfg = { .wait_ms = -1 };
-	const char *config_path = CONFIG_PATH_DEFAULT, *why = "";
+	const char *config_path = CONFIG_PATH_DEFAULT;
+	struct br_error err = BR_ERROR_INIT;
 	bool trouble = false, metrics_failed = false;
 	int c, r;
 
@@ -108,9 +110,9 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
-	r = config_load(config_path, &cfg, &why);
+	r = config_load(config_path, &cfg, &err);
 	if (r < 0 && r != -ENOENT)
-		return ctl_err(ctx, CTL_USAGE, "config %s: %s: %s", config_path, why, strerror(-r));
+		return ctl_config_err(ctx, config_path, &err);
 	teardown_opts_from_config(&cfg, -1, false, &opts.teardown);
 	retention = config_report_retention(&cfg);
 	opts.retention = &retention;

@@ -113,18 +113,20 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		struct container_state st = {};
 		struct cg_state cg = {};
 		uint32_t nobj = 0, ndir = 0;
-		const char *why, *status;
+		struct br_error err = BR_ERROR_INIT;
+		const char *status;
 		char pod[POD_TEXT_MAX];
 		long age;
 
 		const struct state_file *f = &ids.v[i];
 
-		if (state_read(&rd, f->id, f->earlier, &st, &why) < 0) {
+		if (state_read(&rd, f->id, f->earlier, &st, &err) < 0) {
 			char run[64] = "";
 
 			if (f->earlier)
 				snprintf(run, sizeof(run), " (earlier run, cgroup id %" PRIu64 ")", f->earlier);
-			fprintf(stderr, "bpfreaperctl: list: state %s%s: %s\n", f->id, run, why);
+			fprintf(stderr, "bpfreaperctl: list: state %s%s: %s\n", f->id, run,
+				*err.detail ? err.detail : strerror(-err.code));
 			continue;
 		}
 		status = !tracer ? "no-tracer"

@@ -37,7 +37,8 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
-	const char *config_path = CONFIG_PATH_DEFAULT, *why = "";
+	const char *config_path = CONFIG_PATH_DEFAULT;
+	struct br_error err = BR_ERROR_INIT;
 	enum tracer_backend want = TRACER_BACKEND_AUTO;
 	bool explicit = false, loaded = false;
 	struct tracer t = TRACER_INIT;
@@ -58,9 +59,9 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!explicit) {
-		r = config_load(config_path, &cfg, &why);
+		r = config_load(config_path, &cfg, &err);
 		if (r < 0 && r != -ENOENT)
-			return ctl_err(ctx, CTL_USAGE, "config %s: %s: %s", config_path, why, strerror(-r));
+			return ctl_config_err(ctx, config_path, &err);
 		want = cfg.backend;
 		config_done(&cfg);
 	}

@@ -19,7 +19,10 @@ void ctl_print_json(const struct ctl_ctx *ctx, json_object *o)
 	printf("%s\n", json_object_to_json_string_ext(o, flags));
 }
 
-static int say(const struct ctl_ctx *ctx, int rc, const char *suffix, const char *fmt, va_list ap)
+/* err, when not NULL, adds what the library said failed to the JSON form:
+ * "step" (its words) and "errno" (its name). */
+static int say(const struct ctl_ctx *ctx, int rc, const struct br_error *err, const char *suffix, const char *fmt,
+	       va_list ap)
 {
 	char msg[1024];
 
@@ -31,6 +34,10 @@ static int say(const struct ctl_ctx *ctx, int rc, const char *suffix, const char
 		snprintf(full, sizeof(full), "%s%s%s%s", ctx->verb ? ctx->verb : "", ctx->verb ? ": " : "", msg,
 			 suffix);
 		json_object_object_add(o, "error", json_object_new_string(full));
+		if (err && err->step != BR_STEP_NONE)
+			json_object_object_add(o, "step", json_object_new_string(br_step_words(err->step)));
+		if (err && err->code < 0 && strerrorname_np(-err->code))
+			json_object_object_add(o, "errno", json_object_new_string(strerrorname_np(-err->code)));
 		ctl_print_json(ctx, o);
 	} else {
 		fprintf(stderr, "bpfreaperctl: %s%s%s%s\n", ctx->verb ? ctx->verb : "", ctx->verb ? ": " : "", msg,
@@ -44,9 +51,25 @@ int ctl_err(const struct ctl_ctx *ctx, int rc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = say(ctx, rc, "", fmt, ap);
+	rc = say(ctx, rc, NULL, "", fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int ctl_err_br(const struct ctl_ctx *ctx, int rc, const struct br_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = say(ctx, rc, err, "", fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int ctl_config_err(const struct ctl_ctx *ctx, const char *path, const struct br_error *err)
+{
+	return ctl_err_br(ctx, CTL_USAGE, err, "config %s: %s%s%s", path, err->detail, *err->detail ? ": " : "",
+			  strerror(-err->code));
 }
 
 int ctl_usage_err(const struct ctl_ctx *ctx, const char *fmt, ...)
@@ -58,7 +81,7 @@ int ctl_usage_err(const struct ctl_ctx *ctx, const char *fmt, ...)
 	snprintf(suffix, sizeof(suffix), " (see bpfreaperctl %s%s--help)", ctx->verb ? ctx->verb : "",
 		 ctx->verb ? " " : "");
 	va_start(ap, fmt);
-	rc = say(ctx, CTL_USAGE, suffix, fmt, ap);
+	rc = say(ctx, CTL_USAGE, NULL, suffix, fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -205,7 +205,8 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	};
 	struct config cfg = { .wait_ms = -1 };
 	_cleanup_free_ char *id = NULL;
-	const char *why = "", *dir;
+	struct br_error err = BR_ERROR_INIT;
+	const char *dir;
 	char name[NAME_MAX + 1], reports[PATH_MAX];
 	uint64_t run = 0;
 	size_t earlier = 0;
@@ -223,9 +224,9 @@ int do_report(const struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return ctl_usage_err(ctx, "expects one container id (or a unique prefix of one)");
-	if (!container_id_valid(argv[optind - 1], &why))
-		return ctl_usage_err(ctx, "%s", why);
-	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, &why);
+	if (!container_id_valid(argv[optind - 1], &err))
+		return ctl_usage_err(ctx, "%s", err.detail);
+	(void)config_load(CONFIG_PATH_DEFAULT, &cfg, NULL);
 	r = reports_dir_path(cfg.report_dir, reports, sizeof(reports));
 	dir = reports;
 	if (r == 0) {

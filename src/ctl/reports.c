@@ -146,7 +146,8 @@ int do_reports(const struct ctl_ctx *ctx, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
-	const char *config_path = CONFIG_PATH_DEFAULT, *why = "", *sub = "list";
+	const char *config_path = CONFIG_PATH_DEFAULT, *sub = "list";
+	struct br_error err = BR_ERROR_INIT;
 	struct report_retention keep = {};
 	struct config cfg = { .wait_ms = -1 };
 	bool dry_run = false, limits = false, list_opts = false;
@@ -195,9 +196,9 @@ int do_reports(const struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage_err(ctx, "--keep, --older-than and --dry-run are prune's");
 	if (streq(sub, "prune") && list_opts)
 		return ctl_usage_err(ctx, "--no-trunc is list's");
-	r = config_load(config_path, &cfg, &why);
+	r = config_load(config_path, &cfg, &err);
 	if (r < 0 && r != -ENOENT)
-		return ctl_err(ctx, CTL_USAGE, "config %s: %s: %s", config_path, why, strerror(-r));
+		return ctl_config_err(ctx, config_path, &err);
 	if (!limits)
 		keep = config_report_retention(&cfg);
 	r = reports_dir_path(cfg.report_dir, dir, sizeof(dir));

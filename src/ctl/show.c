@@ -99,7 +99,8 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct tracer t = TRACER_INIT;
 	struct state_ids files = {};
 	struct rundir rd = {};
-	const char *why = "", *id = NULL;
+	struct br_error err = BR_ERROR_INIT;
+	const char *id = NULL;
 	size_t shown = 0;
 	int r, rc = 0;
 
@@ -108,8 +109,8 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 	if (optind != argc || argc != 1)
 		return ctl_usage_err(ctx, "expects one container id (or a unique prefix of one)");
 	id = argv[0];
-	if (!container_id_valid(argv[0], &why))
-		return ctl_usage_err(ctx, "%s", why);
+	if (!container_id_valid(argv[0], &err))
+		return ctl_usage_err(ctx, "%s", err.detail);
 	/* Read-only: opens what exists, creates nothing. */
 	r = rundir_open_existing(&rd);
 	if (r == 0)
@@ -139,7 +140,8 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 
 			if ((pass == 0) != (f->earlier == 0) || !state_file_of(f, id))
 				continue;
-			r = state_read(&rd, f->id, f->earlier, &st, &why);
+			br_error_clear(&err);
+			r = state_read(&rd, f->id, f->earlier, &st, &err);
 			if (r == 0 && !streq(st.id, id)) {
 				container_state_done(&st);
 				continue;
@@ -148,7 +150,8 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv)
 				r = tracer_read_records(&t, st.cgroup_id, &l);
 			if (r < 0) {
 				fprintf(stderr, "bpfreaperctl: show %s%s: %s%s%s\n", id,
-					f->earlier ? " (earlier run)" : "", strerror(-r), *why ? ": " : "", why);
+					f->earlier ? " (earlier run)" : "", strerror(-r), *err.detail ? ": " : "",
+					err.detail);
 				rc = 1;
 			} else {
 				show_run(ctx, &st, f->earlier, &l, arr);

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.config_path = "/etc/x.json",
 	};
 	char *out = NULL, *again = NULL;
-	const char *why = NULL;
+	struct br_error why = BR_ERROR_INIT;
 
 	if (bundle_config_add_hooks((const char *)data, size, &hooks, &out, &why) < 0 || !out)
 		return 0;

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config c = {};
 	struct keep_rules k = {};
-	const char *why = NULL;
+	struct br_error why = BR_ERROR_INIT;
 	char *text, norm[PATH_MAX];
 
 	if (config_parse((const char *)data, size, &c, &why) == 0)

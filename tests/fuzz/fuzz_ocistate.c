@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_state s = {};
-	const char *why = NULL;
+	struct br_error why = BR_ERROR_INIT;
 	char *id;
 
 	if (oci_state_parse((const char *)data, size, &s, &why) == 0) {
@@ -20,16 +20,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!container_id_valid(s.id, &why) || !s.annotations)
 			abort();
 		struct pod_identity pod;
+		const char *invalid;
 
 		(void)oci_state_annotation(&s, "io.bpfreaper.mode");
 		/* Whatever the annotations hold, only valid values are kept. */
-		pod_identity_from_annotations(&s, &pod, &why);
+		pod_identity_from_annotations(&s, &pod, &invalid);
 		if ((pod.pod[0] && !pod_field_valid(pod.pod)) ||
 		    (pod.pod_namespace[0] && !pod_field_valid(pod.pod_namespace)) ||
 		    (pod.container[0] && !pod_field_valid(pod.container)))
 			abort();
 		oci_state_done(&s);
-	} else if (!why) {
+	} else if (why.code == 0 || why.step != BR_STEP_OCI_STATE) {
 		abort(); /* every refusal says why */
 	}
 	id = strndup((const char *)data, size);

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct container_state s = {}, again = {};
-	const char *why = NULL;
+	struct br_error why = BR_ERROR_INIT;
 	char *text = NULL;
 
 	if (state_parse((const char *)data, size, NULL, &s, &why) < 0)

@@ -113,7 +113,7 @@ TEST(retention_config)
 {
 	struct config c = {};
 	struct report_retention k;
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 	static const char ok[] = "{\"report_retention\": {\"count\": 50, \"max_age\": \"3d\"}}";
 	static const char with_dir[] = "{\"report_dir\": \"/var/lib/r\"}";
 	static const char *const bad[] = {
@@ -133,7 +133,7 @@ TEST(retention_config)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		c = (struct config){};
 		CHECK_EQ_INT(config_parse(bad[i], strlen(bad[i]), &c, &why), -EINVAL);
-		CHECK(strstr(why, "report_retention") != NULL);
+		CHECK(strstr(why.detail, "report_retention") != NULL);
 	}
 	/* Defaults: the run directory's reports are bounded, an operator's
 	 * report_dir is left alone unless the config says. */

@@ -2,7 +2,7 @@
 #include "check.h"
 #include "config.h"
 
-static int parse(const char *text, struct config *c, const char **why)
+static int parse(const char *text, struct config *c, struct br_error *why)
 {
 	return config_parse(text, strlen(text), c, why);
 }
@@ -10,7 +10,7 @@ static int parse(const char *text, struct config *c, const char **why)
 TEST(full_config)
 {
 	struct config c = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(parse("{\"mode\":\"report\",\"keep\":[\"/sys/fs/bpf/tc/globals/*\"],"
 			   "\"log_file\":\"/var/log/bpfreaper.log\",\"report_dir\":\"/var/lib/r\",\"wait_ms\":500,"
@@ -42,7 +42,7 @@ TEST(full_config)
 TEST(shipped_example_is_valid)
 {
 	struct config c = {};
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(config_load("packaging/bpfreaper.json.example", &c, &why), 0);
 	CHECK_EQ_INT(c.mode, MODE_REPORT);
@@ -63,14 +63,14 @@ TEST(invalid_configs)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c = {};
-		const char *why = NULL;
+		struct br_error why = BR_ERROR_INIT;
 
 		if (parse(bad[i], &c, &why) == 0) {
 			printf("    accepted: %s\n", bad[i]);
 			check_failed = 1;
 			config_done(&c);
 		} else {
-			CHECK(why && *why);
+			CHECK(*why.detail);
 		}
 	}
 }
@@ -78,7 +78,7 @@ TEST(invalid_configs)
 TEST(on_error_and_annotation_modes)
 {
 	struct config c = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(parse("{}", &c, &why), 0);
 	CHECK_EQ_INT(c.on_error, ON_ERROR_IGNORE); /* fail open unless asked */
@@ -104,7 +104,7 @@ TEST(on_error_and_annotation_modes)
 TEST(keep_rules)
 {
 	struct keep_rules k = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(keep_rules_add_list(&k, " /sys/fs/bpf/tc/globals/* , /sys/fs/bpf/agent-?,", &why), 0);
 	CHECK_EQ_INT(k.n, 2);

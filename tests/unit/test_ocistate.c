@@ -4,7 +4,7 @@
 #include "check.h"
 #include "ocistate.h"
 
-static int parse(const char *json, struct oci_state *s, const char **why)
+static int parse(const char *json, struct oci_state *s, struct br_error *why)
 {
 	return oci_state_parse(json, strlen(json), s, why);
 }
@@ -12,7 +12,7 @@ static int parse(const char *json, struct oci_state *s, const char **why)
 TEST(runc_prestart_state)
 {
 	struct oci_state s = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(parse("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"web-1\",\"status\":\"creating\","
 			   "\"pid\":4242,\"bundle\":\"/b/web\",\"annotations\":{\"io.bpfreaper.mode\":\"report\"}}",
@@ -29,7 +29,7 @@ TEST(runc_prestart_state)
 TEST(poststop_without_pid_and_crun_pid_zero)
 {
 	struct oci_state s = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(parse("{\"ociVersion\":\"1.0.2\",\"id\":\"a\",\"status\":\"stopped\"}", &s, &why), 0);
 	CHECK_EQ_INT(s.pid, 0);
@@ -65,7 +65,7 @@ TEST(bad_states_rejected)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct oci_state s = {};
-		const char *why = NULL;
+		struct br_error why = BR_ERROR_INIT;
 		int r = parse(bad[i], &s, &why);
 
 		if (r == 0) {
@@ -73,7 +73,7 @@ TEST(bad_states_rejected)
 			check_failed = 1;
 			oci_state_done(&s);
 		} else {
-			CHECK(why && *why);
+			CHECK(*why.detail);
 		}
 	}
 }
@@ -81,7 +81,7 @@ TEST(bad_states_rejected)
 TEST(id_rules)
 {
 	char long_id[1100];
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK(container_id_valid("a", &why));
 	CHECK(container_id_valid("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", &why));
@@ -103,7 +103,7 @@ TEST(id_rules)
 TEST(huge_and_deep_input)
 {
 	struct oci_state s = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 	size_t n = OCI_STATE_MAX_BYTES + 10;
 	char *big = malloc(n + 1);
 	char deep[200];

@@ -8,7 +8,7 @@
 static void from_state_text(const char *text, struct pod_identity *ret, const char **ret_invalid)
 {
 	struct oci_state oci = {};
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(oci_state_parse(text, strlen(text), &oci, &why), 0);
 	pod_identity_from_annotations(&oci, ret, ret_invalid);
@@ -104,7 +104,7 @@ TEST(state_round_trip)
 				     .mode = MODE_ENFORCE };
 	struct container_state back = {};
 	char *text = NULL;
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	snprintf(s.pod.pod, sizeof(s.pod.pod), "web-7d9f");
 	snprintf(s.pod.pod_namespace, sizeof(s.pod.pod_namespace), "shop");
@@ -126,7 +126,7 @@ TEST(state_pod_validated)
 	static const char not_obj[] = "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\","
 				      "\"mode\":\"enforce\",\"pod\":\"shop/web\"}";
 	struct container_state s = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	/* A state of an older bpfreaper: no pod, still read. */
 	CHECK_EQ_INT(state_parse(old, strlen(old), "a", &s, &why), 0);

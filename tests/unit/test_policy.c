@@ -18,7 +18,7 @@ static int resolve(const char *state, const char *config, enum mode hook_default
 {
 	struct oci_state oci = {};
 	struct config cfg = {};
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 	int r;
 
 	CHECK_EQ_INT(config_parse(config, strlen(config), &cfg, &why), 0);
@@ -95,7 +95,7 @@ TEST(precedence)
 	struct oci_state with = {}, without = {}, bad = {};
 	struct config cfg = { .mode = MODE_REPORT };
 	struct policy p = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 	const char *s1 = "{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.mode\":\"off\","
 			 "\"io.bpfreaper.keep\":\"/sys/fs/bpf/x/*\"}}";
 	const char *s2 = "{\"id\":\"a\",\"status\":\"creating\"}";
@@ -189,7 +189,7 @@ TEST(poststop_policy_of_state)
 	struct container_state s = { .mode = MODE_ENFORCE, .mode_source = "annotation" };
 	struct keep_rules host = {};
 	struct policy p = {};
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(keep_rules_add(&s.keep, "/sys/fs/bpf/app/*", &why), 0);
 	CHECK_EQ_INT(keep_rules_add(&host, "/sys/fs/bpf/host-*", &why), 0);

@@ -87,7 +87,7 @@ TEST(integers)
 		CHECK(!json_integers_exact(bad[i], strlen(bad[i])));
 }
 
-static int add(const char *text, const struct runtime_hooks *h, char **out, const char **why)
+static int add(const char *text, const struct runtime_hooks *h, char **out, struct br_error *why)
 {
 	return bundle_config_add_hooks(text, strlen(text), h, out, why);
 }
@@ -96,7 +96,7 @@ TEST(adds_pair_once)
 {
 	_cleanup_free_ char *out = NULL, *again = NULL;
 	_cleanup_json_ json_object *root = NULL;
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 	const char *in = "{\"ociVersion\":\"1.0.2-dev\",\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_CORE\","
 			 "\"hard\":18446744073709551615,\"soft\":18446744073709551615}]},\"w\":0.10,"
 			 "\"hooks\":{\"poststop\":[{\"path\":\"/usr/bin/other\"}]}}";
@@ -127,7 +127,7 @@ TEST(stage_and_config)
 {
 	_cleanup_free_ char *old = NULL, *none = NULL, *half = NULL;
 	struct runtime_hooks with_config = hooks;
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 
 	with_config.config_path = "/etc/x.json";
 	CHECK_EQ_INT(add("{\"ociVersion\":\"1.0.1\"}", &with_config, &old, &why), 0);
@@ -154,11 +154,11 @@ TEST(refuses_what_it_cannot_rewrite)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char *out = NULL;
-		const char *why = "";
+		struct br_error why = BR_ERROR_INIT;
 
 		CHECK(add(bad[i], &hooks, &out, &why) < 0);
 		CHECK(out == NULL);
-		CHECK(why[0] != '\0');
+		CHECK(why.detail[0] != '\0');
 	}
 }
 
@@ -168,7 +168,7 @@ TEST(rewrites_file_in_place)
 	char dir[] = "/tmp/bpfreaper-unit-rw.XXXXXX";
 	_cleanup_close_ int dirfd = -EBADF;
 	_cleanup_free_ char *text = NULL;
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 	struct stat before, after;
 	bool edited = true;
 	FILE *f;

@@ -22,7 +22,7 @@ TEST(round_trip)
 				     .backend = TRACER_BACKEND_TRAMPOLINE };
 	struct container_state back = {};
 	char *text = NULL;
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	s.binds.host_mount_ns = true;
 	s.registered_ns = 1700000000123456789ull;
@@ -50,7 +50,7 @@ TEST(state_without_registered_ns)
 	static const char text[] = "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\","
 				   "\"mode\":\"enforce\",\"binds\":[{\"destination\":\"/b\",\"source\":\"/b\"}]}";
 	struct container_state s = {};
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(state_parse(text, strlen(text), "a", &s, &why), 0);
 	CHECK(s.registered_ns == 0);
@@ -77,7 +77,7 @@ TEST(corrupt_states_rejected)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct container_state s = {};
-		const char *why = NULL;
+		struct br_error why = BR_ERROR_INIT;
 
 		if (state_parse(bad[i], strlen(bad[i]), NULL, &s, &why) == 0) {
 			printf("    accepted: %s\n", bad[i]);
@@ -163,7 +163,7 @@ TEST(earlier_run_kept)
 	struct container_state back = {};
 	struct state_ids ids = {};
 	struct rundir rd;
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 	int lock, kept = 0, current = 0;
 
 	tmp_rundir_open(dir, &rd);
@@ -192,7 +192,7 @@ TEST(earlier_run_kept)
 	/* a kept state renamed to another run's name is not that run */
 	CHECK_EQ_INT(renameat(rd.state_fd, "web-1@41.json", rd.state_fd, "web-1@43.json"), 0);
 	CHECK_EQ_INT(state_read(&rd, "web-1", 43, &back, &why), -EBADMSG);
-	CHECK_EQ_STR(why, "state names another run");
+	CHECK_EQ_STR(why.detail, "state names another run");
 	CHECK_EQ_INT(state_remove(&rd, "web-1", 43), 0);
 	CHECK_EQ_INT(state_remove(&rd, "web-1", 0), 0);
 	CHECK_EQ_INT(state_lock(&rd, "web-1", 0), -ENOENT);
@@ -222,7 +222,7 @@ TEST(lock_follows_the_name)
 	if (child == 0) {
 		struct container_state got = {};
 		struct stat locked, named;
-		const char *why;
+		struct br_error why = BR_ERROR_INIT;
 		int fd;
 
 		close(ready[0]);

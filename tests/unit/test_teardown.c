@@ -9,7 +9,7 @@
 
 static void parse_config(const char *text, struct config *ret)
 {
-	const char *why = "";
+	struct br_error why = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(config_parse(text, strlen(text), ret, &why), 0);
 }
@@ -65,7 +65,7 @@ TEST(options_decide_with_the_state)
 	struct config cfg = {};
 	struct teardown_opts o;
 	struct policy p;
-	const char *why;
+	struct br_error why = BR_ERROR_INIT;
 
 	parse_config("{\"mode\":\"report\",\"keep\":[\"/sys/fs/bpf/host/*\"]}", &cfg);
 	CHECK_EQ_INT(keep_rules_add(&s.keep, "/sys/fs/bpf/app/*", &why), 0);
@@ -95,18 +95,20 @@ TEST(refused_at_the_state)
 	struct teardown_opts o = { .wait_ms = 0 };
 	struct teardown_result res = {};
 	struct rundir rd;
-	const char *step = NULL, *why = NULL;
+	struct br_error err = BR_ERROR_INIT;
 	int fd;
 
 	tmp_rundir_open(dir, &rd);
-	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &step, &why), -ENOENT);
-	CHECK_EQ_STR(step, TEARDOWN_STEP_STATE);
+	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &err), -ENOENT);
+	CHECK_EQ_INT(err.step, BR_STEP_STATE_READ);
+	CHECK_EQ_INT(err.code, -ENOENT);
 
 	CHECK_EQ_INT(state_write(&rd, &s), 0);
 	o.only_cgroup_id = 42; /* gc saw run 42 gone; run 41 holds the name now */
-	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &step, &why), -ESTALE);
-	CHECK_EQ_STR(step, TEARDOWN_STEP_STATE);
-	CHECK_EQ_STR(why, "a new run of the container took the id's state");
+	br_error_clear(&err);
+	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &err), -ESTALE);
+	CHECK_EQ_INT(err.step, BR_STEP_STATE_READ);
+	CHECK_EQ_STR(err.detail, "a new run of the container took the id's state");
 	CHECK_EQ_INT(faccessat(rd.state_fd, "web-1.json", F_OK, 0), 0);
 
 	fd = openat(rd.state_fd, "web-1.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -114,9 +116,10 @@ TEST(refused_at_the_state)
 	CHECK_EQ_INT(write(fd, "{\"version\":", 11), 11);
 	close(fd);
 	o.only_cgroup_id = 0;
-	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &step, &why), -EBADMSG);
-	CHECK_EQ_STR(step, TEARDOWN_STEP_STATE);
-	CHECK(why && *why);
+	br_error_clear(&err);
+	CHECK_EQ_INT(container_teardown("web-1", 0, &o, &res, &err), -EBADMSG);
+	CHECK_EQ_INT(err.step, BR_STEP_STATE_READ);
+	CHECK(*err.detail);
 	CHECK_EQ_INT(faccessat(rd.state_fd, "web-1.json", F_OK, 0), 0);
 	CHECK_EQ_INT(unlinkat(rd.state_fd, "web-1.json", 0), 0);
 	tmp_rundir_remove(dir, &rd);

@@ -1,40 +1,56 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "hookio.h"
-#include "caps.h"
-#include "fileio.h"
-#include "log.h"
-#include "util.h"
+#include "../caps.h"
+#include "../fileio.h"
+#include "../log.h"
+#include "../util.h"
 
-int hook_read_state(int fd, struct oci_state *ret, const char **ret_why)
+int hook_read_state(int fd, struct oci_state *ret, struct br_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	int r;
 
 	r = read_fd_limited(fd, OCI_STATE_MAX_BYTES, &buf, &len);
-	if (r == -EFBIG) {
-		*ret_why = "state JSON larger than 1 MiB";
-		return r;
-	}
-	if (r < 0) {
-		*ret_why = "cannot read stdin";
-		return r;
-	}
-	return oci_state_parse(buf, len, ret, ret_why);
+	if (r == -EFBIG)
+		return br_error_set(err, r, BR_STEP_OCI_STATE, "state JSON larger than 1 MiB");
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_OCI_STATE, "cannot read stdin");
+	return oci_state_parse(buf, len, ret, err);
 }
 
-int hook_restrict_caps(const char *who, const char *id, char *missing, size_t size)
+int hook_restrict_caps(const char *who, const char *id, struct br_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	r = caps_require_and_restrict(missing, size);
+	r = caps_require_and_restrict(err);
 	if (r == -EPERM)
 		return r;
 	if (r < 0) /* still correct, only less hardened */
 		log_warn("%s: container %s: dropping capabilities: %s", who, id, strerror(-r));
+	br_error_clear(err);
 	if (caps_text(&text) == 0)
 		log_debug("%s: container %s: capabilities now %s", who, id, text);
+	return 0;
+}
+
+int hook_config(const struct hook_args *args, struct config *ret, struct br_error *err)
+{
+	struct config c;
+	int r;
+
+	r = hook_load_config(args, &c, err);
+	if (r < 0)
+		return r;
+	if (c.log_file) {
+		r = log_set_file(c.log_file);
+		if (r < 0) {
+			config_done(&c);
+			return br_error_set(err, r, BR_STEP_LOG_FILE, "cannot open log_file");
+		}
+	}
+	*ret = c;
 	return 0;
 }
 
@@ -47,17 +63,17 @@ void hook_start_done(struct hook_start *h)
 int hook_start(const char *who, int argc, char **argv, struct hook_start *ret)
 {
 	struct hook_start h = { .cfg = { .wait_ms = -1 } };
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 	int r, caps;
 
-	r = hook_read_state(STDIN_FILENO, &h.oci, &why);
+	r = hook_read_state(STDIN_FILENO, &h.oci, &err);
 	if (hook_args_parse(argc, argv, &h.args) < 0) {
 		log_err("%s: usage: bpfreaper-%s " HOOK_USAGE, who, who);
 		oci_state_done(&h.oci);
 		return -EINVAL;
 	}
 	if (r < 0) {
-		log_err("%s: bad OCI state on stdin: %s", who, why);
+		log_err("%s: bad OCI state on stdin: %s", who, err.detail);
 		return -EINVAL;
 	}
 	/* A rootless runtime runs its hooks in its user namespace: neither
@@ -69,12 +85,12 @@ int hook_start(const char *who, int argc, char **argv, struct hook_start *ret)
 		oci_state_done(&h.oci);
 		return HOOK_ROOTLESS;
 	}
-	caps = hook_restrict_caps(who, h.oci.id, h.missing_caps, sizeof(h.missing_caps));
+	caps = hook_restrict_caps(who, h.oci.id, &h.caps);
 	/* Loaded with capabilities missing too: the config decides whether
 	 * that refuses the container. */
-	r = hook_load_config(&h.args, &h.cfg, &why);
+	r = hook_config(&h.args, &h.cfg, &err);
 	if (r < 0) {
-		log_err("%s: container %s: config %s: %s: %s", who, h.oci.id, h.args.config_path, why,
+		log_err("%s: container %s: config %s: %s: %s", who, h.oci.id, h.args.config_path, err.detail,
 			strerror(-r));
 		hook_start_done(&h);
 		return -EINVAL;
