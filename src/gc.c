@@ -6,7 +6,7 @@
 #include "events.h"
 #include "log.h"
 #include "reports.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -18,7 +18,7 @@
 #include "binds.h"
 #include "holders.h"
 #include "config.h"
-#include "tracer.h"
+#include "tracer-records.h"
 
 struct reap_opts {
 	bool remove;       /* false: report only */

@@ -3,7 +3,7 @@
 #include "register.h"
 #include "bpffs.h"
 #include "cgroup.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "crashpoint.h"
 #include "util.h"
 
@@ -77,6 +77,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	struct register_result res = {};
 	struct rundir rd = {};
 	struct tracer t = TRACER_INIT;
+	struct br_error load_err = BR_ERROR_INIT;
 	struct cgroup_ref cg;
 	struct cgroup_foreign foreign;
 	_cleanup_close_ int lock = -EBADF, name_lock = -EBADF;
@@ -162,9 +163,10 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 
 	err->step = backend == TRACER_BACKEND_TRAMPOLINE ? "load the tracer (trampoline backend, as configured)"
 							 : "load the tracer";
-	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
+	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded, &load_err);
 	if (lock < 0) {
 		r = lock;
+		snprintf(err->detail, sizeof(err->detail), "%s", load_err.detail);
 		if (r == -EXDEV)
 			err->step = "load the tracer (this hook runs in a private mount namespace, where the "
 				    "tracer's bpffs would vanish with it; run `bpfreaperctl load` on the host first)";
@@ -172,7 +174,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	}
 
 	res.state.backend = t.backend;
-	memcpy(res.trampoline_error, t.trampoline_error, sizeof(res.trampoline_error));
+	res.trampoline_error = t.trampoline_error;
 
 	err->step = "keep the unfinished state of an earlier run of this id";
 	r = take_over_name(&rd, &t, oci->id, cg.id, &name_lock, &res.already, &res.kept_earlier);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "error.h"
 #include "ocistate.h"
 #include "policy.h"
 #include "state.h"
@@ -23,8 +24,8 @@ struct register_result {
 	/* A pod identity annotation present but not stored (podid.h): its
 	 * key, else NULL. */
 	const char *pod_annotation_invalid;
-	/* Loading the tracer fell back to tracepoints: why ("" if not). */
-	char trampoline_error[128];
+	/* Loading the tracer fell back to tracepoints: why (code 0 if not). */
+	struct br_error trampoline_error;
 };
 
 /* Why container_register() failed, for the one-line error. */

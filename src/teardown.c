@@ -3,7 +3,7 @@
 #include "teardown.h"
 #include "counters.h"
 #include "report.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "crashpoint.h"
 #include "util.h"
 
