@@ -95,8 +95,6 @@ static const char *param_type_name(const struct btf *btf, __u32 id, bool pointer
 static int check_param(const struct btf *btf, const struct want_param *w, struct br_error *err)
 {
 	const struct btf_type *func, *proto;
-	const struct btf_param *params;
-	const char *name;
 	int id;
 
 	id = btf__find_by_name_kind(btf, w->func, BTF_KIND_FUNC);
@@ -105,8 +103,9 @@ static int check_param(const struct btf *btf, const struct want_param *w, struct
 	func = btf__type_by_id(btf, id);
 	proto = func ? btf__type_by_id(btf, func->type) : NULL;
 	if (proto && btf_is_func_proto(proto) && btf_vlen(proto) > w->index) {
-		params = btf_params(proto);
-		name = param_type_name(btf, params[w->index].type, w->pointer);
+		const struct btf_param *params = btf_params(proto);
+		const char *name = param_type_name(btf, params[w->index].type, w->pointer);
+
 		if (name && streq(name, w->type))
 			return 0;
 	}
@@ -363,33 +362,24 @@ static int choose_trampoline_progs(struct bpf_object *obj, struct br_error *err)
 	return r;
 }
 
-static void *open_tracepoint(struct bpf_object_skeleton **ret)
-{
-	struct tracepoint_bpf *skel = tracepoint_bpf__open();
+/* Each generated skeleton has its own open and destroy; the rest goes
+ * through its struct bpf_object_skeleton. */
+#define SKEL_OPS(name)                                                        \
+	static void *open_##name(struct bpf_object_skeleton **ret)            \
+	{                                                                     \
+		struct name##_bpf *skel = name##_bpf__open();                 \
+                                                                              \
+		if (skel)                                                     \
+			*ret = skel->skeleton;                                \
+		return skel;                                                  \
+	}                                                                     \
+	static void destroy_##name(void *skel)                                \
+	{                                                                     \
+		name##_bpf__destroy(skel);                                    \
+	}
 
-	if (skel)
-		*ret = skel->skeleton;
-	return skel;
-}
-
-static void destroy_tracepoint(void *skel)
-{
-	tracepoint_bpf__destroy(skel);
-}
-
-static void *open_trampoline(struct bpf_object_skeleton **ret)
-{
-	struct trampoline_bpf *skel = trampoline_bpf__open();
-
-	if (skel)
-		*ret = skel->skeleton;
-	return skel;
-}
-
-static void destroy_trampoline(void *skel)
-{
-	trampoline_bpf__destroy(skel);
-}
+SKEL_OPS(tracepoint)
+SKEL_OPS(trampoline)
 
 /* What differs between the backends' skeletons. */
 struct backend_def {
@@ -425,20 +415,23 @@ static int skel_load(enum tracer_backend b, struct skel *ret, struct br_error *e
 	const char *name = tracer_backend_name(b);
 	_cleanup_close_ int template = -EBADF;
 	struct skel k = { .def = &backends[b] };
-	struct bpf_map *records;
 	int r;
 
 	libbpf_set_print(silent_print);
 	k.skel = k.def->open(&k.s);
-	if (!k.skel) {
-		r = negative_errno();
-		return br_error_set(err, r, BR_STEP_TRACER_LOAD, "%s programs: open: %s", name, strerror(-r));
+	if (!k.skel || !k.s) {
+		r = -errno;
+		if (r >= 0)
+			r = -EIO;
+		br_error_set(err, r, BR_STEP_TRACER_LOAD, "%s programs: open: %s", name, strerror(-r));
+		return r;
 	}
 	r = k.def->choose_progs(*k.s->obj, err);
 	/* The loader needs one records map to learn their shape from; it
 	 * reads the fd at load, so it is closed after loading. */
 	if (r == 0) {
-		records = bpf_object__find_map_by_name(*k.s->obj, "records");
+		struct bpf_map *records = bpf_object__find_map_by_name(*k.s->obj, "records");
+
 		template = tracer_records_map_create();
 		r = !records ? -ENOENT : template < 0 ? template : bpf_map__set_inner_map_fd(records, template);
 		if (r < 0)

@@ -45,7 +45,6 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 	bool explicit = false, loaded = false;
 	struct tracer t = TRACER_INIT;
 	struct br_error err = BR_ERROR_INIT;
-	char text[sizeof(err.detail) + 64];
 	struct config cfg = {};
 	struct rundir rd;
 	int c, lock, r;
@@ -74,9 +73,12 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
 	lock = tracer_open_or_load(&rd, want, &t, &loaded, &err);
 	rundir_close(&rd);
-	if (lock < 0)
+	if (lock < 0) {
+		char text[sizeof(err.detail) + 64];
+
 		return ctl_err(ctx, CTL_FAILED, "%s backend: %s", tracer_backend_name(want),
 			       br_error_text(&err, text, sizeof(text)));
+	}
 	close(lock);
 	tracer_close(&t);
 	print_result(ctx, &t, loaded);
