@@ -26,10 +26,10 @@ struct {
 } cgroups SEC(".maps");
 
 /* One records map per registered container (key record_key_t, value struct
- * record) in the slot its cg_state names, made by user space; src/tracer-load.c gives
- * the loader a template of it (bpf_map__set_inner_map_fd): clang 14 emits
- * struct record only as a forward declaration when a template is written
- * here with __array. */
+ * record) in the slot its cg_state names, made by user space;
+ * src/tracer-load.c gives the loader a template of it
+ * (bpf_map__set_inner_map_fd): clang 14 emits struct record only as a
+ * forward declaration when a template is written here with __array. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, MAX_REGISTERED_CGROUPS);
