@@ -42,7 +42,7 @@ BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaper
 all: $(BINARIES)
 
 # One .bpf.c per BPF program set, one generated skeleton each.
-SKELS := $(BUILD)/tracer.skel.h $(BUILD)/trampoline.skel.h $(BUILD)/holders.skel.h
+SKELS := $(BUILD)/tracepoint.skel.h $(BUILD)/trampoline.skel.h $(BUILD)/holders.skel.h
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

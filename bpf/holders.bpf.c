@@ -7,7 +7,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "tracer.h"
+#include "record.h"
 #include "objfile.h"
 #include "holders.h"
 
@@ -20,16 +20,17 @@ int dump_holders(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	struct holder_rec h = {};
-	char name[RECORD_NAME_MAX];
-	__u32 type;
+	struct record_obj obj;
 
 	if (!task || !file)
 		return 0;
 	/* Threads share the fd table: report each process once. */
 	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
 		return 0;
-	if (resolve_file(file, &h.obj_kind, &h.obj_id, &type, &name, NULL))
+	if (resolve_file(file, &obj, NULL))
 		return 0;
+	h.obj_kind = obj.kind;
+	h.obj_id = obj.id;
 	h.pid = BPF_CORE_READ(task, tgid);
 	h.fd = ctx->fd;
 	BPF_CORE_READ_STR_INTO(&h.comm, task, comm);

@@ -5,13 +5,22 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
-#include "tracer.h"
+#include "record.h"
 
 /* An fd's file name tells a map from a prog from a link: anon_inode files
  * are called "bpf-map", "bpf-prog" and "bpf_link"/"bpf-link". *refs gets
- * the object's reference count (NULL: not wanted). */
-static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *id, __u32 *type,
-					 char (*name)[RECORD_NAME_MAX], __s64 *refs)
+ * the object's reference count (NULL: not wanted).
+ *
+ * Not file->f_op against bpf_map_fops, bpf_prog_fops and bpf_link_fops from
+ * __ksym (bpftool's pid_iter.bpf.c): libbpf resolves a typeless __ksym from
+ * /proc/kallsyms, which lists data symbols only with CONFIG_KALLSYMS_ALL
+ * (kernels built without it, such as this project's CI host, fail the load
+ * with "extern 'bpf_map_fops' not resolved"), and shows every address as 0
+ * to a reader without CAP_SYSLOG when perf_event_paranoid > 1 (the hooks
+ * drop CAP_SYSLOG before they load the tracer: the comparison would then
+ * never match, and nothing would be recorded). Typed __ksym needs the
+ * variable in vmlinux BTF, which holds per-CPU variables only. */
+static __always_inline int resolve_file(struct file *file, struct record_obj *obj, __s64 *refs)
 {
 	const unsigned char *dname;
 	char n[9] = {};
@@ -29,10 +38,10 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 	if (n[3] == '-' && n[4] == 'm' && n[5] == 'a' && n[6] == 'p' && n[7] == 0) {
 		struct bpf_map *map = priv;
 
-		*kind = OBJ_MAP;
-		*id = BPF_CORE_READ(map, id);
-		*type = BPF_CORE_READ(map, map_type);
-		BPF_CORE_READ_STR_INTO(name, map, name);
+		obj->kind = OBJ_MAP;
+		obj->id = BPF_CORE_READ(map, id);
+		obj->type = BPF_CORE_READ(map, map_type);
+		BPF_CORE_READ_STR_INTO(&obj->name, map, name);
 		if (refs)
 			*refs = BPF_CORE_READ(map, refcnt.counter);
 		return 0;
@@ -40,10 +49,10 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 	if (n[3] == '-' && n[4] == 'p' && n[5] == 'r' && n[6] == 'o' && n[7] == 'g' && n[8] == 0) {
 		struct bpf_prog *prog = priv;
 
-		*kind = OBJ_PROG;
-		*id = BPF_CORE_READ(prog, aux, id);
-		*type = BPF_CORE_READ(prog, type);
-		BPF_CORE_READ_STR_INTO(name, prog, aux, name);
+		obj->kind = OBJ_PROG;
+		obj->id = BPF_CORE_READ(prog, aux, id);
+		obj->type = BPF_CORE_READ(prog, type);
+		BPF_CORE_READ_STR_INTO(&obj->name, prog, aux, name);
 		if (refs)
 			*refs = BPF_CORE_READ(prog, aux, refcnt.counter);
 		return 0;
@@ -52,10 +61,10 @@ static __always_inline int resolve_file(struct file *file, __u32 *kind, __u32 *i
 	if ((n[3] == '_' || n[3] == '-') && n[4] == 'l' && n[5] == 'i' && n[6] == 'n' && n[7] == 'k' && n[8] == 0) {
 		struct bpf_link *link = priv;
 
-		*kind = OBJ_LINK;
-		*id = BPF_CORE_READ(link, id);
-		*type = BPF_CORE_READ(link, type);
-		BPF_CORE_READ_STR_INTO(name, link, prog, aux, name);
+		obj->kind = OBJ_LINK;
+		obj->id = BPF_CORE_READ(link, id);
+		obj->type = BPF_CORE_READ(link, type);
+		BPF_CORE_READ_STR_INTO(&obj->name, link, prog, aux, name);
 		if (refs)
 			*refs = BPF_CORE_READ(link, refcnt.counter);
 		return 0;

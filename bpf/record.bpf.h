@@ -15,7 +15,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
-#include "tracer.h"
+#include "record.h"
 #include "objfile.h"
 
 struct {
@@ -26,10 +26,10 @@ struct {
 } cgroups SEC(".maps");
 
 /* One records map per registered container (key record_key_t, value struct
- * record) in the slot its cg_state names, made by user space; src/tracer.c gives the
- * loader a template of it (bpf_map__set_inner_map_fd): clang 14 emits
- * struct record only as a forward declaration when a template is written
- * here with __array. */
+ * record) in the slot its cg_state names, made by user space;
+ * src/tracer-load.c gives the loader a template of it
+ * (bpf_map__set_inner_map_fd): clang 14 emits struct record only as a
+ * forward declaration when a template is written here with __array. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, MAX_REGISTERED_CGROUPS);
@@ -118,13 +118,13 @@ static __always_inline struct file *file_of_fd(int fd)
 	return file;
 }
 
-static __always_inline int resolve_fd(int fd, struct record *rec, __s64 *refs)
+static __always_inline int resolve_fd(int fd, struct record_obj *obj, __s64 *refs)
 {
 	struct file *file = file_of_fd(fd);
 
 	if (!file)
 		return -1;
-	return resolve_file(file, &rec->obj_kind, &rec->obj_id, &rec->obj_type, &rec->name, refs);
+	return resolve_file(file, obj, refs);
 }
 
 static __always_inline bool name_kind(__u32 kind)
@@ -136,22 +136,22 @@ static __always_inline bool name_kind(__u32 kind)
 #define FNV_PRIME 0x100000001b3ull
 
 /* A name as the container spelled it; a relative one with the identity of
- * the directory it is relative to (parent_dev/parent_ino). FNV-1a: a
- * container that makes two of its own names collide only merges its own
- * records (user space finds pins and objects by identity all the same). */
-static __always_inline __u64 name_hash(const struct record *rec)
+ * the directory it is relative to. FNV-1a: a container that makes two of
+ * its own names collide only merges its own records (user space finds pins
+ * and objects by identity all the same). */
+static __always_inline __u64 name_hash(const struct record_name *at)
 {
 	__u64 h = FNV_OFFSET;
 
 	for (int i = 0; i < RECORD_PATH_MAX; i++) {
-		char c = rec->path[i];
+		char c = at->path[i];
 
 		if (!c)
 			break;
 		h = (h ^ (__u8)c) * FNV_PRIME;
 	}
-	if (rec->path[0] != '/')
-		h = ((h ^ rec->parent_ino) * FNV_PRIME ^ rec->parent_dev) * FNV_PRIME;
+	if (at->path[0] != '/')
+		h = ((h ^ at->dir_ino) * FNV_PRIME ^ at->dir_dev) * FNV_PRIME;
 	return h & KEY_LOW_MASK;
 }
 
@@ -163,17 +163,19 @@ static __always_inline record_key_t record_key(const struct record *rec)
 
 	switch (rec->kind) {
 	case REC_CREATE:
-		return KEY_CREATE << KEY_SPACE_SHIFT | (__u64)rec->obj_kind << 32 | rec->obj_id;
+		return KEY_CREATE << KEY_SPACE_SHIFT | (__u64)rec->create.obj.kind << 32 | rec->create.obj.id;
 	case REC_PIN:
-		return KEY_PIN << KEY_SPACE_SHIFT | name_hash(rec);
+		return KEY_PIN << KEY_SPACE_SHIFT | name_hash(&rec->pin.at);
 	case REC_ATTACH:
-		h = (FNV_OFFSET ^ rec->obj_id) * FNV_PRIME;
-		h = (h ^ rec->parent_ino) * FNV_PRIME;
-		h = (h ^ rec->parent_dev) * FNV_PRIME;
-		h = (h ^ rec->attach_type) * FNV_PRIME;
+		h = (FNV_OFFSET ^ rec->attach.prog.id) * FNV_PRIME;
+		h = (h ^ rec->attach.target_ino) * FNV_PRIME;
+		h = (h ^ rec->attach.target_dev) * FNV_PRIME;
+		h = (h ^ rec->attach.attach_type) * FNV_PRIME;
 		return KEY_ATTACH << KEY_SPACE_SHIFT | (h & KEY_LOW_MASK);
+	case REC_SYMLINK:
+		return KEY_NAME << KEY_SPACE_SHIFT | name_hash(&rec->symlink.at);
 	default:
-		return KEY_NAME << KEY_SPACE_SHIFT | name_hash(rec);
+		return KEY_NAME << KEY_SPACE_SHIFT | name_hash(&rec->mkdir.at);
 	}
 }
 
@@ -268,11 +270,14 @@ static __always_inline long file_refs(struct file *file)
  * the object. Sets *kind and *id. */
 static __always_inline bool object_only_in(struct file *file, __u32 *kind, __u32 *id)
 {
-	char name[RECORD_NAME_MAX];
+	struct record_obj obj;
 	__s64 refs = 0;
-	__u32 type;
 
-	return resolve_file(file, kind, id, &type, &name, &refs) == 0 && refs == 1;
+	if (resolve_file(file, &obj, &refs) || refs != 1)
+		return false;
+	*kind = obj.kind;
+	*id = obj.id;
+	return true;
 }
 
 /* Dropping this, the last reference to file, frees its BPF object. */
@@ -292,7 +297,6 @@ static __always_inline struct record *begin(__u32 cmd, __u64 owner)
 	__builtin_memset(rec, 0, sizeof(*rec));
 	rec->cmd = cmd;
 	rec->pid = bpf_get_current_pid_tgid() >> 32;
-	rec->dirfd = AT_FDCWD_;
 	rec->cgroup_id = bpf_get_current_cgroup_id();
 	rec->owner_id = owner;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
@@ -312,8 +316,8 @@ static __always_inline int resolve_target(int fd, struct record *rec)
 		return -1;
 	d = BPF_CORE_READ(file, f_path.dentry);
 	sb = BPF_CORE_READ(d, d_sb);
-	rec->parent_ino = BPF_CORE_READ(d, d_inode, i_ino);
-	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
+	rec->attach.target_ino = BPF_CORE_READ(d, d_inode, i_ino);
+	rec->attach.target_dev = BPF_CORE_READ(sb, s_dev);
 	if (BPF_CORE_READ(sb, s_magic) == CGROUP2_SUPER_MAGIC_)
 		rec->flags |= REC_F_TARGET_CGROUP;
 	return 0;
@@ -334,8 +338,9 @@ static __always_inline long read_str(void *dst, __u32 size, const void *src, boo
 /* A relative name is only worth a record if it lands on a bpffs; the
  * directory it starts from is named by identity (device, inode), which the
  * host can find again after the container's mount namespace is gone. */
-static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
+static __always_inline bool relative_to_bpffs(struct record *rec, struct record_name *at)
 {
+	int dirfd = at->dirfd;
 	struct dentry *dir;
 	struct super_block *sb;
 
@@ -355,8 +360,8 @@ static __always_inline bool relative_to_bpffs(int dirfd, struct record *rec)
 	sb = BPF_CORE_READ(dir, d_sb);
 	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
 		return false;
-	rec->parent_dev = BPF_CORE_READ(sb, s_dev);
-	rec->parent_ino = BPF_CORE_READ(dir, d_inode, i_ino);
+	at->dir_dev = BPF_CORE_READ(sb, s_dev);
+	at->dir_ino = BPF_CORE_READ(dir, d_inode, i_ino);
 	rec->flags |= REC_F_RELATIVE;
 	return true;
 }
@@ -391,33 +396,36 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 		read_mem(&pathname, sizeof(pathname), &uattr->pathname, kernel);
 		read_mem(&bpf_fd, sizeof(bpf_fd), &uattr->bpf_fd, kernel);
 		read_mem(&file_flags, sizeof(file_flags), &uattr->file_flags, kernel);
+		rec->kind = REC_PIN;
+		rec->pin.at.dirfd = AT_FDCWD_;
 		/* BPF_F_PATH_FD (1 << 14, kernel 6.5+): path relative to path_fd. */
 		if (file_flags & (1u << 14)) {
 			read_mem(&path_fd, sizeof(path_fd), (char *)uattr + 16, kernel);
-			rec->dirfd = path_fd;
+			rec->pin.at.dirfd = path_fd;
 		}
-		rec->kind = REC_PIN;
-		if (resolve_fd(bpf_fd, rec, NULL))
+		if (resolve_fd(bpf_fd, &rec->pin.obj, NULL))
 			return 0;
-		if (read_str(rec->path, sizeof(rec->path), (void *)pathname, kernel) == sizeof(rec->path))
+		if (read_str(rec->pin.at.path, sizeof(rec->pin.at.path), (void *)pathname, kernel) ==
+		    sizeof(rec->pin.at.path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
 		/* A relative name is keyed with its directory's identity. */
-		if (rec->path[0] != '/')
-			relative_to_bpffs(rec->dirfd, rec);
+		if (rec->pin.at.path[0] != '/')
+			relative_to_bpffs(rec, &rec->pin.at);
 	} else if (cmd == BPF_PROG_ATTACH) {
 		__u32 target_fd = 0, prog_fd = 0;
 
 		read_mem(&target_fd, sizeof(target_fd), &uattr->target_fd, kernel);
 		read_mem(&prog_fd, sizeof(prog_fd), &uattr->attach_bpf_fd, kernel);
-		read_mem(&rec->attach_type, sizeof(rec->attach_type), &uattr->attach_type, kernel);
+		read_mem(&rec->attach.attach_type, sizeof(rec->attach.attach_type), &uattr->attach_type, kernel);
 		rec->kind = REC_ATTACH;
-		if (resolve_fd(prog_fd, rec, NULL) || rec->obj_kind != OBJ_PROG || resolve_target(target_fd, rec))
+		if (resolve_fd(prog_fd, &rec->attach.prog, NULL) || rec->attach.prog.kind != OBJ_PROG ||
+		    resolve_target(target_fd, rec))
 			return 0; /* targets nothing we can name */
 	} else {
 		__s64 refs = 0;
 
 		rec->kind = REC_CREATE;
-		if (resolve_fd((int)ret, rec, &refs))
+		if (resolve_fd((int)ret, &rec->create.obj, &refs))
 			return 0;
 		/* The object the call made is referenced by the fd it returned
 		 * and nothing else yet. Anything more means the fd now names an
@@ -476,51 +484,59 @@ static __always_inline bool under_view(const struct cg_state *st, const char *pa
 	return false;
 }
 
+/* A name call (cmd) of a registered caller: the record begun, or NULL. */
+static __always_inline struct record *begin_name(__u32 cmd)
+{
+	__u64 owner = registered_ancestor();
+
+	return owner ? begin(cmd, owner) : NULL;
+}
+
+/* Reads the name pathname (relative to dirfd) into at. False if it is not
+ * worth a record: unreadable, or relative to a directory off any bpffs. */
+static __always_inline bool fill_at(struct record *rec, struct record_name *at, int dirfd, const char *pathname,
+				    bool kernel)
+{
+	long n;
+
+	at->dirfd = dirfd;
+	n = read_str(at->path, sizeof(at->path), pathname, kernel);
+	if (n <= 0)
+		return false;
+	if (n == sizeof(at->path))
+		rec->flags |= REC_F_PATH_TRUNCATED;
+	return at->path[0] == '/' || relative_to_bpffs(rec, at);
+}
+
 /* A new name in a directory by a registered caller: mkdir, or a symlink to
  * target. Returns the record to append once the call has succeeded, or
  * NULL if there is nothing worth recording. */
-/* A name call (cmd) of a registered caller, relative to dirfd: the record
- * begun, or NULL. */
-static __always_inline struct record *begin_name(__u32 cmd, int dirfd)
-{
-	__u64 owner = registered_ancestor();
-	struct record *rec;
-
-	if (!owner)
-		return NULL;
-	rec = begin(cmd, owner);
-	if (rec)
-		rec->dirfd = dirfd;
-	return rec;
-}
-
 static __always_inline struct record *fill_name(int dirfd, const char *pathname, const char *target,
 						bool kernel)
 {
+	struct record_name *at;
 	struct cg_state *st;
 	struct record *rec;
-	long n;
 
-	rec = begin_name(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR, dirfd);
+	rec = begin_name(target ? TRACE_CMD_SYMLINK : TRACE_CMD_MKDIR);
 	if (!rec)
 		return NULL;
-	rec->kind = target ? REC_SYMLINK : REC_MKDIR;
 	if (target) {
-		n = read_str(rec->name, sizeof(rec->name), target, kernel);
-		if (n <= 0)
+		rec->kind = REC_SYMLINK;
+		at = &rec->symlink.at;
+		if (read_str(rec->symlink.target, sizeof(rec->symlink.target), target, kernel) <= 0)
 			return NULL;
-		/* The full length, to tell a target that only starts alike. */
-		rec->obj_type = target_len(target, kernel);
+		rec->symlink.target_len = target_len(target, kernel);
+	} else {
+		rec->kind = REC_MKDIR;
+		at = &rec->mkdir.at;
 	}
-	n = read_str(rec->path, sizeof(rec->path), pathname, kernel);
-	if (n <= 0)
+	if (!fill_at(rec, at, dirfd, pathname, kernel))
 		return NULL;
-	if (n == sizeof(rec->path))
-		rec->flags |= REC_F_PATH_TRUNCATED;
-	if (rec->path[0] != '/')
-		return relative_to_bpffs(dirfd, rec) ? rec : NULL;
+	if (at->path[0] != '/')
+		return rec;
 	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
-	return st && under_view(st, rec->path) ? rec : NULL;
+	return st && under_view(st, at->path) ? rec : NULL;
 }
 
 /* A name a registered caller removes: rmdir (dir), or unlink of a pin or a
@@ -528,30 +544,28 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
  * record could match. */
 static __always_inline struct record *fill_removal(int dirfd, const char *pathname, bool dir, bool kernel)
 {
-	struct record *rec = begin_name(dir ? TRACE_CMD_RMDIR : TRACE_CMD_UNLINK, dirfd);
-	long n;
+	struct record *rec = begin_name(dir ? TRACE_CMD_RMDIR : TRACE_CMD_UNLINK);
 
 	if (!rec)
 		return NULL;
-	n = read_str(rec->path, sizeof(rec->path), pathname, kernel);
-	if (n <= 0 || n == sizeof(rec->path))
+	rec->kind = REC_NONE;
+	if (!fill_at(rec, &rec->removal.at, dirfd, pathname, kernel) || (rec->flags & REC_F_PATH_TRUNCATED))
 		return NULL; /* a truncated name matches no record exactly */
-	if (rec->path[0] != '/' && !relative_to_bpffs(dirfd, rec))
-		return NULL;
 	return rec;
 }
 
-static __always_inline bool same_name(const struct record *a, const struct record *b)
+static __always_inline bool same_name(const struct record *a, const struct record_name *an,
+				      const struct record *b, const struct record_name *bn)
 {
 	if ((a->flags | b->flags) & REC_F_PATH_TRUNCATED)
 		return false;
 	for (int i = 0; i < RECORD_PATH_MAX; i++) {
-		if (a->path[i] != b->path[i])
+		if (an->path[i] != bn->path[i])
 			return false;
-		if (!a->path[i])
+		if (!an->path[i])
 			break;
 	}
-	return a->path[0] == '/' || (a->parent_dev == b->parent_dev && a->parent_ino == b->parent_ino);
+	return an->path[0] == '/' || (an->dir_dev == bn->dir_dev && an->dir_ino == bn->dir_ino);
 }
 
 /* Drops the record of kind at key if it names what probe names. */
@@ -559,8 +573,12 @@ static __always_inline void forget_if_named(struct cg_state *st, void *own, reco
 					    const struct record *probe)
 {
 	struct record *rec = bpf_map_lookup_elem(own, &key);
+	const struct record_name *at;
 
-	if (rec && rec->kind == kind && same_name(rec, probe))
+	if (!rec || rec->kind != kind)
+		return;
+	at = kind == REC_MKDIR ? &rec->mkdir.at : kind == REC_PIN ? &rec->pin.at : &rec->symlink.at;
+	if (same_name(rec, at, probe, &probe->removal.at))
 		forget(st, own, key);
 }
 
@@ -577,7 +595,7 @@ static __always_inline void forget_name(const struct record *probe)
 	st = owner_records(probe->owner_id, &own);
 	if (!st)
 		return;
-	h = name_hash(probe);
+	h = name_hash(&probe->removal.at);
 	if (probe->cmd == TRACE_CMD_RMDIR) {
 		forget_if_named(st, own, KEY_NAME << KEY_SPACE_SHIFT | h, REC_MKDIR, probe);
 		return;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The trampoline backend: the same records as the tracepoint backend
- * (tracer.bpf.c), taken from BPF trampolines on the kernel functions behind
- * bpf(), mkdir and symlink. Only those calls run a program; every other
- * syscall on the host pays nothing, where an enabled syscall tracepoint
- * slows all of them. Chosen at load time where the kernel allows fentry and
- * fexit (src/tracer.c); the maps and their layout are the same, so the rest
- * of bpfreaper does not care which backend made a record.
+ * (tracepoint.bpf.c), taken from BPF trampolines on the kernel functions
+ * behind bpf(), mkdir and symlink. Only those calls run a program; every
+ * other syscall on the host pays nothing, where an enabled syscall
+ * tracepoint slows all of them. Chosen at load time where the kernel allows
+ * fentry and fexit (src/tracer-load.c); the maps and their layout are the
+ * same, so the rest of bpfreaper does not care which backend made a record.
  *
  * Names come from the kernel's own copy (struct filename), read at entry:
  * a container cannot change them between the call and the record, and the
@@ -143,7 +143,7 @@ int BPF_PROG(exit_unlinkat, int dfd, struct filename *name, int ret)
  * any more: the last reference to the object's only file frees the object,
  * and its creation record goes. filp_flush where the kernel has it (6.7+:
  * close(2) no longer calls filp_close), else filp_close; the loader keeps
- * one (src/tracer.c). */
+ * one (src/tracer-load.c). */
 static __always_inline int closing(struct file *file)
 {
 	__u32 kind, obj;

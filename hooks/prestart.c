@@ -127,9 +127,12 @@ int main(int argc, char **argv)
 		log_warn("prestart: container %s: an earlier run (cgroup id %llu) was never finished (its "
 			 "poststop did not run to the end): its state is kept for this container's poststop "
 			 "or bpfreaperctl gc", h.oci.id, (unsigned long long)res.kept_earlier);
-	if (*res.trampoline_error)
+	if (res.trampoline_error.code) {
+		char text[sizeof(res.trampoline_error.detail) + 64];
+
 		log_info("prestart: trampoline backend unavailable (%s): recording with tracepoints",
-			 res.trampoline_error);
+			 br_error_text(&res.trampoline_error, text, sizeof(text)));
+	}
 	if (!res.already)
 		(void)counters_add(COUNTER_REGISTERED, 1);
 	pod_identity_describe(&res.state.pod, pod, sizeof(pod));

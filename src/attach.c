@@ -59,36 +59,37 @@ int detach_cgroup_attachments(const struct record_list *records, struct reap_res
 	for (size_t i = 0; r == 0 && i < records->n; i++) {
 		const struct record *rec = &records->v[i];
 		_cleanup_close_ int cg_fd = -EBADF, prog_fd = -EBADF;
-		const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
 		char where[PATH_MAX + 64], path[PATH_MAX] = "?";
 		const struct reap_object *prog;
+		const char *type;
 
 		if (rec->kind != REC_ATTACH || !(rec->flags & REC_F_TARGET_CGROUP))
 			continue;
-		cg_fd = cgroup_open_by_id(rec->parent_ino);
+		type = libbpf_bpf_attach_type_str(rec->attach.attach_type);
+		cg_fd = cgroup_open_by_id(rec->attach.target_cgroup);
 		if (cg_fd == -ENOENT)
 			continue; /* the cgroup is gone, and its attachments with it */
 		if (cg_fd < 0) {
 			/* No usable cgroup2 mount here (or no right to open by
 			 * handle): whether it is still attached cannot be told,
 			 * so it is listed, never taken for gone. */
-			snprintf(where, sizeof(where), "cgroup id %llu %s", (unsigned long long)rec->parent_ino,
-				 type ? type : "?");
-			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->obj_id, cg_fd,
+			snprintf(where, sizeof(where), "cgroup id %llu %s",
+				 (unsigned long long)rec->attach.target_cgroup, type ? type : "?");
+			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->attach.prog.id, cg_fd,
 					  "cannot open the cgroup");
 			continue;
 		}
 		/* Detached already (by the container, or a previous run). */
-		if (!attached_at(cg_fd, rec->attach_type, rec->obj_id))
+		if (!attached_at(cg_fd, rec->attach.attach_type, rec->attach.prog.id))
 			continue;
 		(void)cgroup_path_of_fd(cg_fd, path, sizeof(path));
 		snprintf(where, sizeof(where), "cgroup %s %s", path, type ? type : "?");
 		/* The record's program id was read from the container's memory,
 		 * which another of its threads can rewrite after the kernel read
 		 * it: only a program the container created is ever detached. */
-		prog = ours(res, rec->obj_id);
+		prog = ours(res, rec->attach.prog.id);
 		if (!prog) {
-			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->obj_id, 0,
+			r = reap_path_add(&res->attach_left, where, OBJ_PROG, rec->attach.prog.id, 0,
 					  "not a program the container created");
 			continue;
 		}
@@ -97,10 +98,10 @@ int detach_cgroup_attachments(const struct record_list *records, struct reap_res
 			continue;
 		}
 		if (remove) {
-			prog_fd = bpf_prog_get_fd_by_id(rec->obj_id);
-			r = prog_fd < 0 ? prog_fd : bpf_prog_detach2(prog_fd, cg_fd, rec->attach_type);
+			prog_fd = bpf_prog_get_fd_by_id(rec->attach.prog.id);
+			r = prog_fd < 0 ? prog_fd : bpf_prog_detach2(prog_fd, cg_fd, rec->attach.attach_type);
 		}
-		r = settle(res, remove, where, rec->obj_id, r < 0 ? -errno : 0);
+		r = settle(res, remove, where, rec->attach.prog.id, r < 0 ? -errno : 0);
 	}
 	return r;
 }

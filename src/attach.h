@@ -29,7 +29,7 @@
 #include <stdbool.h>
 
 #include "reapresult.h"
-#include "tracer.h"
+#include "tracer-records.h"
 
 /* Fills res->attach_detached, res->attach_left and res->attach_kept (a
  * kept program's attachments). remove=false only lists. */

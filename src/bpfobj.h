@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../bpf/tracer.h"
+#include "../bpf/record.h"
 
 const char *obj_kind_name(uint32_t kind);
 /* An fd of the object, or -errno (-ENOENT: the kernel has freed it). */

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
 #include "error.h"
+#include "tracer-load.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
 #define CONFIG_MAX_BYTES (256 * 1024)

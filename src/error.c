@@ -77,6 +77,15 @@ int br_error_step(struct br_error *err, enum br_step step)
 	return err->code;
 }
 
+int br_error_set_step(struct br_error *err, int code, enum br_step step)
+{
+	if (err) {
+		err->code = code;
+		err->step = step;
+	}
+	return code;
+}
+
 void br_error_clear(struct br_error *err)
 {
 	if (!err)

@@ -77,6 +77,10 @@ int br_error_errno(struct br_error *err, int code, enum br_step step, const char
  * when the callee's step is BR_STEP_NONE; keeps code. Returns err->code. */
 int br_error_step(struct br_error *err, enum br_step step);
 
+/* Set code and step of an error a callee filled, keeping its detail (the
+ * caller knows better which step it was). Returns code. */
+int br_error_set_step(struct br_error *err, int code, enum br_step step);
+
 void br_error_clear(struct br_error *err);
 
 /* "read the configuration file" for BR_STEP_CONFIG; "" for BR_STEP_NONE. */

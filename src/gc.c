@@ -4,7 +4,7 @@
 #include "cgroup.h"
 #include "counters.h"
 #include "reports.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "util.h"
 
 #include <fcntl.h>

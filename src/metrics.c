@@ -3,7 +3,7 @@
 #include "metrics.h"
 #include "fileio.h"
 #include "state.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backend.h"
+#include "tracer-load.h"
 #include "counters.h"
 
 #define METRICS_TEXTFILE "bpfreaper.prom"

@@ -41,26 +41,27 @@ static int collect_objects(const struct record_list *records, struct reap_result
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
 
-		if (rec->kind == REC_CREATE && (rec->flags & REC_F_UNPROVEN) && rec->obj_id &&
-		    !unproven(res, rec->obj_kind, rec->obj_id))
-			res->unproven[res->n_unproven++] = (struct reap_unproven){ rec->obj_kind, rec->obj_id };
+		const struct record_obj *obj = &rec->create.obj;
+
+		if (rec->kind == REC_CREATE && (rec->flags & REC_F_UNPROVEN) && obj->id && !unproven(res, obj->kind, obj->id))
+			res->unproven[res->n_unproven++] = (struct reap_unproven){ obj->kind, obj->id };
 	}
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
+		const struct record_obj *obj = &rec->create.obj;
 		struct reap_object *o;
 
 		if (rec->kind == REC_PIN)
 			res->pins_recorded++;
-		if (rec->kind != REC_CREATE || rec->obj_kind == OBJ_NONE || rec->obj_id == 0 ||
-		    unproven(res, rec->obj_kind, rec->obj_id))
+		if (rec->kind != REC_CREATE || obj->kind == OBJ_NONE || obj->id == 0 || unproven(res, obj->kind, obj->id))
 			continue;
 		o = &res->objects[n++];
-		o->kind = rec->obj_kind;
-		o->id = rec->obj_id;
-		o->type = rec->obj_type;
+		o->kind = obj->kind;
+		o->id = obj->id;
+		o->type = obj->type;
 		o->pid = rec->pid;
 		memcpy(o->comm, rec->comm, sizeof(o->comm));
-		memcpy(o->name, rec->name, sizeof(o->name));
+		memcpy(o->name, obj->name, sizeof(o->name));
 		o->comm[sizeof(o->comm) - 1] = o->name[sizeof(o->name) - 1] = '\0';
 	}
 	qsort(res->objects, n, sizeof(*res->objects), reap_object_cmp);
@@ -74,20 +75,21 @@ static int collect_objects(const struct record_list *records, struct reap_result
 /* An object the container pinned, still alive, whose creation it did not
  * record: someone else's (opened by id), or its own whose creation record
  * the tracer dropped at a close another of its threads raced (see
- * bpf/tracer.bpf.c, enter_close). Never the container's to remove; named
+ * bpf/tracepoint.bpf.c, enter_close). Never the container's to remove; named
  * in the report, which must say what could not be proven. */
 static void pinned_not_created(const struct record_list *records, struct reap_result *res)
 {
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
+		const struct record_obj *obj = &rec->pin.obj;
 		_cleanup_close_ int fd = -EBADF;
 
-		if (rec->kind != REC_PIN || !rec->obj_id || reap_find_object(res, rec->obj_kind, rec->obj_id) ||
-		    unproven(res, rec->obj_kind, rec->obj_id))
+		if (rec->kind != REC_PIN || !obj->id || reap_find_object(res, obj->kind, obj->id) ||
+		    unproven(res, obj->kind, obj->id))
 			continue;
-		fd = obj_fd_by_id(rec->obj_kind, rec->obj_id);
+		fd = obj_fd_by_id(obj->kind, obj->id);
 		if (fd >= 0)
-			res->unproven[res->n_unproven++] = (struct reap_unproven){ rec->obj_kind, rec->obj_id };
+			res->unproven[res->n_unproven++] = (struct reap_unproven){ obj->kind, obj->id };
 	}
 }
 
@@ -321,8 +323,8 @@ static int recorded_pin_paths(const struct record_list *records, const struct re
 
 		if (rec->kind != REC_PIN)
 			continue;
-		if (rec->dirfd != AT_FDCWD || rec->path[0] != '/' || (rec->flags & REC_F_PATH_TRUNCATED) ||
-		    binds_translate(opts->binds, rec->path, host, sizeof(host)) < 0)
+		if (rec->pin.at.dirfd != AT_FDCWD || rec->pin.at.path[0] != '/' || (rec->flags & REC_F_PATH_TRUNCATED) ||
+		    binds_translate(opts->binds, rec->pin.at.path, host, sizeof(host)) < 0)
 			r = -EAGAIN;
 		else if (!(v[n++] = strdup(host)))
 			r = -ENOMEM;
@@ -482,17 +484,20 @@ static int unpin(struct reap_result *res, const struct reap_opts *opts, const st
  * relative to, found again by (device, inode). */
 static int host_dir_of(const struct record *rec, const struct reap_opts *opts, char *buf, size_t size)
 {
+	const struct record_name *at = record_name_of(rec);
 	char parent[PATH_MAX], joined[PATH_MAX];
 	int r;
 
+	if (!at)
+		return -EINVAL;
 	if (!(rec->flags & REC_F_RELATIVE))
-		return binds_translate(opts->binds, rec->path, buf, size);
+		return binds_translate(opts->binds, at->path, buf, size);
 	/* The kernel's dev_t is major << 20 | minor. */
-	r = bpffs_find_dir(makedev(rec->parent_dev >> 20, rec->parent_dev & 0xfffff),
-			   (ino_t)rec->parent_ino, parent, sizeof(parent));
+	r = bpffs_find_dir(makedev(at->dir_dev >> 20, at->dir_dev & 0xfffff), (ino_t)at->dir_ino, parent,
+			   sizeof(parent));
 	if (r < 0)
 		return r;
-	r = snprintf(joined, sizeof(joined), "%s/%s", parent, rec->path);
+	r = snprintf(joined, sizeof(joined), "%s/%s", parent, at->path);
 	if (r < 0 || (size_t)r >= sizeof(joined))
 		return -ENAMETOOLONG;
 	return path_normalize(joined, buf, size);
@@ -512,8 +517,8 @@ static int cmp_depth_desc(const void *a, const void *b)
 
 static bool symlink_target_is(const struct record *rec, const char *target, size_t len)
 {
-	return (uint32_t)len == rec->obj_type &&
-	       strncmp(target, rec->name, strnlen(rec->name, sizeof(rec->name))) == 0;
+	return (uint32_t)len == rec->symlink.target_len &&
+	       strncmp(target, rec->symlink.target, strnlen(rec->symlink.target, sizeof(rec->symlink.target))) == 0;
 }
 
 static bool target_of_record(const char *target, size_t len, void *ud)

@@ -18,7 +18,7 @@
 #include "binds.h"
 #include "config.h"
 #include "reapresult.h"
-#include "tracer.h"
+#include "tracer-records.h"
 
 struct policy;
 

@@ -3,7 +3,7 @@
 #include "register.h"
 #include "bpffs.h"
 #include "cgroup.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "crashpoint.h"
 #include "util.h"
 
@@ -156,18 +156,19 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		}
 	}
 
-	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded);
+	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded, err);
 	if (lock < 0) {
-		r = br_error_set(err, lock,
-				 lock == -EXDEV ? BR_STEP_TRACER_LOAD_PRIVATE_MNT
-				 : backend == TRACER_BACKEND_TRAMPOLINE ? BR_STEP_TRACER_LOAD_TRAMPOLINE
-									: BR_STEP_TRACER_LOAD,
-				 "%s", "");
+		/* The tracer's detail says what failed; the step says which
+		 * load, and what to do about a private mount namespace. */
+		r = br_error_set_step(err, lock,
+				      lock == -EXDEV ? BR_STEP_TRACER_LOAD_PRIVATE_MNT
+				      : backend == TRACER_BACKEND_TRAMPOLINE ? BR_STEP_TRACER_LOAD_TRAMPOLINE
+									     : BR_STEP_TRACER_LOAD);
 		goto out;
 	}
 
 	res.state.backend = t.backend;
-	memcpy(res.trampoline_error, t.trampoline_error, sizeof(res.trampoline_error));
+	res.trampoline_error = t.trampoline_error;
 
 	r = take_over_name(&rd, &t, oci->id, cg.id, &name_lock, &res.already, &res.kept_earlier);
 	if (r < 0) {

@@ -26,8 +26,8 @@ struct register_result {
 	/* A pod identity annotation present but not stored (podid.h): its
 	 * key, else NULL. */
 	const char *pod_annotation_invalid;
-	/* Loading the tracer fell back to tracepoints: why ("" if not). */
-	char trampoline_error[128];
+	/* Loading the tracer fell back to tracepoints: why (code 0 if not). */
+	struct br_error trampoline_error;
 };
 
 int container_register(const struct oci_state *oci, const struct policy *policy,

@@ -4,7 +4,7 @@
 #include "counters.h"
 #include "policy.h"
 #include "report.h"
-#include "tracer.h"
+#include "tracer-records.h"
 #include "crashpoint.h"
 #include "util.h"
 

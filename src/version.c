@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Version strings; see version.h. */
 #include "version.h"
-#include "tracer.h"
+#include "../bpf/record.h"
 
 #include <bpf/libbpf.h>
 #include <stdio.h>

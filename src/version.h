@@ -15,7 +15,7 @@
 void version_line(const char *prog, char *buf, size_t size);
 /* The libbpf this binary runs with, "1.1". */
 void version_libbpf(char *buf, size_t size);
-/* The tracer record layout (bpf/tracer.h) this build reads. */
+/* The tracer record layout (bpf/record.h) this build reads. */
 int version_tracer_layout(void);
 
 #endif

@@ -16,7 +16,7 @@
 #include "../runtimes.h"
 #include "../skipped.h"
 #include "../state.h"
-#include "../tracer.h"
+#include "../tracer-records.h"
 #include "../util.h"
 
 #include <linux/capability.h>
@@ -163,8 +163,11 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 
 static void check_backend_probe(struct checks *c, enum tracer_backend b, const char *name)
 {
-	char why[128];
-	int r = tracer_probe(b, why, sizeof(why));
+	struct br_error err = BR_ERROR_INIT;
+	char why[sizeof(err.detail) + 64];
+	int r = tracer_probe(b, &err);
+
+	br_error_text(&err, why, sizeof(why));
 
 	if (r == 0)
 		add(c, name, PASS, NULL, "loads on this kernel");

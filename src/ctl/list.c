@@ -12,7 +12,7 @@
 #include "../ocistate.h"
 #include "../skipped.h"
 #include "../state.h"
-#include "../tracer.h"
+#include "../tracer-records.h"
 #include "../util.h"
 
 /* Containers prestart let run unrecorded: the operator must see that

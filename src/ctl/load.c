@@ -10,23 +10,26 @@
 
 #include "ctl.h"
 #include "../config.h"
-#include "../tracer.h"
+#include "../tracer-records.h"
 
 static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool loaded)
 {
+	char why[sizeof(t->trampoline_error.detail) + 64];
+
+	br_error_text(&t->trampoline_error, why, sizeof(why));
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "loaded", json_object_new_boolean(loaded));
 		json_object_object_add(o, "backend", json_object_new_string(tracer_backend_name(t->backend)));
-		if (*t->trampoline_error)
-			json_object_object_add(o, "trampoline_error", json_object_new_string(t->trampoline_error));
+		if (t->trampoline_error.code)
+			json_object_object_add(o, "trampoline_error", json_object_new_string(why));
 		ctl_print_json(ctx, o);
 		json_object_put(o);
 		return;
 	}
-	if (*t->trampoline_error)
-		printf("trampoline backend unavailable: %s\n", t->trampoline_error);
+	if (t->trampoline_error.code)
+		printf("trampoline backend unavailable: %s\n", why);
 	printf("tracer %s (%s backend)\n", loaded ? "loaded" : "already loaded", tracer_backend_name(t->backend));
 }
 
@@ -68,10 +71,15 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 	r = rundir_open(&rd);
 	if (r < 0)
 		return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
-	lock = tracer_open_or_load(&rd, want, &t, &loaded);
+	br_error_clear(&err);
+	lock = tracer_open_or_load(&rd, want, &t, &loaded, &err);
 	rundir_close(&rd);
-	if (lock < 0)
-		return ctl_err(ctx, CTL_FAILED, "%s backend: %s", tracer_backend_name(want), strerror(-lock));
+	if (lock < 0) {
+		char text[sizeof(err.detail) + 64];
+
+		return ctl_err(ctx, CTL_FAILED, "%s backend: %s", tracer_backend_name(want),
+			       br_error_text(&err, text, sizeof(text)));
+	}
 	close(lock);
 	tracer_close(&t);
 	print_result(ctx, &t, loaded);

@@ -8,7 +8,7 @@
 #include "../bpfobj.h"
 #include "../ocistate.h"
 #include "../state.h"
-#include "../tracer.h"
+#include "../tracer-records.h"
 #include "../util.h"
 
 #include <bpf/libbpf.h>
@@ -31,6 +31,30 @@ static const char *kind_name(const struct record *rec)
 	}
 }
 
+/* What a record shows in its object columns: the object it names (none for
+ * names), a symlink's target start, the name it was made at ("" for
+ * creations and attachments). */
+struct record_view {
+	uint32_t obj_kind, obj_id;
+	const char *name, *path;
+};
+
+static struct record_view view_of(const struct record *rec)
+{
+	const struct record_obj *obj = record_obj_of(rec);
+	const struct record_name *at = record_name_of(rec);
+	struct record_view v = { OBJ_NONE, 0, "", at ? at->path : "" };
+
+	if (obj) {
+		v.obj_kind = obj->kind;
+		v.obj_id = obj->id;
+		v.name = obj->name;
+	} else if (rec->kind == REC_SYMLINK) {
+		v.name = rec->symlink.target;
+	}
+	return v;
+}
+
 /* The records of one run of the container: its current run, or an earlier
  * run a later prestart kept unfinished (state.h). */
 static void show_run(const struct ctl_ctx *ctx, const struct container_state *st, uint64_t earlier,
@@ -42,12 +66,13 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 	if (ctx->json) {
 		for (size_t i = 0; i < l->n; i++) {
 			json_object *o = json_object_new_object();
+			struct record_view v = view_of(&l->v[i]);
 
 			json_object_object_add(o, "record", json_object_new_string(kind_name(&l->v[i])));
-			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(l->v[i].obj_kind)));
-			json_object_object_add(o, "id", json_object_new_int64(l->v[i].obj_id));
-			json_object_object_add(o, "name", json_object_new_string(l->v[i].name));
-			json_object_object_add(o, "path", json_object_new_string(l->v[i].path));
+			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(v.obj_kind)));
+			json_object_object_add(o, "id", json_object_new_int64(v.obj_id));
+			json_object_object_add(o, "name", json_object_new_string(v.name));
+			json_object_object_add(o, "path", json_object_new_string(v.path));
 			json_object_object_add(o, "pid", json_object_new_int64(l->v[i].pid));
 			json_object_object_add(o, "comm", json_object_new_string(l->v[i].comm));
 			/* Which run made it. */
@@ -67,17 +92,21 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 	printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct record *rec = &l->v[i];
+		struct record_view v = view_of(rec);
 		char where[64];
-		const char *type = libbpf_bpf_attach_type_str(rec->attach_type);
 
 		/* An attachment's "path" is its target: a cgroup by id. */
-		if (rec->kind == REC_ATTACH)
+		if (rec->kind == REC_ATTACH) {
+			const char *type = libbpf_bpf_attach_type_str(rec->attach.attach_type);
+
 			snprintf(where, sizeof(where), "%s %s %llu", type ? type : "?",
 				 rec->flags & REC_F_TARGET_CGROUP ? "cgroup id" : "inode",
-				 (unsigned long long)rec->parent_ino);
+				 (unsigned long long)rec->attach.target_ino);
+			v.path = where;
+		}
 		printf("%-7s %-5s %7u %-16.16s %-16.16s %s\n", kind_name(rec),
-		       rec->kind == REC_MKDIR ? "dir" : rec->kind == REC_SYMLINK ? "-" : obj_kind_name(rec->obj_kind),
-		       rec->obj_id, rec->name, rec->comm, rec->kind == REC_ATTACH ? where : rec->path);
+		       rec->kind == REC_MKDIR ? "dir" : rec->kind == REC_SYMLINK ? "-" : obj_kind_name(v.obj_kind),
+		       v.obj_id, v.name, rec->comm, v.path);
 	}
 }
 

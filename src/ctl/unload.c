@@ -8,7 +8,7 @@
 
 #include "ctl.h"
 #include "../ocistate.h"
-#include "../tracer.h"
+#include "../tracer-records.h"
 
 int do_unload(const struct ctl_ctx *ctx, int argc, char **argv)
 {

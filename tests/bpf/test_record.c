@@ -32,10 +32,11 @@
 #include "bpfobj.h"
 #include "cgroup.h"
 #include "rundir.h"
-#include "tracer.h"
+#include "tracer-load.h"
+#include "tracer-records.h"
 #include "util.h"
 
-/* ---- The only code that knows struct record's layout (bpf/tracer.h) ---- */
+/* ---- The only code that knows struct record's layout (bpf/record.h) ---- */
 
 static uint32_t rec_kind(const struct record *r)
 {
@@ -63,43 +64,54 @@ static void rec_caller(const struct record *r, uint32_t *pid, uint64_t *owner, u
 /* REC_CREATE, REC_PIN, REC_ATTACH: the object (kind, id, type, name). */
 static void rec_obj(const struct record *r, uint32_t *kind, uint32_t *id, uint32_t *type, const char **name)
 {
-	*kind = r->obj_kind;
-	*id = r->obj_id;
-	*type = r->obj_type;
-	*name = r->name;
+	const struct record_obj *o = record_obj_of(r);
+	static const struct record_obj none;
+
+	if (!o)
+		o = &none;
+	*kind = o->kind;
+	*id = o->id;
+	*type = o->type;
+	*name = o->name;
 }
 
 /* REC_PIN, REC_MKDIR, REC_SYMLINK: the name as the caller spelled it. */
 static const char *rec_path(const struct record *r)
 {
-	return r->path;
+	const struct record_name *n = record_name_of(r);
+
+	return n ? n->path : "";
 }
 
 /* A relative name's directory (REC_F_RELATIVE). */
 static void rec_parent(const struct record *r, uint32_t *dev, uint64_t *ino)
 {
-	*dev = r->parent_dev;
-	*ino = r->parent_ino;
+	const struct record_name *n = record_name_of(r);
+
+	*dev = n ? n->dir_dev : 0;
+	*ino = n ? n->dir_ino : 0;
 }
 
 /* REC_ATTACH: the target file (a cgroup id with REC_F_TARGET_CGROUP). */
 static void rec_target(const struct record *r, uint32_t *dev, uint64_t *ino, uint32_t *attach_type)
 {
-	*dev = r->parent_dev;
-	*ino = r->parent_ino;
-	*attach_type = r->attach_type;
+	*dev = r->attach.target_dev;
+	*ino = r->attach.target_ino;
+	*attach_type = r->attach.attach_type;
 }
 
 /* REC_SYMLINK: the start of the target and its full length. */
 static void rec_symlink(const struct record *r, const char **target, uint32_t *len)
 {
-	*target = r->name;
-	*len = r->obj_type;
+	*target = r->symlink.target;
+	*len = r->symlink.target_len;
 }
 
 static uint32_t rec_obj_id(const struct record *r)
 {
-	return r->obj_id;
+	const struct record_obj *o = record_obj_of(r);
+
+	return o ? o->id : 0;
 }
 
 /* ---- end of the layout-dependent code ---- */
@@ -1319,7 +1331,7 @@ static int private_tracer(void)
 	lock = rundir_lock(&E.rd, LOCK_EX);
 	if (lock < 0)
 		return lock;
-	return tracer_load(&E.rd, TRACER_BACKEND_TRACEPOINT, &E.t);
+	return tracer_load(&E.rd, TRACER_BACKEND_TRACEPOINT, &E.t, NULL);
 }
 
 static int make_cgroups(void)

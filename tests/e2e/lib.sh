@@ -15,8 +15,8 @@ BPFFS=/sys/fs/bpf
 P=$BPFFS/$E2E_PREFIX
 RUNTIME=${RUNTIME:-runc}
 PODMAN_ROOT=/var/lib/bpfreaper-test/podman
-# The pinned tracer of this build's record layout (bpf/tracer.h).
-TRACER_DIR=/run/bpfreaper/bpffs/tracer_v$(awk '/define TRACER_LAYOUT_VERSION/ {print $3}' "$ROOT/bpf/tracer.h")
+# The pinned tracer of this build's record layout (bpf/record.h).
+TRACER_DIR=/run/bpfreaper/bpffs/tracer_v$(awk '/define TRACER_LAYOUT_VERSION/ {print $3}' "$ROOT/bpf/record.h")
 
 fail() {
 	echo "    $*" >&2

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Long-lived agents make and free objects all their life: the records
 # budgets count what is alive, so what outlives the container is recorded
-# and removed however much it churned before (bpf/tracer.h).
+# and removed however much it churned before (bpf/record.h).
 
 # live_records NAME: the container's live object and directory records.
 live_records() {

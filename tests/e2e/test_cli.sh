@@ -47,7 +47,7 @@ assert_json_error() {
 test_version_on_every_binary() {
 	local version layout b
 	version=$(awk '$1 == "VERSION" && $2 == ":=" { print $3 }' "$ROOT/Makefile")
-	layout=$(awk '/define TRACER_LAYOUT_VERSION/ { print $3 }' "$ROOT/bpf/tracer.h")
+	layout=$(awk '/define TRACER_LAYOUT_VERSION/ { print $3 }' "$ROOT/bpf/record.h")
 	[ -n "$version" ] || fail "no VERSION in the Makefile"
 	assert_eq "debian version" "$(sed -n '1s/^bpfreaper (\([^)-]*\).*/\1/p' "$ROOT/packaging/debian/changelog")" "$version"
 	assert_eq "rpm version" "$(awk '$1 == "Version:" { print $2 }' "$ROOT/packaging/rpm/bpfreaper.spec")" "$version"

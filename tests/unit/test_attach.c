@@ -80,8 +80,8 @@ TEST(only_ours_detached)
 	ours = tcx_prog(NULL);
 	linked = tcx_prog(&link);
 	CHECK(ours && linked && obj_identify(link, &kind, &link_id) == 0);
-	v[0] = (struct record){ .kind = REC_CREATE, .obj_kind = OBJ_PROG, .obj_id = ours };
-	v[1] = (struct record){ .kind = REC_CREATE, .obj_kind = OBJ_PROG, .obj_id = linked };
+	v[0] = (struct record){ .kind = REC_CREATE, .create.obj = { .kind = OBJ_PROG, .id = ours } };
+	v[1] = (struct record){ .kind = REC_CREATE, .create.obj = { .kind = OBJ_PROG, .id = linked } };
 	hook_view(before, sizeof(before));
 
 	/* Report mode: the hook as it was, the container's program listed. */

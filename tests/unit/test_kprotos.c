@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "kprotos.h"
+#include "tracer-load.h"
 
 struct protos {
 	int i32, filename_ptr, bpfptr, uchar_ptr, file_ptr;
@@ -58,7 +58,7 @@ static struct btf *kernel_like(bool old_mkdirat, bool with_symlinkat)
 
 TEST(this_kernel_matches)
 {
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 	bool flush;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -66,34 +66,40 @@ TEST(this_kernel_matches)
 		check_failed = 1;
 		return;
 	}
-	CHECK_EQ_INT(kprotos_check(&why, &flush), 0);
+	CHECK_EQ_INT(kprotos_check(&err, &flush), 0);
+	CHECK_EQ_INT(err.code, 0);
 }
 
 TEST(prototypes_like_5_15_and_later_match)
 {
 	struct btf *btf = kernel_like(false, true);
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 
-	CHECK_EQ_INT(kprotos_check_btf(btf, &why), 0);
+	CHECK_EQ_INT(kprotos_check_btf(btf, &err), 0);
+	CHECK_EQ_INT(err.code, 0);
 	btf__free(btf);
 }
 
 TEST(mkdirat_taking_a_user_pointer_is_refused)
 {
 	struct btf *btf = kernel_like(true, true);
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 
-	CHECK_EQ_INT(kprotos_check_btf(btf, &why), -EPROTO);
-	CHECK_EQ_STR(why, "do_mkdirat");
+	CHECK_EQ_INT(kprotos_check_btf(btf, &err), -EPROTO);
+	CHECK_EQ_INT(err.code, -EPROTO);
+	CHECK_EQ_INT(err.step, BR_STEP_TRACER_PROBE);
+	CHECK_EQ_STR(err.detail, "do_mkdirat: other arguments on this kernel");
 	btf__free(btf);
 }
 
 TEST(missing_function_is_refused)
 {
 	struct btf *btf = kernel_like(false, false);
-	const char *why = "";
+	struct br_error err = BR_ERROR_INIT;
 
-	CHECK_EQ_INT(kprotos_check_btf(btf, &why), -ENOENT);
-	CHECK_EQ_STR(why, "do_symlinkat");
+	CHECK_EQ_INT(kprotos_check_btf(btf, &err), -ENOENT);
+	CHECK_EQ_INT(err.code, -ENOENT);
+	CHECK_EQ_INT(err.step, BR_STEP_TRACER_PROBE);
+	CHECK_EQ_STR(err.detail, "do_symlinkat: not in this kernel");
 	btf__free(btf);
 }

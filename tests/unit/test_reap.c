@@ -51,9 +51,17 @@ static uint32_t pinned_map(const char *rel)
 
 static struct record rec(uint32_t kind, uint32_t obj_kind, uint32_t id, uint32_t flags, const char *path)
 {
-	struct record r = { .kind = kind, .obj_kind = obj_kind, .obj_id = id, .flags = flags };
+	struct record r = { .kind = kind, .flags = flags };
+	struct record_obj obj = { .kind = obj_kind, .id = id };
 
-	snprintf(r.path, sizeof(r.path), "%s", path);
+	if (kind == REC_CREATE)
+		r.create.obj = obj;
+	if (kind == REC_PIN) {
+		r.pin.obj = obj;
+		snprintf(r.pin.at.path, sizeof(r.pin.at.path), "%s", path);
+	}
+	if (kind == REC_MKDIR)
+		snprintf(r.mkdir.at.path, sizeof(r.mkdir.at.path), "%s", path);
 	return r;
 }
 

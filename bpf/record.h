@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Record layout shared by the tracer (bpf/tracer.bpf.c) and user space
- * (src/tracer.c). Changing anything here changes TRACER_LAYOUT_VERSION, so a
- * new bpfreaper never reads a running tracer of an older layout.
+ * Record layout shared by the tracer's programs (bpf/record.bpf.h, used
+ * by bpf/tracepoint.bpf.c and bpf/trampoline.bpf.c) and user space
+ * (src/tracer-records.c). Changing anything here changes
+ * TRACER_LAYOUT_VERSION, so a new bpfreaper never reads a running tracer of
+ * an older layout.
  */
-#ifndef BPFREAPER_TRACER_H
-#define BPFREAPER_TRACER_H
+#ifndef BPFREAPER_RECORD_H
+#define BPFREAPER_RECORD_H
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 4
+#define TRACER_LAYOUT_VERSION 5
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
@@ -72,15 +74,16 @@ typedef __u64 record_key_t;
 #define TRACE_CMD_UNLINK 0x10003
 
 enum record_kind {
-	REC_CREATE = 1, /* obj_kind/obj_id: a map, prog or link the container made */
-	REC_PIN = 2,    /* obj_kind/obj_id pinned at path (container's view) */
-	REC_MKDIR = 3,  /* a directory created at path (container's view) */
-	/* BPF_PROG_ATTACH of prog obj_id to the file target_ino on device
-	 * target_dev (a cgroup2 directory when REC_F_TARGET_CGROUP), with
-	 * attach_type: a legacy attachment outlives the process. */
+	/* Not a record: a name being removed (rmdir, unlink), filled like the
+	 * record of that name to find and drop it (struct record.removal). */
+	REC_NONE = 0,
+	REC_CREATE = 1, /* a map, prog or link the container made */
+	REC_PIN = 2,    /* an object pinned at a name (container's view) */
+	REC_MKDIR = 3,  /* a directory made at a name (container's view) */
+	/* BPF_PROG_ATTACH of a prog to a file (a cgroup2 directory when
+	 * REC_F_TARGET_CGROUP): a legacy attachment outlives the process. */
 	REC_ATTACH = 4,
-	/* symlink(2)/symlinkat(2) at path (container's view); name holds the
-	 * start of the target and obj_type its length, to recognize it. */
+	/* symlink(2)/symlinkat(2) at a name (container's view). */
 	REC_SYMLINK = 5,
 };
 
@@ -110,8 +113,8 @@ enum cg_flags {
 
 enum record_flags {
 	REC_F_PATH_TRUNCATED = 1u << 0,
-	REC_F_RELATIVE = 1u << 1, /* path is relative to parent_dev/parent_ino */
-	REC_F_TARGET_CGROUP = 1u << 2, /* REC_ATTACH: parent_ino is a cgroup id */
+	REC_F_RELATIVE = 1u << 1, /* the name is relative to dir_dev/dir_ino */
+	REC_F_TARGET_CGROUP = 1u << 2, /* REC_ATTACH: the target is a cgroup */
 	/* REC_CREATE: the tracer could not prove the object is the one the
 	 * call created (something else already referenced it when the call
 	 * returned: a racing fd swap). Reported, never removed. */
@@ -153,27 +156,106 @@ struct entered {
 	__u32 pad;
 };
 
-struct record {
-	__u32 kind;
-	__u32 obj_kind;
-	__u32 obj_id;
-	__u32 obj_type;  /* map type, prog type or link type */
-	__u32 cmd;       /* bpf() command, or TRACE_CMD_MKDIR */
-	__u32 pid;       /* thread group id, host pid namespace */
-	__s32 dirfd;     /* mkdirat/obj_pin path_fd; AT_FDCWD (-100) if none */
-	__u32 flags;     /* enum record_flags */
-	__u64 owner_id;  /* the registered cgroup this record belongs to */
-	__u64 cgroup_id; /* the cgroup the caller ran in (maybe a descendant) */
-	/* mkdir with a relative path: the directory it is relative to, on a
-	 * bpffs (kernel dev_t, inode number); REC_ATTACH: the target file;
-	 * 0 otherwise. */
-	__u64 parent_ino;
-	__u32 parent_dev;
-	__u32 attach_type; /* REC_ATTACH: enum bpf_attach_type */
-	__u64 ts_ns;
-	char comm[16];
+/* A BPF object as its file showed it. */
+struct record_obj {
+	__u32 kind;  /* enum obj_kind */
+	__u32 id;
+	__u32 type;  /* map type, prog type or link type */
+	__u32 pad;
 	char name[RECORD_NAME_MAX];
+};
+
+/* A name as the container spelled it: absolute in its mount namespace, or
+ * (REC_F_RELATIVE) relative to a directory on a bpffs, named by identity
+ * so the host finds it after the container's mount namespace is gone. */
+struct record_name {
+	__u64 dir_ino;
+	__u32 dir_dev;  /* kernel dev_t of the directory's bpffs */
+	__s32 dirfd;    /* mkdirat/symlinkat/obj_pin path_fd; AT_FDCWD (-100) if none */
 	char path[RECORD_PATH_MAX];
 };
+
+struct record {
+	__u32 kind;      /* enum record_kind: which member of the union */
+	__u32 flags;     /* enum record_flags */
+	__u32 cmd;       /* bpf() command, or a TRACE_CMD_* */
+	__u32 pid;       /* thread group id, host pid namespace */
+	__u64 owner_id;  /* the registered cgroup this record belongs to */
+	__u64 cgroup_id; /* the cgroup the caller ran in (maybe a descendant) */
+	__u64 ts_ns;
+	char comm[16];
+	union {
+		struct {
+			struct record_obj obj;
+		} create;
+		struct {
+			struct record_name at;
+			struct record_obj obj;
+		} pin;
+		struct {
+			struct record_name at;
+		} mkdir;
+		struct {
+			struct record_name at;
+			/* The target's full length and its start, to tell it
+			 * from a target that only starts alike. */
+			__u32 target_len;
+			__u32 pad;
+			char target[RECORD_NAME_MAX];
+		} symlink;
+		struct {
+			struct record_obj prog;
+			union {
+				__u64 target_ino;    /* the target file's inode */
+				__u64 target_cgroup; /* REC_F_TARGET_CGROUP: its cgroup id */
+			};
+			__u32 target_dev;  /* kernel dev_t of the target's filesystem */
+			__u32 attach_type; /* enum bpf_attach_type */
+		} attach;
+		struct {
+			struct record_name at;
+		} removal; /* REC_NONE */
+	};
+};
+
+#ifdef __bpf__
+#define RECORD_INLINE static __always_inline
+#else
+#define RECORD_INLINE static inline
+#endif
+
+/* The object a record names: a creation's, a pin's, an attachment's
+ * program; NULL for names. */
+RECORD_INLINE const struct record_obj *record_obj_of(const struct record *rec)
+{
+	switch (rec->kind) {
+	case REC_CREATE:
+		return &rec->create.obj;
+	case REC_PIN:
+		return &rec->pin.obj;
+	case REC_ATTACH:
+		return &rec->attach.prog;
+	default:
+		return 0;
+	}
+}
+
+/* The name a record was made at: a pin's, a directory's, a symlink's, a
+ * removal's; NULL for creations and attachments. */
+RECORD_INLINE const struct record_name *record_name_of(const struct record *rec)
+{
+	switch (rec->kind) {
+	case REC_PIN:
+		return &rec->pin.at;
+	case REC_MKDIR:
+		return &rec->mkdir.at;
+	case REC_SYMLINK:
+		return &rec->symlink.at;
+	case REC_NONE:
+		return &rec->removal.at;
+	default:
+		return 0;
+	}
+}
 
 #endif

@@ -1,34 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The user-space side of bpf/tracer.bpf.c: load it once and pin it in the
- * private bpffs, register and unregister cgroups, read and drop records.
- * Loading and unloading happen under the run directory's exclusive lock.
+ * Where a container's records are kept, read and dropped: registration
+ * (each container gets a records map of its own, a slot), reading, gc's
+ * compaction, dropping at poststop. The maps are those of the loaded
+ * tracer (tracer-load.h); the record layout is bpf/record.h.
  */
-#ifndef BPFREAPER_TRACER_USER_H
-#define BPFREAPER_TRACER_USER_H
+#ifndef BPFREAPER_TRACER_RECORDS_H
+#define BPFREAPER_TRACER_RECORDS_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../bpf/tracer.h"
-#include "backend.h"
+#include "../bpf/record.h"
 #include "rundir.h"
+#include "tracer-load.h"
 
-struct tracer {
-	int cgroups_fd;
-	int records_fd; /* the array of the containers' records maps */
-	int slots_fd;   /* the id of the records map in each slot */
-	int free_fd;    /* filled slots no container uses (a stack) */
-	int compacted_fd; /* records gc dropped, by slot */
-	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
-	/* tracer_load() with AUTO fell back to tracepoints: why ("" if not). */
-	char trampoline_error[128];
-};
-
-#define TRACER_INIT                                                                                   \
-	{ .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF, .compacted_fd = -EBADF }
+/* A container's own records map, as bpf/record.bpf.h declares it (the
+ * loader gives the kernel one as the template of the `records` array). */
+int tracer_records_map_create(void);
 
 struct record_list {
 	struct cg_state cg;
@@ -36,25 +26,6 @@ struct record_list {
 	struct record *v;
 	size_t n;
 };
-
-/* -ENOENT: no tracer is loaded. */
-int tracer_open(const struct rundir *rd, struct tracer *ret);
-/* Loads, attaches and pins a new tracer with backend want (AUTO: the
- * trampoline backend where the kernel loads it, else tracepoints). Caller
- * holds LOCK_EX. */
-int tracer_load(const struct rundir *rd, enum tracer_backend want, struct tracer *ret);
-/* Opens the running tracer, loading it (and mounting the private bpffs)
- * first if there is none. Returns the lock fd to close when done: shared
- * normally, exclusive if this call loaded the tracer. */
-int tracer_open_or_load(const struct rundir *rd, enum tracer_backend want, struct tracer *t,
-			bool *ret_loaded);
-/* Unpins the tracer if no cgroup is registered (-EBUSY otherwise). Caller
- * holds LOCK_EX. */
-int tracer_unload(const struct rundir *rd);
-void tracer_close(struct tracer *t);
-/* Loads a backend's programs and unloads them at once (doctor); on failure
- * why says which step failed and how. */
-int tracer_probe(enum tracer_backend b, char *why, size_t len);
 
 /* Where a container reaches a bpffs, as absolute paths in its own mount
  * namespace ("/" for a container that shares the host's). all: record
