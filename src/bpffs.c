@@ -119,8 +119,7 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 			w->older += de->d_type == DT_REG;
 			continue;
 		}
-		r = snprintf(child, sizeof(child), "%s/%s", streq(path, "/") ? "" : path, de->d_name);
-		if (r < 0 || (size_t)r >= sizeof(child))
+		if (path_join(child, sizeof(child), path, de->d_name) < 0)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != w->dev)
 			continue;

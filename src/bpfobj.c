@@ -2,23 +2,21 @@
 /* Object IDs are global and not reused while the object lives: an ID match
  * is an identity match. See bpfobj.h. */
 #include "bpfobj.h"
+#include "enumtab.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+static const char *const obj_kind_names[] = {
+	[OBJ_MAP] = "map",
+	[OBJ_PROG] = "prog",
+	[OBJ_LINK] = "link",
+};
+
 const char *obj_kind_name(uint32_t kind)
 {
-	switch (kind) {
-	case OBJ_MAP:
-		return "map";
-	case OBJ_PROG:
-		return "prog";
-	case OBJ_LINK:
-		return "link";
-	default:
-		return "object";
-	}
+	return ENUM_NAME(obj_kind_names, kind, "object");
 }
 
 int obj_fd_by_id(uint32_t kind, uint32_t id)

@@ -69,12 +69,10 @@ int cgroup2_mount_pick(const struct mount_table *t, const char *rel, size_t from
 int cgroup2_join(const struct mount_entry *m, const char *rel, char *buf, size_t size)
 {
 	const char *sub = below_root(m, rel);
-	int r;
 
 	if (!*sub)
 		return copy_str(buf, size, m->mountpoint);
-	r = snprintf(buf, size, "%s/%s", streq(m->mountpoint, "/") ? "" : m->mountpoint, sub);
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+	return path_join(buf, size, m->mountpoint, sub);
 }
 
 /* The table says m is what its mount point reaches; the kernel has the last
@@ -316,9 +314,9 @@ static int walk_foreign(struct foreign_walk *w, int dirfd, const char *path, uns
 				continue;
 			return -errno;
 		}
-		r = snprintf(subpath, sizeof(subpath), "%s/%s", path, de->d_name);
-		if (r < 0 || (size_t)r >= sizeof(subpath))
-			return -ENAMETOOLONG;
+		r = path_join(subpath, sizeof(subpath), path, de->d_name);
+		if (r < 0)
+			return r;
 		r = walk_foreign(w, sub, subpath, depth + 1);
 		if (r != 0)
 			return r;

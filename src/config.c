@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Config file parsing and keep rules; see config.h. */
 #include "config.h"
+#include "enumtab.h"
 #include "duration.h"
 #include "fileio.h"
 #include "ocistate.h"
@@ -10,29 +11,27 @@
 #include <fnmatch.h>
 #include <limits.h>
 
+static const char *const mode_names[] = {
+	[MODE_ENFORCE] = "enforce",
+	[MODE_REPORT] = "report",
+	[MODE_OFF] = "off",
+};
+
+static const char *const on_error_names[] = {
+	[ON_ERROR_IGNORE] = "ignore",
+	[ON_ERROR_FAIL] = "fail",
+};
+
 const char *mode_name(enum mode m)
 {
-	switch (m) {
-	case MODE_ENFORCE:
-		return "enforce";
-	case MODE_REPORT:
-		return "report";
-	case MODE_OFF:
-		return "off";
-	default:
-		return "unset";
-	}
+	return ENUM_NAME(mode_names, m, "unset");
 }
 
 enum mode mode_from_string(const char *s)
 {
-	if (streq(s, "enforce"))
-		return MODE_ENFORCE;
-	if (streq(s, "report"))
-		return MODE_REPORT;
-	if (streq(s, "off"))
-		return MODE_OFF;
-	return MODE_UNSET;
+	int v = ENUM_PARSE(mode_names, s);
+
+	return v < 0 ? MODE_UNSET : (enum mode)v;
 }
 
 bool config_annotation_mode_allowed(const struct config *c, enum mode m)
@@ -42,7 +41,7 @@ bool config_annotation_mode_allowed(const struct config *c, enum mode m)
 
 const char *on_error_name(enum on_error e)
 {
-	return e == ON_ERROR_FAIL ? "fail" : "ignore";
+	return ENUM_NAME(on_error_names, e, "ignore");
 }
 
 void keep_rules_done(struct keep_rules *k)
@@ -263,12 +262,11 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 		r = -EINVAL;
 	}
 	if (r == 0 && json_object_object_get_ex(root, "on_error", &v)) {
-		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+		int e = ENUM_PARSE(on_error_names,
+				   json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
 
-		if (streq(e, "ignore")) {
-			c.on_error = ON_ERROR_IGNORE;
-		} else if (streq(e, "fail")) {
-			c.on_error = ON_ERROR_FAIL;
+		if (e >= 0) {
+			c.on_error = (enum on_error)e;
 		} else {
 			why = "\"on_error\" is not one of ignore, fail";
 			r = -EINVAL;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "enumtab.h"
 #include "util.h"
 
 static const char private_mnt[] = "load the tracer (this hook runs in a private mount namespace, where the "
@@ -44,9 +45,7 @@ static const char *const step_words[BR_STEP__MAX] = {
 
 const char *br_step_words(enum br_step step)
 {
-	if ((unsigned)step >= BR_STEP__MAX || !step_words[step])
-		return "";
-	return step_words[step];
+	return ENUM_NAME(step_words, step, "");
 }
 
 int br_error_set(struct br_error *err, int code, enum br_step step, const char *fmt, ...)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Garbage collection; see gc.h. */
 #include "gc.h"
+#include "enumtab.h"
 #include "cgroup.h"
 #include "counters.h"
 #include "reports.h"
@@ -27,7 +28,7 @@ const char *gc_action_name(enum gc_action a)
 		[GC_DEFERRED] = "next run",
 	};
 
-	return (size_t)a < ARRAY_SIZE(names) && names[a] ? names[a] : "?";
+	return ENUM_NAME(names, a, "?");
 }
 
 void gc_result_done(struct gc_result *r)

@@ -497,9 +497,9 @@ static int host_dir_of(const struct record *rec, const struct reap_opts *opts, c
 			   sizeof(parent));
 	if (r < 0)
 		return r;
-	r = snprintf(joined, sizeof(joined), "%s/%s", parent, at->path);
-	if (r < 0 || (size_t)r >= sizeof(joined))
-		return -ENAMETOOLONG;
+	r = path_join(joined, sizeof(joined), parent, at->path);
+	if (r < 0)
+		return r;
 	return path_normalize(joined, buf, size);
 }
 

@@ -2,6 +2,7 @@
 /* Container manager probes; see runtimes.h. Reads files beneath a root
  * directory and never changes one. */
 #include "runtimes.h"
+#include "enumtab.h"
 #include "fileio.h"
 #include "ocistate.h"
 #include "util.h"
@@ -27,7 +28,7 @@ static const char *const manager_names[_MANAGER_MAX] = {
 
 const char *manager_name(enum manager m)
 {
-	return m < _MANAGER_MAX ? manager_names[m] : "?";
+	return ENUM_NAME(manager_names, m, "?");
 }
 
 /* root + path, once, with a length check ("/" as root adds nothing). */

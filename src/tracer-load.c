@@ -7,6 +7,7 @@
  * Never touches a pin outside the tracer's own directory.
  */
 #include "tracer-load.h"
+#include "enumtab.h"
 #include "tracer-records.h"
 #include "util.h"
 
@@ -35,17 +36,17 @@ static const char *const backend_names[] = {
 
 const char *tracer_backend_name(enum tracer_backend b)
 {
-	return (unsigned)b < ARRAY_SIZE(backend_names) ? backend_names[b] : "unknown";
+	return ENUM_NAME(backend_names, b, "unknown");
 }
 
 int tracer_backend_parse(const char *s, enum tracer_backend *ret)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(backend_names); i++)
-		if (streq(s, backend_names[i])) {
-			*ret = (enum tracer_backend)i;
-			return 0;
-		}
-	return -EINVAL;
+	int v = ENUM_PARSE(backend_names, s);
+
+	if (v < 0)
+		return v;
+	*ret = (enum tracer_backend)v;
+	return 0;
 }
 
 /*
@@ -154,8 +155,7 @@ static int tracer_dir(const struct rundir *rd, const char *name, char *buf, size
 
 	if (r < 0)
 		return r;
-	r = snprintf(buf, size, "%s/%s", bpffs, name);
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+	return path_join(buf, size, bpffs, name);
 }
 
 static int pin_path(const char *dir, const char *prefix, const char *name, char *buf, size_t size)

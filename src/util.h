@@ -65,6 +65,15 @@ static inline void closedirp(DIR **d)
 		_taken;              \
 	})
 
+/* dir + "/" + name into buf ("/" as dir adds no second slash);
+ * -ENAMETOOLONG instead of cutting the path short. */
+static inline int path_join(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 /* CLOCK_MONOTONIC in microseconds: for the phases' timings. */
 static inline uint64_t now_us(void)
 {

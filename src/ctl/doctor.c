@@ -17,6 +17,7 @@
 #include "../skipped.h"
 #include "../state.h"
 #include "../tracer-records.h"
+#include "../enumtab.h"
 #include "../util.h"
 
 #include <linux/capability.h>
@@ -26,7 +27,7 @@
 #endif
 
 enum verdict { PASS, WARN, FAIL, INFO };
-static const char *const verdict_names[] = { "pass", "warn", "FAIL", "info" };
+static const char *const verdict_names[] = { [PASS] = "pass", [WARN] = "warn", [FAIL] = "FAIL", [INFO] = "info" };
 
 struct check {
 	const char *name;
@@ -335,7 +336,7 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "check", json_object_new_string(c.v[i].name));
-			json_object_object_add(o, "result", json_object_new_string(verdict_names[c.v[i].v]));
+			json_object_object_add(o, "result", json_object_new_string(ENUM_NAME(verdict_names, c.v[i].v, "?")));
 			json_object_object_add(o, "detail", json_object_new_string(c.v[i].detail));
 			if (c.v[i].fix)
 				json_object_object_add(o, "fix", json_object_new_string(c.v[i].fix));
@@ -345,7 +346,7 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("%-20s %-6s %s\n", "CHECK", "RESULT", "DETAIL");
 		for (size_t i = 0; i < c.n; i++) {
-			printf("%-20s %-6s %s\n", c.v[i].name, verdict_names[c.v[i].v], c.v[i].detail);
+			printf("%-20s %-6s %s\n", c.v[i].name, ENUM_NAME(verdict_names, c.v[i].v, "?"), c.v[i].detail);
 			if (c.v[i].fix)
 				printf("%-20s %-6s fix: %s\n", "", "", c.v[i].fix);
 		}
