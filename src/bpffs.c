@@ -82,6 +82,7 @@ struct walk {
 	size_t entries;
 	uint64_t since_ns; /* 0: visit every file */
 	size_t older;      /* files passed over by their directory's age */
+	size_t older_dirs; /* directories not read at all: old, no subdirectory */
 	bpffs_visit_fn visit;
 	void *ud;
 };
@@ -101,6 +102,13 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 		if (fstat(dirfd_in, &dst) < 0)
 			return -errno;
 		old_dir = safepath_ctime_ns(&dst) < w->since_ns;
+		/* No subdirectory either (a bpffs directory's link count is 2
+		 * plus its subdirectories): nothing below is newer, and its
+		 * entries need not even be read. */
+		if (old_dir && dst.st_nlink <= 2) {
+			w->older_dirs++;
+			return 0;
+		}
 	}
 	d = opendir_fd(dirfd_in);
 	if (!d)
@@ -145,8 +153,8 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 	return 0;
 }
 
-int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, bpffs_visit_fn visit,
-		     void *ud)
+int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, size_t *ret_older_dirs,
+		     bpffs_visit_fn visit, void *ud)
 {
 	struct walk w = { .since_ns = since_ns, .visit = visit, .ud = ud };
 	struct stat st;
@@ -158,12 +166,14 @@ int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *re
 	r = walk_dir(&w, rootfd, root, 0);
 	if (ret_older)
 		*ret_older += w.older;
+	if (ret_older_dirs)
+		*ret_older_dirs += w.older_dirs;
 	return r;
 }
 
 int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud)
 {
-	return bpffs_walk_since(rootfd, root, 0, NULL, visit, ud);
+	return bpffs_walk_since(rootfd, root, 0, NULL, NULL, visit, ud);
 }
 
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud)

@@ -38,9 +38,10 @@ int bpffs_walk_fd(int rootfd, const char *root, bpffs_visit_fn visit, void *ud);
  * since_ns (ctime, ns since the epoch): a directory whose ctime is older has
  * had no name added, renamed or linked into it since, so its files are
  * passed over from their directory entries alone, without a stat each
- * (counted in *ret_older); its subdirectories are still walked. */
-int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, bpffs_visit_fn visit,
-		     void *ud);
+ * (counted in *ret_older); its subdirectories are still walked, and one
+ * without subdirectories is not even read (counted in *ret_older_dirs). */
+int bpffs_walk_since(int rootfd, const char *root, uint64_t since_ns, size_t *ret_older, size_t *ret_older_dirs,
+		     bpffs_visit_fn visit, void *ud);
 
 /* A bpffs directory a container could write: where its pins, symlinks and
  * directories may be removed, and nowhere else. */

@@ -157,7 +157,7 @@ static int find_pins(struct reap_result *res, const struct reap_opts *opts, cons
 	for (size_t i = 0; i < views->n; i++) {
 		scan->view = &views->v[i];
 		r = bpffs_walk_since(views->v[i].fd, views->v[i].path, pins_since(opts->registered_ns),
-				     &res->pins_older, find_pin_visit, scan);
+				     &res->pins_older, &res->dirs_older, find_pin_visit, scan);
 		if (r == -ENOMEM)
 			break;
 		res->bpffs_scanned++;
@@ -422,7 +422,7 @@ int reap_find_pins_outside(struct reap_result *res, const struct reap_opts *opts
 
 		if (fd >= 0)
 			r = bpffs_walk_since(fd, inst[i].mountpoint, pins_since(opts->registered_ns), NULL,
-					     outside_visit, &scan);
+					     NULL, outside_visit, &scan);
 		if (r != -ENOMEM)
 			r = 0;
 	}

@@ -71,6 +71,7 @@ struct reap_result {
 	/* A walk's regular files: opened to learn their object, or passed over
 	 * as older than the container (see pins_since in reaper.c). */
 	size_t pins_opened, pins_older;
+	size_t dirs_older; /* a walk's directories not read: old, no subdirectory */
 	bool pins_from_record;  /* every pin found where the record says: no walk */
 	size_t views_refused; /* writable bpffs binds not opened: a symlink in the way */
 	/* Microseconds per phase: finding pins, detaching, unpinning, removing

@@ -218,6 +218,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	if (res->bpffs_scanned) {
 		json_object_object_add(timings, "pins_opened", json_object_new_int64((int64_t)res->pins_opened));
 		json_object_object_add(timings, "pins_older", json_object_new_int64((int64_t)res->pins_older));
+		json_object_object_add(timings, "dirs_older", json_object_new_int64((int64_t)res->dirs_older));
 	}
 	json_object_object_add(timings, "detach_us", json_object_new_int64((int64_t)res->detach_us));
 	json_object_object_add(timings, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));

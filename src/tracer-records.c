@@ -40,9 +40,18 @@ static int clear_records(int fd)
 	}
 	if (n <= MAX_RECORDS_PER_CGROUP && errno != ENOENT)
 		return -errno;
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, &keys[i]) < 0 && errno != ENOENT)
+	/* One call for them all (10 000 records: 10 000 fewer system calls);
+	 * a key the tracer dropped meanwhile stops the batch at it, and the
+	 * rest goes on after it. */
+	for (size_t i = 0; i < n;) {
+		__u32 count = (__u32)(n - i);
+
+		if (bpf_map_delete_batch(fd, &keys[i], &count, NULL) == 0)
+			break;
+		if (errno != ENOENT)
 			return -errno;
+		i += (size_t)count + 1;
+	}
 	return 0;
 }
 

@@ -46,11 +46,15 @@ test_moved_pin_found_by_a_walk() {
 # left where the container put it. A directory older than the container
 # has had no name added since: its files are passed over from its entries;
 # one the container moved its pin into is new again, and the pin is found.
+# An old directory without subdirectories is not even read.
 test_walk_passes_over_pins_older_than_the_container() {
 	local r i older
-	mkdir -p "$P-old" "$P-old2/sub"
+	mkdir -p "$P-old" "$P-old2/sub" "$P-old3"
 	for i in $(seq 100); do
 		bpftool map create "$P-old/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
+	done
+	for i in $(seq 20); do
+		bpftool map create "$P-old3/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
 	done
 	for i in $(seq 50); do
 		bpftool map create "$P-old2/sub/m$i" type array key 4 value 4 entries 1 name hostold >/dev/null
@@ -66,9 +70,11 @@ test_walk_passes_over_pins_older_than_the_container() {
 	assert_absent "$P-old2/sub/c"
 	assert_freed map $(ids_of old map)
 	assert_present "$P-old/m1x"
-	assert_eq "host pins" "$(find "$P-old" "$P-old2" -type f | wc -l)" 150
+	assert_eq "host pins" "$(find "$P-old" "$P-old2" "$P-old3" -type f | wc -l)" 170
 	older=$(jq .timings.pins_older "$r")
 	[ "$older" -ge 99 ] || fail "pins older than the container passed over: $older, want at least 99"
 	[ "$(jq .timings.pins_opened "$r")" -ge 3 ] || fail "the moved pins were not opened: $(jq -c .timings "$r")"
-	rm -rf "$P-old" "$P-old2"
+	# $P-old3: older, no subdirectory: not read at all.
+	[ "$(jq .timings.dirs_older "$r")" -ge 1 ] || fail "no old directory passed over: $(jq -c .timings "$r")"
+	rm -rf "$P-old" "$P-old2" "$P-old3"
 }
