@@ -15,7 +15,7 @@ scenario_pinned_map_removed_host_pin_before_survives() {
 	assert_alive map "$host_id"
 	assert_eq "pins removed" "$(jq '.removed.pins | length' "$(report_of pinned)")" 1
 	assert_eq "survivors" "$(jq '.survivors | length' "$(report_of pinned)")" 0
-	assert_absent "/run/bpfreaper/state/$E2E_PREFIX-pinned.json"
+	assert_absent "$(state_of pinned)"
 	rm -f "$P-before"
 }
 
@@ -195,7 +195,7 @@ scenario_mode_report_removes_nothing() {
 	assert_eq "mode" "$(jq -r .mode "$r")" report
 	assert_eq "pins left" "$(jq -c '[.left.pins[] | [.path, .why]]' "$r")" "[[\"$P-report\",\"report mode\"]]"
 	assert_eq "survivor" "$(jq -r '.survivors[0].pinned_at' "$r")" "$P-report"
-	assert_absent "/run/bpfreaper/state/$E2E_PREFIX-report.json"
+	assert_absent "$(state_of report)"
 	rm -f "$P-report"
 }
 
@@ -207,7 +207,7 @@ scenario_mode_off_does_nothing() {
 	local ctr_pid=$!
 	wait_for "$WORK/sync/off/pinned"
 	# Not registered: no state while it runs.
-	assert_absent "/run/bpfreaper/state/$E2E_PREFIX-off.json"
+	assert_absent "$(state_of off)"
 	touch "$WORK/sync/off/go"
 	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/off.err")"
 	assert_present "$P-off"
@@ -269,7 +269,7 @@ scenario_invalid_annotation_refused() {
 	! run_ctr bad || fail "$RUNTIME started a container whose annotation is invalid"
 	assert_absent "$WORK/sync/bad/ran"
 	hook_said bad | grep -q "io.bpfreaper.mode" || fail "hook said: $(hook_said bad)"
-	assert_absent "/run/bpfreaper/state/$E2E_PREFIX-bad.json"
+	assert_absent "$(state_of bad)"
 }
 
 scenario_invalid_config_refused() {
@@ -290,9 +290,9 @@ scenario_later_prestart_hook_fails() {
 	assert_absent "$WORK/sync/later/ran"
 	"$(rt_cmd)" delete -f "$E2E_PREFIX-later" >/dev/null 2>&1 || true
 	case $RUNTIME in
-	runc) assert_absent "/run/bpfreaper/state/$E2E_PREFIX-later.json" ;;
+	runc) assert_absent "$(state_of later)" ;;
 	crun)
-		assert_present "/run/bpfreaper/state/$E2E_PREFIX-later.json"
+		assert_present "$(state_of later)"
 		"$BIN/bpfreaperctl" list | grep -q "$E2E_PREFIX-later" || fail "bpfreaperctl list does not show it"
 		;;
 	esac
@@ -301,12 +301,12 @@ scenario_later_prestart_hook_fails() {
 # The tracer and the state files live outside anything a container mounts:
 # the host bpffs it binds shows none of bpfreaper's pins.
 scenario_container_cannot_reach_the_tracer() {
-	make_bundle reach "ls -laR /sys/fs/bpf >/sync/ls 2>&1; ls -d /run/bpfreaper >>/sync/ls 2>&1;
+	make_bundle reach "ls -laR /sys/fs/bpf >/sync/ls 2>&1; ls -d $RUN_DIR >>/sync/ls 2>&1;
 		bpfleak map /sys/fs/bpf/$E2E_PREFIX-reach" >/dev/null
 	run_ctr reach || fail "$RUNTIME run: $(cat "$WORK/reach.err")"
 	! grep -q "tracer_v\|link_exit_bpf\|records\|cgroups" "$WORK/sync/reach/ls" ||
 		fail "the container saw bpfreaper's pins: $(cat "$WORK/sync/reach/ls")"
-	grep -q "/run/bpfreaper.*No such file" "$WORK/sync/reach/ls" || fail "the container saw /run/bpfreaper"
+	grep -q "$RUN_DIR.*No such file" "$WORK/sync/reach/ls" || fail "the container saw $RUN_DIR"
 	assert_absent "$P-reach"
 }
 

@@ -60,7 +60,7 @@ test_xdp_left_in_report_mode() {
 }
 
 test_legacy_attach_and_link_on_a_host_cgroup() {
-	local cg=$CG2/$CG_PARENT/hostcg before after r
+	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-hostcg before after r
 	mkdir -p "$cg"
 	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-hostprogs" >/dev/null
 	bpftool cgroup attach "$cg" ingress pinned "$P-hostprogs/cg_pass" multi

@@ -111,7 +111,7 @@ test_prestart_without_a_reachable_cgroup2() {
 		assert_eq "lines" "$(printf '%s\n' "$err" | grep -c .)" 1
 		echo "$err" | grep -q "find the container's cgroup v2: no usable cgroup2 mount for pid $pid's cgroup in this mount namespace (looked in /proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root holds that cgroup); it runs unrecorded (on_error ignore)" ||
 			fail "prestart said: $err"
-		grep -q "^[0-9]* $E2E_PREFIX-nomount " /run/bpfreaper/skipped || fail "not in the skipped log"
+		grep -q "^[0-9]* $E2E_PREFIX-nomount " "$RUN_DIR/skipped" || fail "not in the skipped log"
 		assert_absent "$(state_of nomount)"
 		rc=0
 		err=$(echo "$st" | in_ns tmpfs "$target" "$BIN/bpfreaper-prestart" --config="$WORK/enfail.json" 2>&1) || rc=$?

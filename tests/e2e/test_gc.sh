@@ -77,7 +77,7 @@ test_gc_dry_run_changes_nothing() {
 }
 
 test_gc_reports_corrupt_state_and_leaves_it() {
-	local f=/run/bpfreaper/state/$E2E_PREFIX-corrupt.json rc=0 out
+	local f=$RUN_DIR/state/$E2E_PREFIX-corrupt.json rc=0 out
 	echo '{"version": 1, "id": "'"$E2E_PREFIX"'-corrupt", "cgroup_id": "12' >"$f"
 	out=$("$BIN/bpfreaperctl" gc 2>&1) || rc=$?
 	assert_eq "gc exit" "$rc" 1
@@ -105,7 +105,7 @@ test_poststop_gc_cleans_one_dead_container() {
 	leaky_bundle dead
 	run_ctr dead || fail "runc run: $(cat "$WORK/dead.err")"
 	assert_present "$(state_of dead)"
-	touch -d '2 minutes ago' /run/bpfreaper/gc.stamp
+	touch -d '2 minutes ago' "$RUN_DIR/gc.stamp"
 	make_bundle next "true" >/dev/null
 	bundle_edit next '(.hooks[][] | select(.path | endswith("bpfreaper-prestart") or endswith("bpfreaper-poststop"))).env
 		= ["BPFREAPER_LOG_FILE=" + $log]' --arg log "$WORK/next-hooks.log"
@@ -131,7 +131,7 @@ test_poststop_gc_leaves_the_other_dead_container_whole() {
 	leaky_bundle deadb
 	run_ctr deada || fail "runc run: $(cat "$WORK/deada.err")"
 	run_ctr deadb || fail "runc run: $(cat "$WORK/deadb.err")"
-	touch -d '2 minutes ago' /run/bpfreaper/gc.stamp
+	touch -d '2 minutes ago' "$RUN_DIR/gc.stamp"
 	make_bundle next "true" >/dev/null
 	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
 	n=0

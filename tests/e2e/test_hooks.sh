@@ -16,7 +16,7 @@ one_line() {
 
 test_prestart_rejects_bad_input() {
 	local before after input
-	before=$(ls -A /run/bpfreaper/state 2>/dev/null | sort)
+	before=$(ls -A "$RUN_DIR/state" 2>/dev/null | sort)
 	for input in 'not json' '{"id":"x"}' '{"status":"creating","pid":1}' \
 		'{"ociVersion":"1.0.2","id":"../escape","status":"creating","pid":1}' \
 		'{"ociVersion":"1.0.2","id":"a/b","status":"creating","pid":1}' \
@@ -29,8 +29,8 @@ test_prestart_rejects_bad_input() {
 		one_line
 	done
 	assert_absent /run/escape.json
-	assert_absent /run/bpfreaper/escape.json
-	after=$(ls -A /run/bpfreaper/state 2>/dev/null | sort)
+	assert_absent "$RUN_DIR/escape.json"
+	after=$(ls -A "$RUN_DIR/state" 2>/dev/null | sort)
 	assert_eq "state files" "$after" "$before"
 }
 
@@ -72,7 +72,7 @@ test_poststop_unknown_and_bad_input() {
 }
 
 test_poststop_keeps_corrupt_state() {
-	local f=/run/bpfreaper/state/$E2E_PREFIX-corrupt.json
+	local f=$RUN_DIR/state/$E2E_PREFIX-corrupt.json
 	echo '{"version":1,"id":"someone-else","cgroup_id":"1","cgroup_path":"/x","mode":"enforce"}' >"$f"
 	hook poststop "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-corrupt\",\"status\":\"stopped\"}"
 	assert_eq "exit" "$rc" 0

@@ -199,7 +199,7 @@ test_k8s_installer_hooksd_runs_under_podman() {
 		fail "podman run: $(cat "$WORK/k8spm.err")"
 	assert_absent "$P-k8spm"
 	assert_freed map "$(ids_of k8spm map)"
-	assert_eq "report mode" "$(jq -r .mode "/run/bpfreaper/reports/$(cat "$WORK/k8spm.cid").json")" enforce
+	assert_eq "report mode" "$(jq -r .mode "$(pm_report k8spm)")" enforce
 	BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d sh "$K8S_INSTALL" uninstall / >"$WORK/k8s.out" 2>&1 ||
 		fail "uninstall: $(cat "$WORK/k8s.out")"
 	assert_absent "$home"

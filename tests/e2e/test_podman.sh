@@ -3,10 +3,6 @@
 # reads too), pointed at the built hooks: prestart is run by the OCI runtime,
 # poststop by podman's cleanup process, with no pid in the state.
 
-pm_report() { # NAME
-	echo "/run/bpfreaper/reports/$(cat "$WORK/$1.cid").json"
-}
-
 # The shipped files apply to every container, in report mode by default.
 test_hooksd_default_is_report() {
 	local r
@@ -17,7 +13,7 @@ test_hooksd_default_is_report() {
 	assert_alive map "$(ids_of pdef map)"
 	assert_eq "mode" "$(jq -r .mode "$r")" report
 	assert_eq "pins left" "$(jq -r '.left.pins[0].path' "$r")" "$P-pdef"
-	assert_absent "/run/bpfreaper/state/$(cat "$WORK/pdef.cid").json"
+	assert_absent "$RUN_DIR/state/$(cat "$WORK/pdef.cid").json"
 	rm -f "$P-pdef" "$r"
 }
 

@@ -45,16 +45,10 @@ first_run_unfinished() {
 	poststop_crash "$1" ""
 }
 
-# registered CGID: the tracer still records for this cgroup id.
-registered() {
-	local m=$TRACER_DIR/cgroups
-	[ -e $m ] && bpftool -j map dump pinned $m | jq -e --argjson id "$1" 'any(.[]; .key == $id or .formatted.key == $id)' >/dev/null
-}
-
 # earlier_report NAME: the report of the one earlier run of NAME.
 earlier_report() {
 	local f
-	for f in /run/bpfreaper/reports/"$E2E_PREFIX-$1"@*.json; do
+	for f in "$RUN_DIR"/reports/"$E2E_PREFIX-$1"@*.json; do
 		[ -e "$f" ] && echo "$f"
 	done
 }
@@ -68,7 +62,7 @@ assert_both_runs_reaped() { # NAME RUN1-CGID BY
 	assert_freed map $(map_ids "$name")
 	r1=$(earlier_report "$name")
 	r2=$(report_of "$name")
-	assert_eq "earlier report" "$r1" "/run/bpfreaper/reports/$E2E_PREFIX-$name@$cg1.json"
+	assert_eq "earlier report" "$r1" "$RUN_DIR/reports/$E2E_PREFIX-$name@$cg1.json"
 	assert_eq "earlier run" "$(jq -r .run.earlier "$r1")" true
 	assert_eq "earlier run's cgroup" "$(jq -r .cgroup_id "$r1")" "$cg1"
 	assert_eq "earlier run removed" "$(jq -r '[.removed.pins[].path] | join(" ")' "$r1")" "$P-$name-1"
@@ -79,7 +73,7 @@ assert_both_runs_reaped() { # NAME RUN1-CGID BY
 	[ "$(jq -r .run.registered_ns "$r1")" -lt "$(jq -r .run.registered_ns "$r2")" ] ||
 		fail "the earlier run registered after the later one"
 	assert_absent "$(state_of "$name")"
-	! compgen -G "/run/bpfreaper/state/$E2E_PREFIX-$name@*.json" >/dev/null || fail "an earlier run's state is left"
+	! compgen -G "$RUN_DIR/state/$E2E_PREFIX-$name@*.json" >/dev/null || fail "an earlier run's state is left"
 	! registered "$cg1" || fail "cgroup $cg1 is still registered"
 	! registered "$(jq -r .cgroup_id "$r2")" || fail "the later run's cgroup is still registered"
 }
@@ -108,7 +102,7 @@ test_rerun_gc_finishes_both_runs() {
 	run_ctr rg || fail "runc run 2: $(cat "$WORK/rg.err")"
 	assert_present "$P-rg-1"
 	assert_present "$P-rg-2"
-	assert_present "/run/bpfreaper/state/$E2E_PREFIX-rg@$cg1.json"
+	assert_present "$RUN_DIR/state/$E2E_PREFIX-rg@$cg1.json"
 	registered "$cg1" || fail "the earlier run's registration was dropped"
 	out=$("$BIN/bpfreaperctl" --json list) || fail "list: $out"
 	assert_eq "listed runs" "$(echo "$out" | jq -c --arg id "$E2E_PREFIX-rg" '[.containers[] | select(.id == $id) | .earlier_run] | sort')" '[false,true]'
@@ -158,24 +152,24 @@ pm_restart_once() { # NAME
 	pm container cleanup "$E2E_PREFIX-$name" >/dev/null 2>&1 || true
 	assert_present "$P-$name-1"
 	save_run1 "$name"
-	cg1=$(jq -r .cgroup_id "/run/bpfreaper/state/$id.json")
+	cg1=$(jq -r .cgroup_id "$RUN_DIR/state/$id.json")
 	install_hooksd
 	pm start -a "$E2E_PREFIX-$name" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null ||
 		fail "podman start 2: $(cat "$WORK/$name.err")"
 	pm container cleanup "$E2E_PREFIX-$name" >/dev/null 2>&1 || true
-	wait_for "/run/bpfreaper/reports/$id.json"
+	wait_for "$RUN_DIR/reports/$id.json"
 	assert_absent "$P-$name-1"
 	assert_absent "$P-$name-2"
 	assert_freed map $(map_ids "$name")
-	assert_absent "/run/bpfreaper/state/$id.json"
-	assert_absent "/run/bpfreaper/state/$id@$cg1.json"
-	assert_eq "earlier run" "$(jq -r .run.earlier "/run/bpfreaper/reports/$id@$cg1.json")" true
-	assert_eq "earlier run removed" "$(jq -r '[.removed.pins[].path] | join(" ")' "/run/bpfreaper/reports/$id@$cg1.json")" "$P-$name-1"
-	assert_eq "later run" "$(jq -r .run.earlier "/run/bpfreaper/reports/$id.json")" false
-	assert_eq "later run removed" "$(jq -r '[.removed.pins[].path] | join(" ")' "/run/bpfreaper/reports/$id.json")" "$P-$name-2"
+	assert_absent "$RUN_DIR/state/$id.json"
+	assert_absent "$RUN_DIR/state/$id@$cg1.json"
+	assert_eq "earlier run" "$(jq -r .run.earlier "$RUN_DIR/reports/$id@$cg1.json")" true
+	assert_eq "earlier run removed" "$(jq -r '[.removed.pins[].path] | join(" ")' "$RUN_DIR/reports/$id@$cg1.json")" "$P-$name-1"
+	assert_eq "later run" "$(jq -r .run.earlier "$RUN_DIR/reports/$id.json")" false
+	assert_eq "later run removed" "$(jq -r '[.removed.pins[].path] | join(" ")' "$RUN_DIR/reports/$id.json")" "$P-$name-2"
 	! registered "$cg1" || fail "cgroup $cg1 is still registered"
 	pm rm -f "$E2E_PREFIX-$name" >/dev/null 2>&1
-	rm -f /run/bpfreaper/reports/"$id"*.json
+	rm -f "$RUN_DIR"/reports/"$id"*.json
 }
 
 test_rerun_podman_start_after_killed_poststop() {

@@ -375,7 +375,7 @@ test_docker() {
 	assert_eq "RLIMIT_CORE in the container" "$(head -1 "$WORK/dock.out")" unlimited
 	assert_absent "$P-dock"
 	assert_freed map "$(ids_of dock map)"
-	assert_eq "report mode" "$(jq -r .mode "/run/bpfreaper/reports/$id.json")" enforce
+	assert_eq "report mode" "$(jq -r .mode "$RUN_DIR/reports/$id.json")" enforce
 	grep -q "hooks added" "$WORK/wrap/log" || fail "the wrapper added no hooks: $(cat "$WORK/wrap/log")"
 	assert_present "$P-host"
 	assert_alive map "$host_id"

@@ -37,10 +37,10 @@ test_fifty_parallel_containers() {
 		assert_absent "$P-s$i-b"
 		assert_freed map $(ids_of "s$i" map)
 	done
-	assert_eq "state files" "$(find /run/bpfreaper/state -name "$E2E_PREFIX-*" | wc -l)" 0
+	assert_eq "state files" "$(find "$RUN_DIR/state" -name "$E2E_PREFIX-*" | wc -l)" 0
 	assert_eq "registrations" "$(registrations)" 0
 	assert_present "$P-scale-host"
 	assert_alive map "$host_id"
 	echo "    $n containers: poststop median $(jq -s 'map(.timings.total_us) | sort | .[length/2|floor] / 1000' \
-		/run/bpfreaper/reports/"$E2E_PREFIX"-s*.json) ms" >&2
+		"$RUN_DIR"/reports/"$E2E_PREFIX"-s*.json) ms" >&2
 }

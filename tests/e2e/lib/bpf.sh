@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# BPF objects and the tracer, as the host sees them: objects by id, maps the
+# host pins itself, and the registrations in the pinned tracer.
+
+# The pinned tracer of this build's record layout (bpf/record.h), in the
+# run directory's private bpffs.
+TRACER_DIR=$RUN_DIR/bpffs/tracer_v$(awk '/define TRACER_LAYOUT_VERSION/ {print $3}' "$ROOT/bpf/record.h")
+
+obj_alive() { # KIND ID
+	bpftool "$1" show id "$2" >/dev/null 2>&1
+}
+
+# ids_of NAME KIND: the ids bpfleak printed for objects of KIND.
+ids_of() {
+	awk -v k="$2" '$1 == k { print $2 }' "$WORK/$1.out"
+}
+
+# host_map PATH: a map the host makes and pins; prints its id.
+host_map() {
+	bpftool map create "$1" type hash key 4 value 4 entries 4 name hostmap >/dev/null &&
+		bpftool map show pinned "$1" | awk -F: 'NR == 1 { print $1 }'
+}
+
+# registrations: how many cgroups the tracer records for (0 without tracer).
+registrations() {
+	local m=$TRACER_DIR/cgroups
+	if [ -e "$m" ]; then bpftool -j map dump pinned "$m" | jq length; else echo 0; fi
+}
+
+# registered CGID: the tracer still records for this cgroup id. The map has
+# no BTF: its key is the id's 8 bytes, little-endian.
+registered() {
+	local m=$TRACER_DIR/cgroups key
+	[ -e "$m" ] || return 1
+	key=$(printf '%016x\n' "$1" | fold -w2 | tac | tr '\n' ' ')
+	# shellcheck disable=SC2086 # one argument per byte
+	bpftool map lookup pinned "$m" key hex $key >/dev/null 2>&1
+}
+
+# registered_keys: the cgroup ids the tracer records for, each as 16 hex
+# digits (printf %016x), sorted.
+registered_keys() {
+	local m=$TRACER_DIR/cgroups
+	[ -e "$m" ] || return 0
+	bpftool -j map dump pinned "$m" 2>/dev/null |
+		jq -r '.[].key | reverse | map(ltrimstr("0x")) | join("")' | LC_ALL=C sort
+}
