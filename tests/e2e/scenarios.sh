@@ -294,6 +294,9 @@ scenario_later_prestart_hook_fails() {
 	crun)
 		assert_present "$(state_of later)"
 		"$BIN/bpfreaperctl" list | grep -q "$E2E_PREFIX-later" || fail "bpfreaperctl list does not show it"
+		# What the operator does then: its poststop.
+		poststop_now later || fail "poststop after crun's failed start"
+		assert_absent "$(state_of later)"
 		;;
 	esac
 }

@@ -20,6 +20,7 @@ test_doctor_warns_about_stale_containers() {
 	run_ctr stale || fail "runc run: $(cat "$WORK/stale.err")"
 	"$BIN/bpfreaperctl" doctor | grep -A1 "^leftovers *warn" | grep -q "bpfreaperctl gc" ||
 		fail "doctor said: $("$BIN/bpfreaperctl" doctor)"
+	poststop_now stale || fail "poststop of the stale container"
 }
 
 test_list_and_show_a_running_container() {
@@ -39,6 +40,8 @@ test_list_and_show_a_running_container() {
 	echo "$out" | grep -q "/sys/fs/bpf/$E2E_PREFIX-live/m" || fail "show said: $out"
 	touch "$WORK/sync/live/go"
 	wait $ctr_pid || fail "runc run: $(cat "$WORK/live.err")"
+	# Report mode left its pin.
+	rm -rf "$P-live"
 }
 
 test_gc_units_verify() {

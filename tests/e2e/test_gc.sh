@@ -45,6 +45,7 @@ test_gc_cleans_after_missing_poststop() {
 	echo '{"tracer_idle": "unload"}' >"$WORK/unload.json"
 	"$BIN/bpfreaperctl" gc --config="$WORK/unload.json" >/dev/null || fail "gc with tracer_idle unload failed"
 	assert_absent $TRACER_DIR
+	rm -f "$P-host"
 }
 
 test_gc_leaves_running_container_alone() {
@@ -97,6 +98,7 @@ test_gc_without_state_removes_nothing() {
 	assert_present "$P-lost-map"
 	assert_present "$P-lost-prog"
 	assert_eq "registrations" "$(registrations)" 0
+	rm -rf "$P-lost" "$P-lost-prog" "$P-lost-map"
 }
 
 # The next container's poststop, never its prestart: a start pays for
@@ -120,6 +122,8 @@ test_poststop_gc_cleans_one_dead_container() {
 	run_ctr dead2 || fail "runc run: $(cat "$WORK/dead2.err")"
 	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
 	assert_present "$(state_of dead2)"
+	poststop_now dead2 || fail "poststop of dead2"
+	assert_all_gone dead2
 }
 
 # Two dead containers, one cleanup per poststop gc: the one left for later

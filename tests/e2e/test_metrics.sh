@@ -262,6 +262,7 @@ test_pod_identity_validated() {
 	grep -q "annotation io.kubernetes.pod.name is not printable ASCII of at most 253 bytes" "$WORK/podbad.log" ||
 		fail "prestart said: $(cat "$WORK/podbad.log")"
 	! grep -q "aaaaaaaaaa\|31m" "$WORK/podbad.log" || fail "an invalid value was logged: $(cat "$WORK/podbad.log")"
+	poststop_now podbad || fail "poststop of podbad"
 }
 
 # The alerts docs/operations.md recommends are valid Prometheus rules.

@@ -43,4 +43,5 @@ test_fifty_parallel_containers() {
 	assert_alive map "$host_id"
 	echo "    $n containers: poststop median $(jq -s 'map(.timings.total_us) | sort | .[length/2|floor] / 1000' \
 		"$RUN_DIR"/reports/"$E2E_PREFIX"-s*.json) ms" >&2
+	rm -f "$P-scale-host"
 }

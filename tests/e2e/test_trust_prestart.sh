@@ -111,12 +111,14 @@ test_annotation_capped_by_annotation_modes() {
 	rm -f "$P-capped"
 }
 
-# shared_cleanup PID PIN: the host process by its pid, and its pin (e2e_clean
-# then removes the cgroup and this test's line in the skipped log).
+# shared_cleanup PID PIN CGROUP: the host process by its pid, its pin, and
+# the cgroup it shared, which runc could not remove with the host process
+# in it (e2e_clean removes this test's line in the skipped log).
 shared_cleanup() {
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 	rm -f "$2"
+	rmdir "$3"
 }
 
 # A runc container placed (linux.cgroupsPath) in a cgroup a host process
@@ -129,7 +131,7 @@ test_shared_cgroup_not_registered() {
 	sleep 60 &
 	host=$!
 	# shellcheck disable=SC2064
-	trap "shared_cleanup $host '$pin'" EXIT
+	trap "shared_cleanup $host '$pin' '$cg'" EXIT
 	echo "$host" >"$cg/cgroup.procs"
 	make_bundle shared "touch /sync/started; until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 	bundle_edit shared '.linux.cgroupsPath = $cg' --arg cg "/$CG_PARENT/$E2E_PREFIX-shared"

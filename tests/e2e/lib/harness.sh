@@ -32,22 +32,14 @@ cg_rel() {
 	esac
 }
 
-# e2e_states: the state files of this run's containers, podman's and
-# docker's named by the id their .cid file holds.
-e2e_states() {
+# e2e_files DIR: this run's containers' files in $RUN_DIR/DIR (state or
+# reports): by name, and podman's and docker's by the id their .cid file
+# holds. An earlier run's is <id>@<cgroup id>.json.
+e2e_files() {
 	local f
-	compgen -G "$RUN_DIR/state/$E2E_PREFIX-*.json" || true
+	compgen -G "$RUN_DIR/$1/$E2E_PREFIX-*.json" || true
 	for f in "$WORK"/*.cid; do
-		[ -s "$f" ] && { compgen -G "$RUN_DIR/state/$(cat "$f")[.@]*json" || true; }
-	done
-}
-
-# e2e_reports: the reports of this run's containers.
-e2e_reports() {
-	local f
-	compgen -G "$RUN_DIR/reports/$E2E_PREFIX-*.json" || true
-	for f in "$WORK"/*.cid; do
-		[ -s "$f" ] && { compgen -G "$RUN_DIR/reports/$(cat "$f")[.@]*json" || true; }
+		[ -s "$f" ] && { compgen -G "$RUN_DIR/$1/$(cat "$f")[.@]*json" || true; }
 	done
 }
 
@@ -82,14 +74,16 @@ e2e_leaks() {
 	fi
 	for f in $(compgen -G "/run/containerd/runc/$E2E_PREFIX-*"); do echo "containerd namespace $f"; done
 	# A cgroup once, whichever hierarchies hold it; podman's parent for its
-	# containers is made at the first run, and stays.
-	for cg in $(e2e_cgroups); do cg_rel "$cg"; done | sort -u | grep -vx "/$CG_PARENT/podman" | sed 's/^/cgroup /'
+	# containers and the one for their conmon are made at its first run,
+	# and stay.
+	for cg in $(e2e_cgroups); do cg_rel "$cg"; done | sort -u |
+		grep -vx -e "/$CG_PARENT/podman" -e "/$CG_PARENT/podman/conmon" | sed 's/^/cgroup /'
 	for f in $(compgen -G "$BPFFS/$E2E_PREFIX-*"); do echo "bpffs $f"; done
-	for f in $(e2e_states); do echo "state $f"; done
+	for f in $(e2e_files state); do echo "state $f"; done
 	# Registrations: the cgroups of this run's states and reports, and its
 	# cgroups still there.
 	{
-		for f in $(e2e_states) $(e2e_reports); do jq -r '.cgroup_id // empty' "$f" 2>/dev/null; done
+		for f in $(e2e_files state) $(e2e_files reports); do jq -r '.cgroup_id // empty' "$f" 2>/dev/null; done
 		for cg in $(e2e_cgroups); do stat -c %i "$cg"; done
 	} | sort -u | while read -r id; do printf '%016x %s\n' "$id" "$id"; done | LC_ALL=C sort >"$WORK/.cgids"
 	registered_keys | LC_ALL=C join - "$WORK/.cgids" | awk '{ print "registration of cgroup id " $2 }'
@@ -157,14 +151,14 @@ e2e_clean() {
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
 	# A state a failed test left is still registered: let poststop forget
 	# it, and the earlier runs of its id (<id>@<cgroup id>.json) with it.
-	for f in $(e2e_states); do
+	for f in $(e2e_files state); do
 		[ -e "$f" ] || continue
 		jq -c '{ociVersion: "1.0.2", id, status: "stopped"}' "$f" | "$BIN/bpfreaper-poststop" 2>/dev/null || true
 	done
 	# Containers a test let run unrecorded: its lines in the skipped log.
 	[ ! -e "$RUN_DIR/skipped" ] || sed -i "/^[0-9]* $E2E_PREFIX-/d" "$RUN_DIR/skipped"
 	if [ -z "${KEEP_REPORTS:-}" ]; then
-		for f in $(e2e_reports); do rm -f "$f"; done
+		for f in $(e2e_files reports); do rm -f "$f"; done
 	fi
 	rm -rf "$WORK/sync" "$WORK/bundles" "$WORK/hooks.d" "$WORK"/*.cid "$WORK"/hooks-*.log \
 		"$WORK"/*.out "$WORK"/*.err

@@ -89,6 +89,12 @@ run_ctr() {
 		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
 }
 
+# poststop_now NAME: the poststop hook of NAME's container, run by hand as
+# an operator would where the runtime never ran it; its status.
+poststop_now() {
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"stopped"}' "$E2E_PREFIX-$1" | "$BIN/bpfreaper-poststop" 2>/dev/null
+}
+
 # state_of NAME, report_of NAME: where bpfreaper keeps the state and writes
 # the report of the container make_bundle named NAME.
 state_of() {
