@@ -33,7 +33,7 @@ scenario_nested_dirs_removed() {
 		bpfleak map /sys/fs/bpf/$E2E_PREFIX-nest/a/b/m && bpfleak map /sys/fs/bpf/$E2E_PREFIX-nest/top" >/dev/null
 	run_ctr nested || fail "$RUNTIME run: $(cat "$WORK/nested.err")"
 	assert_absent "$P-nest"
-	assert_freed map $(ids_of nested map)
+	assert_freed map "$(ids_of nested map)"
 	assert_eq "dirs removed" "$(jq '.removed.dirs | length' "$(report_of nested)")" 3
 }
 
@@ -55,7 +55,7 @@ scenario_renamed_and_hardlinked_pins() {
 	assert_absent "$P-moved"
 	assert_absent "$P-linked"
 	assert_absent "$P-hardlink"
-	assert_freed map $(ids_of renamed map)
+	assert_freed map "$(ids_of renamed map)"
 }
 
 scenario_second_poststop_is_a_noop() {
@@ -85,8 +85,8 @@ scenario_objects_from_nested_child_cgroup() {
 	# Move the container's process into a child cgroup it "made".
 	mkdir "$CG2/$CG_PARENT/$id/inner"
 	# Its short-lived `sleep`s may exit in between: move until none is left.
-	local try p
-	for try in $(seq 50); do
+	local p
+	for _ in $(seq 50); do
 		[ -z "$(cat "$CG2/$CG_PARENT/$id/cgroup.procs")" ] && break
 		for p in $(cat "$CG2/$CG_PARENT/$id/cgroup.procs"); do
 			echo "$p" 2>/dev/null >"$CG2/$CG_PARENT/$id/inner/cgroup.procs" || true
@@ -146,7 +146,7 @@ scenario_thousand_pins() {
 	run_ctr many || fail "$RUNTIME run: $(cat "$WORK/many.err")"
 	assert_eq "maps made" "$(ids_of many map | wc -l)" 1000
 	assert_absent "$P-many"
-	assert_freed map $(ids_of many map)
+	assert_freed map "$(ids_of many map)"
 	assert_eq "pins removed" "$(jq '.removed.pins | length' "$(report_of many)")" 1000
 	echo "    1000 pins: poststop took $(jq '.timings.total_us / 1000' "$(report_of many)") ms" >&2
 }
@@ -168,7 +168,7 @@ scenario_parallel_containers() {
 	for i in 1 2 3 4 5 6; do
 		assert_absent "$P-par$i"
 		assert_absent "$P-par$i-prog"
-		assert_freed map $(ids_of "par$i" map)
+		assert_freed map "$(ids_of "par$i" map)"
 		assert_eq "par$i pins removed" "$(jq '.removed.pins | length' "$(report_of "par$i")")" 21
 	done
 	assert_alive map "$host_id"

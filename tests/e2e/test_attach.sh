@@ -54,9 +54,9 @@ test_xdp_left_in_report_mode() {
 	assert_eq "survivor" "$(jq -r '.survivors[0].reason' "$r")" "still attached"
 	veth_down
 	# Report mode left iproute2's tc/globals, ip and xdp: the test's to remove.
-	for e in $(ls -A $BPFFS); do
+	while read -r e; do
 		grep -qx "$e" <<<"$bpffs_before" || rm -rf "${BPFFS:?}/$e"
-	done
+	done < <(ls -A $BPFFS)
 }
 
 test_legacy_attach_and_link_on_a_host_cgroup() {

@@ -22,7 +22,7 @@ test_churn_then_pin() {
 	assert_absent "$P-churn/m"
 	assert_absent "$P-churn"
 	assert_absent "$P-churn-d"
-	assert_freed map $(ids_of churn map)
+	assert_freed map "$(ids_of churn map)"
 	assert_eq "dropped while running" "$(jq '.records_dropped.freed_objects >= 40000 and .records_dropped.removed_names >= 5000' "$r")" true
 	assert_eq "objects listed" "$(jq '.created | length' "$r")" 0
 	assert_eq "freed counted" "$(jq '.freed_objects' "$r")" 1
@@ -36,7 +36,7 @@ test_exit_churn_then_pin() {
 	r=$(report_of exitc)
 	assert_eq "overflow" "$(jq .overflow.objects "$r")" false
 	assert_absent "$P-exitc"
-	assert_freed map $(ids_of exitc map)
+	assert_freed map "$(ids_of exitc map)"
 }
 
 # A name pinned and unpinned 32 000 times: its records go with each
@@ -51,13 +51,13 @@ test_pin_churn_then_pin() {
 	assert_eq "overflow" "$(jq .overflow.objects "$r")" false
 	assert_eq "pin search" "$(jq -r .timings.pin_search "$r")" walk
 	assert_absent "$P-pinc"
-	assert_freed map $(ids_of pinc map)
+	assert_freed map "$(ids_of pinc map)"
 }
 
 # Maps freed with the program that held them close nothing themselves:
 # gc drops their records while the container runs.
 test_gc_drops_records_of_freed_objects() {
-	local out n i
+	local out n
 	make_bundle gcc "bpfleak progchurn 300 && touch /sync/churned &&
 		until [ -e /sync/go ]; do sleep 0.05; done && bpfleak map /sys/fs/bpf/$E2E_PREFIX-gcc" >/dev/null
 	run_ctr gcc &
@@ -65,7 +65,7 @@ test_gc_drops_records_of_freed_objects() {
 	wait_for "$WORK/sync/gcc/churned"
 	n=$(live_records gcc)
 	[ "${n% *}" -ge 300 ] || fail "live object records before gc: $n"
-	for i in $(seq 40); do
+	for _ in $(seq 40); do
 		out=$("$BIN/bpfreaperctl" gc 2>&1)
 		n=$(live_records gcc)
 		[ "${n% *}" = 0 ] && break

@@ -18,8 +18,8 @@ assert_all_gone() { # NAME
 	assert_absent "$P-$1"
 	assert_absent "$P-$1-prog"
 	assert_absent "$P-$1-map"
-	assert_freed map $(ids_of "$1" map)
-	assert_freed prog $(ids_of "$1" prog)
+	assert_freed map "$(ids_of "$1" map)"
+	assert_freed prog "$(ids_of "$1" prog)"
 	assert_absent "$(state_of "$1")"
 	assert_eq "registrations" "$(registrations)" 0
 }
@@ -149,6 +149,7 @@ test_poststop_gc_leaves_the_other_dead_container_whole() {
 
 # crun runs no poststop after a failed prestart: gc is what cleans up.
 test_gc_after_crun_failed_prestart() {
+	# shellcheck disable=SC2034 # run_ctr's runtime
 	RUNTIME=crun
 	make_bundle crunfail "touch /sync/ran" >/dev/null
 	bundle_edit crunfail '.hooks.prestart += [{path: "/bin/false"}]'

@@ -19,7 +19,7 @@ test_pins_found_from_the_record() {
 	assert_eq "pins removed" "$(jq '.removed.pins | length' "$r")" 2
 	assert_absent "$P-rec-a"
 	assert_absent "$P-rec-d"
-	assert_freed map $(ids_of rec map)
+	assert_freed map "$(ids_of rec map)"
 	assert_eq "host pins" "$(find "$P-many" -type f | wc -l)" 200
 	rm -rf "$P-many"
 }
@@ -36,7 +36,7 @@ test_moved_pin_found_by_a_walk() {
 	assert_absent "$P-mv-b"
 	assert_absent "$P-mv-c"
 	assert_absent "$P-mv-d"
-	assert_freed map $(ids_of mv map)
+	assert_freed map "$(ids_of mv map)"
 }
 
 # Pins older than the container cannot hold its objects (pinning makes a new

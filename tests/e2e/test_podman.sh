@@ -26,7 +26,7 @@ test_hooksd_annotation_enforce() {
 	r=$(pm_report penf)
 	assert_absent "$P-penf"
 	assert_absent "$P-penf-prog"
-	assert_freed map $(ids_of penf map)
+	assert_freed map "$(ids_of penf map)"
 	assert_freed prog "$(ids_of penf prog)"
 	assert_eq "cgroup" "$(jq -r .cgroup "$r")" "/$CG_PARENT/podman/libpod-$(cat "$WORK/penf.cid")"
 	rm -f "$r"

@@ -48,7 +48,7 @@ first_run_unfinished() {
 # earlier_report NAME: the report of the one earlier run of NAME.
 earlier_report() {
 	local f
-	for f in "$RUN_DIR"/reports/"$E2E_PREFIX-$1"@*.json; do
+	for f in "$RUN_DIR/reports/$E2E_PREFIX-$1"@*.json; do
 		[ -e "$f" ] && echo "$f"
 	done
 }
@@ -59,7 +59,7 @@ assert_both_runs_reaped() { # NAME RUN1-CGID BY
 	local name=$1 cg1=$2 by=$3 r1 r2
 	assert_absent "$P-$name-1"
 	assert_absent "$P-$name-2"
-	assert_freed map $(map_ids "$name")
+	assert_freed map "$(map_ids "$name")"
 	r1=$(earlier_report "$name")
 	r2=$(report_of "$name")
 	assert_eq "earlier report" "$r1" "$RUN_DIR/reports/$E2E_PREFIX-$name@$cg1.json"
@@ -123,7 +123,7 @@ test_rerun_prestart_killed_after_keeping() {
 	! run_ctr rk || fail "runc ran the container with its prestart killed"
 	assert_absent "$P-rk-1"
 	assert_absent "$P-rk-2"
-	assert_freed map $(map_ids rk)
+	assert_freed map "$(map_ids rk)"
 	assert_eq "earlier run" "$(jq -r .run.earlier "$(earlier_report rk)")" true
 	assert_absent "$(state_of rk)"
 	! registered "$cg1" || fail "cgroup $cg1 is still registered"
@@ -160,7 +160,7 @@ pm_restart_once() { # NAME
 	wait_for "$RUN_DIR/reports/$id.json"
 	assert_absent "$P-$name-1"
 	assert_absent "$P-$name-2"
-	assert_freed map $(map_ids "$name")
+	assert_freed map "$(map_ids "$name")"
 	assert_absent "$RUN_DIR/state/$id.json"
 	assert_absent "$RUN_DIR/state/$id@$cg1.json"
 	assert_eq "earlier run" "$(jq -r .run.earlier "$RUN_DIR/reports/$id@$cg1.json")" true

@@ -35,7 +35,7 @@ test_fifty_parallel_containers() {
 	for i in $(seq $n); do
 		assert_absent "$P-s$i-a"
 		assert_absent "$P-s$i-b"
-		assert_freed map $(ids_of "s$i" map)
+		assert_freed map "$(ids_of "s$i" map)"
 	done
 	assert_eq "state files" "$(find "$RUN_DIR/state" -name "$E2E_PREFIX-*" | wc -l)" 0
 	assert_eq "registrations" "$(registrations)" 0

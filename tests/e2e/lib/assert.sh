@@ -35,11 +35,14 @@ assert_present() {
 	[ -e "$1" ] || fail "$1 is gone"
 }
 
-assert_freed() { # KIND ID...
-	local kind=$1 id
+# assert_freed KIND ID...: an argument may hold several ids, one a line (the
+# output of ids_of); none at all is a failure, never a pass.
+assert_freed() {
+	local kind=$1 id ids
 	shift
-	[ $# -gt 0 ] || fail "no $kind ids to check"
-	for id in "$@"; do
+	mapfile -t ids < <(printf '%s\n' "$@" | grep .)
+	[ ${#ids[@]} -gt 0 ] || fail "no $kind ids to check"
+	for id in "${ids[@]}"; do
 		! obj_alive "$kind" "$id" || fail "$kind id $id still exists"
 	done
 }
