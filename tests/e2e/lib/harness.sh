@@ -50,6 +50,12 @@ e2e_objects() {
 		awk '($1 == "map" || $1 == "prog" || $1 == "link") && $2 ~ /^[0-9]+$/ { print $1, $2 }' | sort -u
 }
 
+# work_pids: processes with $WORK/ in their command line (daemons,
+# listeners, hooks), other than this shell.
+work_pids() {
+	pgrep -f "${WORK//./\\.}/" | grep -vx -e "$$" -e "$BASHPID"
+}
+
 # alive_of KIND ID...: those of the ids that are alive now (one listing per
 # kind, a thousand ids cost no more than one).
 alive_of() {
@@ -93,9 +99,7 @@ e2e_leaks() {
 	awk -v w="$WORK/" 'index($2, w) == 1 { print "mount " $2 }' /proc/mounts
 	# Processes: by $WORK in their command line (daemons, listeners,
 	# hooks), and in this run's cgroups.
-	for id in $(pgrep -f "$WORK/" || true); do
-		[ "$id" != "$$" ] && [ "$id" != "$BASHPID" ] && echo "process $id $(tr '\0' ' ' <"/proc/$id/cmdline" 2>/dev/null)"
-	done
+	for id in $(work_pids); do echo "process $id $(tr '\0' ' ' <"/proc/$id/cmdline" 2>/dev/null)"; done
 	for cg in $(e2e_cgroups); do
 		for id in $(cat "$cg/cgroup.procs" 2>/dev/null); do
 			echo "process $id ($(cat "/proc/$id/comm" 2>/dev/null)) in cgroup $(cg_rel "$cg")"
@@ -118,6 +122,7 @@ e2e_leaks() {
 
 # e2e_clean: after each test, whatever it left: containers, processes,
 # mounts, devices, test cgroups, pins, registrations, sync files and bundles.
+# Tests call it too, under set -e: nothing here may fail.
 e2e_clean() {
 	local ids rt d f id
 	for rt in runc crun; do
@@ -131,11 +136,9 @@ e2e_clean() {
 	fi
 	# Processes this run started: by $WORK in their command line, and what
 	# is still in its cgroups.
-	for id in $(pgrep -f "$WORK/" || true); do
-		[ "$id" != "$$" ] && [ "$id" != "$BASHPID" ] && kill -9 "$id" 2>/dev/null
-	done
+	for id in $(work_pids); do kill -9 "$id" 2>/dev/null || true; done
 	for d in $(e2e_cgroups); do
-		for id in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$id" 2>/dev/null; done
+		for id in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$id" 2>/dev/null || true; done
 	done
 	for d in $(awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do
 		umount -l "$d" 2>/dev/null || true
@@ -145,7 +148,7 @@ e2e_clean() {
 	done
 	# Test cgroups, and this run's parent with them.
 	for d in $(e2e_cgroups) /sys/fs/cgroup/*/"$CG_PARENT"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		[ ! -d "$d" ] || rmdir "$d" 2>/dev/null || true
 	done
 	# Pins a failed test left: all named with the test prefix.
 	rm -rf "${BPFFS:?}/$E2E_PREFIX"-*
