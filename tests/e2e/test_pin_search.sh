@@ -68,7 +68,7 @@ test_walk_passes_over_pins_older_than_the_container() {
 	assert_eq "pin search" "$(jq -r .timings.pin_search "$r")" walk
 	assert_absent "$P-old-b"
 	assert_absent "$P-old2/sub/c"
-	assert_freed map $(ids_of old map)
+	assert_freed map "$(ids_of old map)"
 	assert_present "$P-old/m1x"
 	assert_eq "host pins" "$(find "$P-old" "$P-old2" "$P-old3" -type f | wc -l)" 170
 	older=$(jq .timings.pins_older "$r")
