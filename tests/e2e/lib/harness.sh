@@ -44,7 +44,8 @@ e2e_files() {
 }
 
 # e2e_objects: "KIND ID" of every BPF object this test's containers printed
-# (bpfleak and its kin: "map 12 PATH"), once each.
+# (bpfleak and its kin: "map 12 PATH") and of the maps host_map made, once
+# each.
 e2e_objects() {
 	cat "$WORK"/*.out "$WORK"/sync/*/ids 2>/dev/null |
 		awk '($1 == "map" || $1 == "prog" || $1 == "link") && $2 ~ /^[0-9]+$/ { print $1, $2 }' | sort -u
@@ -106,7 +107,7 @@ e2e_leaks() {
 		done
 	done | sort -u -k2,2n
 	! getent passwd "$E2E_PREFIX-rootless" >/dev/null || echo "user $E2E_PREFIX-rootless"
-	# The containers' objects, by the ids they printed. A freed map or
+	# The test's objects, by the ids printed. A freed map or
 	# prog leaves its id at once; give a link's deferred release a moment.
 	for kind in map prog link; do
 		mapfile -t ids < <(e2e_objects | awk -v k="$kind" '$1 == k { print $2 }')
