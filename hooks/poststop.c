@@ -2,7 +2,7 @@
 /*
  * bpfreaper-poststop: OCI poststop hook. Wiring only: reads the state, calls
  * container_teardown(), then gc_earlier_runs() for the id's unfinished
- * earlier runs (state.h), logs once, picks the exit code. bpfreaper's own
+ * earlier runs (store-state.h), logs once, picks the exit code. bpfreaper's own
  * trouble never fails a container's teardown unless --strict is given.
  *   0  done, nothing to do, bpfreaper's own trouble (logged), or a rootless
  *      runtime's user namespace (logged: bpfreaper never registers there)
@@ -14,15 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/bpfobj.h"
-#include "../src/counters.h"
-#include "../src/events.h"
-#include "../src/gc.h"
-#include "../src/hookargs.h"
+#include "../src/reap-bpfobj.h"
+#include "../src/store-counters.h"
+#include "../src/log-events.h"
+#include "../src/run-gc.h"
+#include "../src/oci-hookargs.h"
 #include "../src/edge/gclog.h"
 #include "../src/edge/hookio.h"
 #include "../src/log.h"
-#include "../src/teardown.h"
+#include "../src/run-teardown.h"
 #include "../src/util.h"
 #include "../src/version.h"
 

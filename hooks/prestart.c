@@ -15,16 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/counters.h"
-#include "../src/events.h"
-#include "../src/hookargs.h"
+#include "../src/store-counters.h"
+#include "../src/log-events.h"
+#include "../src/oci-hookargs.h"
 #include "../src/edge/hookio.h"
 #include "../src/log.h"
-#include "../src/podid.h"
+#include "../src/oci-podid.h"
 #include "../src/policy.h"
-#include "../src/register.h"
-#include "../src/rundir.h"
-#include "../src/skipped.h"
+#include "../src/run-register.h"
+#include "../src/store-rundir.h"
+#include "../src/store-skipped.h"
 #include "../src/util.h"
 #include "../src/version.h"
 

@@ -2,7 +2,7 @@
 /*
  * bpfreaper-runtime: an OCI runtime wrapper for container managers that
  * read no hooks.d (containerd, Docker). Wiring only: on create and run it
- * has runtime_wrap.c add the hook pair to the bundle's config.json, then it
+ * has oci-runtime-wrap.c add the hook pair to the bundle's config.json, then it
  * execs the real runtime with the argument vector unchanged; every other
  * command goes straight through. Its own trouble never stops a container:
  * it is logged and the runtime runs the bundle as it was.
@@ -18,7 +18,7 @@
 
 #include "../src/edge/hookio.h"
 #include "../src/log.h"
-#include "../src/runtime_wrap.h"
+#include "../src/oci-runtime-wrap.h"
 #include "../src/util.h"
 
 static void add_hooks(const struct runtime_call *call, const struct config *cfg, const char *config_path)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <syslog.h>
 
-#include "journal.h"
+#include "log-journal.h"
 
 /* BPFREAPER_DEBUG=1 copies debug messages to stderr; BPFREAPER_LOG_FILE=PATH
  * appends every line to PATH (the config's log_file replaces it). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The one place that decides what bpfreaper does to a container; the hooks
- * and the removal code (teardown.c, reaper.c) ask it and decide nothing
+ * and the removal code (run-teardown.c, reap.c) ask it and decide nothing
  * themselves. Resolved at prestart (policy_resolve), kept in the state,
  * rebuilt at poststop (policy_of_state):
  *   - the mode: annotation io.bpfreaper.mode, else the config file's
@@ -20,9 +20,9 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "ocistate.h"
-#include "state.h"
+#include "policy-config.h"
+#include "oci-state.h"
+#include "store-state.h"
 
 #define ANNOTATION_MODE "io.bpfreaper.mode"
 #define ANNOTATION_KEEP "io.bpfreaper.keep"

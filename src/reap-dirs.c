@@ -5,9 +5,9 @@
  * than its registration; see reap-steps.h.
  */
 #include "reap-steps.h"
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "crashpoint.h"
-#include "safepath.h"
+#include "reap-safepath.h"
 #include "util.h"
 
 #include <fcntl.h>

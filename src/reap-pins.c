@@ -7,9 +7,9 @@
  * pins (the tracer's) are tracer-load.c's.
  */
 #include "reap-steps.h"
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "crashpoint.h"
-#include "safepath.h"
+#include "reap-safepath.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The steps of the removal that reap() (reaper.c) runs in order, one file
+ * The steps of the removal that reap() (reap.c) runs in order, one file
  * each: finding and unlinking pins (reap-pins.c), removing symlinks and
- * directories (reap-dirs.c); attachments are attach.c's. Internal to the
- * removal: nothing outside src/reap*.c and attach.c includes this.
+ * directories (reap-dirs.c); attachments are reap-attach.c's. Internal to the
+ * removal: nothing outside src/reap*.c and reap-attach.c includes this.
  */
 #ifndef BPFREAPER_REAP_STEPS_H
 #define BPFREAPER_REAP_STEPS_H
 
-#include "bpffs.h"
-#include "reaper.h"
+#include "reap-bpffs.h"
+#include "reap.h"
 
 struct pin_candidate;
 

@@ -6,7 +6,7 @@
  * compacts them.
  */
 #include "tracer-records.h"
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "util.h"
 
 #include <bpf/bpf.h>

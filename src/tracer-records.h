@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "../bpf/record.h"
-#include "rundir.h"
+#include "store-rundir.h"
 #include "tracer-load.h"
 
 /* A container's own records map, as bpf/record.bpf.h declares it (the

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "../config.h"
+#include "../policy-config.h"
 #include "../edge/gclog.h"
 #include "../log.h"
-#include "../ocistate.h"
+#include "../oci-state.h"
 #include "../util.h"
 
 static void print_json(const struct ctl_ctx *ctx, const struct gc_result *res)

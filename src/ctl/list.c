@@ -9,9 +9,9 @@
 
 #include "ctl.h"
 #include "../duration.h"
-#include "../ocistate.h"
-#include "../skipped.h"
-#include "../state.h"
+#include "../oci-state.h"
+#include "../store-skipped.h"
+#include "../store-state.h"
 #include "../tracer-records.h"
 #include "../util.h"
 
@@ -143,7 +143,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "id", json_object_new_string(st.id));
 			json_object_object_add(o, "state", json_object_new_string(status));
 			/* A later run of the id started before this one was
-			 * finished (state.h): poststop or gc finishes it. */
+			 * finished (store-state.h): poststop or gc finishes it. */
 			json_object_object_add(o, "earlier_run", json_object_new_boolean(f->earlier != 0));
 			snprintf(cgid, sizeof(cgid), "%" PRIu64, st.cgroup_id);
 			json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));

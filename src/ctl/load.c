@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "../config.h"
+#include "../policy-config.h"
 #include "../tracer-records.h"
 
 static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool loaded)

@@ -7,7 +7,7 @@
 
 #include "ctl.h"
 #include "../log.h"
-#include "../ocistate.h"
+#include "../oci-state.h"
 #include "../util.h"
 #include "../version.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "../metrics.h"
-#include "../rundir.h"
+#include "../log-metrics.h"
+#include "../store-rundir.h"
 #include "../util.h"
 
 /* Also what gc runs when "metrics_textfile" is set. */

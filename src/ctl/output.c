@@ -9,7 +9,7 @@
 
 #include "ctl.h"
 #include "../idprefix.h"
-#include "../ocistate.h"
+#include "../oci-state.h"
 #include "../util.h"
 
 void ctl_print_json(const struct ctl_ctx *ctx, json_object *o)

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "../config.h"
+#include "../policy-config.h"
 #include "../fileio.h"
-#include "../ocistate.h"
-#include "../reports.h"
-#include "../rundir.h"
-#include "../state.h"
+#include "../oci-state.h"
+#include "../store-reports.h"
+#include "../store-rundir.h"
+#include "../store-state.h"
 #include "../util.h"
 
 static const char *str(json_object *o, const char *key)
@@ -139,7 +139,7 @@ static int print_report(const struct ctl_ctx *ctx, const char *id, const char *d
 }
 
 /* The reports of the earlier runs of id: named like their states
- * (state.h), never replaced by a later run's report. */
+ * (store-state.h), never replaced by a later run's report. */
 static int print_earlier(const struct ctl_ctx *ctx, const char *id, const char *dir, size_t *ret_n)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);

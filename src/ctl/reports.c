@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpfreaperctl reports [list|prune]: the reports directory as a whole; the
- * choice of what to prune and the removal are src/reports.c's. */
+ * choice of what to prune and the removal are src/store-reports.c's. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "../config.h"
+#include "../policy-config.h"
 #include "../duration.h"
-#include "../ocistate.h"
-#include "../reports.h"
+#include "../oci-state.h"
+#include "../store-reports.h"
 #include "../util.h"
 
 static json_object *file_json(const struct report_file *f, const struct report_brief *b, int brief_r)

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "../bpfobj.h"
-#include "../ocistate.h"
-#include "../state.h"
+#include "../reap-bpfobj.h"
+#include "../oci-state.h"
+#include "../store-state.h"
 #include "../tracer-records.h"
 #include "../util.h"
 
@@ -56,7 +56,7 @@ static struct record_view view_of(const struct record *rec)
 }
 
 /* The records of one run of the container: its current run, or an earlier
- * run a later prestart kept unfinished (state.h). */
+ * run a later prestart kept unfinished (store-state.h). */
 static void show_run(const struct ctl_ctx *ctx, const struct container_state *st, uint64_t earlier,
 		     const struct record_list *l, json_object *arr)
 {

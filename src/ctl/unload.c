@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "../ocistate.h"
+#include "../oci-state.h"
 #include "../tracer-records.h"
 
 int do_unload(const struct ctl_ctx *ctx, int argc, char **argv)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "gclog.h"
-#include "../events.h"
+#include "../log-events.h"
 #include "../log.h"
 
 void gc_log(const char *who, const struct gc_result *res)

@@ -4,7 +4,7 @@
 #ifndef BPFREAPER_EDGE_GCLOG_H
 #define BPFREAPER_EDGE_GCLOG_H
 
-#include "../gc.h"
+#include "../run-gc.h"
 
 /* One log line per entry that gc acted on or could not handle, each
  * starting "<who>: ". */

@@ -5,10 +5,10 @@
 #ifndef BPFREAPER_EDGE_HOOKIO_H
 #define BPFREAPER_EDGE_HOOKIO_H
 
-#include "../config.h"
+#include "../policy-config.h"
 #include "../error.h"
-#include "../hookargs.h"
-#include "../ocistate.h"
+#include "../oci-hookargs.h"
+#include "../oci-state.h"
 
 struct hook_start {
 	struct oci_state oci;

@@ -29,9 +29,9 @@
 
 #include "../helpers/rawbpf.h"
 #include "assert.h"
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "cgroup.h"
-#include "rundir.h"
+#include "store-rundir.h"
 #include "tracer-load.h"
 #include "tracer-records.h"
 #include "util.h"

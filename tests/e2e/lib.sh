@@ -27,7 +27,7 @@ P=$BPFFS/$E2E_PREFIX
 RUNTIME=${RUNTIME:-runc}
 # podman's store: this run's own, removed at the end.
 PODMAN_ROOT=/var/lib/bpfreaper-test-$E2E_PREFIX/podman
-# bpfreaper's run directory (src/rundir.h), where the tools look for it.
+# bpfreaper's run directory (src/store-rundir.h), where the tools look for it.
 RUN_DIR=${BPFREAPER_RUN_DIR:-/run/bpfreaper}
 
 LIB=$ROOT/tests/e2e/lib

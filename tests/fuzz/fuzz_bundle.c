@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime_wrap.h"
+#include "oci-runtime-wrap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

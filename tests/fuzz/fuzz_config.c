@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binds.h"
-#include "config.h"
+#include "oci-binds.h"
+#include "policy-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

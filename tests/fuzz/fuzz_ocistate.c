@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ocistate.h"
-#include "podid.h"
+#include "oci-state.h"
+#include "oci-podid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,10 +9,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "bpfuapi.h"
 #include "check.h"
-#include "reaper.h"
+#include "reap.h"
 #include "util.h"
 
 static int ifindex_lo;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <limits.h>
 
-#include "binds.h"
+#include "oci-binds.h"
 #include "check.h"
 
 TEST(normalize)

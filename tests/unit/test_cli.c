@@ -4,12 +4,12 @@
  * directory), and that a read-only open of the run directory creates
  * nothing. */
 #include "check.h"
-#include "config.h"
+#include "policy-config.h"
 #include "duration.h"
 #include "idprefix.h"
-#include "reports.h"
-#include "rundir.h"
-#include "state.h"
+#include "store-reports.h"
+#include "store-rundir.h"
+#include "store-state.h"
 #include "util.h"
 
 #include <fcntl.h>

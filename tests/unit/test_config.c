@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "check.h"
-#include "config.h"
+#include "policy-config.h"
 
 static int parse(const char *text, struct config *c, struct br_error *why)
 {

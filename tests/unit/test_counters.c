@@ -2,8 +2,8 @@
 /* The counters file (text round trip, a reset on garbage, no lost update
  * among concurrent writers) and the metrics text it feeds. */
 #include "check.h"
-#include "counters.h"
-#include "metrics.h"
+#include "store-counters.h"
+#include "log-metrics.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>

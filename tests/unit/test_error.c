@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "check.h"
-#include "config.h"
+#include "policy-config.h"
 #include "error.h"
-#include "ocistate.h"
+#include "oci-state.h"
 #include "policy.h"
-#include "state.h"
+#include "store-state.h"
 
 TEST(set_fills_and_returns_the_code)
 {

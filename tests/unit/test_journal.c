@@ -3,7 +3,7 @@
  * rules, and log_event() end to end into a socket standing in for
  * journald's. */
 #include "check.h"
-#include "journal.h"
+#include "log-journal.h"
 #include "log.h"
 
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "ocistate.h"
+#include "oci-state.h"
 
 static int parse(const char *json, struct oci_state *s, struct br_error *why)
 {

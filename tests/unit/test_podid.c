@@ -2,8 +2,8 @@
 /* Pod identity from CRI-O and containerd annotations, its validation, and
  * its round trip through the state file (older states have none). */
 #include "check.h"
-#include "podid.h"
-#include "state.h"
+#include "oci-podid.h"
+#include "store-state.h"
 
 static void from_state_text(const char *text, struct pod_identity *ret, const char **ret_invalid)
 {

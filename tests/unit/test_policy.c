@@ -2,7 +2,7 @@
 /* The policy (policy.h): mode and keep rules at prestart, under the
  * operator's annotation_modes cap, and what poststop removes or keeps. */
 #include "check.h"
-#include "config.h"
+#include "policy-config.h"
 #include "policy.h"
 
 static const char *const with_enforce =

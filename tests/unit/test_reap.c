@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpfobj.h"
+#include "reap-bpfobj.h"
 #include "check.h"
-#include "reaper.h"
-#include "report.h"
+#include "reap.h"
+#include "store-report.h"
 #include "util.h"
 
 static char bpffs[PATH_MAX];

@@ -3,7 +3,7 @@
  * built by hand: the JSON is parsed back and read field by field, as
  * bpfreaperctl report and an operator's jq would. */
 #include "check.h"
-#include "report.h"
+#include "store-report.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>

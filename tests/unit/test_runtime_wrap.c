@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "check.h"
-#include "runtime_wrap.h"
-#include "ocistate.h"
+#include "oci-runtime-wrap.h"
+#include "oci-state.h"
 #include "util.h"
 
 #include <fcntl.h>

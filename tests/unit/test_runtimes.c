@@ -3,7 +3,7 @@
  * there, and whether docker's daemon.json, containerd's config (and what it
  * imports) or a hooks.d file wires bpfreaper in. */
 #include "check.h"
-#include "runtimes.h"
+#include "oci-runtimes.h"
 
 #include <stdlib.h>
 #include <sys/socket.h>

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpffs.h"
+#include "reap-bpffs.h"
 #include "check.h"
-#include "safepath.h"
+#include "reap-safepath.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -2,7 +2,7 @@
 /* The skipped-containers log: parsing, and a write/read round trip in a
  * private run directory. */
 #include "check.h"
-#include "skipped.h"
+#include "store-skipped.h"
 
 #include <stdlib.h>
 #include <unistd.h>

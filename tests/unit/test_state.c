@@ -8,8 +8,8 @@
 #include "cgroup.h"
 #include "check.h"
 #include "fileio.h"
-#include "ocistate.h"
-#include "state.h"
+#include "oci-state.h"
+#include "store-state.h"
 #include "tmp_rundir.h"
 
 TEST(round_trip)

@@ -2,9 +2,9 @@
 /* Poststop's options and decisions, and the teardown steps that run before
  * the tracer is opened (no root, no BPF needed): which state it refuses. */
 #include "check.h"
-#include "config.h"
+#include "policy-config.h"
 #include "policy.h"
-#include "teardown.h"
+#include "run-teardown.h"
 #include "tmp_rundir.h"
 
 static void parse_config(const char *text, struct config *ret)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "rundir.h"
+#include "store-rundir.h"
 
 /* dir: a mkdtemp template. */
 static inline void tmp_rundir_open(char *dir, struct rundir *ret)

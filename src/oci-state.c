@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* OCI state parsing and container id validation; see oci-state.h. */
+#include "oci-state.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+int json_parse_strict(const char *buf, size_t len, int max_depth, json_object **ret)
+{
+	json_tokener *tok;
+	json_object *obj;
+	size_t used;
+
+	if (len > INT_MAX)
+		return -EFBIG;
+	if (memchr(buf, '\0', len))
+		return -EINVAL;
+	tok = json_tokener_new_ex(max_depth);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (!obj || json_tokener_get_error(tok) != json_tokener_success) {
+		json_tokener_free(tok);
+		if (obj)
+			json_object_put(obj);
+		return -EINVAL;
+	}
+	used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	for (; used < len; used++)
+		if (!isspace((unsigned char)buf[used])) {
+			json_object_put(obj);
+			return -EINVAL;
+		}
+	*ret = obj;
+	return 0;
+}
+
+/* What is wrong with id, or NULL. */
+static const char *id_problem(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0)
+		return "container id is empty";
+	if (n > CONTAINER_ID_MAX)
+		return "container id is longer than 240 bytes";
+	if (streq(id, ".") || streq(id, ".."))
+		return "container id is a relative path";
+	/* runc's own rule (^[\w+-\.]+$): a file name that cannot climb. */
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_+-.", *p))
+			return "container id has a character other than [A-Za-z0-9_+.-]";
+	return NULL;
+}
+
+bool container_id_valid(const char *id, struct br_error *err)
+{
+	const char *why = id_problem(id);
+
+	if (why)
+		br_error_set(err, -EINVAL, BR_STEP_NONE, "%s", why);
+	return !why;
+}
+
+static int dup_string(json_object *root, const char *key, bool required, size_t max, char **ret,
+		      const char **ret_why, const char *why_missing, const char *why_type)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null)) {
+		if (required) {
+			*ret_why = why_missing;
+			return -EINVAL;
+		}
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		*ret_why = why_type;
+		return -EINVAL;
+	}
+	s = json_object_get_string(v);
+	if (strlen(s) > max) {
+		*ret_why = why_type;
+		return -EINVAL;
+	}
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int check_annotations(json_object *ann, const char **ret_why)
+{
+	size_t count = 0;
+
+	if (!json_object_is_type(ann, json_type_object)) {
+		*ret_why = "\"annotations\" is not an object";
+		return -EINVAL;
+	}
+	json_object_object_foreach(ann, key, val)
+	{
+		if (++count > ANNOTATIONS_MAX) {
+			*ret_why = "more than 1024 annotations";
+			return -EINVAL;
+		}
+		if (!json_object_is_type(val, json_type_string) || strlen(key) > 253 ||
+		    strlen(json_object_get_string(val)) > ANNOTATION_VALUE_MAX) {
+			*ret_why = "an annotation is not a string or is too long";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* What is wrong goes to *ret_why (static text); oci_state_parse() puts it in
+ * the caller's error. */
+static int parse_state(const char *buf, size_t len, struct oci_state *ret, const char **ret_why)
+{
+	_cleanup_json_ json_object *root = NULL;
+	struct oci_state s = {};
+	json_object *v;
+	int r;
+
+	*ret_why = "";
+	if (len > OCI_STATE_MAX_BYTES) {
+		*ret_why = "state JSON larger than 1 MiB";
+		return -EFBIG;
+	}
+	r = json_parse_strict(buf, len, 16, &root);
+	if (r < 0) {
+		*ret_why = "state is not valid JSON";
+		return r;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		*ret_why = "state JSON is not an object";
+		return -EINVAL;
+	}
+	r = dup_string(root, "id", true, 4096, &s.id, ret_why, "state has no \"id\"",
+		       "\"id\" is not a string");
+	if (r == 0 && id_problem(s.id)) {
+		*ret_why = id_problem(s.id);
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = dup_string(root, "status", true, 64, &s.status, ret_why,
+			       "state has no \"status\"", "\"status\" is not a short string");
+	if (r == 0)
+		r = dup_string(root, "ociVersion", false, 64, &s.oci_version, ret_why, "",
+			       "\"ociVersion\" is not a short string");
+	if (r == 0)
+		r = dup_string(root, "bundle", false, PATH_MAX - 1, &s.bundle, ret_why, "",
+			       "\"bundle\" is not a path");
+	if (r == 0 && s.bundle && s.bundle[0] != '/') {
+		*ret_why = "\"bundle\" is not an absolute path";
+		r = -EINVAL;
+	}
+	if (r == 0 && json_object_object_get_ex(root, "pid", &v)) {
+		int64_t pid = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || pid < 0 || pid > INT_MAX) {
+			*ret_why = "\"pid\" is not a non-negative integer";
+			r = -EINVAL;
+		} else {
+			s.pid = (int)pid;
+		}
+	}
+	if (r == 0) {
+		if (json_object_object_get_ex(root, "annotations", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			r = check_annotations(v, ret_why);
+			if (r == 0)
+				s.annotations = json_object_get(v);
+		} else {
+			s.annotations = json_object_new_object();
+			if (!s.annotations)
+				r = -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		oci_state_done(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct br_error *err)
+{
+	const char *why = "";
+	int r = parse_state(buf, len, ret, &why);
+
+	if (r < 0)
+		br_error_set(err, r, BR_STEP_OCI_STATE, "%s", why);
+	return r;
+}
+
+const char *oci_state_annotation(const struct oci_state *s, const char *key)
+{
+	json_object *v;
+
+	if (!s->annotations || !json_object_object_get_ex(s->annotations, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void oci_state_done(struct oci_state *s)
+{
+	free(s->oci_version);
+	free(s->id);
+	free(s->status);
+	free(s->bundle);
+	if (s->annotations)
+		json_object_put(s->annotations);
+	memset(s, 0, sizeof(*s));
+}
