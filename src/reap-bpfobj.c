@@ -77,6 +77,26 @@ int obj_identify(int fd, uint32_t *ret_kind, uint32_t *ret_id)
 	return 0;
 }
 
+int obj_next_id(uint32_t kind, uint32_t after, uint32_t *ret)
+{
+	int r;
+
+	switch (kind) {
+	case OBJ_MAP:
+		r = bpf_map_get_next_id(after, ret);
+		break;
+	case OBJ_PROG:
+		r = bpf_prog_get_next_id(after, ret);
+		break;
+	case OBJ_LINK:
+		r = bpf_link_get_next_id(after, ret);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return r < 0 ? -errno : 0;
+}
+
 int obj_alive(uint32_t kind, uint32_t id)
 {
 	int fd = obj_fd_by_id(kind, id);

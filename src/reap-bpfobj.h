@@ -14,6 +14,8 @@ int obj_fd_by_id(uint32_t kind, uint32_t id);
 /* Which object an fd refers to (a map, prog or link fd, e.g. from a pin). */
 int obj_identify(int fd, uint32_t *ret_kind, uint32_t *ret_id);
 /* 1 alive, 0 freed, -errno if the kernel would not say. */
+/* The smallest id of a live object of kind above after; -ENOENT if none. */
+int obj_next_id(uint32_t kind, uint32_t after, uint32_t *ret);
 int obj_alive(uint32_t kind, uint32_t id);
 
 #endif

@@ -144,26 +144,61 @@ const char *reap_kept_by(const struct reap_opts *opts, const char *path)
 	return opts->policy ? policy_keeps(opts->policy, path) : NULL;
 }
 
-/* Freeing is asynchronous (RCU, workqueues): poll IDs with a growing pause. */
+/* Marks freed the objects whose ids the kernel no longer has. Kind by kind
+ * in id order (res->objects is sorted so), BPF_*_GET_NEXT_ID from just below
+ * an id answers for the whole run of ids up to the next live one: 10 000
+ * freed objects cost one call, not 10 000. With first_only it stops at the
+ * first object still alive. Returns how many it found alive. */
+static size_t sweep_freed(struct reap_result *res, bool first_only)
+{
+	size_t alive = 0;
+
+	for (size_t i = 0; i < res->n_objects;) {
+		struct reap_object *o = &res->objects[i];
+		uint32_t kind = o->kind, next;
+		int r;
+
+		if (o->freed || o->kept) {
+			i++;
+			continue;
+		}
+		r = obj_next_id(kind, o->id - 1, &next);
+		if (r < 0 && r != -ENOENT) {
+			/* Ids cannot be listed here: ask for this one. */
+			if (obj_alive(kind, o->id) == 0) {
+				o->freed = true;
+			} else if (alive++, first_only) {
+				return alive;
+			}
+			i++;
+			continue;
+		}
+		if (r == -ENOENT)
+			next = UINT32_MAX;
+		for (; i < res->n_objects && res->objects[i].kind == kind && res->objects[i].id < next; i++)
+			if (!res->objects[i].kept)
+				res->objects[i].freed = true;
+		if (i < res->n_objects && res->objects[i].kind == kind && res->objects[i].id == next) {
+			if (!res->objects[i].freed && !res->objects[i].kept && (alive++, first_only))
+				return alive;
+			i++;
+		}
+	}
+	return alive;
+}
+
+/* Freeing is asynchronous (RCU, workqueues): sweep with a growing pause,
+ * each sweep stopping at the first object still alive (frees come about in
+ * the order of the unlinks), and once more over all at the deadline. */
 static void wait_freed(struct reap_result *res, unsigned wait_ms)
 {
 	uint64_t start = now_us(), deadline = start + (uint64_t)wait_ms * 1000u;
 	useconds_t pause = 200;
 
 	for (;;) {
-		size_t alive = 0;
+		bool last = now_us() >= deadline;
 
-		for (size_t i = 0; i < res->n_objects; i++) {
-			struct reap_object *o = &res->objects[i];
-
-			if (o->freed || o->kept)
-				continue;
-			if (obj_alive(o->kind, o->id) == 0)
-				o->freed = true;
-			else
-				alive++;
-		}
-		if (alive == 0 || now_us() >= deadline)
+		if (sweep_freed(res, !last) == 0 || last)
 			break;
 		usleep(pause);
 		if (pause < 20000)
