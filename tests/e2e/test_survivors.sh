@@ -21,6 +21,29 @@ test_map_held_by_a_host_process_is_named() {
 	assert_freed map "$map"
 }
 
+# A survivor between freed objects (ids A < B < C, B held): poststop's
+# wait sweeps runs of freed ids with one call each, and must still tell B
+# from A and C.
+test_survivor_between_freed_objects() {
+	local r pid a b c
+	make_bundle mid "bpfleak map /sys/fs/bpf/$E2E_PREFIX-mid-a && until [ -e /sync/sock ]; do sleep 0.05; done &&
+		bpfleak send /sync/sock && bpfleak map /sys/fs/bpf/$E2E_PREFIX-mid-c" >/dev/null
+	python3 "$ROOT/tests/helpers/fd-holder.py" "$WORK/sync/mid/sock" "$WORK/mid.ready" "$WORK/mid.release" &
+	pid=$!
+	run_ctr mid || fail "$RUNTIME run: $(cat "$WORK/mid.err")"
+	wait_for "$WORK/mid.ready"
+	r=$(report_of mid)
+	read -r a b c <<<"$(ids_of mid map | tr '\n' ' ')"
+	[ -n "$c" ] || fail "three map ids expected, got: $(ids_of mid map | tr '\n' ' ')"
+	assert_eq "survivors" "$(jq -c '[.survivors[].id]' "$r")" "[$b]"
+	assert_eq "objects not freed" "$(jq -c '[.created[] | select(.freed | not) | .id]' "$r")" "[$b]"
+	assert_freed map "$a" "$c"
+	assert_alive map "$b"
+	touch "$WORK/mid.release"
+	wait $pid
+	assert_freed map "$b"
+}
+
 test_map_used_by_a_kept_program_is_named() {
 	local r
 	make_bundle used "bpfleak prog /sys/fs/bpf/$E2E_PREFIX-used-prog" >/dev/null
