@@ -41,6 +41,10 @@ BINARIES := $(BIN)/bpfreaper-prestart $(BIN)/bpfreaper-poststop $(BIN)/bpfreaper
 
 all: $(BINARIES)
 
+# A recipe that fails half-way leaves no object a later make would take
+# for done.
+.DELETE_ON_ERROR:
+
 # One .bpf.c per BPF program set, one generated skeleton each.
 SKELS := $(BUILD)/tracepoint.skel.h $(BUILD)/trampoline.skel.h $(BUILD)/holders.skel.h
 
@@ -168,8 +172,10 @@ $(FUZZ)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+# Compiled and linked in one step, so its .d file adds the headers to $^:
+# only the sources and objects go to the compiler.
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LIBS)
 
 fuzz-build: $(FUZZ_TARGETS)
 

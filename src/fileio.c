@@ -103,9 +103,9 @@ int write_file_atomic_owned(int dirfd, const char *name, const char *buf, size_t
 
 	/* "<name>.<pid>.tmp" never ends in ".json", so a reader listing
 	 * state files cannot mistake a half-written one for a state. */
-	r = snprintf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
-	if (r < 0 || (size_t)r >= sizeof(tmp))
-		return -ENAMETOOLONG;
+	r = path_printf(tmp, sizeof(tmp), "%s.%d.tmp", name, (int)getpid());
+	if (r < 0)
+		return r;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;

@@ -279,13 +279,13 @@ int binds_translate(const struct binds *b, const char *container_path, char *buf
 	if (!best) {
 		if (!b->host_mount_ns)
 			return -ENOENT;
-		r = snprintf(buf, size, "%s", norm);
+		r = copy_str(buf, size, norm);
 	} else {
 		const char *src = best->real ? best->real : best->source;
 
-		r = snprintf(buf, size, "%s%s", streq(src, "/") ? "" : src, norm + best_len);
+		r = path_printf(buf, size, "%s%s", streq(src, "/") ? "" : src, norm + best_len);
 	}
-	if (r < 0 || (size_t)r >= size)
-		return -ENAMETOOLONG;
+	if (r < 0)
+		return r;
 	return buf[0] == '\0' ? copy_str(buf, size, "/") : 0;
 }

@@ -35,12 +35,10 @@ const char *manager_name(enum manager m)
 static int below(const char *root, const char *path, char *buf, size_t size)
 {
 	size_t rl = strlen(root);
-	int n;
 
 	while (rl > 0 && root[rl - 1] == '/')
 		rl--;
-	n = snprintf(buf, size, "%.*s%s%s", (int)rl, root, path[0] == '/' ? "" : "/", path);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return path_printf(buf, size, "%.*s%s%s", (int)rl, root, path[0] == '/' ? "" : "/", path);
 }
 
 /* Copies src, cut to fit: these strings are for people to read. */

@@ -138,9 +138,9 @@ static int obj_get_beneath(int dirfd, const char *name)
 		no_path_fd = true; /* before 6.5: the kernel rejects the field */
 	}
 	/* The magic link is the directory we hold, whatever its path is now. */
-	r = snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dirfd, name);
-	if (r < 0 || (size_t)r >= sizeof(proc))
-		return -ENAMETOOLONG;
+	r = path_printf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dirfd, name);
+	if (r < 0)
+		return r;
 	memset(&attr, 0, sizeof(attr));
 	attr.pathname = (uint64_t)(uintptr_t)proc;
 	fd = syscall(__NR_bpf, BPF_OBJ_GET, &attr, sizeof(attr));

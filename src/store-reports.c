@@ -16,12 +16,9 @@
 
 int reports_dir_path(const char *report_dir, char *buf, size_t size)
 {
-	int r;
-
 	if (report_dir)
 		return copy_str(buf, size, report_dir);
-	r = snprintf(buf, size, "%s/reports", rundir_path());
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+	return path_join(buf, size, rundir_path(), "reports");
 }
 
 int reports_dir_open(const char *report_dir)

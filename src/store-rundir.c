@@ -135,9 +135,9 @@ int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_m
 	struct statfs sfs;
 	int r;
 
-	r = snprintf(buf, size, "%s/bpffs", rd->root);
-	if (r < 0 || (size_t)r >= size)
-		return -ENAMETOOLONG;
+	r = path_join(buf, size, rd->root, "bpffs");
+	if (r < 0)
+		return r;
 	/* Only a caller that mounts creates the mount point: readers (list,
 	 * show, doctor) leave a fresh run directory as they found it. */
 	if (mount_if_missing && mkdirat(rd->root_fd, "bpffs", 0700) < 0 && errno != EEXIST)

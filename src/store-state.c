@@ -26,15 +26,11 @@ void container_state_done(struct container_state *s)
 
 int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size)
 {
-	int r;
-
 	if (!container_id_valid(id, NULL))
 		return -EINVAL;
 	if (earlier)
-		r = snprintf(buf, size, "%.*s@%" PRIu64 ".json", STATE_EARLIER_ID_MAX, id, earlier);
-	else
-		r = snprintf(buf, size, "%s.json", id);
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+		return path_printf(buf, size, "%.*s@%" PRIu64 ".json", STATE_EARLIER_ID_MAX, id, earlier);
+	return path_printf(buf, size, "%s.json", id);
 }
 
 int state_serialize(const struct container_state *s, char **ret_text)

@@ -160,9 +160,7 @@ static int tracer_dir(const struct rundir *rd, const char *name, char *buf, size
 
 static int pin_path(const char *dir, const char *prefix, const char *name, char *buf, size_t size)
 {
-	int r = snprintf(buf, size, "%s/%s%s", dir, prefix, name);
-
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+	return path_printf(buf, size, "%s/%s%s", dir, prefix, name);
 }
 
 /* A tracer pinned by another build of bpfreaper may lay records out

@@ -7,6 +7,7 @@
 #define BPFREAPER_UTIL_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,23 @@ static inline void closedirp(DIR **d)
 		_taken;              \
 	})
 
-/* dir + "/" + name into buf ("/" as dir adds no second slash);
- * -ENAMETOOLONG instead of cutting the path short. */
+/* snprintf for paths and file names: -ENAMETOOLONG instead of a name cut
+ * short, which would name another file. */
+__attribute__((format(printf, 3, 4))) static inline int path_printf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* dir + "/" + name into buf ("/" as dir adds no second slash). */
 static inline int path_join(char *buf, size_t size, const char *dir, const char *name)
 {
-	int n = snprintf(buf, size, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	return path_printf(buf, size, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
 }
 
 /* CLOCK_MONOTONIC in microseconds: for the phases' timings. */
