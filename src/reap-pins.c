@@ -150,10 +150,8 @@ static int find_pin_visit(int dirfd, const char *name, const char *path, const s
 static int find_pins(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views,
 		     struct pin_scan *scan)
 {
-	uint64_t start = now_us();
 	int r = 0;
 
-	*scan = (struct pin_scan){ .res = res, .opts = opts };
 	for (size_t i = 0; i < views->n; i++) {
 		scan->view = &views->v[i];
 		r = bpffs_walk_since(views->v[i].fd, views->v[i].path, pins_since(opts->registered_ns),
@@ -163,7 +161,6 @@ static int find_pins(struct reap_result *res, const struct reap_opts *opts, cons
 		res->bpffs_scanned++;
 		r = 0;
 	}
-	res->scan_us = now_us() - start;
 	return r;
 }
 
@@ -354,14 +351,12 @@ int reap_find_pins(const struct record_list *records, struct reap_result *res, c
 
 	*scan = (struct pin_scan){ .res = res, .opts = opts };
 	r = find_recorded_pins(records, res, opts, views, scan);
+	res->pins_from_record = r == 1;
+	if (r == 0)
+		r = find_pins(res, opts, views, scan);
+	/* The whole search, a record attempt that fell back to a walk too. */
 	res->scan_us = now_us() - start;
-	if (r == 1) {
-		res->pins_from_record = true;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	return find_pins(res, opts, views, scan);
+	return r < 0 ? r : 0;
 }
 
 struct outside_scan {

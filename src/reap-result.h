@@ -69,7 +69,7 @@ struct reap_result {
 	uint32_t dropped_freed, dropped_names;
 	size_t bpffs_scanned;
 	/* A walk's regular files: opened to learn their object, or passed over
-	 * as older than the container (see pins_since in reap.c). */
+	 * as older than the container (see pins_since in reap-pins.c). */
 	size_t pins_opened, pins_older;
 	size_t dirs_older; /* a walk's directories not read: old, no subdirectory */
 	bool pins_from_record;  /* every pin found where the record says: no walk */
