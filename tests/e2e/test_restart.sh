@@ -16,7 +16,7 @@ restart_bundle() { # NAME
 # poststop that runs to the end).
 poststop_crash() {
 	if [ -n "$2" ]; then
-		bundle_edit "$1" '.hooks.poststop[0].env = ["BPFREAPER_CRASH_AT=" + $at]' --arg at "$2"
+		bundle_edit "$1" '.hooks.poststop[0].env = $env' --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$2")"
 	else
 		bundle_edit "$1" 'del(.hooks.poststop[0].env)'
 	fi
@@ -84,7 +84,7 @@ test_rerun_after_killed_poststop_runc() {
 	local cg1 out
 	first_run_unfinished rr
 	cg1=$RUN1_CGROUP
-	bundle_edit rr '.hooks.prestart[0].env = ["BPFREAPER_LOG_FILE=" + $log]' --arg log "$WORK/rr-prestart.log"
+	bundle_edit rr '.hooks.prestart[0].env = $env' --argjson env "$(hook_env_json "BPFREAPER_LOG_FILE=$WORK/rr-prestart.log")"
 	run_ctr rr || fail "runc run 2: $(cat "$WORK/rr.err")"
 	grep -q "earlier run (cgroup id $cg1) was never finished" "$WORK/rr-prestart.log" ||
 		fail "prestart did not say it kept the earlier run: $(cat "$WORK/rr-prestart.log")"
@@ -119,7 +119,7 @@ test_rerun_prestart_killed_after_keeping() {
 	local cg1
 	first_run_unfinished rk
 	cg1=$RUN1_CGROUP
-	bundle_edit rk '.hooks.prestart[0].env = ["BPFREAPER_CRASH_AT=earlier-kept"]'
+	bundle_edit rk '.hooks.prestart[0].env = $env' --argjson env "$(hook_env_json BPFREAPER_CRASH_AT=earlier-kept)"
 	! run_ctr rk || fail "runc ran the container with its prestart killed"
 	assert_absent "$P-rk-1"
 	assert_absent "$P-rk-2"
@@ -134,7 +134,8 @@ test_rerun_prestart_killed_after_keeping() {
 pm_restart_once() { # NAME
 	local name=$1 id cg1
 	install_hooksd
-	jq '.hook.env = ["BPFREAPER_CRASH_AT=records-read"]' "$WORK/hooks.d/bpfreaper-poststop.json" \
+	jq '.hook.env = ((.hook.env // $env) + ["BPFREAPER_CRASH_AT=records-read"])' --argjson env "$(hook_env_json)" \
+		"$WORK/hooks.d/bpfreaper-poststop.json" \
 		>"$WORK/hooks.d/poststop.new" && mv "$WORK/hooks.d/poststop.new" "$WORK/hooks.d/bpfreaper-poststop.json"
 	mkdir -p "$WORK/sync/$name"
 	rm -f "$WORK/$name.cid"
@@ -183,8 +184,8 @@ test_rerun_podman_start_after_killed_poststop() {
 # or a runtime retrying): the same cgroup, so not an earlier run.
 test_rerun_same_cgroup_is_not_an_earlier_run() {
 	restart_bundle same
-	bundle_edit same '.hooks.prestart[0].env = ["BPFREAPER_LOG_FILE=" + $log]
-		| .hooks.createRuntime = [.hooks.prestart[0]]' --arg log "$WORK/same-prestart.log"
+	bundle_edit same '.hooks.prestart[0].env = $env
+		| .hooks.createRuntime = [.hooks.prestart[0]]' --argjson env "$(hook_env_json "BPFREAPER_LOG_FILE=$WORK/same-prestart.log")"
 	run_ctr same || fail "runc run: $(cat "$WORK/same.err")"
 	grep -q "container $E2E_PREFIX-same: already registered" "$WORK/same-prestart.log" ||
 		fail "prestart said: $(cat "$WORK/same-prestart.log")"

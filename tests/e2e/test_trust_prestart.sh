@@ -25,7 +25,7 @@ broken_run_dir() {
 hook_env() {
 	local name=$1
 	shift
-	bundle_edit "$name" '.hooks.prestart[0].env = $env' --argjson env "$(json_strings "$@")"
+	bundle_edit "$name" '.hooks.prestart[0].env = $env' --argjson env "$(hook_env_json "$@")"
 }
 
 test_report_mode_broken_run_dir_runs_unrecorded() {

@@ -53,6 +53,17 @@ hook_said() {
 	cat "$WORK/hooks-$1.log" "$WORK/$1.err" 2>/dev/null
 }
 
+# hook_env_json VAR=VALUE...: a hook's `env` as a JSON array. runc gives a
+# hook with `env` only that list, not its own environment: this run's
+# BPFREAPER_RUN_DIR goes in too (unless given), else the hook works in the
+# default run directory, another run's, and the test checks nothing.
+hook_env_json() {
+	case " $* " in
+	*" BPFREAPER_RUN_DIR="*) json_strings "$@" ;;
+	*) json_strings "BPFREAPER_RUN_DIR=$RUN_DIR" "$@" ;;
+	esac
+}
+
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
 bundle_edit() {
 	local f=$WORK/bundles/$1/config.json
