@@ -8,7 +8,7 @@ leaky_bundle() { # NAME [CRASH-AT]
 	make_bundle "$1" "mkdir -p /sys/fs/bpf/$E2E_PREFIX-$1/d && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1/d/m &&
 		bpfleak prog /sys/fs/bpf/$E2E_PREFIX-$1-prog && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1-map" >/dev/null
 	if [ -n "${2:-}" ]; then
-		bundle_edit "$1" '.hooks.poststop[0].env = ["BPFREAPER_CRASH_AT=" + $at]' --arg at "$2"
+		bundle_edit "$1" '.hooks.poststop[0].env = $env' --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$2")"
 	else
 		bundle_edit "$1" 'del(.hooks.poststop)'
 	fi
@@ -21,7 +21,12 @@ assert_all_gone() { # NAME
 	assert_freed map "$(ids_of "$1" map)"
 	assert_freed prog "$(ids_of "$1" prog)"
 	assert_absent "$(state_of "$1")"
-	assert_eq "registrations" "$(registrations)" 0
+	assert_unregistered "$(jq -r .cgroup_id "$(report_of "$1")")"
+}
+
+# cgid_of NAME: the cgroup id in NAME's state (while it has one).
+cgid_of() {
+	jq -r .cgroup_id "$(state_of "$1")"
 }
 
 test_gc_cleans_after_missing_poststop() {
@@ -88,16 +93,18 @@ test_gc_reports_corrupt_state_and_leaves_it() {
 }
 
 test_gc_without_state_removes_nothing() {
-	local out
+	local out cgid
 	leaky_bundle lost
 	run_ctr lost || fail "runc run: $(cat "$WORK/lost.err")"
+	cgid=$(cgid_of lost)
+	registered "$cgid" || fail "cgroup id $cgid not registered before gc: the test proves nothing"
 	rm "$(state_of lost)"
 	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
 	echo "$out" | grep -q "orphan dropped .*4 records\|orphan dropped" || fail "gc said: $out"
 	# Without the state's mode and keep rules nothing may be removed.
 	assert_present "$P-lost-map"
 	assert_present "$P-lost-prog"
-	assert_eq "registrations" "$(registrations)" 0
+	assert_unregistered "$cgid"
 	rm -rf "$P-lost" "$P-lost-prog" "$P-lost-map"
 }
 
@@ -110,7 +117,7 @@ test_poststop_gc_cleans_one_dead_container() {
 	touch -d '2 minutes ago' "$RUN_DIR/gc.stamp"
 	make_bundle next "true" >/dev/null
 	bundle_edit next '(.hooks[][] | select(.path | endswith("bpfreaper-prestart") or endswith("bpfreaper-poststop"))).env
-		= ["BPFREAPER_LOG_FILE=" + $log]' --arg log "$WORK/next-hooks.log"
+		= $env' --argjson env "$(hook_env_json "BPFREAPER_LOG_FILE=$WORK/next-hooks.log")"
 	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
 	assert_all_gone dead
 	grep -q "poststop: gc: container $E2E_PREFIX-dead: cgroup gone" "$WORK/next-hooks.log" ||
@@ -130,7 +137,7 @@ test_poststop_gc_cleans_one_dead_container() {
 # keeps its records (its registration is not an orphan), and the next gc
 # removes its pins.
 test_poststop_gc_leaves_the_other_dead_container_whole() {
-	local n left out
+	local n d left out
 	leaky_bundle deada
 	leaky_bundle deadb
 	run_ctr deada || fail "runc run: $(cat "$WORK/deada.err")"
@@ -139,7 +146,12 @@ test_poststop_gc_leaves_the_other_dead_container_whole() {
 	make_bundle next "true" >/dev/null
 	run_ctr next || fail "runc run: $(cat "$WORK/next.err")"
 	n=0
-	for left in deada deadb; do [ -e "$(state_of $left)" ] && n=$((n + 1)) && break; done
+	for d in deada deadb; do
+		if [ -e "$(state_of $d)" ]; then
+			n=$((n + 1))
+			left=$d
+		fi
+	done
 	assert_eq "dead containers left for later" "$n" 1
 	out=$("$BIN/bpfreaperctl" gc) || fail "gc failed: $out"
 	assert_all_gone deada
@@ -149,6 +161,7 @@ test_poststop_gc_leaves_the_other_dead_container_whole() {
 
 # crun runs no poststop after a failed prestart: gc is what cleans up.
 test_gc_after_crun_failed_prestart() {
+	local cgid
 	# shellcheck disable=SC2034 # run_ctr's runtime
 	RUNTIME=crun
 	make_bundle crunfail "touch /sync/ran" >/dev/null
@@ -156,9 +169,11 @@ test_gc_after_crun_failed_prestart() {
 	! run_ctr crunfail || fail "crun started it"
 	"$(rt_cmd)" delete -f "$E2E_PREFIX-crunfail" >/dev/null 2>&1 || true
 	assert_present "$(state_of crunfail)"
+	cgid=$(cgid_of crunfail)
+	registered "$cgid" || fail "cgroup id $cgid not registered before gc: the test proves nothing"
 	"$BIN/bpfreaperctl" gc >/dev/null || fail "gc failed"
 	assert_absent "$(state_of crunfail)"
-	assert_eq "registrations" "$(registrations)" 0
+	assert_unregistered "$cgid"
 }
 
 # poststop SIGKILLed at each step, then poststop again (the runtime's retry
@@ -200,12 +215,17 @@ test_kill_points_then_poststop_again() {
 }
 
 test_prestart_killed_after_state() {
+	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-kpre cgid
 	make_bundle kpre "touch /sync/ran" >/dev/null
-	bundle_edit kpre '(.hooks.prestart[0]).env = ["BPFREAPER_CRASH_AT=state-written"]'
+	bundle_edit kpre '(.hooks.prestart[0]).env = $env' --argjson env "$(hook_env_json BPFREAPER_CRASH_AT=state-written)"
+	# runc takes the cgroup made for it: its id is known before the run
+	# (runc removes it afterwards).
+	mkdir -p "$cg"
+	cgid=$(stat -c %i "$cg")
 	! run_ctr kpre || fail "runc started a container whose prestart was killed"
 	# runc ran poststop: the state without a registration is forgotten.
 	assert_absent "$(state_of kpre)"
-	assert_eq "registrations" "$(registrations)" 0
+	assert_unregistered "$cgid"
 }
 
 # A cgroup re-created at the same path is another container: gc goes by id.
@@ -219,10 +239,20 @@ test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
 	rmdir "$CG2/$CG_PARENT/$E2E_PREFIX-again"
 }
 
+# tracer_slot_maps: the ids of the records maps in this run's tracer's
+# slots (its slot_maps array; 0 is an empty slot), one a line, sorted. Not
+# every records map on the host: other runs load tracers of their own.
+tracer_slot_maps() {
+	bpftool -j map dump pinned "$TRACER_DIR/slot_maps" |
+		jq -r '.[] | .value | if type == "array" then (reverse | map(ltrimstr("0x")) | join("") | "0x" + .) else . end' |
+		while read -r v; do echo $((v)); done | grep -vx 0 | sort -n
+}
+
 # Records maps stay in their slots for the next containers (no grace
-# period on their start); gc gives back all but 16 spare ones.
+# period on their start); gc gives back all but 16 spare ones, and the
+# kernel frees those it gave back.
 test_gc_trims_spare_records_maps() {
-	local i pids=() out n
+	local i pids=() out n before after id gone
 	for i in $(seq 20); do
 		make_bundle "tr$i" "until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 		run_ctr "tr$i" &
@@ -231,9 +261,23 @@ test_gc_trims_spare_records_maps() {
 	for i in $(seq 20); do wait_for "$(state_of "tr$i")"; done
 	for i in $(seq 20); do touch "$WORK/sync/tr$i/go"; done
 	wait "${pids[@]}" || fail "a container failed"
-	n=$(bpftool -j map show | jq '[.[] | select(.name == "bpfreaper_rec")] | length')
-	[ "$n" -ge 20 ] || fail "only $n records maps for 20 containers at once"
+	before=$(tracer_slot_maps)
+	n=$(echo "$before" | grep -c .)
+	[ "$n" -ge 20 ] || fail "only $n records maps in this tracer's slots for 20 containers at once"
+	for id in $before; do assert_alive map "$id"; done
 	out=$("$BIN/bpfreaperctl" gc --keep-tracer) || fail "gc failed: $out"
 	echo "$out" | grep -q "unused records maps freed (16 kept" || fail "gc said: $out"
-	assert_eq "records maps left" "$(bpftool -j map show | jq '[.[] | select(.name == "bpfreaper_rec")] | length')" 16
+	after=$(tracer_slot_maps)
+	# Slots still in use are other containers' (none of this run's is
+	# left running): the spare ones are 16.
+	assert_eq "records maps left in the slots" "$(echo "$after" | grep -c .)" $((16 + $(registrations)))
+	gone=$(comm -23 <(echo "$before" | sort) <(echo "$after" | sort))
+	assert_eq "records maps given back" "$(echo "$gone" | grep -c .)" $((n - 16 - $(registrations)))
+	# Freed by the kernel, not only dropped from the slots: an array of
+	# maps releases its inner map after an RCU grace period.
+	for _ in $(seq 50); do
+		[ -z "$(alive_of map $gone)" ] && break
+		sleep 0.1
+	done
+	assert_freed map "$gone"
 }

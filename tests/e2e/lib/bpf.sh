@@ -41,6 +41,14 @@ registered() {
 	bpftool map lookup pinned "$m" key hex $key >/dev/null 2>&1
 }
 
+# assert_unregistered CGID: the tracer no longer records for this cgroup
+# id. Asked of one container's cgroup, never as a count: other runs and
+# other containers on the host may be registered meanwhile.
+assert_unregistered() {
+	[ -n "$1" ] && [ "$1" != null ] || fail "no cgroup id to check"
+	! registered "$1" || fail "cgroup id $1 is still registered"
+}
+
 # registered_keys: the cgroup ids the tracer records for, each as 16 hex
 # digits (printf %016x), sorted.
 registered_keys() {
