@@ -7,8 +7,36 @@
 # After poststop, the host cgroup, device, namespace and sockmap are exactly
 # as before the container ran, host programs included.
 
+# Alone on the machine: the XDP tests use iproute2's layout at the top of
+# the host bpffs (tc/globals, ip, xdp), which every run's containers share;
+# the flow dissector tests, the host network namespace's one flow dissector.
+# shellcheck disable=SC2034 # read by tests/run
+E2E_ALONE="test_xdp_and_tc_on_a_host_device test_xdp_left_in_report_mode
+	test_flow_dissector_on_the_host_netns test_flow_dissector_of_the_host_stays"
+
+# IPROUTE2_LAYOUT: what iproute2 makes at the top of the bpffs on first
+# use; iproute2_before: those of them there now (the host's, left alone).
+IPROUTE2_LAYOUT="tc ip xdp"
+iproute2_before() {
+	local e
+	for e in $IPROUTE2_LAYOUT; do [ ! -e "$BPFFS/$e" ] && [ ! -L "$BPFFS/$e" ] || echo "$e"; done
+}
+
+# assert_iproute2_layout BEFORE: the host's entries are still there, and
+# those the container's ip and tc made are gone.
+assert_iproute2_layout() {
+	local e
+	for e in $IPROUTE2_LAYOUT; do
+		if grep -qx "$e" <<<"$1"; then
+			[ -e "$BPFFS/$e" ] || [ -L "$BPFFS/$e" ] || fail "the host's $BPFFS/$e was removed"
+		else
+			[ ! -e "$BPFFS/$e" ] && [ ! -L "$BPFFS/$e" ] || fail "$BPFFS/$e, made by the container's iproute2, is left"
+		fi
+	done
+}
+
 test_xdp_and_tc_on_a_host_device() {
-	local before after r bpffs_before
+	local before after r layout_before ids
 	veth_up
 	# The host's own programs: XDP on the peer, a tc filter on our device.
 	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-hostprogs" >/dev/null
@@ -16,34 +44,39 @@ test_xdp_and_tc_on_a_host_device() {
 	tc qdisc add dev "$VETH" clsact
 	tc filter add dev "$VETH" egress bpf da pinned "$P-hostprogs/tc_pass"
 	before=$(netdev_view)
-	bpffs_before=$(ls -A $BPFFS)
+	layout_before=$(iproute2_before)
 	make_bundle net "/usr/sbin/ip link set dev $VETH xdpgeneric obj /progs.o sec xdp &&
 		/usr/sbin/tc filter add dev $VETH ingress bpf da obj /progs.o sec tc &&
-		/usr/sbin/ip -d link show dev $VETH" >/dev/null
+		/usr/sbin/ip -d link show dev $VETH && /usr/sbin/tc filter show dev $VETH ingress" >/dev/null
 	host_netns net
 	run_ctr net || fail "$RUNTIME run: $(cat "$WORK/net.err") $(cat "$WORK/net.out")"
 	grep -q "prog/xdp" "$WORK/net.out" || fail "the container did not attach XDP: $(cat "$WORK/net.out")"
+	# The container's programs as its own ip and tc saw them attached:
+	# the kernel, not the report, says whether they were freed.
+	ids=$(grep -o 'prog/xdp id [0-9]*' "$WORK/net.out" | awk '{ print $3 }'
+		grep 'direct-action' "$WORK/net.out" | grep -o ' id [0-9]*' | awk '{ print $2 }')
+	assert_eq "container programs seen attached" "$(echo "$ids" | grep -c .)" 2
+	echo "$ids" | sed 's/^/prog /' >"$WORK/netprogs.out"
 	after=$(netdev_view)
 	r=$(report_of net)
 	assert_eq "host device view" "$after" "$before"
 	# iproute2 made tc/globals and the symlinks ip and xdp: gone too.
-	assert_eq "host bpffs" "$(ls -A $BPFFS)" "$bpffs_before"
+	assert_iproute2_layout "$layout_before"
 	jq -e '.removed.attachments | map(.where) | any(startswith("xdp skb dev '"$VETH"'"))' "$r" >/dev/null ||
 		fail "no xdp detach in report: $(jq -c .removed "$r")"
 	jq -e '.removed.attachments | map(.where) | any(startswith("tc ingress dev '"$VETH"'"))' "$r" >/dev/null ||
 		fail "no tc detach in report: $(jq -c .removed "$r")"
 	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
-	assert_eq "progs freed" "$(jq '[.created[] | select(.kind == "prog" and .freed)] | length' "$r")" \
-		"$(jq '[.created[] | select(.kind == "prog")] | length' "$r")"
+	assert_freed prog "$ids"
 	tc qdisc del dev "$VETH" clsact
 	veth_down
 	rm -rf "$P-hostprogs"
 }
 
 test_xdp_left_in_report_mode() {
-	local r e bpffs_before
+	local r e layout_before
 	veth_up
-	bpffs_before=$(ls -A $BPFFS)
+	layout_before=$(iproute2_before)
 	make_bundle netr "/usr/sbin/ip link set dev $VETH xdpgeneric obj /progs.o sec xdp" >/dev/null
 	host_netns netr
 	annotate netr io.bpfreaper.mode report
@@ -53,10 +86,16 @@ test_xdp_left_in_report_mode() {
 	assert_eq "left" "$(jq -r '.left.attachments[0].why' "$r")" "report mode"
 	assert_eq "survivor" "$(jq -r '.survivors[0].reason' "$r")" "still attached"
 	veth_down
-	# Report mode left iproute2's tc/globals, ip and xdp: the test's to remove.
-	while read -r e; do
-		grep -qx "$e" <<<"$bpffs_before" || rm -rf "${BPFFS:?}/$e"
-	done < <(ls -A $BPFFS)
+	# Report mode left iproute2's tc/globals, ip and xdp: the test removes
+	# those the container made (not there before, listed as left in its
+	# report), and nothing else.
+	for e in $IPROUTE2_LAYOUT; do
+		grep -qx "$e" <<<"$layout_before" && continue
+		jq -e --arg p "$BPFFS/$e" '[.left.dirs[]?, .left.symlinks[]? | (.path? // .)] | index($p)' "$r" >/dev/null ||
+			continue
+		rm -rf "${BPFFS:?}/$e"
+	done
+	assert_iproute2_layout "$layout_before"
 }
 
 test_legacy_attach_and_link_on_a_host_cgroup() {
