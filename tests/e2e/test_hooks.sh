@@ -90,7 +90,7 @@ test_summary_reaches_syslog() {
 	command -v python3 >/dev/null || { echo "no python3 for the syslog listener"; exit 77; }
 	local sock=$WORK/log.sock out=$WORK/syslog.txt
 	make_bundle syslog "bpfleak map /sys/fs/bpf/$E2E_PREFIX-syslog" >/dev/null
-	python3 "$ROOT/tests/helpers/syslog-listen.py" "$sock" "$out" 1.5 &
+	python3 "$ROOT/tests/helpers/syslog-listen.py" "$sock" "$out" 300 &
 	local listener=$!
 	wait_for "$sock"
 	# A private /dev where /dev/log is our listener; the host's /dev is
@@ -101,7 +101,10 @@ test_summary_reaches_syslog() {
 		mknod -m 666 /dev/zero c 1 5 && mknod -m 666 /dev/urandom c 1 9 && ln -s "$1" /dev/log &&
 		exec timeout 60 runc run -b "$2" "$3"' sh "$sock" "$WORK/bundles/syslog" "$E2E_PREFIX-syslog" \
 		>"$WORK/syslog.out" 2>"$WORK/syslog.err" </dev/null || fail "runc run: $(cat "$WORK/syslog.err")"
-	wait $listener || true
+	# runc has returned: both hooks have exited, and what they sent is
+	# queued on the socket. The listener writes it all out, then ends.
+	kill -TERM "$listener"
+	wait "$listener" || fail "the syslog listener failed"
 	grep -q "bpfreaper-prestart.*registered cgroup" "$out" || fail "no prestart line in syslog: $(cat "$out")"
 	grep -q "bpfreaper-poststop.*container $E2E_PREFIX-syslog (enforce): 1 objects recorded, 1 freed" "$out" ||
 		fail "no poststop summary in syslog: $(cat "$out")"

@@ -34,7 +34,7 @@ hooks_env() {
 	local name=$1
 	shift
 	bundle_edit "$name" '.hooks |= map_values(map(if (.path | endswith("/bpfreaper-prestart") or endswith("/bpfreaper-poststop"))
-		then .env = $env else . end))' --argjson env "$(json_strings "$@")"
+		then .env = $env else . end))' --argjson env "$(hook_env_json "$@")"
 }
 
 # metric FILE 'NAME{LABELS}': the value of one series.
@@ -181,7 +181,7 @@ journal_entries() {
 test_pod_identity_in_state_report_list_show_and_journal() {
 	local listener out e id
 	command -v python3 >/dev/null || skip "no python3 for the journal listener"
-	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/journal.sock" "$WORK/journal.json" 60 &
+	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/journal.sock" "$WORK/journal.json" 300 &
 	listener=$!
 	wait_for "$WORK/journal.sock"
 	pod_bundle podcrio crio
@@ -212,8 +212,10 @@ test_pod_identity_in_state_report_list_show_and_journal() {
 	assert_eq "report pod" "$(jq -r '.pod | "\(.namespace)/\(.name)/\(.container)"' "$(report_of podcrio)")" \
 		"shop/web-7d9f-podcrio/nginx"
 	assert_eq "report pod" "$(jq -r '.pod.namespace' "$(report_of podctrd)")" data
-	kill "$listener" 2>/dev/null || true
-	wait "$listener" 2>/dev/null || true
+	# Both runcs have returned: every hook has exited, and what it sent is
+	# queued on the socket. The listener writes it all out, then ends.
+	kill -TERM "$listener"
+	wait "$listener" || fail "the journal listener failed"
 
 	! grep -q _INVALID "$WORK/journal.json" || fail "undecodable journal entries: $(grep _INVALID "$WORK/journal.json")"
 	id=$E2E_PREFIX-podcrio

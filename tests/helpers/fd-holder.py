@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Host process for tests: receives one fd over a unix socket (SCM_RIGHTS),
-keeps it open, writes READY, and exits (closing it) once RELEASE exists.
+keeps it open, writes READY (the fd number) once it holds it, and exits
+(closing it) once RELEASE exists. READY appears whole (written aside, then
+renamed): a container that waits for it may read it at once.
 Usage: fd-holder.py SOCKET READY RELEASE"""
 import os
 import socket
@@ -13,7 +15,10 @@ srv.bind(sock_path)
 srv.listen(1)
 conn, _ = srv.accept()
 _, fds, _, _ = socket.recv_fds(conn, 1, 1)
-with open(ready, "w") as f:
+if len(fds) != 1:
+    sys.exit("fd-holder: got %d fds, want 1" % len(fds))
+with open(ready + ".tmp", "w") as f:
     f.write(" ".join(str(x) for x in fds))
+os.replace(ready + ".tmp", ready)
 while not os.path.exists(release):
     time.sleep(0.05)

@@ -3,11 +3,18 @@
 lines, or FIELD\\n<le64 length><value>\\n for binary-safe values) on a unix
 datagram socket and appends each as one JSON object per line to a file.
 Used by tests to check the fields the hooks send, where no journald runs.
-Strict: an entry that does not decode is written as {"_INVALID": reason}."""
+Strict: an entry that does not decode is written as {"_INVALID": reason}.
+Usage: journal-listen.py SOCKET OUT DEADLINE-SECONDS
+Ends on SIGTERM, the test's signal that every sender has exited: what they
+sent is queued on the socket by then, and is written out before exiting 0.
+Never ends on silence; past DEADLINE (a guard against a test that never
+signals) it exits 1."""
 import json
+import signal
 import socket
 import struct
 import sys
+import time
 
 
 def decode(data):
@@ -36,18 +43,41 @@ def decode(data):
     return fields
 
 
+stopping = []
+
+
+def stop(signum, frame):
+    stopping.append(signum)
+
+
+def write(out, data):
+    try:
+        entry = decode(data)
+    except ValueError as e:
+        entry = {"_INVALID": str(e)}
+    out.write(json.dumps(entry) + "\n")
+
+
 sock_path, out_path, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+deadline = time.monotonic() + seconds
+# Before the socket exists: the test signals once it is there.
+signal.signal(signal.SIGTERM, stop)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sock_path)
-s.settimeout(seconds)
 with open(out_path, "a", buffering=1) as out:
+    # The handler only notes the signal (a datagram received is always
+    # written); the loop looks at least every 0.1 s.
+    while not stopping:
+        if time.monotonic() > deadline:
+            sys.exit("journal-listen: no end signal within %g s" % seconds)
+        s.settimeout(0.1)
+        try:
+            write(out, s.recv(1 << 20))
+        except socket.timeout:
+            pass
+    s.setblocking(False)
     try:
         while True:
-            data = s.recv(1 << 20)
-            try:
-                entry = decode(data)
-            except ValueError as e:
-                entry = {"_INVALID": str(e)}
-            out.write(json.dumps(entry) + "\n")
-    except socket.timeout:
+            write(out, s.recv(1 << 20))
+    except BlockingIOError:
         pass
