@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # bpfreaperctl verbs for operators: doctor, list/show of a running container.
 
+# Alone on the machine: it unloads the tracer of its run directory, which
+# every run that shares that directory (the default /run/bpfreaper) uses.
+# shellcheck disable=SC2034 # read by tests/run
+E2E_ALONE="test_backend_choice_records_and_is_reported"
+
 test_doctor_passes_here_and_names_fixes() {
 	local out rc=0
 	out=$("$BIN/bpfreaperctl" doctor) || fail "doctor failed here: $out"

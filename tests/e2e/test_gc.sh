@@ -2,6 +2,12 @@
 # bpfreaperctl gc, and crash safety: poststop never ran, or was killed at
 # any step; gc (or a rerun) finishes the job and removes nothing else.
 
+# Alone on the machine: gc with tracer_idle unload takes the tracer of its
+# run directory away, from every run that shares that directory (the
+# default /run/bpfreaper).
+# shellcheck disable=SC2034 # read by tests/run
+E2E_ALONE="test_gc_cleans_after_missing_poststop"
+
 # A container that leaks a map, a prog holding a map, and a pin in a new
 # directory, with poststop missing (no_poststop) or killed at $2.
 leaky_bundle() { # NAME [CRASH-AT]
