@@ -76,23 +76,27 @@ scenario_second_poststop_is_a_noop() {
 }
 
 scenario_objects_from_nested_child_cgroup() {
-	local id=$E2E_PREFIX-child
-	make_bundle child "until [ -e /sync/go ]; do sleep 0.05; done; bpfleak map /sys/fs/bpf/$E2E_PREFIX-child" >/dev/null
+	local id=$E2E_PREFIX-child cg pid p _
+	make_bundle child "touch /sync/started; until [ -e /sync/go ]; do sleep 0.05; done; bpfleak map /sys/fs/bpf/$E2E_PREFIX-child" >/dev/null
 	run_ctr child &
 	local ctr_pid=$!
-	wait_for "$CG2/$CG_PARENT/$id/cgroup.procs"
-	sleep 0.2
+	wait_for "$WORK/sync/child/started"
+	cg=$CG2/$CG_PARENT/$id
+	pid=$("$(rt_cmd)" state "$id" | jq -r .pid)
 	# Move the container's process into a child cgroup it "made".
-	mkdir "$CG2/$CG_PARENT/$id/inner"
+	mkdir "$cg/inner"
 	# Its short-lived `sleep`s may exit in between: move until none is left.
-	local p
 	for _ in $(seq 50); do
-		[ -z "$(cat "$CG2/$CG_PARENT/$id/cgroup.procs")" ] && break
-		for p in $(cat "$CG2/$CG_PARENT/$id/cgroup.procs"); do
-			echo "$p" 2>/dev/null >"$CG2/$CG_PARENT/$id/inner/cgroup.procs" || true
+		[ -z "$(cat "$cg/cgroup.procs")" ] && break
+		for p in $(cat "$cg/cgroup.procs"); do
+			echo "$p" 2>/dev/null >"$cg/inner/cgroup.procs" || true
 		done
 	done
-	[ -z "$(cat "$CG2/$CG_PARENT/$id/cgroup.procs")" ] || fail "could not move the container into inner/"
+	[ -z "$(cat "$cg/cgroup.procs")" ] || fail "could not move the container into inner/"
+	# An empty cgroup also has no processes: the container's own shell
+	# must be the one in inner/.
+	grep -qx "0::/$CG_PARENT/$id/inner" "/proc/$pid/cgroup" ||
+		fail "the container's process $pid is not in inner/: $(cat "/proc/$pid/cgroup" 2>&1)"
 	touch "$WORK/sync/child/go"
 	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/child.err")"
 	assert_absent "$P-child"

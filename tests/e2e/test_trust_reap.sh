@@ -94,7 +94,7 @@ test_readonly_host_bpffs_and_writable_subdir() {
 # A pinned XDP link under a keep rule: the pin, the link and the device's
 # XDP program all stay, and the report lists them as kept.
 test_kept_xdp_link_stays_attached() {
-	local r link prog
+	local r link prog _
 	veth_up
 	make_bundle kxdp "mkdir /sys/fs/bpf/$E2E_PREFIX-keep &&
 		bpfleak xdplink $VETH /sys/fs/bpf/$E2E_PREFIX-keep/link" >/dev/null
@@ -116,8 +116,13 @@ test_kept_xdp_link_stays_attached() {
 	assert_eq "attachments detached" "$(jq '.removed.attachments | length' "$r")" 0
 	assert_eq "survivors" "$(jq '.survivors | length' "$r")" 0
 	rm -rf "$P-keep"
-	# Unpinned, the link goes and takes the program off the device.
-	sleep 0.2
+	# Unpinned, the link goes and takes the program off the device. The
+	# kernel releases a link after a grace period: wait for it (5 s at
+	# most), not a fixed time.
+	for _ in $(seq 50); do
+		obj_alive link "$link" || break
+		sleep 0.1
+	done
 	assert_freed link "$link"
 	! ip -d link show dev "$VETH" | grep -q "prog/xdp" || fail "XDP still attached after unpinning"
 	veth_down
@@ -193,7 +198,7 @@ test_pin_of_a_host_object_is_named_unproven() {
 # The unlink goes by the inode the first pass identified, so the host's pin
 # stays and the report says why the name was left.
 test_host_pin_renamed_over_a_pin_before_its_unlink() {
-	local r host_id pid st=
+	local r host_id pid rc st=
 	host_id=$(host_map "$P-hostrace")
 	make_bundle race "bpfleak map /sys/fs/bpf/$E2E_PREFIX-race" >/dev/null
 	bundle_edit race 'del(.hooks.poststop)'
@@ -209,7 +214,9 @@ test_host_pin_renamed_over_a_pin_before_its_unlink() {
 	[ "$st" = T ] || { kill -CONT "$pid" 2>/dev/null; fail "poststop never stopped after finding the pins"; }
 	mv "$P-hostrace" "$P-race"
 	kill -CONT "$pid"
-	wait "$pid" || true
+	rc=0
+	wait "$pid" || rc=$?
+	assert_eq "poststop exit ($(cat "$WORK/race.post"))" "$rc" 0
 	r=$(report_of race)
 	assert_present "$P-race"
 	assert_alive map "$host_id"
