@@ -82,7 +82,7 @@ test_fd_swap_race() {
 # its own program on its own cgroup and the host's program on a host
 # cgroup: the host cgroup keeps exactly the host's program.
 test_attach_argument_race() {
-	local own=$CG2/$CG_PARENT/$E2E_PREFIX-ar-own host=$CG2/$CG_PARENT/$E2E_PREFIX-ar-host before after prog_id
+	local own=$CG2/$CG_PARENT/$E2E_PREFIX-ar-own host=$CG2/$CG_PARENT/$E2E_PREFIX-ar-host before after prog_id attached
 	mkdir -p "$own" "$host"
 	bpftool prog loadall "$ROOT/build/test-progs.bpf.o" "$P-ar-progs" >/dev/null
 	bpftool cgroup attach "$host" ingress pinned "$P-ar-progs/cg_pass" multi
@@ -93,7 +93,9 @@ test_attach_argument_race() {
 		{destination: "/hostcg", type: "bind", source: $host, options: ["rbind", "rw"]}]' \
 		--arg own "$own" --arg host "$host"
 	run_ctr ar || fail "$RUNTIME run: $(cat "$WORK/ar.err")"
-	grep -q "^attached" "$WORK/ar.out" || fail "the race did not run: $(cat "$WORK/ar.out")"
+	attached=$(awk '$1 == "attached" { print $2 }' "$WORK/ar.out")
+	[ "${attached:-0}" -gt 0 ] || fail "the race never happened: $(cat "$WORK/ar.out")"
+	echo "    attaches that went through during the race: $attached of 3000"
 	after=$(bpftool cgroup show "$host")
 	assert_eq "host cgroup view" "$after" "$before"
 	bpftool cgroup detach "$host" ingress pinned "$P-ar-progs/cg_pass"
@@ -104,34 +106,53 @@ test_attach_argument_race() {
 # 9 containers that each churn past their budget (30 720 object records):
 # together they record more than the old shared table held (262 144),
 # which then refused every other container's records. Now each overflows
-# only its own budget: a victim running beside them keeps every record,
-# and its pin is removed.
+# only its own budget: a victim that records while all of them are alive,
+# their records still held (no poststop has run) and still churning, keeps
+# every record, and its pin is removed. The victim registers first, so a
+# table shared by all (or one a registration empties) is full by then.
 test_records_isolated_between_containers() {
-	local i pids=() r
-	make_bundle victim "until [ -e /sync/go ]; do sleep 0.05; done; bpfleak map /sys/fs/bpf/$E2E_PREFIX-victim" >/dev/null
+	local i n=9 hog_pids=() victim_pid r deadline
 	need_runtime
-	timeout 120 "$(rt_cmd)" run -b "$WORK/bundles/victim" "$E2E_PREFIX-victim" >"$WORK/victim.out" 2>"$WORK/victim.err" </dev/null &
-	local victim_pid=$!
-	# Eight at a time; `wait PID...` only, never a bare wait (the victim
-	# runs in the background too).
-	for i in $(seq 9); do
+	make_bundle victim "until [ -e /sync/go ]; do sleep 0.05; done; bpfleak map /sys/fs/bpf/$E2E_PREFIX-victim" >/dev/null
+	timeout 300 "$(rt_cmd)" run -b "$WORK/bundles/victim" "$E2E_PREFIX-victim" >"$WORK/victim.out" 2>"$WORK/victim.err" </dev/null &
+	victim_pid=$!
+	wait_for "$(state_of victim)"
+	for i in $(seq $n); do
 		# Maps freed with their programs, unseen by the tracer: their
-		# records stay until gc, and overflow the budget.
-		make_bundle "hog$i" "bpfleak progchurn 31000" >/dev/null
-		run_ctr "hog$i" &
-		pids+=($!)
-		if [ ${#pids[@]} = 3 ]; then
-			wait "${pids[@]}" || true
-			pids=()
-		fi
+		# records stay until gc or poststop, and overflow the budget.
+		# Then more of the same until released.
+		make_bundle "hog$i" "bpfleak progchurn 31000 && touch /sync/flooded &&
+			until [ -e /sync/go ]; do bpfleak progchurn 50 || exit 1; sleep 0.2; done" >/dev/null
+		timeout 300 "$(rt_cmd)" run -b "$WORK/bundles/hog$i" "$E2E_PREFIX-hog$i" \
+			>"$WORK/hog$i.out" 2>"$WORK/hog$i.err" </dev/null &
+		hog_pids+=($!)
 	done
-	assert_eq "a hog's own overflow" "$(jq .overflow.objects "$(report_of hog1)")" true
+	# Every hog past its budget, none gone: each still holds its records.
+	deadline=$((SECONDS + 240))
+	for i in $(seq $n); do
+		until [ -e "$WORK/sync/hog$i/flooded" ]; do
+			kill -0 "${hog_pids[$((i - 1))]}" 2>/dev/null || fail "hog$i ended before its flood: $(cat "$WORK/hog$i.err")"
+			[ $SECONDS -lt $deadline ] || fail "hog$i did not finish its flood in 240 s"
+			sleep 0.2
+		done
+	done
 	touch "$WORK/sync/victim/go"
 	wait "$victim_pid" || fail "victim: $(cat "$WORK/victim.err")"
+	for i in $(seq $n); do
+		kill -0 "${hog_pids[$((i - 1))]}" 2>/dev/null || fail "hog$i was gone before the victim finished"
+		assert_absent "$(report_of "hog$i")"
+	done
 	r=$(report_of victim)
 	assert_absent "$P-victim"
 	assert_eq "victim overflow" "$(jq .overflow.objects "$r")" false
 	assert_eq "victim pins removed" "$(jq '.removed.pins | length' "$r")" 1
+	assert_freed map "$(ids_of victim map)"
+	for i in $(seq $n); do touch "$WORK/sync/hog$i/go"; done
+	for i in $(seq $n); do
+		wait "${hog_pids[$((i - 1))]}" || fail "hog$i: $(cat "$WORK/hog$i.err")"
+		grep -qx "progchurned 31000" "$WORK/hog$i.out" || fail "hog$i did not churn: $(cat "$WORK/hog$i.out")"
+		assert_eq "hog$i's own overflow" "$(jq .overflow.objects "$(report_of "hog$i")")" true
+	done
 }
 
 # Directories on other filesystems (a package install, a build) do not use
