@@ -133,7 +133,12 @@ $(BUILD)/bpfunseen: tests/helpers/bpfunseen.c tests/helpers/rawbpf.h | $(BUILD)
 $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 $(BUILD)/test-progs.bpf.o
+# What the containers' root filesystem holds (tests/e2e/lib/rootfs.sh):
+# every test with containers needs all of them, the demo too.
+ROOTFS_HELPERS := $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 \
+	$(BUILD)/test-progs.bpf.o
+
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(ROOTFS_HELPERS)
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -197,7 +202,7 @@ $(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/
 check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop
 	tests/run
 
-demo: all $(BUILD)/bpfleak $(BUILD)/test-progs.bpf.o
+demo: all $(ROOTFS_HELPERS)
 	tests/demo.sh
 
 clean:
@@ -267,5 +272,12 @@ bench: all $(BUILD)/bpfleak
 
 .PHONY: install uninstall installed-files bench
 
-# What each object and test binary included, as the compiler listed it.
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# What each object and test binary included, as the compiler listed it:
+# <object>.d, and <binary>.d for those compiled and linked in one step.
+# Named from the lists, never found under build/: packaging/build-deb puts
+# a package tree there whose etc/logrotate.d is a directory.
+HOOK_OBJS := $(patsubst hooks/%.c,$(OBJ)/hook-%.o,$(wildcard hooks/*.c))
+DEP_FILES := $(patsubst %.o,%.d,$(LIB_OBJS) $(CTL_OBJS) $(EDGE_OBJS) $(HOOK_OBJS) $(OBJ)/unit-check.o \
+		$(ASAN_OBJS) $(ASAN)/obj/unit-check.o $(FUZZ_OBJS)) \
+	$(addsuffix .d,$(UNIT_BINS) $(BPF_TEST_BINS) $(ASAN_UNIT_BINS) $(FUZZ_TARGETS))
+-include $(DEP_FILES)

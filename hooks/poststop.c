@@ -85,10 +85,13 @@ static void earlier_runs(const char *id, const struct teardown_opts *opts)
 }
 
 /* Cleans up after at most one container whose poststop never ran, at most
- * once a minute host-wide. On the stop path, never the start path: a
- * container start pays for registration only. Its trouble is only logged. */
+ * once a minute host-wide, and keeps reports and records maps bounded where
+ * no gc timer runs (the DaemonSet, make install). On the stop path, never
+ * the start path: a container start pays for registration only. Its
+ * trouble is only logged. */
 static void opportunistic_gc(const struct config *cfg)
 {
+	struct report_retention retention = config_report_retention(cfg);
 	struct teardown_opts topts;
 	struct gc_result res;
 	int r;
@@ -100,7 +103,7 @@ static void opportunistic_gc(const struct config *cfg)
 	 * in a hurry. */
 	if (topts.wait_ms > POSTSTOP_GC_WAIT_MS)
 		topts.wait_ms = POSTSTOP_GC_WAIT_MS;
-	r = gc_opportunistic(&topts, &res);
+	r = gc_opportunistic(&topts, &retention, &res);
 	if (r < 0) {
 		log_warn("poststop: gc: %s", strerror(-r));
 		return;

@@ -304,7 +304,9 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 		if (r == 0 && !opts->dry_run && !opts->keep_slots) {
 			_cleanup_close_ int slots = rundir_lock_slots(&rd);
 
-			r = slots < 0 ? slots : tracer_trim_slots(&t, TRACER_SPARE_SLOTS, &res.slots_freed);
+			r = slots < 0 ? slots
+				      : tracer_trim_slots(&t, TRACER_SPARE_SLOTS, opts->max_slots_freed,
+							  &res.slots_freed);
 		}
 		if (r == -ENOENT)
 			r = 0; /* no tracer: no registrations */
@@ -326,15 +328,27 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 	return 0;
 }
 
-int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
+int gc_opportunistic(const struct teardown_opts *topts, const struct report_retention *retention,
+		     struct gc_result *ret)
 {
-	struct gc_opts opts = { .keep_tracer = true, .keep_slots = true, .max_cleanups = 1, .teardown = *topts };
+	struct gc_opts opts = { .keep_tracer = true,
+				.max_slots_freed = GC_OPPORTUNISTIC_SLOTS_FREED,
+				.max_cleanups = 1,
+				.retention = retention,
+				.teardown = *topts };
 	_cleanup_close_ int fd = -EBADF;
 	struct rundir rd = {};
+	size_t pruned = 0;
 	struct stat st;
 	int r;
 
 	*ret = (struct gc_result){};
+	/* Every stop writes a report: without the timer, only this keeps
+	 * their count bounded between the once-a-minute runs. */
+	if (retention)
+		ret->reports_error = reports_apply_count(topts->report_dir, retention, (int64_t)time(NULL),
+							 &ret->reports_pruned);
+	pruned = ret->reports_pruned;
 	r = rundir_open(&rd);
 	if (r < 0)
 		return r;
@@ -351,7 +365,10 @@ int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret)
 		return errno == EWOULDBLOCK ? 0 : -errno;
 	if (pwrite(fd, "1", 1, 0) != 1 || futimens(fd, NULL) < 0)
 		return -errno;
-	return gc_run(&opts, ret);
+	r = gc_run(&opts, ret);
+	if (r == 0)
+		ret->reports_pruned += pruned;
+	return r;
 }
 
 int gc_earlier_runs(const char *id, const struct teardown_opts *topts, struct gc_result *ret)

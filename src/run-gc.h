@@ -66,7 +66,11 @@ struct gc_result {
 struct gc_opts {
 	bool dry_run;
 	bool keep_tracer;       /* never unload (poststop's opportunistic run, tracer_idle keep) */
-	bool keep_slots;        /* never trim spare records slots (poststop's run: no grace periods) */
+	bool keep_slots;        /* never trim spare records slots (a poststop's earlier runs) */
+	/* At most this many records maps freed (0: no limit): each costs a
+	 * grace period, and poststop's run should cost a container's stop
+	 * little. */
+	size_t max_slots_freed;
 	size_t max_cleanups;    /* 0: no limit */
 	/* Only the kept earlier runs of this container id, nothing else
 	 * (poststop of the id: its own leftovers, not other containers'). */
@@ -87,11 +91,18 @@ void gc_result_done(struct gc_result *r);
 void gc_count_run(int r, const struct gc_result *res);
 const char *gc_action_name(enum gc_action a);
 
-/* poststop's cheap gc: at most once per GC_OPPORTUNISTIC_S seconds host-wide
- * and at most one container per run; never unloads the tracer. Returns what
- * gc_run returns, or 0 without doing anything when it is not time yet. */
+/* poststop's cheap gc, what keeps a node without the gc timer bounded: at
+ * every call, the report retention's count (reports_apply_count: cheap
+ * below it); at most once per GC_OPPORTUNISTIC_S seconds host-wide, a gc
+ * run of at most one container that also applies the whole retention
+ * (count and age) and frees at most GC_OPPORTUNISTIC_SLOTS_FREED spare
+ * records maps; never unloads the tracer. retention NULL: none. Returns
+ * what gc_run returns, or 0 when it is not time yet (*ret then says what
+ * the count pruned). */
 #define GC_OPPORTUNISTIC_S 60
-int gc_opportunistic(const struct teardown_opts *topts, struct gc_result *ret);
+#define GC_OPPORTUNISTIC_SLOTS_FREED 32
+int gc_opportunistic(const struct teardown_opts *topts, const struct report_retention *retention,
+		     struct gc_result *ret);
 /* poststop of id: finishes the kept earlier runs of id whose cgroup is
  * gone, whatever the time; nothing else. */
 int gc_earlier_runs(const char *id, const struct teardown_opts *topts, struct gc_result *ret);

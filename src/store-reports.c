@@ -221,3 +221,45 @@ int reports_apply_retention(const char *report_dir, const struct report_retentio
 	report_files_done(&l);
 	return r;
 }
+
+/* Reports by name, up to limit + 1: enough to say whether it is past it. */
+static int reports_count(int dirfd, size_t limit, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	d = opendir_fd(dirfd);
+	if (!d)
+		return -errno;
+	while (n <= limit && (de = readdir(d))) {
+		_cleanup_free_ char *id = NULL;
+		uint64_t earlier;
+
+		if (state_file_name_parse(de->d_name, &id, &earlier) == 0)
+			n++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+int reports_apply_count(const char *report_dir, const struct report_retention *keep, int64_t now,
+			size_t *ret_removed)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t n = 0;
+	int r;
+
+	*ret_removed = 0;
+	if (!keep->count)
+		return 0;
+	fd = reports_dir_open(report_dir);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	r = reports_count(fd, keep->count, &n);
+	if (r < 0 || n <= keep->count)
+		return r;
+	return reports_apply_retention(report_dir, keep, now, ret_removed);
+}

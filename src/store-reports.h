@@ -60,5 +60,10 @@ int reports_prune(int dirfd, const struct report_files *l, const bool *prune, si
  * when there is no directory yet or no limit. */
 int reports_apply_retention(const char *report_dir, const struct report_retention *keep, int64_t now,
 			    size_t *ret_removed);
+/* The same, but only once the directory holds more than keep->count
+ * reports (counted by name: no stat, no sort), so that every container's
+ * stop can afford it: the count holds between gc runs too. */
+int reports_apply_count(const char *report_dir, const struct report_retention *keep, int64_t now,
+			size_t *ret_removed);
 
 #endif

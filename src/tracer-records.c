@@ -166,18 +166,23 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	return 0;
 }
 
-int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed)
+int tracer_trim_slots(const struct tracer *t, size_t keep, size_t max_free, size_t *ret_freed)
 {
 	uint32_t slot = 0; /* the kernel fills it in; valgrind does not model that */
 	size_t kept = 0;
 	_cleanup_free_ uint32_t *spare = calloc(keep + 1, sizeof(*spare));
+	int r = 0;
 
 	*ret_freed = 0;
 	if (!spare)
 		return -ENOMEM;
-	while (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) == 0) {
+	while (!max_free || *ret_freed < max_free) {
 		uint32_t none = 0;
 
+		if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) < 0) {
+			r = errno == ENOENT ? 0 : -errno;
+			break;
+		}
 		if (kept < keep) {
 			spare[kept++] = slot;
 			continue;
@@ -190,12 +195,12 @@ int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed)
 			return -errno;
 		(*ret_freed)++;
 	}
-	if (errno != ENOENT)
-		return -errno;
+	/* The spare ones go back, after an error too: a slot popped and not
+	 * pushed back would never be used again. */
 	for (size_t i = 0; i < kept; i++)
-		if (bpf_map_update_elem(t->free_fd, NULL, &spare[i], BPF_ANY) < 0)
-			return -errno;
-	return 0;
+		if (bpf_map_update_elem(t->free_fd, NULL, &spare[i], BPF_ANY) < 0 && r == 0)
+			r = -errno;
+	return r;
 }
 
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)

@@ -42,11 +42,12 @@ struct tracer_views {
  * slot. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views);
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
-/* Frees the records maps of unused slots beyond keep spare ones (each costs
- * an RCU grace period: gc's job, not a hook's). The caller holds the slots
- * lock. */
+/* Frees the records maps of unused slots beyond keep spare ones, at most
+ * max_free of them (0: no limit). Each costs an RCU grace period: gc's job,
+ * and only a few at a time on a container's stop. The caller holds the
+ * slots lock. */
 #define TRACER_SPARE_SLOTS 16
-int tracer_trim_slots(const struct tracer *t, size_t keep, size_t *ret_freed);
+int tracer_trim_slots(const struct tracer *t, size_t keep, size_t max_free, size_t *ret_freed);
 /* -ENOENT if the cgroup is not registered. */
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);
 int tracer_count_registered(const struct tracer *t, size_t *ret);

@@ -4,7 +4,9 @@
 # bpfreaper's hooks remove exactly those, and a table shows before/after.
 set -eu
 cd "$(dirname "$0")/.."
-E2E_PREFIX=demo
+# Names and the run directory as the tests take them (E2E_PREFIX,
+# BPFREAPER_RUN_DIR), so that a demo beside a test run touches neither's.
+E2E_PREFIX=${E2E_PREFIX:-demo}
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 e2e_setup
@@ -12,11 +14,11 @@ KEEP_REPORTS=1
 trap 'e2e_teardown; rm -f "$P-host"; build/bin/bpfreaperctl unload 2>/dev/null || true' EXIT
 
 host_id=$(host_map "$P-host")
-make_bundle leaky "bpfleak map /sys/fs/bpf/demo-map && bpfleak prog /sys/fs/bpf/demo-prog &&
-	mkdir /sys/fs/bpf/demo-dir && bpfleak map /sys/fs/bpf/demo-dir/inner &&
+make_bundle leaky "bpfleak map $P-map && bpfleak prog $P-prog &&
+	mkdir $P-dir && bpfleak map $P-dir/inner &&
 	touch /sync/leaked && until [ -e /sync/exit ]; do sleep 0.05; done" >/dev/null
 
-echo "Starting container demo-leaky (runc, hooks: bpfreaper-prestart / bpfreaper-poststop)..."
+echo "Starting container $E2E_PREFIX-leaky (runc, hooks: bpfreaper-prestart / bpfreaper-poststop)..."
 run_ctr leaky &
 runc_pid=$!
 wait_for "$WORK/sync/leaky/leaked"
@@ -26,15 +28,15 @@ obj_state() { obj_alive "$1" "$2" && echo "alive" || echo "freed"; }
 mapfile -t maps < <(ids_of leaky map)
 prog=$(ids_of leaky prog)
 rows=(
-	"pin /sys/fs/bpf/demo-map|pin|$P-map"
+	"pin $P-map|pin|$P-map"
 	"  map id ${maps[0]} (container)|map|${maps[0]}"
-	"pin /sys/fs/bpf/demo-prog|pin|$P-prog"
+	"pin $P-prog|pin|$P-prog"
 	"  prog id $prog (container)|prog|$prog"
 	"  map id ${maps[1]} held by the prog|map|${maps[1]}"
-	"dir /sys/fs/bpf/demo-dir|pin|$P-dir"
-	"pin /sys/fs/bpf/demo-dir/inner|pin|$P-dir/inner"
+	"dir $P-dir|pin|$P-dir"
+	"pin $P-dir/inner|pin|$P-dir/inner"
 	"  map id ${maps[2]} (container)|map|${maps[2]}"
-	"pin /sys/fs/bpf/demo-host (host's)|pin|$P-host"
+	"pin $P-host (host's)|pin|$P-host"
 	"  map id $host_id (host's)|map|$host_id"
 )
 snapshot() {

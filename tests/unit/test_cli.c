@@ -161,6 +161,42 @@ static void touch_at(int dirfd, const char *name, time_t at)
 	CHECK_EQ_INT(utimensat(dirfd, name, ts, 0), 0);
 }
 
+/* poststop's check at every stop: nothing, not even the age, below the
+ * count; past it, the whole retention. */
+TEST(prune_by_count_only_past_it)
+{
+	char dir[] = "/tmp/bpfreaper-unit-reports.XXXXXX";
+	struct report_retention keep = { .count = 3, .max_age_s = 100 };
+	time_t now = time(NULL);
+	size_t removed = 99;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	touch_at(fd, "a.json", now);
+	touch_at(fd, "b.json", now - 1000);
+	touch_at(fd, "c@7.json", now - 2000);
+	touch_at(fd, "c.json.1.tmp", now - 3000);
+	CHECK_EQ_INT(reports_apply_count(dir, &keep, now, &removed), 0);
+	CHECK_EQ_INT(removed, 0);
+	CHECK(faccessat(fd, "b.json", F_OK, 0) == 0);
+	touch_at(fd, "d.json", now - 10);
+	CHECK_EQ_INT(reports_apply_count(dir, &keep, now, &removed), 0);
+	CHECK_EQ_INT(removed, 2);
+	CHECK(faccessat(fd, "a.json", F_OK, 0) == 0);
+	CHECK(faccessat(fd, "d.json", F_OK, 0) == 0);
+	CHECK(faccessat(fd, "b.json", F_OK, 0) < 0);
+	CHECK(faccessat(fd, "c@7.json", F_OK, 0) < 0);
+	/* No count: nothing here (the once-a-minute gc applies the age). */
+	CHECK_EQ_INT(reports_apply_count(dir, &(struct report_retention){ .max_age_s = 1 }, now + 100, &removed), 0);
+	CHECK_EQ_INT(removed, 0);
+	for (const char *const *n = (const char *const[]){ "a.json", "d.json", "c.json.1.tmp", NULL }; *n; n++)
+		CHECK_EQ_INT(unlinkat(fd, *n, 0), 0);
+	close(fd);
+	CHECK_EQ_INT(rmdir(dir), 0);
+}
+
 /* Only regular files named like reports are listed and pruned: not temp
  * files, not other files, not symlinks (nor what they point to). */
 TEST(prune_only_reports)
