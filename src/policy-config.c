@@ -200,8 +200,19 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 	json_object *v;
 	int r = 0;
 
-	if (json_parse_strict(text, len, 8, &root) < 0 || !json_object_is_type(root, json_type_object))
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not valid JSON");
+	struct json_error jerr;
+	unsigned line, column;
+
+	r = json_parse_located(text, len, 8, &root, &jerr);
+	if (r == -EINVAL) {
+		json_error_position(text, len, jerr.offset, &line, &column);
+		return br_error_set(err, r, BR_STEP_CONFIG, "not valid JSON at line %u, column %u: %s", line, column,
+				    jerr.what);
+	}
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_CONFIG, "not valid JSON");
+	if (!json_object_is_type(root, json_type_object))
+		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not a JSON object");
 	json_object_object_foreach(root, key, val)
 	{
 		(void)val;
@@ -211,9 +222,9 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
 		    !streq(key, "runtime") && !streq(key, "hooks_dir")) {
 			return br_error_set(err, -EINVAL, BR_STEP_CONFIG,
-					    "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
+					    "unknown key \"%.64s\" (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
 					    "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, "
-					    "report_retention, runtime, hooks_dir)");
+					    "report_retention, runtime, hooks_dir)", key);
 		}
 	}
 	if (json_object_object_get_ex(root, "mode", &v)) {
