@@ -55,13 +55,19 @@ static int config_check(const struct ctl_ctx *ctx, const char *path)
 
 int do_config(const struct ctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc < 1)
-		return ctl_usage_err(ctx, "which action? check");
-	if (!streq(argv[0], "check"))
-		return ctl_usage_err(ctx, "unknown action '%s'", argv[0]);
+	char **operands;
+	int n;
+
 	if (ctl_no_options(ctx, argc, argv) != CTL_OK)
 		return CTL_USAGE;
-	if (argc > 2)
+	/* After getopt: the operands, "--" skipped. */
+	operands = argv + optind - 1;
+	n = argc + 1 - optind;
+	if (n < 1)
+		return ctl_usage_err(ctx, "which action? check");
+	if (!streq(operands[0], "check"))
+		return ctl_usage_err(ctx, "unknown action '%s'", operands[0]);
+	if (n > 2)
 		return ctl_usage_err(ctx, "check takes at most one FILE");
-	return config_check(ctx, argc == 2 ? argv[1] : CONFIG_PATH_DEFAULT);
+	return config_check(ctx, n == 2 ? operands[1] : CONFIG_PATH_DEFAULT);
 }
