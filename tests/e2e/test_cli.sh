@@ -156,6 +156,9 @@ test_config_check() {
 	assert_eq "trailing comma, json status" "$CTL_RC" 1
 	assert_eq "trailing comma, json" "$(jq -c '[.valid, .line, .column]' "$WORK/ctl.out")" '[false,4,1]'
 	schema config_check "$WORK/ctl.out"
+	printf '{"mode": "report",}' >"$f"
+	ctl config check "$f"
+	assert_eq "one line says" "$(cut -d: -f1-3 "$WORK/ctl.err")" "$f:1:19"
 	printf '{"mode": "report", "wait_ms": 5,\n\t"tracer_idel": "unload"}' >"$f"
 	ctl config check "$f"
 	assert_eq "unknown key" "$CTL_RC" 1
