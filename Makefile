@@ -247,7 +247,10 @@ install: all
 		sed 's|/usr/libexec/oci/hooks.d|$(HOOKDIR)|' $$f >$(DESTDIR)$(HOOKSD)/$$(basename $$f) && \
 		chmod 0644 $(DESTDIR)$(HOOKSD)/$$(basename $$f); done
 	# An example, not a conffile: no /etc/bpfreaper until the host writes
-	# its own config (the built-in defaults apply without one).
+	# its own config (the built-in defaults apply without one). Operators
+	# copy it, and an invalid live config runs every container unrecorded:
+	# never ship one that fails the check.
+	$(BIN)/bpfreaperctl config check packaging/bpfreaper.json.example >/dev/null
 	install -D -m 0644 packaging/bpfreaper.json.example $(DESTDIR)$(DOCDIR)/examples/bpfreaper.json
 	install -D -m 0644 packaging/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfreaper
 	install -d $(DESTDIR)$(UNITDIR)

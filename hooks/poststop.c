@@ -4,10 +4,11 @@
  * container_teardown(), then gc_earlier_runs() for the id's unfinished
  * earlier runs (store-state.h), logs once, picks the exit code. bpfreaper's own
  * trouble never fails a container's teardown unless --strict is given.
- *   0  done, nothing to do, bpfreaper's own trouble (logged), or a rootless
- *      runtime's user namespace (logged: bpfreaper never registers there)
- *   1  with --strict: a step failed or a pin was left
- *   2  bad input: the state on stdin, the config or the arguments
+ *   0  done, nothing to do, bpfreaper's own trouble (logged, counted; a
+ *      config, argument or state it cannot use included: nothing is removed
+ *      then, the state stays for gc), or a rootless runtime's user namespace
+ *      (logged: bpfreaper never registers there)
+ *   1  with --strict: a step failed, a pin was left, or an input was unusable
  */
 #include <errno.h>
 #include <stdio.h>
@@ -142,8 +143,20 @@ int main(int argc, char **argv)
 		rc = h.args.strict ? 1 : 0;
 		goto out;
 	}
-	if (r < 0)
-		return 2;
+	if (r == HOOK_TROUBLE) {
+		/* Never a removal on a config that did not parse: a typo in an
+		 * emergency "off" must not turn into enforcement. */
+		(void)counters_add(COUNTER_POSTSTOP_FAILED, 1);
+		event_fields_container(&f, hook_container_id(&h), NULL, NULL, 0);
+		event_fields_add(&f, "STEP", br_step_words(h.trouble.step));
+		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "poststop: container %s: %s; nothing removed, its state "
+			  "(if any) stays for bpfreaperctl gc", hook_container_id(&h),
+			  br_error_text(&h.trouble, text, sizeof(text)));
+		rc = h.args.strict && h.trouble.step != BR_STEP_ARGS ? 1 : 0;
+		goto out;
+	}
+	if (h.trouble.code) /* the log file: the config is valid, the teardown goes on */
+		log_warn("poststop: container %s: %s", h.oci.id, br_error_text(&h.trouble, text, sizeof(text)));
 	teardown_opts_from_config(&h.cfg, h.args.wait_ms, h.args.report_only, &opts);
 	r = container_teardown(h.oci.id, 0, &opts, &res, &err);
 	if (r == -ENOENT && err.step == BR_STEP_STATE_READ) {

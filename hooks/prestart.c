@@ -4,11 +4,13 @@
  * the state, resolves the policy, calls container_register(), logs once,
  * picks the exit code.
  *   0  registered, already registered, mode "off", a rootless runtime's user
- *      namespace, or bpfreaper's own trouble when the container may run
- *      unrecorded (logged, counted in <run dir>/skipped)
+ *      namespace, or bpfreaper's own trouble, the container running
+ *      unrecorded (logged, counted, in <run dir>/skipped): a config,
+ *      argument, OCI state or io.bpfreaper.* annotation it cannot use
+ *      included (README.md, "The rule")
  *   1  bpfreaper's own trouble for a container in mode enforce under
- *      on_error "fail": the operator asked for enforcement to be guaranteed
- *   2  bad input: the state on stdin, an annotation, the config or the arguments
+ *      on_error "fail": the operator asked for enforcement to be guaranteed.
+ *      The only way prestart refuses a container.
  */
 #include <stdio.h>
 #include <errno.h>
@@ -30,30 +32,48 @@
 
 /* bpfreaper's own trouble, never the container's: the policy says whether
  * the container is refused (policy_refuses_unrecorded()); otherwise it runs
- * unrecorded, and the skipped log lets the operator see it. */
+ * unrecorded, and the skipped log lets the operator see it. policy NULL:
+ * the host's config is not known (invalid, or the arguments are), and an
+ * unknown config must neither refuse nor remove: unrecorded. */
 static int own_trouble(const struct hook_start *h, const struct policy *policy, const char *reason)
 {
+	const char *id = hook_container_id(h);
 	struct event_fields f;
 	struct pod_identity pod;
-	const char *invalid, *why_unrecorded = "";
+	const char *invalid, *why_unrecorded = "the config is not usable";
 	int r;
 
 	pod_identity_from_annotations(&h->oci, &pod, &invalid);
-	event_fields_container(&f, h->oci.id, &pod, mode_name(policy->mode), 0);
+	event_fields_container(&f, id, &pod, policy ? mode_name(policy->mode) : NULL, 0);
 	event_fields_add(&f, "REASON", reason);
-	if (policy_refuses_unrecorded(policy, &why_unrecorded)) {
+	if (policy && policy_refuses_unrecorded(policy, &why_unrecorded)) {
 		(void)counters_add(COUNTER_PRESTART_REFUSED, 1);
 		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n,
-			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", h->oci.id, reason);
+			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", id, reason);
 		return 1;
 	}
 	(void)counters_add(COUNTER_PRESTART_SKIPPED, 1);
-	r = skipped_record(h->oci.id, reason);
+	r = skipped_record(id, reason);
 	log_event(LOG_WARNING, LOG_ID_SKIPPED, f.v, f.n, "prestart: container %s: %s; it runs unrecorded (%s)%s%s%s%s",
-		  h->oci.id, reason, why_unrecorded,
+		  id, reason, why_unrecorded,
 		  r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "", r < 0 ? "/" SKIPPED_FILE ": " : "",
 		  r < 0 ? strerror(-r) : "");
 	return 0;
+}
+
+/* Trouble with an input bpfreaper needs (arguments, config, state, its own
+ * annotations): the host's policy decides, as for any own trouble. */
+static int input_trouble(const struct hook_start *h, const char *reason)
+{
+	struct policy host = {};
+	int rc;
+
+	(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
+	if (!h->cfg_known || policy_resolve_host(&h->cfg, h->args.default_mode, &host) < 0)
+		return own_trouble(h, NULL, reason);
+	rc = own_trouble(h, &host, reason);
+	policy_done(&host);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -78,15 +98,13 @@ int main(int argc, char **argv)
 	caps = hook_start("prestart", argc, argv, &h);
 	if (caps == HOOK_ROOTLESS)
 		return 0;
-	if (caps < 0 && caps != -EPERM) {
-		(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
-		return 2;
+	if (caps == HOOK_TROUBLE) {
+		rc = input_trouble(&h, br_error_text(&h.trouble, reason, sizeof(reason)));
+		goto out;
 	}
 	r = policy_resolve(&h.oci, &h.cfg, h.args.default_mode, &policy, &err);
 	if (r < 0) {
-		event_fields_container(&f, h.oci.id, NULL, NULL, 0);
-		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n, "prestart: container %s: %s", h.oci.id, err.detail);
-		rc = 2;
+		rc = input_trouble(&h, err.detail);
 		goto out;
 	}
 	if (policy.annotation_capped)
@@ -99,9 +117,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (h.oci.pid <= 0) {
-		log_err("prestart: container %s: state has no pid; configure bpfreaper-prestart as "
-			"a prestart or createRuntime hook", h.oci.id);
-		rc = 2;
+		rc = own_trouble(&h, &policy, "state has no pid; configure bpfreaper-prestart as a prestart or "
+				 "createRuntime hook");
+		goto out;
+	}
+	if (h.trouble.code) { /* the log file: the config is valid */
+		rc = own_trouble(&h, &policy, br_error_text(&h.trouble, reason, sizeof(reason)));
 		goto out;
 	}
 	if (caps == -EPERM) {
@@ -145,8 +166,6 @@ int main(int argc, char **argv)
 		  tracer_backend_name(res.state.backend), res.tracer_loaded ? ", tracer loaded" : "", pod);
 	register_result_done(&res);
 out:
-	if (rc == 2)
-		(void)counters_add(COUNTER_PRESTART_BAD_INPUT, 1);
 	policy_done(&policy);
 	hook_start_done(&h);
 	return rc;

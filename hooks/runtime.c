@@ -4,14 +4,17 @@
  * read no hooks.d (containerd, Docker). Wiring only: on create and run it
  * has oci-runtime-wrap.c add the hook pair to the bundle's config.json, then it
  * execs the real runtime with the argument vector unchanged; every other
- * command goes straight through. Its own trouble never stops a container:
- * it is logged and the runtime runs the bundle as it was.
+ * command goes straight through. Its own trouble never stops a container
+ * (README.md, "The rule"): the runtime runs the bundle as it was, and the
+ * container is logged, counted and listed in <run dir>/skipped the way
+ * bpfreaper-prestart does it for a container it lets run unrecorded.
  *   BPFREAPER_RUNTIME  the real runtime (else the config's "runtime", else runc)
  *   BPFREAPER_CONFIG   the config file (else /etc/bpfreaper/bpfreaper.json),
  *                      passed on to the hooks it adds
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +22,25 @@
 #include "../src/edge/hookio.h"
 #include "../src/log.h"
 #include "../src/oci-runtime-wrap.h"
+#include "../src/store-counters.h"
+#include "../src/store-rundir.h"
+#include "../src/store-skipped.h"
 #include "../src/util.h"
+
+/* A create or run whose container gets no hooks: the same trace of it as
+ * prestart leaves for a container that runs unrecorded. */
+static void runs_unhooked(const struct runtime_call *call, const char *reason)
+{
+	const char *id = call->id ? call->id : "-";
+	const char *bundle = call->bundle ? call->bundle : ".";
+	int r;
+
+	(void)counters_add(COUNTER_PRESTART_SKIPPED, 1);
+	r = skipped_record(id, reason);
+	log_warn("container %s (bundle %s): %s; it runs without bpfreaper's hooks, unrecorded%s%s%s%s", id, bundle,
+		 reason, r < 0 ? "; not counted in " : "", r < 0 ? rundir_path() : "",
+		 r < 0 ? "/" SKIPPED_FILE ": " : "", r < 0 ? strerror(-r) : "");
+}
 
 static void add_hooks(const struct runtime_call *call, const struct config *cfg, const char *config_path)
 {
@@ -30,12 +51,13 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 	_cleanup_close_ int dirfd = -EBADF;
 	struct runtime_hooks hooks;
 	struct br_error err = BR_ERROR_INIT;
+	char reason[PATH_MAX + sizeof(err.detail) + 64];
 	bool edited = false;
 	int r;
 
 	if (asprintf(&prestart, "%s/bpfreaper-prestart", dir) < 0 ||
 	    asprintf(&poststop, "%s/bpfreaper-poststop", dir) < 0) {
-		log_warn("bundle %s: out of memory; the container runs without bpfreaper's hooks", bundle);
+		runs_unhooked(call, "out of memory");
 		return;
 	}
 	hooks = (struct runtime_hooks){
@@ -45,20 +67,23 @@ static void add_hooks(const struct runtime_call *call, const struct config *cfg,
 	};
 	/* A hook path that does not run fails the container in the runtime. */
 	if (access(prestart, X_OK) < 0 || access(poststop, X_OK) < 0) {
-		log_warn("bundle %s: hooks in %s: %m; the container runs without bpfreaper's hooks", bundle, dir);
+		snprintf(reason, sizeof(reason), "hooks in %s: %s", dir, strerror(errno));
+		runs_unhooked(call, reason);
 		return;
 	}
 	dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		log_warn("bundle %s: cannot open: %m; the container runs without bpfreaper's hooks", bundle);
+		snprintf(reason, sizeof(reason), "bundle %s: cannot open: %s", bundle, strerror(errno));
+		runs_unhooked(call, reason);
 		return;
 	}
 	r = bundle_add_hooks(dirfd, name, &hooks, &edited, &err);
-	if (r < 0)
-		log_warn("bundle %s: %s: %s: %s; the container runs without bpfreaper's hooks", bundle, name,
-			 err.detail, strerror(-r));
-	else
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "bundle %s: %s: %s: %s", bundle, name, err.detail, strerror(-r));
+		runs_unhooked(call, reason);
+	} else {
 		log_debug("bundle %s: %s: %s", bundle, name, edited ? "hooks added" : "has the hooks already");
+	}
 }
 
 int main(int argc, char **argv)
@@ -70,7 +95,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *real = NULL;
 	struct runtime_call call;
 	struct br_error err = BR_ERROR_INIT;
-	bool config_ok = true;
+	char trouble[PATH_MAX + sizeof(err.detail) + 64] = "";
 	int r;
 
 	log_open("bpfreaper-runtime");
@@ -80,20 +105,20 @@ int main(int argc, char **argv)
 	log_set_stderr_max(LOG_ERR);
 
 	if (config_path && *config_path) {
-		if (config_path[0] != '/') {
-			log_warn("BPFREAPER_CONFIG=%s is not an absolute path; containers run without bpfreaper's hooks",
-				 config_path);
-			config_ok = false;
-		}
+		if (config_path[0] != '/')
+			snprintf(trouble, sizeof(trouble), "BPFREAPER_CONFIG=%s is not an absolute path", config_path);
 		args.config_path = config_path;
 	}
-	if (config_ok) {
+	/* An invalid config adds no hooks: never a removal on a config that
+	 * did not parse (a typo in an emergency "off"). A log file it cannot
+	 * open is the hooks' to judge: they add it to their own skipped line. */
+	if (!*trouble) {
 		r = hook_config(&args, &cfg, &err);
-		if (r < 0) {
-			log_warn("config %s: %s%s%s; containers run without bpfreaper's hooks", args.config_path,
-				 err.detail, *err.detail ? ": " : "", strerror(-r));
-			config_ok = false;
-		}
+		if (r < 0 && err.step == BR_STEP_LOG_FILE)
+			log_warn("config %s: %s: %s", args.config_path, err.detail, strerror(-r));
+		else if (r < 0)
+			snprintf(trouble, sizeof(trouble), "config %s: %s%s%s", args.config_path, err.detail,
+				 *err.detail && r != -EINVAL ? ": " : "", *err.detail && r == -EINVAL ? "" : strerror(-r));
 	}
 	if (!runtime || !*runtime)
 		runtime = cfg.runtime ? cfg.runtime : RUNTIME_DEFAULT;
@@ -106,7 +131,9 @@ int main(int argc, char **argv)
 	}
 
 	runtime_call_parse(argc, argv, &call);
-	if (call.adds_hooks && config_ok)
+	if (call.adds_hooks && *trouble)
+		runs_unhooked(&call, trouble);
+	else if (call.adds_hooks)
 		add_hooks(&call, &cfg, args.config_path);
 	config_done(&cfg);
 

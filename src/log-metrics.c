@@ -21,9 +21,11 @@ static const struct counter_metric {
 	{ COUNTER_REGISTERED, "bpfreaper_containers_registered_total", "", "counter",
 	  "Container runs prestart registered with the tracer." },
 	{ COUNTER_PRESTART_SKIPPED, "bpfreaper_prestart_skipped_total", "", "counter",
-	  "Containers that ran unrecorded because of bpfreaper's own trouble (fail-open)." },
+	  "Containers that ran unrecorded because of bpfreaper's own trouble (fail-open), "
+	  "in prestart or in bpfreaper-runtime." },
 	{ COUNTER_PRESTART_REFUSED, "bpfreaper_prestart_failures_total", "reason=\"refused\"", "counter",
-	  "Prestart failures: refused (own trouble under enforce and on_error fail) or bad input (exit 2)." },
+	  "Prestart refusals (own trouble under enforce and on_error fail) and inputs it could not use "
+	  "(state, arguments, config, annotation: the container ran unrecorded unless refused)." },
 	{ COUNTER_PRESTART_BAD_INPUT, "bpfreaper_prestart_failures_total", "reason=\"bad_input\"", "counter", NULL },
 	{ COUNTER_POSTSTOP_FAILED, "bpfreaper_poststop_failures_total", "", "counter",
 	  "Poststop teardowns that failed (the state stays for gc)." },

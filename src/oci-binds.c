@@ -126,7 +126,7 @@ int binds_from_config(const char *json, size_t len, struct binds *ret)
 	json_object *mounts;
 	int r;
 
-	r = json_parse_strict(json, len, 64, &root);
+	r = json_parse_strict(json, len, OCI_JSON_MAX_DEPTH, &root);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object))

@@ -13,7 +13,6 @@
 #include <json-c/json.h>
 
 #define BINDS_MAX 256
-#define BUNDLE_CONFIG_MAX_BYTES (8 * 1024 * 1024)
 
 struct bind {
 	char *destination; /* container path, normalised, no trailing '/' */

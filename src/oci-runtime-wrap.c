@@ -74,10 +74,16 @@ void runtime_call_parse(int argc, char *const argv[], struct runtime_call *ret)
 		const char *a = argv[i];
 		const char **target = NULL;
 
-		if (streq(a, "--"))
+		if (streq(a, "--")) {
+			if (!call.id && i + 1 < argc)
+				call.id = argv[i + 1];
 			break;
-		if (a[0] != '-')
+		}
+		if (a[0] != '-' || !a[1]) {
+			if (!call.id)
+				call.id = a;
 			continue;
+		}
 		if (option_is(a, bundle_names, &value))
 			target = &call.bundle;
 		else if (option_is(a, config_names, &value))
@@ -249,7 +255,7 @@ static int add_hooks_text(const char *text, size_t len, const struct runtime_hoo
 	int r;
 
 	*ret_why = "not valid JSON";
-	r = json_parse_strict(text, len, 64, &root);
+	r = json_parse_strict(text, len, OCI_JSON_MAX_DEPTH, &root);
 	if (r < 0)
 		return r;
 	if (!json_object_is_type(root, json_type_object)) {
@@ -337,7 +343,7 @@ static int add_hooks_file(int dirfd, const char *name, const struct runtime_hook
 	}
 	r = read_fd_limited(fd, BUNDLE_CONFIG_MAX_BYTES, &text, &len);
 	if (r == -EFBIG)
-		*ret_why = "larger than 4 MiB";
+		*ret_why = "larger than " BUNDLE_CONFIG_MAX_TEXT;
 	if (r < 0)
 		return r;
 	r = add_hooks_text(text, len, hooks, &edited, ret_why);

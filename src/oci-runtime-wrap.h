@@ -18,14 +18,13 @@
 #define BPFREAPER_HOOKDIR "/usr/libexec/oci/hooks.d"
 #endif
 #define RUNTIME_DEFAULT "runc"
-/* config.json of a Kubernetes pod is tens of KiB; this is far above any. */
-#define BUNDLE_CONFIG_MAX_BYTES (4 * 1024 * 1024)
 
 struct runtime_call {
 	int command;        /* argv index of the command; 0: none (--help, --version) */
 	bool adds_hooks;    /* create or run: the bundle gets the hooks */
 	const char *bundle; /* --bundle/-b; NULL: the working directory */
 	const char *config; /* crun's --config/-f, relative to the bundle; NULL: config.json */
+	const char *id;     /* create or run: the container id (first operand); NULL: none */
 };
 
 /* Never fails: an argument vector it does not understand is a call that

@@ -6,22 +6,33 @@
 #include <ctype.h>
 #include <limits.h>
 
-int json_parse_strict(const char *buf, size_t len, int max_depth, json_object **ret)
+int json_parse_located(const char *buf, size_t len, int max_depth, json_object **ret, struct json_error *ret_error)
 {
 	json_tokener *tok;
 	json_object *obj;
+	const char *nul;
 	size_t used;
 
+	*ret_error = (struct json_error){ .what = "not JSON text" };
 	if (len > INT_MAX)
 		return -EFBIG;
-	if (memchr(buf, '\0', len))
+	nul = memchr(buf, '\0', len);
+	if (nul) {
+		ret_error->offset = (size_t)(nul - buf);
+		ret_error->what = "a NUL byte";
 		return -EINVAL;
+	}
 	tok = json_tokener_new_ex(max_depth);
 	if (!tok)
 		return -ENOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	if (!obj || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		/* Where the tokener stopped: the byte it could not take. */
+		ret_error->offset = json_tokener_get_parse_end(tok);
+		ret_error->what = e == json_tokener_continue ? "the text ends too early" : json_tokener_error_desc(e);
 		json_tokener_free(tok);
 		if (obj)
 			json_object_put(obj);
@@ -31,11 +42,36 @@ int json_parse_strict(const char *buf, size_t len, int max_depth, json_object **
 	json_tokener_free(tok);
 	for (; used < len; used++)
 		if (!isspace((unsigned char)buf[used])) {
+			ret_error->offset = used;
+			ret_error->what = "text after the JSON value";
 			json_object_put(obj);
 			return -EINVAL;
 		}
 	*ret = obj;
 	return 0;
+}
+
+int json_parse_strict(const char *buf, size_t len, int max_depth, json_object **ret)
+{
+	struct json_error e;
+
+	return json_parse_located(buf, len, max_depth, ret, &e);
+}
+
+void json_error_position(const char *buf, size_t len, size_t offset, unsigned *ret_line, unsigned *ret_column)
+{
+	unsigned line = 1, column = 1;
+
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			column = 1;
+		} else {
+			column++;
+		}
+	}
+	*ret_line = line;
+	*ret_column = column;
 }
 
 /* What is wrong with id, or NULL. */
@@ -92,29 +128,6 @@ static int dup_string(json_object *root, const char *key, bool required, size_t 
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int check_annotations(json_object *ann, const char **ret_why)
-{
-	size_t count = 0;
-
-	if (!json_object_is_type(ann, json_type_object)) {
-		*ret_why = "\"annotations\" is not an object";
-		return -EINVAL;
-	}
-	json_object_object_foreach(ann, key, val)
-	{
-		if (++count > ANNOTATIONS_MAX) {
-			*ret_why = "more than 1024 annotations";
-			return -EINVAL;
-		}
-		if (!json_object_is_type(val, json_type_string) || strlen(key) > 253 ||
-		    strlen(json_object_get_string(val)) > ANNOTATION_VALUE_MAX) {
-			*ret_why = "an annotation is not a string or is too long";
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* What is wrong goes to *ret_why (static text); oci_state_parse() puts it in
  * the caller's error. */
 static int parse_state(const char *buf, size_t len, struct oci_state *ret, const char **ret_why)
@@ -126,10 +139,10 @@ static int parse_state(const char *buf, size_t len, struct oci_state *ret, const
 
 	*ret_why = "";
 	if (len > OCI_STATE_MAX_BYTES) {
-		*ret_why = "state JSON larger than 1 MiB";
+		*ret_why = "state JSON larger than " OCI_STATE_MAX_TEXT;
 		return -EFBIG;
 	}
-	r = json_parse_strict(buf, len, 16, &root);
+	r = json_parse_strict(buf, len, OCI_JSON_MAX_DEPTH, &root);
 	if (r < 0) {
 		*ret_why = "state is not valid JSON";
 		return r;
@@ -168,11 +181,10 @@ static int parse_state(const char *buf, size_t len, struct oci_state *ret, const
 		}
 	}
 	if (r == 0) {
-		if (json_object_object_get_ex(root, "annotations", &v) &&
-		    !json_object_is_type(v, json_type_null)) {
-			r = check_annotations(v, ret_why);
-			if (r == 0)
-				s.annotations = json_object_get(v);
+		/* Read only what is needed: annotations that are not an object
+		 * (no runtime sends that) are as good as none. */
+		if (json_object_object_get_ex(root, "annotations", &v) && json_object_is_type(v, json_type_object)) {
+			s.annotations = json_object_get(v);
 		} else {
 			s.annotations = json_object_new_object();
 			if (!s.annotations)

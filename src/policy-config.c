@@ -7,6 +7,7 @@
 #include "oci-state.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -191,7 +192,33 @@ struct report_retention config_report_retention(const struct config *c)
 					  .max_age_s = REPORT_RETENTION_DEFAULT_AGE_S };
 }
 
+/* Where "key" first appears as a JSON string followed by ':' (a key
+ * written with escapes is not found: no position then). */
+static void key_position(const char *text, size_t len, const char *key, struct config_where *ret_where)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; ret_where && i + klen + 2 <= len; i++) {
+		size_t j = i + klen + 2;
+
+		if (text[i] != '"' || memcmp(text + i + 1, key, klen) != 0 || text[i + klen + 1] != '"')
+			continue;
+		while (j < len && isspace((unsigned char)text[j]))
+			j++;
+		if (j < len && text[j] == ':') {
+			json_error_position(text, len, i, &ret_where->line, &ret_where->column);
+			return;
+		}
+	}
+}
+
 int config_parse(const char *text, size_t len, struct config *ret, struct br_error *err)
+{
+	return config_parse_at(text, len, ret, err, NULL);
+}
+
+int config_parse_at(const char *text, size_t len, struct config *ret, struct br_error *err,
+		    struct config_where *ret_where)
 {
 	/* What is wrong, static text (a keep rule says it in err itself). */
 	const char *why = NULL;
@@ -200,8 +227,23 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 	json_object *v;
 	int r = 0;
 
-	if (json_parse_strict(text, len, 8, &root) < 0 || !json_object_is_type(root, json_type_object))
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not valid JSON");
+	struct json_error jerr;
+	unsigned line, column;
+
+	r = json_parse_located(text, len, 8, &root, &jerr);
+	if (ret_where)
+		*ret_where = (struct config_where){};
+	if (r == -EINVAL) {
+		json_error_position(text, len, jerr.offset, &line, &column);
+		if (ret_where)
+			*ret_where = (struct config_where){ .line = line, .column = column };
+		return br_error_set(err, r, BR_STEP_CONFIG, "not valid JSON at line %u, column %u: %s", line, column,
+				    jerr.what);
+	}
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_CONFIG, "not valid JSON");
+	if (!json_object_is_type(root, json_type_object))
+		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not a JSON object");
 	json_object_object_foreach(root, key, val)
 	{
 		(void)val;
@@ -210,10 +252,11 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
 		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
 		    !streq(key, "runtime") && !streq(key, "hooks_dir")) {
+			key_position(text, len, key, ret_where);
 			return br_error_set(err, -EINVAL, BR_STEP_CONFIG,
-					    "unknown key (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
+					    "unknown key \"%.64s\" (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
 					    "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, "
-					    "report_retention, runtime, hooks_dir)");
+					    "report_retention, runtime, hooks_dir)", key);
 		}
 	}
 	if (json_object_object_get_ex(root, "mode", &v)) {
@@ -326,14 +369,19 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 
 int config_load(const char *path, struct config *ret, struct br_error *err)
 {
+	return config_load_at(path, ret, err, NULL);
+}
+
+int config_load_at(const char *path, struct config *ret, struct br_error *err, struct config_where *ret_where)
+{
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	int r;
 
 	r = read_file_limited(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len);
 	if (r == -EFBIG)
-		return br_error_set(err, r, BR_STEP_CONFIG, "larger than 256 KiB");
+		return br_error_set(err, r, BR_STEP_CONFIG, "larger than " CONFIG_MAX_TEXT);
 	if (r < 0)
 		return br_error_set(err, r, BR_STEP_CONFIG, "%s", "");
-	return config_parse(text, len, ret, err);
+	return config_parse_at(text, len, ret, err, ret_where);
 }

@@ -2,7 +2,8 @@
 /*
  * The host configuration, /etc/bpfreaper/bpfreaper.json. Every key is
  * optional; a missing file is the defaults. An invalid file is an error,
- * never silently ignored.
+ * never silently ignored: the hooks let containers run unrecorded and say
+ * so (README.md, "The rule"); `bpfreaperctl config check` finds it first.
  */
 #ifndef BPFREAPER_CONFIG_H
 #define BPFREAPER_CONFIG_H
@@ -16,6 +17,7 @@
 
 #define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
 #define CONFIG_MAX_BYTES (256 * 1024)
+#define CONFIG_MAX_TEXT "256 KiB"
 #define KEEP_RULES_MAX 64
 #define KEEP_RULE_MAX_LEN 1024
 #define WAIT_MS_MAX 60000
@@ -28,7 +30,9 @@ enum mode {
 };
 
 /* What prestart does about bpfreaper's own trouble (run directory, tracer,
- * cgroup, capabilities). Bad input is never covered: it always refuses. */
+ * cgroup, capabilities, log file, an OCI state or io.bpfreaper.* annotation
+ * it cannot use). An invalid config file is never covered: its on_error is
+ * not known, so the container runs unrecorded. */
 enum on_error {
 	ON_ERROR_IGNORE = 0, /* log, count, let the container run unrecorded */
 	ON_ERROR_FAIL,       /* refuse the container, but only in mode enforce */
@@ -89,6 +93,15 @@ void config_done(struct config *c);
  * one of ...", "" when the errno says it all. */
 int config_load(const char *path, struct config *ret, struct br_error *err);
 int config_parse(const char *text, size_t len, struct config *ret, struct br_error *err);
+/* Where in the text the error is, for `bpfreaperctl config check`: 1-based
+ * line and column in bytes; 0 when it is not one place (a value's type). */
+struct config_where {
+	unsigned line, column;
+};
+/* The same, saying where: JSON syntax, and an unknown key. */
+int config_parse_at(const char *text, size_t len, struct config *ret, struct br_error *err,
+		    struct config_where *ret_where);
+int config_load_at(const char *path, struct config *ret, struct br_error *err, struct config_where *ret_where);
 
 /* The retention gc applies (see REPORT_RETENTION_DEFAULT_COUNT). */
 struct report_retention config_report_retention(const struct config *c);

@@ -8,12 +8,11 @@ void policy_done(struct policy *p)
 	keep_rules_done(&p->keep);
 }
 
-int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
+/* mode and keep: the annotations' values, NULL when absent. */
+static int resolve(const char *mode, const char *keep, const struct config *cfg, enum mode hook_default,
 		   struct policy *ret, struct br_error *err)
 {
 	struct policy p = { .mode = MODE_ENFORCE, .mode_source = "default", .on_error = cfg->on_error };
-	const char *mode = oci_state_annotation(oci, ANNOTATION_MODE);
-	const char *keep = oci_state_annotation(oci, ANNOTATION_KEEP);
 	int r = 0;
 
 	if (mode) {
@@ -55,6 +54,20 @@ int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum m
 	return 0;
 }
 
+int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
+		   struct policy *ret, struct br_error *err)
+{
+	return resolve(oci_state_annotation(oci, ANNOTATION_MODE), oci_state_annotation(oci, ANNOTATION_KEEP), cfg,
+		       hook_default, ret, err);
+}
+
+int policy_resolve_host(const struct config *cfg, enum mode hook_default, struct policy *ret)
+{
+	/* Without annotations only memory can fail: the config's keep rules
+	 * were checked when it was parsed. */
+	return resolve(NULL, NULL, cfg, hook_default, ret, NULL);
+}
+
 int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
 		    struct policy *ret)
 {
@@ -87,7 +100,7 @@ bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason)
 {
 	if (p->mode == MODE_ENFORCE && p->on_error == ON_ERROR_FAIL)
 		return true;
-	*ret_reason = p->mode == MODE_ENFORCE ? "on_error ignore" : "report mode";
+	*ret_reason = p->mode == MODE_ENFORCE ? "on_error ignore" : p->mode == MODE_REPORT ? "report mode" : "mode off";
 	return false;
 }
 

@@ -48,6 +48,10 @@ struct policy {
  * annotation. */
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
 		   struct policy *ret, struct br_error *err);
+/* The host's policy alone, for a container whose annotations or state
+ * bpfreaper cannot use: the config and the hook's default decide whether
+ * its own trouble refuses it (policy_refuses_unrecorded). -ENOMEM only. */
+int policy_resolve_host(const struct config *cfg, enum mode hook_default, struct policy *ret);
 /* At poststop, from what prestart stored: state must outlive the policy,
  * and so must host_keep (NULL: none). -ENOMEM only. */
 int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,

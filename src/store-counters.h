@@ -25,9 +25,9 @@
 /* New counters go anywhere: the file is keyed by name, not position. */
 enum counter {
 	COUNTER_REGISTERED,        /* prestart registered a new run */
-	COUNTER_PRESTART_SKIPPED,  /* bpfreaper's trouble: the container ran unrecorded */
+	COUNTER_PRESTART_SKIPPED,  /* bpfreaper's trouble: the container ran unrecorded (prestart, wrapper) */
 	COUNTER_PRESTART_REFUSED,  /* bpfreaper's trouble under enforce + on_error fail */
-	COUNTER_PRESTART_BAD_INPUT,/* prestart exit 2: state, annotation, config, arguments */
+	COUNTER_PRESTART_BAD_INPUT,/* prestart input it cannot use: state, annotation, config, arguments */
 	COUNTER_POSTSTOP_FAILED,   /* a teardown step failed (state kept for gc) */
 	COUNTER_TEARDOWNS_POSTSTOP,
 	COUNTER_TEARDOWNS_GC,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * <run dir>/skipped: one line "<unix time> <container id> <reason>" per
- * container that prestart let run unrecorded because of bpfreaper's own
- * trouble (on_error ignore, or report mode). Appended with O_APPEND, so
+ * container that prestart (or bpfreaper-runtime, adding no hooks) let run
+ * unrecorded because of bpfreaper's own trouble (on_error ignore, report
+ * mode, or a config that is not usable); "-" when the id is not known. Appended with O_APPEND, so
  * concurrent prestarts never interleave; bounded: past 64 KiB the file
  * becomes skipped.1 (replacing the older one) and a new one starts, so the
  * count covers the last 64 to 128 KiB of events (some 500 or more).

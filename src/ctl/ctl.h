@@ -64,6 +64,7 @@ int do_show(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_unload(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_load(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_config(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_gc(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_report(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_metrics(const struct ctl_ctx *ctx, int argc, char **argv);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* bpfreaperctl doctor: does this host have what bpfreaper needs? */
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,7 +131,7 @@ static void check_caps(struct checks *c)
 		add(c, "capabilities", PASS, NULL, "cap_sys_admin cap_bpf cap_perfmon cap_dac_read_search");
 }
 
-static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_backend)
+static void check_rundir_and_config(struct checks *c, const char *path, enum tracer_backend *ret_backend)
 {
 	struct config cfg = { .wait_ms = -1 };
 	struct rundir rd;
@@ -148,16 +149,31 @@ static void check_rundir_and_config(struct checks *c, enum tracer_backend *ret_b
 		add(c, "run directory", FAIL, "it must be a root-owned directory not writable by others",
 		    "%s: %s", rundir_path(), strerror(-r));
 	}
-	r = config_load(CONFIG_PATH_DEFAULT, &cfg, &err);
+	r = config_load(path, &cfg, &err);
 	if (r == -ENOENT)
-		add(c, "config", INFO, NULL, "%s absent: defaults", CONFIG_PATH_DEFAULT);
+		add(c, "config", INFO, NULL, "%s absent: defaults", path);
 	else if (r < 0)
-		add(c, "config", FAIL, "fix the file: prestart refuses every container while it is invalid",
-		    "%s: %s", CONFIG_PATH_DEFAULT, *err.detail ? err.detail : strerror(-r));
+		add(c, "config", FAIL, "fix it (bpfreaperctl config check names the place): while it is invalid every "
+		    "container runs unrecorded and nothing is removed",
+		    "%s: %s", path, *err.detail ? err.detail : strerror(-r));
 	else
-		add(c, "config", PASS, NULL, "%s, mode %s, tracer backend %s", CONFIG_PATH_DEFAULT,
+		add(c, "config", PASS, NULL, "%s, mode %s, tracer backend %s", path,
 		    cfg.mode == MODE_UNSET ? "(hook default)" : mode_name(cfg.mode),
 		    tracer_backend_name(cfg.backend));
+	if (r == 0 && cfg.log_file) {
+		_cleanup_free_ char *dir = strdup(cfg.log_file);
+		char *slash = dir ? strrchr(dir, '/') : NULL;
+		struct stat st;
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (dir && stat(dir, &st) < 0)
+			add(c, "log_file", FAIL, "create the directory, or change log_file: until then every container "
+			    "runs unrecorded (on_error fail: refused in mode enforce)",
+			    "%s: directory %s: %s", cfg.log_file, dir, strerror(errno));
+		else
+			add(c, "log_file", PASS, NULL, "%s", cfg.log_file);
+	}
 	*ret_backend = r == 0 ? cfg.backend : TRACER_BACKEND_AUTO;
 	config_done(&cfg);
 }
@@ -315,14 +331,25 @@ int do_doctor(const struct ctl_ctx *ctx, int argc, char **argv)
 	enum tracer_backend want = TRACER_BACKEND_AUTO;
 	bool failed = false;
 
-	if (ctl_no_options(ctx, argc, argv) != CTL_OK)
-		return CTL_USAGE;
-	if (argc != 0)
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{},
+	};
+	const char *config_path = CONFIG_PATH_DEFAULT;
+	int opt;
+
+	optind = 0; /* argv[0] is the verb */
+	while ((opt = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
+		if (opt != 'c')
+			return ctl_bad_option(ctx, argv - 1);
+		config_path = optarg;
+	}
+	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "takes no arguments");
 	check_kernel(&c);
 	check_mounts(&c);
 	check_caps(&c);
-	check_rundir_and_config(&c, &want);
+	check_rundir_and_config(&c, config_path, &want);
 	check_backends(&c, want);
 	check_logging(&c);
 	check_managers(&c);

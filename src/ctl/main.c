@@ -43,9 +43,19 @@ static const struct ctl_verb verbs[] = {
 	  "  --dry-run             say what would be removed, remove nothing\n"
 	  "  --config=PATH         config file (default /etc/bpfreaper/bpfreaper.json)\n" },
 	{ "doctor", do_doctor, "check the host for what bpfreaper needs, with fixes",
-	  "usage: bpfreaperctl doctor\n\n"
-	  "Checks the kernel, mounts, capabilities, run directory, config, tracer and leftovers;\n"
-	  "exit 1 if a check FAILs. Creates nothing.\n" },
+	  "usage: bpfreaperctl doctor [--config=PATH]\n\n"
+	  "Checks the kernel, mounts, capabilities, run directory, config (valid, its log_file's\n"
+	  "directory), tracer, leftovers and containers that ran unrecorded; exit 1 if a check\n"
+	  "FAILs. Creates nothing.\n\n"
+	  "  --config=PATH  config file (default /etc/bpfreaper/bpfreaper.json)\n" },
+	{ "config", do_config, "config check [FILE]: validate a config before installing it",
+	  "usage: bpfreaperctl config check [FILE]\n\n"
+	  "Validates FILE (default /etc/bpfreaper/bpfreaper.json) as the hooks read it: JSON\n"
+	  "syntax, known keys, the value of each. Exit 0 valid, 1 invalid: the error on stderr as\n"
+	  "FILE:LINE:COLUMN: WHAT for a syntax error or an unknown key, else FILE: WHAT. With\n"
+	  "--json: {\"file\", \"valid\", \"error\", \"line\", \"column\"} on stdout. Check a\n"
+	  "config before installing it: while the live one is invalid every container runs\n"
+	  "unrecorded (and nothing is removed). Reads the file only.\n" },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran",
 	  "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n\n"
 	  "Tears down containers whose cgroup is gone as poststop would, drops stale registrations,\n"

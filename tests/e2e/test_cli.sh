@@ -7,7 +7,7 @@
 
 CTL=$BIN/bpfreaperctl
 SCHEMA=$ROOT/docs/schema/bpfreaper.schema.json
-VERBS="list show report reports doctor gc load unload"
+VERBS="list show report reports doctor config gc load unload"
 
 # schema DEF [FILE]: FILE (or stdin) is valid against $defs/DEF.
 schema() {
@@ -137,6 +137,51 @@ test_json_flags_anywhere_compact_or_pretty() {
 
 # list, show, report, reports and doctor (and metrics, where there is one)
 # only read: a host where no container ran keeps no trace of them.
+# config check: 0 valid, 1 invalid with FILE:LINE:COLUMN (as compilers say
+# it), the default file, --json against the schema; the shipped example
+# passes.
+test_config_check() {
+	local f=$WORK/cc.json
+	ctl config check "$ROOT/packaging/bpfreaper.json.example"
+	assert_eq "shipped example" "$CTL_RC" 0
+	grep -q "valid, mode report" "$WORK/ctl.out" || fail "said: $(cat "$WORK/ctl.out")"
+	ctl --json config check "$ROOT/packaging/bpfreaper.json.example"
+	assert_eq "shipped example, json" "$(jq -c '[.valid, .mode]' "$WORK/ctl.out")" '[true,"report"]'
+	schema config_check "$WORK/ctl.out"
+	printf '{\n  "mode": "report",\n  "keep": ["/sys/fs/bpf/agent/*"],\n}\n' >"$f"
+	ctl config check "$f"
+	assert_eq "trailing comma" "$CTL_RC" 1
+	assert_eq "trailing comma says" "$(cut -d: -f1-3 "$WORK/ctl.err")" "$f:4:1"
+	ctl -j config check "$f"
+	assert_eq "trailing comma, json status" "$CTL_RC" 1
+	assert_eq "trailing comma, json" "$(jq -c '[.valid, .line, .column]' "$WORK/ctl.out")" '[false,4,1]'
+	schema config_check "$WORK/ctl.out"
+	printf '{"mode": "report",}' >"$f"
+	ctl config check "$f"
+	assert_eq "one line says" "$(cut -d: -f1-3 "$WORK/ctl.err")" "$f:1:19"
+	printf '{"mode": "report", "wait_ms": 5,\n\t"tracer_idel": "unload"}' >"$f"
+	ctl config check "$f"
+	assert_eq "unknown key" "$CTL_RC" 1
+	grep -q "^$f:2:2: unknown key \"tracer_idel\"" "$WORK/ctl.err" || fail "said: $(cat "$WORK/ctl.err")"
+	echo '{"wait_ms": 99999999}' >"$f"
+	ctl config check "$f"
+	assert_eq "bad value" "$CTL_RC" 1
+	grep -q "^$f: \"wait_ms\" is not an integer" "$WORK/ctl.err" || fail "said: $(cat "$WORK/ctl.err")"
+	ctl config check "$WORK/none.json"
+	assert_eq "missing file" "$CTL_RC" 1
+	grep -q "No such file" "$WORK/ctl.err" || fail "said: $(cat "$WORK/ctl.err")"
+	# No FILE: the live one, as the hooks read it.
+	ctl config check
+	if [ -e /etc/bpfreaper/bpfreaper.json ]; then
+		grep -q "^/etc/bpfreaper/bpfreaper.json" "$WORK/ctl.out" "$WORK/ctl.err" || fail "default file not checked"
+	else
+		assert_eq "no live config" "$CTL_RC" 1
+	fi
+	assert_usage_error config
+	assert_usage_error config verify
+	assert_usage_error config check a b
+}
+
 test_readonly_verbs_create_nothing() {
 	local rd=$WORK/fresh-run v
 	local -a cmds=("list" "list --no-trunc" "show $E2E_PREFIX-none" "report $E2E_PREFIX-none" "reports" "doctor")

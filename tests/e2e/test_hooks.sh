@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# The hook binaries on bad input: a one-line error, a documented exit status,
-# nothing written outside /run/bpfreaper, nothing lost.
+# The hook binaries on bad input: a one-line error, a documented exit status
+# (the container runs unless enforce with on_error fail), nothing written
+# outside /run/bpfreaper, nothing lost; and the inputs Kubernetes really sends.
 
 # hook NAME STDIN: runs the hook; sets $rc and $err.
 hook() {
@@ -14,20 +15,34 @@ one_line() {
 	[ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || fail "want one line, got: $err"
 }
 
-test_prestart_rejects_bad_input() {
-	local before after input
+# Input bpfreaper cannot use is its own trouble, never the container's: it
+# runs unrecorded (one line, a skipped entry, the counter), and only enforce
+# with on_error fail refuses it. Nothing is written outside the run directory.
+test_prestart_bad_input_runs_unrecorded() {
+	local before after input n
 	before=$(ls -A "$RUN_DIR/state" 2>/dev/null | sort)
+	echo '{"mode": "enforce", "on_error": "fail"}' >"$WORK/badin-fail.json"
 	for input in 'not json' '{"id":"x"}' '{"status":"creating","pid":1}' \
 		'{"ociVersion":"1.0.2","id":"../escape","status":"creating","pid":1}' \
 		'{"ociVersion":"1.0.2","id":"a/b","status":"creating","pid":1}' \
 		"{\"ociVersion\":\"1.0.2\",\"id\":\"a\\u0001b\",\"status\":\"creating\",\"pid\":1}" \
 		"{\"ociVersion\":\"1.0.2\",\"id\":\"$(head -c 1100 /dev/zero | tr '\0' a)\",\"status\":\"creating\",\"pid\":1}" \
-		'{"ociVersion":"1.0.2","id":"nopid","status":"creating"}' \
+		'{"ociVersion":"1.0.2","id":"'"$E2E_PREFIX"'-nopid","status":"creating"}' \
 		'{"ociVersion":"1.0.2","id":"x","status":"creating","pid":1} {}'; do
+		n=$(skipped_total)
 		hook prestart "$input"
-		assert_eq "prestart exit for ${input:0:60}" "$rc" 2
+		assert_eq "prestart exit for ${input:0:60}" "$rc" 0
+		one_line
+		echo "$err" | grep -q "runs unrecorded" || fail "said: $err"
+		assert_eq "skipped counter for ${input:0:60}" "$(skipped_total)" "$((n + 1))"
+		rc=0
+		err=$(printf '%s' "$input" | "$BIN/bpfreaper-prestart" --config="$WORK/badin-fail.json" 2>&1) || rc=$?
+		assert_eq "prestart exit under enforce + on_error fail for ${input:0:60}" "$rc" 1
 		one_line
 	done
+	skipped_has "$E2E_PREFIX-nopid" "state has no pid" || fail "no skipped entry: $(cat "$RUN_DIR/skipped")"
+	skipped_has - "state is not valid JSON" || fail "no skipped entry: $(cat "$RUN_DIR/skipped")"
+	sed -i '/^[0-9]* - /d' "$RUN_DIR/skipped"
 	assert_absent /run/escape.json
 	assert_absent "$RUN_DIR/escape.json"
 	after=$(ls -A "$RUN_DIR/state" 2>/dev/null | sort)
@@ -36,12 +51,57 @@ test_prestart_rejects_bad_input() {
 
 test_prestart_drains_huge_stdin() {
 	local status
-	# A writer must never see EPIPE: crun fails the container on it.
-	status=$({ head -c 3000000 /dev/zero | tr '\0' ' '; echo '{}'; } |
+	# A writer must never see EPIPE: crun fails the container on it. Past
+	# the limit (far above what Kubernetes sends) the container runs
+	# unrecorded.
+	status=$({ head -c 17000000 /dev/zero | tr '\0' ' '; echo '{}'; } |
 		{ "$BIN/bpfreaper-prestart" 2>"$WORK/huge.err"; echo "hook=$?" >"$WORK/huge.rc"; }; echo "${PIPESTATUS[0]}")
 	assert_eq "writer status" "$status" 0
-	assert_eq "hook exit" "$(cat "$WORK/huge.rc")" hook=2
-	grep -q "larger than 1 MiB" "$WORK/huge.err" || fail "error: $(cat "$WORK/huge.err")"
+	assert_eq "hook exit" "$(cat "$WORK/huge.rc")" hook=0
+	grep -q "larger than 16 MiB.*runs unrecorded" "$WORK/huge.err" || fail "error: $(cat "$WORK/huge.err")"
+	sed -i '/^[0-9]* - /d' "$RUN_DIR/skipped"
+}
+
+# What a Kubernetes node sends: 256 KiB of annotations in total (the most
+# an object may carry), one value of 200 KiB (kubectl's
+# last-applied-configuration), 5 000 annotations. The container runs and,
+# in enforce, its pin is removed.
+test_kubernetes_sized_annotations() {
+	local f total
+	make_bundle bigann "bpfleak map /sys/fs/bpf/$E2E_PREFIX-bigann && touch /sync/ran" >/dev/null
+	bundle_edit bigann '.annotations += ({"kubectl.kubernetes.io/last-applied-configuration": ("x" * 204800),
+			"io.bpfreaper.mode": "enforce"}
+		+ ([range(4997) | {key: "a\(.)", value: "vvvvvv"}] | from_entries))'
+	f=$WORK/bundles/bigann/config.json
+	assert_eq "annotations" "$(jq '.annotations | length' "$f")" 5000
+	assert_eq "largest value" "$(jq '[.annotations[] | length] | max' "$f")" 204800
+	total=$(jq '[.annotations | to_entries[] | (.key | length) + (.value | length)] | add' "$f")
+	[ "$total" -gt 250000 ] && [ "$total" -le 262144 ] || fail "annotations total $total bytes"
+	run_ctr bigann || fail "runc run: $(hook_said bigann)"
+	assert_present "$WORK/sync/bigann/ran"
+	assert_absent "$P-bigann"
+	assert_freed map "$(ids_of bigann map)"
+}
+
+# An invalid io.bpfreaper.mode: the container runs unrecorded, logged, with
+# a skipped entry; refused only under enforce with on_error fail.
+test_invalid_mode_annotation() {
+	make_bundle badmode "bpfleak map /sys/fs/bpf/$E2E_PREFIX-badmode && touch /sync/ran" >/dev/null
+	annotate badmode io.bpfreaper.mode enforcing
+	BPFREAPER_LOG_FILE=$WORK/badmode.log run_ctr badmode || fail "runc run: $(hook_said badmode)"
+	assert_present "$WORK/sync/badmode/ran"
+	assert_present "$P-badmode"
+	skipped_has "$E2E_PREFIX-badmode" "annotation io.bpfreaper.mode is not one of" ||
+		fail "no skipped entry: $(cat "$RUN_DIR/skipped" 2>/dev/null)"
+	grep -q "container $E2E_PREFIX-badmode: annotation io.bpfreaper.mode .*runs unrecorded" "$WORK/badmode.log" ||
+		fail "not logged: $(cat "$WORK/badmode.log")"
+	assert_absent "$(state_of badmode)"
+	rm -f "$P-badmode" "$WORK/sync/badmode/ran"
+	echo '{"mode": "enforce", "on_error": "fail"}' >"$WORK/badmode.json"
+	prestart_args badmode --config="$WORK/badmode.json"
+	! run_ctr badmode || fail "runc ran it under enforce + on_error fail"
+	assert_absent "$WORK/sync/badmode/ran"
+	hook_said badmode | grep -q "refused (mode enforce, on_error fail)" || fail "said: $(hook_said badmode)"
 }
 
 test_prestart_refuses_root_cgroup() {
@@ -67,8 +127,9 @@ test_poststop_unknown_and_bad_input() {
 	assert_eq "unknown container exit" "$rc" 0
 	echo "$err" | grep -q "nothing to do" || fail "said: $err"
 	hook poststop '{"id":'
-	assert_eq "bad json exit" "$rc" 2
+	assert_eq "bad json exit" "$rc" 0
 	one_line
+	echo "$err" | grep -q "nothing removed" || fail "said: $err"
 }
 
 test_poststop_keeps_corrupt_state() {

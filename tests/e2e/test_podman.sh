@@ -54,10 +54,64 @@ test_hooksd_annotation_off() {
 	rm -f "$P-poff"
 }
 
-test_hooksd_invalid_annotation_fails_the_container() {
+# An invalid io.bpfreaper.* value is bpfreaper's trouble: the container runs
+# unrecorded (logged, skipped entry); the hooks.d default is report mode.
+test_hooksd_invalid_annotation_runs_unrecorded() {
 	install_hooksd
-	! pm_run pbad "touch /sync/ran" --annotation io.bpfreaper.mode=yes || fail "podman ran it"
-	assert_absent "$WORK/sync/pbad/ran"
+	pm_run pbad "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pbad && touch /sync/ran" --annotation io.bpfreaper.mode=yes ||
+		fail "podman run: $(cat "$WORK/pbad.err")"
+	assert_present "$WORK/sync/pbad/ran"
+	assert_present "$P-pbad"
+	skipped_has "$(cat "$WORK/pbad.cid")" "annotation io.bpfreaper.mode is not one of enforce, report, off" ||
+		fail "no skipped entry: $(cat "$RUN_DIR/skipped" 2>/dev/null)"
+	sed -i "/^[0-9]* $(cat "$WORK/pbad.cid") /d" "$RUN_DIR/skipped"
+	rm -f "$P-pbad"
+}
+
+# The host config is broken in the three ways an operator breaks it: the
+# container runs, unrecorded (an invalid config never removes anything, even
+# when the container asks for enforce), the skipped list and doctor name the
+# cause, and config check shows where.
+test_hooksd_host_config_trouble_runs_unrecorded() {
+	local cfg=$WORK/host-config.json what name want out rc before
+	install_hooksd_config "$cfg"
+	for what in syntax unknown logdir; do
+		name=pcfg$what
+		case $what in
+		syntax) printf '{"mode": "report",}\n' >"$cfg"; want="not valid JSON at line 1, column 19" ;;
+		unknown) printf '{"mode": "off",\n "moed": "enforce"}\n' >"$cfg"; want='unknown key "moed"' ;;
+		logdir) jq -n --arg f "$WORK/no-such-dir/bpfreaper.log" '{mode: "enforce", log_file: $f}' >"$cfg"
+			want="cannot open log_file $WORK/no-such-dir/bpfreaper.log" ;;
+		esac
+		before=$(skipped_total)
+		pm_run "$name" "bpfleak map /sys/fs/bpf/$E2E_PREFIX-$name && touch /sync/ran" \
+			--annotation io.bpfreaper.mode=enforce || fail "$what: podman run: $(cat "$WORK/$name.err")"
+		assert_present "$WORK/sync/$name/ran"
+		assert_present "$P-$name"
+		assert_alive map "$(ids_of "$name" map)"
+		skipped_has "$(cat "$WORK/$name.cid")" "$want" ||
+			fail "$what: no skipped entry with '$want': $(cat "$RUN_DIR/skipped" 2>/dev/null)"
+		assert_eq "$what: skipped counter" "$(skipped_total)" "$((before + 1))"
+		out=$("$BIN/bpfreaperctl" doctor --config="$cfg" 2>&1) || true
+		case $what in
+		logdir) echo "$out" | grep -q "log_file *FAIL *$WORK/no-such-dir/bpfreaper.log: directory" ||
+			fail "doctor: $out" ;;
+		*) echo "$out" | grep -qF "$want" || fail "doctor: $out" ;;
+		esac
+		echo "$out" | grep -q "^skipped *warn .*last $(cat "$WORK/$name.cid"): .*$want" || fail "doctor: $out"
+		sed -i "/^[0-9]* $(cat "$WORK/$name.cid") /d" "$RUN_DIR/skipped"
+		rm -f "$P-$name"
+	done
+	printf '{"mode": "report",}\n' >"$cfg"
+	rc=0
+	out=$("$BIN/bpfreaperctl" config check "$cfg" 2>&1) || rc=$?
+	assert_eq "config check exit, syntax" "$rc" 1
+	echo "$out" | grep -q "^$cfg:1:19: not valid JSON" || fail "config check: $out"
+	printf '{"mode": "off",\n "moed": "enforce"}\n' >"$cfg"
+	rc=0
+	out=$("$BIN/bpfreaperctl" config check "$cfg" 2>&1) || rc=$?
+	assert_eq "config check exit, unknown key" "$rc" 1
+	echo "$out" | grep -q "^$cfg:2:2: unknown key \"moed\"" || fail "config check: $out"
 }
 
 # The opt-in variant: hooks run only for containers annotated with a mode,
@@ -67,7 +121,8 @@ test_hooksd_opt_in_variant() {
 	rm -rf "$WORK/hooks.d"
 	mkdir -p "$WORK/hooks.d"
 	for f in "$ROOT"/oci-config/hooks.d-opt-in/*.json; do
-		jq --arg bin "$BIN" '.hook.path |= ($bin + "/" + (split("/") | last))' "$f" >"$WORK/hooks.d/$(basename "$f")"
+		jq --arg bin "$BIN" --argjson env "$HOOKSD_ENV" '.hook.path |= ($bin + "/" + (split("/") | last))
+			| .hook.env = $env' "$f" >"$WORK/hooks.d/$(basename "$f")"
 	done
 	pm_run pout "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pout" || fail "podman run: $(cat "$WORK/pout.err")"
 	assert_present "$P-pout"

@@ -129,27 +129,33 @@ test_create_adds_hooks_once() {
 
 # bundle_fp DIR: names, sizes and inodes of what DIR holds, config.json's hash.
 bundle_fp() {
-	(cd "$1" && find . -printf '%p %s %i\n' | sort && { sha256sum <config.json || true; } 2>/dev/null)
+	(cd "$1" 2>/dev/null || exit 0; find . -printf '%p %s %i\n' | sort && { sha256sum <config.json || true; } 2>/dev/null)
 }
 
-# bad_bundle WHY: create with the bundle $WORK/wrap/bundle runs the runtime
-# unchanged, leaves the bundle as it was and logs WHY.
+# bad_bundle WHY [BUNDLE]: create with the bundle (default $WORK/wrap/bundle)
+# runs the runtime unchanged, leaves the bundle as it was and logs WHY.
+# As prestart does for a container it lets run unrecorded: a skipped entry
+# naming the container and WHY, and the skipped counter.
 bad_bundle() {
-	local b=$WORK/wrap/bundle sum
+	local b=${2:-$WORK/wrap/bundle} sum n
 	sum=$(bundle_fp "$b")
 	: >"$WORK/wrap/log"
+	sed -i "/^[0-9]* $E2E_PREFIX-x /d" "$RUN_DIR/skipped" 2>/dev/null || true
+	n=$(skipped_total)
 	passes create --bundle "$b" "$E2E_PREFIX-x"
 	assert_eq "bundle after a refused edit" "$(bundle_fp "$b")" "$sum"
 	grep -q "$1" "$WORK/wrap/log" || fail "log lacks '$1': $(cat "$WORK/wrap/log")"
 	grep -q "without bpfreaper's hooks" "$WORK/wrap/log" || fail "log lacks the consequence"
+	assert_eq "skipped counter after '$1'" "$(skipped_total)" "$((n + 1))"
+	grep -F " $E2E_PREFIX-x " "$RUN_DIR/skipped" 2>/dev/null | grep -q -- "$1" ||
+		fail "no skipped entry with '$1': $(cat "$RUN_DIR/skipped" 2>/dev/null)"
 }
 
 test_bad_input_runs_runtime_unchanged() {
 	local b=$WORK/wrap/bundle rc
 	wrap_setup
 	: >"$WORK/wrap/log"
-	passes create --bundle "$WORK/wrap/none" "$E2E_PREFIX-x"
-	grep -q "bundle $WORK/wrap/none: cannot open" "$WORK/wrap/log" || fail "missing bundle not logged"
+	bad_bundle "bundle $WORK/wrap/none: cannot open" "$WORK/wrap/none"
 	mkdir -p "$b"
 	bad_bundle "config.json: cannot open: No such file"
 	echo '{"ociVersion":' >"$b/config.json"
@@ -166,10 +172,13 @@ test_bad_input_runs_runtime_unchanged() {
 	ln -s real.json "$b/config.json"
 	bad_bundle "config.json: cannot open: Too many levels of symbolic links"
 	rm "$b/config.json" "$b/real.json"
-	# The wrapper's own config is invalid: the hooks would refuse it.
+	# The wrapper's own config is invalid: never a removal on it, the
+	# container runs unhooked.
 	echo "$DOCKERISH" >"$b/config.json"
 	echo '{"mode": "enforcing"}' >"$WORK/wrap/bad.json"
 	WRAP_CONFIG=$WORK/wrap/bad.json bad_bundle "config $WORK/wrap/bad.json: \"mode\" is not one of"
+	printf '{"mode": "report",}' >"$WORK/wrap/bad.json"
+	WRAP_CONFIG=$WORK/wrap/bad.json bad_bundle "config $WORK/wrap/bad.json: not valid JSON at line 1, column 19"
 	# The hooks are not where the config says: a runtime would fail on them.
 	jq -n '{hooks_dir: "/nonexistent"}' >"$WORK/wrap/nohooks.json"
 	WRAP_CONFIG=$WORK/wrap/nohooks.json bad_bundle "hooks in /nonexistent: No such file"

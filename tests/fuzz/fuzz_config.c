@@ -18,8 +18,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct br_error why = BR_ERROR_INIT;
 	char *text, norm[PATH_MAX];
 
-	if (config_parse((const char *)data, size, &c, &why) == 0)
+	struct config_where where;
+
+	if (config_parse_at((const char *)data, size, &c, &why, &where) == 0) {
+		if (where.line || where.column)
+			abort();
 		config_done(&c);
+	} else if (where.line && (!where.column || where.line > size + 1 || where.column > size + 1)) {
+		abort(); /* a place inside the text, as config check prints it */
+	}
 	text = strndup((const char *)data, size);
 	if (!text)
 		return 0;

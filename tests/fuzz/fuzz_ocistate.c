@@ -6,6 +6,7 @@
 
 #include "oci-state.h"
 #include "oci-podid.h"
+#include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct pod_identity pod;
 		const char *invalid;
 
-		(void)oci_state_annotation(&s, "io.bpfreaper.mode");
+		struct config cfg = { .wait_ms = -1, .on_error = ON_ERROR_FAIL };
+		struct policy p;
+
+		/* Whatever the annotations hold, the policy is resolved or the
+		 * refusal names an annotation (the hook then runs it unrecorded
+		 * under the host's policy, which always resolves). */
+		if (policy_resolve(&s, &cfg, MODE_REPORT, &p, &why) == 0)
+			policy_done(&p);
+		else if (why.step != BR_STEP_ANNOTATION)
+			abort();
+		if (policy_resolve_host(&cfg, MODE_REPORT, &p) != 0 || p.mode != MODE_REPORT)
+			abort();
+		policy_done(&p);
 		/* Whatever the annotations hold, only valid values are kept. */
 		pod_identity_from_annotations(&s, &pod, &invalid);
 		if ((pod.pod[0] && !pod_field_valid(pod.pod)) ||

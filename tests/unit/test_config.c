@@ -116,3 +116,17 @@ TEST(keep_rules)
 	CHECK(keep_rules_add_list(&k, "relative/*", &why) < 0);
 	keep_rules_done(&k);
 }
+
+/* What `bpfreaperctl config check` and the hooks' log line show. */
+TEST(errors_say_where_and_what)
+{
+	struct config c = {};
+	struct br_error why = BR_ERROR_INIT;
+
+	CHECK(parse("{\"mode\": \"report\",}", &c, &why) < 0);
+	CHECK(strstr(why.detail, "not valid JSON at line 1, column 19") != NULL);
+	CHECK(parse("{\n\"mode\": \"report\",\n\"moed\": \"off\"\n}", &c, &why) < 0);
+	CHECK(strstr(why.detail, "unknown key \"moed\"") != NULL);
+	CHECK(parse("{\"mode\":\"off\"}\n\n{", &c, &why) < 0);
+	CHECK(strstr(why.detail, "line 3, column 1") != NULL);
+}

@@ -58,7 +58,6 @@ TEST(bad_states_rejected)
 		"{\"id\":\"a\",\"status\":\"creating\",\"pid\":-1}",
 		"{\"id\":\"a\",\"status\":\"creating\",\"pid\":\"1\"}",
 		"{\"id\":\"a\",\"status\":\"creating\",\"bundle\":\"rel/path\"}",
-		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"k\":1}}",
 		"{\"id\":\"a\",\"status\":\"creating\"} trailing",
 		"{\"id\":\"a\",\"status\":\"creating\"",             /* truncated */
 	};
@@ -115,4 +114,75 @@ TEST(huge_and_deep_input)
 	memset(deep, '[', sizeof(deep) - 1);
 	deep[sizeof(deep) - 1] = '\0';
 	CHECK(parse(deep, &s, &why) < 0);
+}
+
+/* What Kubernetes nodes send (docs/operations.md): any count, size and
+ * content of annotations up to 256 KiB per object, CRI-O's copy of all of
+ * them as one JSON string, values that are not strings, unknown fields. */
+TEST(kubernetes_sized_annotations_accepted)
+{
+	struct oci_state s = {};
+	struct br_error why = BR_ERROR_INIT;
+	size_t cap = 2 * 1024 * 1024, n = 0;
+	char *json = malloc(cap), key[300];
+	int r;
+
+	CHECK(json != NULL);
+	if (!json)
+		return;
+	n += (size_t)snprintf(json + n, cap - n, "{\"ociVersion\":\"1.0.2\",\"id\":\"k8s\",\"status\":\"creating\","
+			      "\"pid\":7,\"unknownField\":{\"deep\":[[[[{\"x\":null}]]]]},\"annotations\":{");
+	/* one value of 200 KiB, the size of a last-applied-configuration */
+	n += (size_t)snprintf(json + n, cap - n, "\"kubectl.kubernetes.io/last-applied-configuration\":\"");
+	memset(json + n, 'v', 200 * 1024);
+	n += 200 * 1024;
+	n += (size_t)snprintf(json + n, cap - n, "\",\"io.kubernetes.cri-o.Annotations\":"
+			      "\"{\\\"a\\\":\\\"\\u00e9\\u2603\\\",\\\"io.bpfreaper.mode\\\":\\\"enforce\\\"}\",");
+	/* a key far longer than a Kubernetes name, a value that is not a string */
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	n += (size_t)snprintf(json + n, cap - n, "\"%s\":\"x\",\"num\":5,\"obj\":{\"a\":[1]},\"nul\":null,", key);
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(json + n, cap - n, "\"example.com/a%d\":\"caf\u00e9 \u2603 %d\",", i, i);
+	n += (size_t)snprintf(json + n, cap - n, "\"io.bpfreaper.mode\":\"report\"}}");
+	CHECK(n < cap);
+	r = oci_state_parse(json, n, &s, &why);
+	CHECK_EQ_INT(r, 0);
+	if (r != 0) {
+		printf("    refused: %s\n", why.detail);
+		free(json);
+		return;
+	}
+	CHECK_EQ_STR(s.id, "k8s");
+	CHECK_EQ_INT(s.pid, 7);
+	CHECK_EQ_STR(oci_state_annotation(&s, "io.bpfreaper.mode"), "report");
+	CHECK_EQ_INT((long long)strlen(oci_state_annotation(&s, "kubectl.kubernetes.io/last-applied-configuration")),
+		     200 * 1024);
+	CHECK_EQ_STR(oci_state_annotation(&s, "example.com/a4999"), "caf\xc3\xa9 \xe2\x98\x83 4999");
+	CHECK_EQ_STR(oci_state_annotation(&s, "num"), "5");
+	CHECK(oci_state_annotation(&s, "nul") == NULL);
+	oci_state_done(&s);
+	/* annotations that are not an object are as good as none */
+	CHECK_EQ_INT(parse("{\"id\":\"a\",\"status\":\"creating\",\"annotations\":[1]}", &s, &why), 0);
+	CHECK(oci_state_annotation(&s, "io.bpfreaper.mode") == NULL);
+	oci_state_done(&s);
+	free(json);
+}
+
+TEST(json_errors_located)
+{
+	static const char text[] = "{\n  \"mode\": \"report\",\n}";
+	json_object *o = NULL;
+	struct json_error e;
+	unsigned line, column;
+
+	CHECK_EQ_INT(json_parse_located(text, strlen(text), 8, &o, &e), -EINVAL);
+	json_error_position(text, strlen(text), e.offset, &line, &column);
+	CHECK_EQ_INT(line, 3);
+	CHECK_EQ_INT(column, 1);
+	CHECK(*e.what);
+	CHECK_EQ_INT(json_parse_located("{} x", 4, 8, &o, &e), -EINVAL);
+	json_error_position("{} x", 4, e.offset, &line, &column);
+	CHECK_EQ_INT(line, 1);
+	CHECK_EQ_INT(column, 4);
 }

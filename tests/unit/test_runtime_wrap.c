@@ -72,6 +72,23 @@ TEST(command_lines)
 	CHECK(!c.adds_hooks);
 }
 
+/* The id names the container in the skipped list when it gets no hooks. */
+TEST(container_id)
+{
+	struct runtime_call c;
+
+	c = PARSE("--root", "/r", "--log", "/l", "create", "--bundle", "/b", "--pid-file", "/p", "abc");
+	CHECK_EQ_STR(c.id, "abc");
+	c = PARSE("run", "-d", "id1", "-b", "/b3");
+	CHECK_EQ_STR(c.id, "id1");
+	c = PARSE("create", "--console-socket", "/s", "--bundle=/b", "id2");
+	CHECK_EQ_STR(c.id, "id2");
+	c = PARSE("run", "-b", "/b", "--", "-odd");
+	CHECK_EQ_STR(c.id, "-odd");
+	c = PARSE("create", "--bundle", "/b");
+	CHECK(!c.id);
+}
+
 TEST(integers)
 {
 	const char *ok[] = {

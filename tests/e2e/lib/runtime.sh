@@ -116,6 +116,18 @@ report_of() {
 	echo "$RUN_DIR/reports/$E2E_PREFIX-$1.json"
 }
 
+# skipped_has ID TEXT: the skipped log has a line for container ID whose
+# reason contains TEXT (prestart and bpfreaper-runtime write it).
+skipped_has() {
+	grep -F -- " $1 " "$RUN_DIR/skipped" 2>/dev/null | grep -qF -- "$2"
+}
+
+# skipped_total: the counter behind bpfreaper_prestart_skipped_total.
+skipped_total() {
+	[ -e "$RUN_DIR/counters" ] || { echo 0; return; }
+	awk '$1 == "prestart_skipped" { n = $2 } END { print n + 0 }' "$RUN_DIR/counters"
+}
+
 # pm ARGS...: podman with a private store, cgroupfs and no network setup.
 # PM_RUNTIME (default runc) is the OCI runtime podman uses.
 pm() {
@@ -125,6 +137,12 @@ pm() {
 		--cgroup-manager cgroupfs --events-backend file --hooks-dir "$WORK/hooks.d" "$@"
 }
 
+# HOOKSD_ENV: the hooks.d files' "env" for this run. Podman starts the
+# runtime (prestart) and its cleanup process (poststop) with an environment
+# of its own, so the run directory is passed explicitly: a test run never
+# writes to another run's, nor to the host's /run/bpfreaper.
+HOOKSD_ENV=$(json_strings "BPFREAPER_RUN_DIR=$RUN_DIR" "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+
 # install_hooksd [PRESTART-ARG...]: the shipped hooks.d files into
 # $WORK/hooks.d, pointing at the built hooks, prestart arguments appended.
 install_hooksd() {
@@ -132,9 +150,23 @@ install_hooksd() {
 	rm -rf "$WORK/hooks.d"
 	mkdir -p "$WORK/hooks.d"
 	for f in "$ROOT"/oci-config/hooks.d/*.json; do
-		jq --arg bin "$BIN" '.hook.path |= ($bin + "/" + (split("/") | last))
+		jq --arg bin "$BIN" --argjson env "$HOOKSD_ENV" '.hook.path |= ($bin + "/" + (split("/") | last))
+			| .hook.env = $env
 			| if (.stages | index("prestart")) then .hook.args += $args else . end' \
 			"$f" --argjson args "$(json_strings "$@")" >"$WORK/hooks.d/$(basename "$f")"
+	done
+}
+
+# install_hooksd_config CONFIG: the shipped hooks.d files, both hooks
+# reading CONFIG (--config) instead of /etc/bpfreaper/bpfreaper.json.
+install_hooksd_config() {
+	local f
+	rm -rf "$WORK/hooks.d"
+	mkdir -p "$WORK/hooks.d"
+	for f in "$ROOT"/oci-config/hooks.d/*.json; do
+		jq --arg bin "$BIN" --arg c "--config=$1" --argjson env "$HOOKSD_ENV" '
+			.hook.path |= ($bin + "/" + (split("/") | last)) | .hook.env = $env
+			| .hook.args += [$c]' "$f" >"$WORK/hooks.d/$(basename "$f")"
 	done
 }
 
