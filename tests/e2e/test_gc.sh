@@ -2,6 +2,11 @@
 # bpfreaperctl gc, and crash safety: poststop never ran, or was killed at
 # any step; gc (or a rerun) finishes the job and removes nothing else.
 
+# gc with tracer_idle unload unloads the tracer the other tests' containers
+# use.
+# shellcheck disable=SC2034 # read by tests/run
+E2E_ALONE="test_gc_cleans_after_missing_poststop"
+
 # A container that leaks a map, a prog holding a map, and a pin in a new
 # directory, with poststop missing (no_poststop) or killed at $2.
 leaky_bundle() { # NAME [CRASH-AT]

@@ -4,6 +4,7 @@
 # subshell, must fail its test. The controls must pass, skip or take their
 # lock as named.
 
+# shellcheck disable=SC2034 # read by tests/run
 E2E_ALONE="test_control_alone_holds_the_lock_exclusively"
 
 fails() {
