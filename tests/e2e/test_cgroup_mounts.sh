@@ -31,7 +31,7 @@ SHADOWED_CG=/sys/fs/cgroup/$CG_PARENT
 
 test_crun_with_cgroup2_mounted_over_the_host_one() {
 	local hostcg=$E2E_PREFIX-hostcg ctr_pid out cgid r
-	command -v crun >/dev/null || skip "crun is not installed"
+	need_tool crun
 	mkdir -p "$CG2/$hostcg"
 	make_bundle shadow "bpfleak map /sys/fs/bpf/$E2E_PREFIX-shadow &&
 		bpftool prog loadall /progs.o /sys/fs/bpf/$E2E_PREFIX-shadowprogs &&

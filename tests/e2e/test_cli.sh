@@ -11,7 +11,7 @@ VERBS="list show report reports doctor config gc load unload"
 
 # schema DEF [FILE]: FILE (or stdin) is valid against $defs/DEF.
 schema() {
-	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema is not installed (tests/deps.sh)"
+	need python3-jsonschema /usr/bin/python3 -c 'import jsonschema'
 	local out
 	out=$("$ROOT/tests/helpers/schema_check" "$SCHEMA" "$@") || fail "not a valid $1: $out"
 }

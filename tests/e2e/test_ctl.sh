@@ -13,7 +13,7 @@ test_doctor_passes_here_and_names_fixes() {
 		echo "$out" | grep -q "^$c " || fail "no $c check in: $out"
 	done
 	"$BIN/bpfreaperctl" --json doctor | jq -e 'all(.[]; .result != "FAIL")' >/dev/null || fail "json says FAIL"
-	command -v capsh >/dev/null || skip "capsh is not installed"
+	need_tool capsh
 	out=$(capsh --drop=cap_bpf -- -c "$BIN/bpfreaperctl doctor") || rc=$?
 	assert_eq "doctor exit without cap_bpf" "$rc" 1
 	echo "$out" | grep -A1 "^capabilities *FAIL *not effective: cap_bpf" | grep -q "fix:" || fail "doctor said: $out"
@@ -51,7 +51,7 @@ test_list_and_show_a_running_container() {
 
 test_gc_units_verify() {
 	local d=$WORK/units
-	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	need_tool systemd-analyze
 	mkdir -p "$d"
 	for f in "$ROOT"/packaging/systemd/bpfreaper-*.service "$ROOT"/packaging/systemd/bpfreaper-*.timer; do
 		sed -e "s|/usr/bin/bpfreaperctl|$BIN/bpfreaperctl|" -e '/^Documentation=/d' "$f" >"$d/$(basename "$f")"

@@ -148,7 +148,7 @@ test_poststop_keeps_corrupt_state() {
 }
 
 test_summary_reaches_syslog() {
-	command -v python3 >/dev/null || { echo "no python3 for the syslog listener"; exit 77; }
+	need_tool python3
 	local sock=$WORK/log.sock out=$WORK/syslog.txt
 	make_bundle syslog "bpfleak map /sys/fs/bpf/$E2E_PREFIX-syslog" >/dev/null
 	python3 "$ROOT/tests/helpers/syslog-listen.py" "$sock" "$out" 300 &
@@ -174,7 +174,7 @@ test_summary_reaches_syslog() {
 
 test_capabilities_checked_and_dropped() {
 	local out rc=0 st='{"ociVersion":"1.0.2","id":"'"$E2E_PREFIX"'-caps","status":"creating","pid":1}'
-	command -v capsh >/dev/null || skip "capsh is not installed"
+	need_tool capsh
 	# Missing capabilities are bpfreaper's trouble: the container runs
 	# unrecorded unless enforce + on_error fail.
 	out=$(echo "$st" | capsh --drop=cap_bpf,cap_perfmon -- -c "$BIN/bpfreaper-prestart" 2>&1) || rc=$?

@@ -186,7 +186,7 @@ test_k8s_installer_containerd_versions() {
 # container's pin is removed, and uninstall leaves nothing.
 test_k8s_installer_hooksd_runs_under_podman() {
 	local home=$WORK/k8s-home
-	command -v podman >/dev/null || skip "podman is not installed"
+	need_tool podman
 	k8s_src
 	rm -rf "$WORK/hooks.d" "$home"
 	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d BPFREAPER_WIRE=hooksd \
@@ -212,7 +212,7 @@ test_k8s_daemonset_and_image_files() {
 	for src in $(awk '$1 == "COPY" && $2 !~ /^--from/ { print $2 }' "$ROOT/deploy/kubernetes/Dockerfile"); do
 		[ "$src" = . ] || assert_present "$ROOT/$src"
 	done
-	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed: the DaemonSet's YAML is not checked"
+	need python3-yaml python3 -c 'import yaml'
 	python3 - "$ds" <<-'EOF' || fail "daemonset.yaml"
 	import sys, yaml
 	docs = list(yaml.safe_load_all(open(sys.argv[1])))

@@ -52,7 +52,7 @@ metrics_checked() {
 }
 
 need_promtool() {
-	command -v promtool >/dev/null || skip "promtool is not installed (Debian package prometheus, tests/deps.sh)"
+	need promtool command -v promtool
 }
 
 test_metrics_count_a_leaking_container() {
@@ -180,7 +180,7 @@ journal_entries() {
 
 test_pod_identity_in_state_report_list_show_and_journal() {
 	local listener out e id
-	command -v python3 >/dev/null || skip "no python3 for the journal listener"
+	need_tool python3
 	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/journal.sock" "$WORK/journal.json" 300 &
 	listener=$!
 	wait_for "$WORK/journal.sock"

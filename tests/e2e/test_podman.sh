@@ -136,7 +136,7 @@ test_hooksd_opt_in_variant() {
 
 test_hooksd_under_crun() {
 	local r
-	command -v crun >/dev/null || skip "crun is not installed"
+	need_tool crun
 	install_hooksd
 	PM_RUNTIME=crun pm_run pcrun "bpfleak map /sys/fs/bpf/$E2E_PREFIX-pcrun" \
 		--annotation io.bpfreaper.mode=enforce || fail "podman run: $(cat "$WORK/pcrun.err")"

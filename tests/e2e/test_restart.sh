@@ -174,7 +174,7 @@ pm_restart_once() { # NAME
 }
 
 test_rerun_podman_start_after_killed_poststop() {
-	command -v podman >/dev/null || skip "podman is not installed"
+	need_tool podman
 	pm_restart_once pr1
 	# Again, the same way: nothing of the first pass is in the way.
 	pm_restart_once pr2

@@ -277,8 +277,7 @@ daemons_down() {
 # the wrapper's environment in its own (its shims and the wrapper inherit it).
 ctrd_start() {
 	local d=$1
-	{ command -v containerd && command -v ctr; } >/dev/null ||
-		skip "containerd is not installed (apt-get install containerd; tests/deps.sh)"
+	need_tool containerd ctr
 	mkdir -p "$d"
 	cat >"$d/config.toml" <<-EOF
 	version = 2
@@ -299,7 +298,7 @@ ctrd_start() {
 		sleep 0.1
 	done
 	daemon_stop "$d"
-	skip "containerd does not start here: $(tail -3 "$d/log")"
+	broken "containerd does not start here: $(tail -3 "$d/log")"
 }
 
 test_containerd_ctr() {
@@ -329,8 +328,8 @@ test_containerd_ctr() {
 # runtime "bpfreaper", its containerd the one in CONTAINERD-DIR.
 dockerd_start() {
 	local d=$1 c=$2
-	{ command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } ||
-		skip "dockerd is not installed (apt-get install docker.io; tests/deps.sh)"
+	need_tool dockerd
+	need docker.io [ -x /usr/bin/docker ]
 	mkdir -p "$d"
 	echo '{}' >"$d/daemon.json"
 	dockerd --config-file "$d/daemon.json" --data-root "$d/root" --exec-root "$d/exec" -H "unix://$d/sock" \
@@ -346,7 +345,7 @@ dockerd_start() {
 	done
 	daemon_stop "$d"
 	daemon_stop "$c"
-	skip "dockerd does not start here: $(tail -3 "$d/log")"
+	broken "dockerd does not start here: $(tail -3 "$d/log")"
 }
 
 dk() {

@@ -8,10 +8,14 @@
 #   GUEST_TESTS=test_systemd tests/kernels/run 6.1
 # boots; skipped on a host whose PID 1 is not systemd.
 
+# It installs and purges the package.
+# shellcheck disable=SC2034 # read by tests/run
+E2E_ALONE="test_units_under_systemd"
+
 test_units_under_systemd() {
 	local deb r
 	[ "$(cat /proc/1/comm)" = systemd ] || skip "PID 1 is not systemd (tests/kernels/guest-systemd boots one)"
-	command -v dpkg-buildpackage >/dev/null || skip "dpkg-buildpackage is not installed"
+	need_tool dpkg-buildpackage
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
 	SECONDS=0
 	deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"

@@ -177,8 +177,8 @@ rootless_cleanup() {
 
 test_rootless_podman_hooks_skip() {
 	local home=/home/$ROOTLESS_USER f rc=0
-	command -v podman >/dev/null || skip "podman is not installed"
-	command -v newuidmap >/dev/null || skip "newuidmap (package uidmap) is not installed"
+	need_tool podman
+	need uidmap command -v newuidmap
 	rootless_cleanup
 	trap rootless_cleanup EXIT
 	useradd -m -d "$home" -s /bin/sh "$ROOTLESS_USER"
@@ -194,14 +194,15 @@ test_rootless_podman_hooks_skip() {
 	touch "$home/hooks.log"
 	chown -R "$ROOTLESS_USER:" "$home"
 	chmod 0700 "$home/run"
+	# The one thing that may skip: the kernel gives this user no user
+	# namespace, found by trying. Anything else podman cannot do is a
+	# failure (its stderr once matched "cgroup" and skipped real ones).
+	runuser -u "$ROOTLESS_USER" -- unshare -U true 2>"$WORK/userns.err" ||
+		skip "no user namespace for an unprivileged user here: $(cat "$WORK/userns.err")"
 	timeout 120 runuser -u "$ROOTLESS_USER" -- env -i HOME="$home" XDG_RUNTIME_DIR="$home/run" PATH=/usr/bin:/bin:/usr/sbin:/sbin \
 		podman --runtime runc --cgroup-manager cgroupfs --events-backend file --hooks-dir "$home/hooks.d" \
 		run --rm --network none --rootfs "$home/rootfs" sh -c 'touch /ran' \
 		>"$WORK/rootless.out" 2>"$WORK/rootless.err" </dev/null || rc=$?
-	if [ $rc != 0 ] && grep -qi "newuidmap\|user namespace\|cannot set up namespace\|cgroup" "$WORK/rootless.err" &&
-		! grep -q "bpfreaper" "$WORK/rootless.err"; then
-		skip "rootless podman does not run here: $(tail -1 "$WORK/rootless.err")"
-	fi
 	assert_eq "podman exit (hooks log: $(cat "$home/hooks.log"); podman: $(cat "$WORK/rootless.err"))" "$rc" 0
 	grep -q "bpfreaper-prestart\[[0-9]*\]: prestart: container [0-9a-f]*: this hook runs in a user namespace (a rootless runtime): not recorded" \
 		"$home/hooks.log" || fail "prestart log: $(cat "$home/hooks.log")"

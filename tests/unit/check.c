@@ -53,7 +53,7 @@ int main(void)
 	int failed = 0;
 
 	if (n == 0) {
-		printf("not ok unit: no TEST() cases linked in\n");
+		printf("1..1\nnot ok unit: no TEST() cases linked in\n");
 		return 1;
 	}
 	tests = calloc(n, sizeof(*tests));
@@ -66,16 +66,21 @@ int main(void)
 		int r = fixture->setup();
 
 		if (r > 0) {
-			printf("skip %s: %s\n", check_file, check_skip_why ? check_skip_why : "");
+			printf("1..0\nskip %s: %s\n", check_file, check_skip_why ? check_skip_why : "");
 			free(tests);
 			return 0;
 		}
 		if (r < 0) {
-			printf("not ok %s/setup: %s\n", check_file, strerror(-r));
+			printf("1..1\nnot ok %s/setup: %s\n", check_file, strerror(-r));
 			free(tests);
 			return 1;
 		}
 	}
+	/* The plan, TAP style: tests/run fails a binary that reports fewer
+	 * cases than this (one that crashed, aborted under a sanitizer or
+	 * exited in the middle). After the set-up, which may skip them all. */
+	printf("1..%zu\n", n);
+	fflush(stdout);
 	for (size_t i = 0; i < n; i++) {
 		check_failed = 0;
 		tests[i]->fn();

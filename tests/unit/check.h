@@ -3,8 +3,9 @@
  * A minimal test harness (selftests/bpf's ASSERT_* in spirit): a file
  * tests/unit/test_NAME.c defines its cases with TEST(case) and nothing else;
  * check.c, linked into every test binary, finds them in the check_tests
- * section, runs them in source order and prints "ok unit/NAME/case" or
- * "not ok unit/NAME/case" after what differed, as tests/run expects.
+ * section, runs them in source order and prints a plan "1..N" then "ok
+ * unit/NAME/case" or "not ok unit/NAME/case" after what differed, as
+ * tests/run expects (it fails a binary that reports fewer than N).
  */
 #ifndef BPFREAPER_CHECK_H
 #define BPFREAPER_CHECK_H

@@ -12,7 +12,7 @@ rt_cmd() {
 }
 
 need_runtime() {
-	command -v "$RUNTIME" >/dev/null || skip "$RUNTIME is not installed"
+	need_tool "$RUNTIME"
 }
 
 # make_bundle NAME SCRIPT [STAGE]: a bundle whose container runs `sh -c SCRIPT`
@@ -176,7 +176,7 @@ install_hooksd_config() {
 pm_run() {
 	local name=$1 script=$2
 	shift 2
-	command -v podman >/dev/null || skip "podman is not installed"
+	need_tool podman
 	mkdir -p "$WORK/sync/$name"
 	rm -f "$WORK/$name.cid"
 	[ "${PM_RUNTIME:-runc}" != crun ] || "$BIN/bpfreaperctl" load >/dev/null
@@ -198,7 +198,7 @@ pm_report() {
 # logging to $WORK/vg-HOOK.log.
 valgrind_wrappers() {
 	local h
-	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	need_tool valgrind
 	for h in prestart poststop; do
 		cat >"$WORK/vg-$h" <<-EOS
 		#!/bin/sh
