@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The tracer's record code on its own, in the manner of selftests/bpf: a
- * private instance of the tracepoint backend (its own bpffs in a private
+ * private instance of each backend in turn (its own bpffs in a private
  * mount namespace, never /run/bpfreaper's), a cgroup of its own registered
  * with it, and an agent process in that cgroup that makes, pins, attaches,
  * names and drops things one call at a time while this process checks the
  * records map after each call. Needs root; everything it makes is named
  * with E2E_PREFIX and goes with it (the mounts go with the namespace even
- * if it is killed).
+ * if it is killed). Every case runs against the trampoline backend (in a
+ * child forked before any set-up, "bpf/record/trampoline/CASE", a skip with
+ * the kernel's reason where it refuses fentry, as on a host without BPF
+ * trampolines), then against the tracepoint backend ("bpf/record/tracepoint/
+ * CASE"): each defence is tested in the backend that holds it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -119,6 +123,9 @@ static uint32_t rec_obj_id(const struct record *r)
 #define MAX_ARG 1024
 
 static struct {
+	enum tracer_backend backend; /* the one this process tests */
+	/* The trampoline child's exit status was not 0: so is this one's. */
+	bool variant_failed;
 	struct rundir rd;
 	struct tracer t;
 	char tmp[PATH_MAX / 4];  /* everything on disk, under /tmp */
@@ -1254,7 +1261,21 @@ static bool io_uring_disabled(void)
 	return f && fgets(v, sizeof(v), f) && strtol(v, NULL, 10) != 0;
 }
 
-/* What the tracepoint backend sees happen but cannot record. */
+/* What the tracepoint backend sees happen but cannot record (a flag on
+ * the cgroup, no record); the trampoline backend records it (the calls
+ * reach do_mkdirat like any other) and flags nothing. */
+static void check_unseen(const struct record_list *l, uint32_t flag, const char *path, size_t before)
+{
+	if (E.backend == TRACER_BACKEND_TRAMPOLINE) {
+		ASSERT_FLAGS(l->cg.flags, 0, CG_UNSEEN_COMPAT | CG_UNSEEN_IO_URING, "cgroup flags");
+		ASSERT_TRUE(find_name(l, REC_MKDIR, path), "a record of the mkdir");
+		ASSERT_EQ(l->n, before + 1, "records");
+	} else {
+		ASSERT_FLAGS(l->cg.flags, flag, flag == CG_UNSEEN_COMPAT ? CG_UNSEEN_IO_URING : 0, "cgroup flags");
+		ASSERT_EQ(l->n, 0, "records (the call is not seen)");
+	}
+}
+
 TEST(test_unseen)
 {
 	CLEANUP_AGENT a = {};
@@ -1269,10 +1290,8 @@ TEST(test_unseen)
 	pathf(helper, sizeof(helper), "%s/bpfunseen32", E.build);
 	pathf(args, sizeof(args), "mkdir %s", at("compat"));
 	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpfunseen32 mkdir");
-	if (read_records(&l)) {
-		ASSERT_FLAGS(l.cg.flags, CG_UNSEEN_COMPAT, CG_UNSEEN_IO_URING, "cgroup flags after a 32-bit exec");
-		ASSERT_EQ(l.n, 0, "records (a compat mkdir is not seen)");
-	}
+	if (read_records(&l))
+		check_unseen(&l, CG_UNSEEN_COMPAT, at("compat"), 0);
 	pathf(helper, sizeof(helper), "%s/bpfunseen", E.build);
 	pathf(args, sizeof(args), "uring-mkdir %s", at("uring"));
 	if (io_uring_disabled()) {
@@ -1280,10 +1299,8 @@ TEST(test_unseen)
 		goto out;
 	}
 	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpfunseen uring-mkdir");
-	if (read_records(&l)) {
-		ASSERT_FLAGS(l.cg.flags, CG_UNSEEN_IO_URING, 0, "cgroup flags after an io_uring mkdirat");
-		ASSERT_EQ(l.n, 0, "records (an io_uring mkdirat is not seen)");
-	}
+	if (read_records(&l))
+		check_unseen(&l, CG_UNSEEN_IO_URING, at("uring"), 1);
 out:
 	teardown();
 }
@@ -1320,7 +1337,7 @@ static int private_mounts(void)
 	return setenv("BPFREAPER_RUN_DIR", run, 1) < 0 ? -errno : 0;
 }
 
-static int private_tracer(void)
+static int private_tracer(struct br_error *err)
 {
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -1331,7 +1348,7 @@ static int private_tracer(void)
 	lock = rundir_lock(&E.rd, LOCK_EX);
 	if (lock < 0)
 		return lock;
-	return tracer_load(&E.rd, TRACER_BACKEND_TRACEPOINT, &E.t, NULL);
+	return tracer_load(&E.rd, E.backend, &E.t, err);
 }
 
 static int make_cgroups(void)
@@ -1390,6 +1407,11 @@ static void cleanup(void)
 	(void)rmdir(E.plain);
 	if (rmdir(E.tmp) < 0)
 		printf("    # left behind: %s (%s)\n", E.tmp, strerror(errno));
+	/* The binary fails when either backend's run failed. */
+	if (E.variant_failed) {
+		fflush(stdout);
+		_exit(1);
+	}
 }
 
 /* The bpfunseen helpers sit in build/, two levels above this binary. */
@@ -1406,9 +1428,21 @@ static void find_build_dir(void)
 	}
 }
 
+/* How a kernel without BPF trampolines (or without a function the backend
+ * hooks) refuses it; anything else (a verifier rejection) is a failure. */
+static bool no_trampolines(int r)
+{
+	return r == -EPERM || r == -524 /* ENOTSUPP */ || r == -EOPNOTSUPP || r == -ESRCH || r == -ENOENT;
+}
+
 static int file_setup(void)
 {
 	int r;
+
+	static char why[sizeof(((struct br_error *)0)->detail) + 64];
+	struct br_error err = BR_ERROR_INIT;
+	int status;
+	pid_t child;
 
 	E.rd = (struct rundir){ .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
 	E.t = (struct tracer)TRACER_INIT;
@@ -1416,9 +1450,33 @@ static int file_setup(void)
 		return CHECK_SKIP("needs root");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	find_build_dir();
+	/* The trampoline backend's run first, whole, in a child that returns
+	 * from here to run every case; then this process's, tracepoints. */
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	E.backend = child == 0 ? TRACER_BACKEND_TRAMPOLINE : TRACER_BACKEND_TRACEPOINT;
+	check_file = child == 0 ? "bpf/record/trampoline" : "bpf/record/tracepoint";
+	if (child > 0) {
+		if (waitpid(child, &status, 0) < 0)
+			return -errno;
+		E.variant_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		/* A crash took its "ok"/"not ok" lines with it: say so. */
+		if (!WIFEXITED(status))
+			printf("not ok bpf/record/trampoline: killed by signal %d\n", WTERMSIG(status));
+	}
 	r = private_mounts();
-	if (r == 0)
-		r = private_tracer();
+	if (r == 0) {
+		r = private_tracer(&err);
+		/* No trampolines on this kernel (EPERM here, ENOTSUPP, ESRCH, ENOENT
+		 * for a missing function elsewhere): the guests run this backend. */
+		if (r < 0 && E.backend == TRACER_BACKEND_TRAMPOLINE && no_trampolines(r)) {
+			snprintf(why, sizeof(why), "the kernel does not load it: %s", err.detail);
+			cleanup();
+			return CHECK_SKIP(why);
+		}
+	}
 	if (r == 0)
 		r = make_cgroups();
 	if (r < 0)
