@@ -1252,6 +1252,42 @@ done:
 	teardown();
 }
 
+/* Calls that did not happen or failed leave no record, on either backend:
+ * a bpf(BPF_MAP_CREATE) and a mkdir "answered" by the caller's own seccomp
+ * supervisor with an fd of the host's map and a success (bpffake: the
+ * kernel skips the call, so the trampolines never run and the tracepoint
+ * backend sees a sys_exit without its sys_enter), and a real mkdir that
+ * fails on the host's directory (each backend keeps only a successful
+ * call's record). */
+TEST(test_faked_and_failed_calls)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	char helper[PATH_MAX], args[PATH_MAX + 16];
+	_cleanup_close_ int host = -EBADF;
+
+	if (!setup("faked", false, &a))
+		return;
+	/* The host's things: made by this process, outside the cgroup. */
+	host = rawbpf_hash_map("brb_host", 4, 4);
+	if (!ASSERT_OK(host, "the host's map") || !ASSERT_OK(rawbpf_pin(host, at("hostmap")), "pin the host's map") ||
+	    !ASSERT_OK(mkdir(at("hostdir"), 0700), "the host's directory"))
+		goto out;
+	pathf(helper, sizeof(helper), "%s/bpffake", E.build);
+	pathf(args, sizeof(args), "map-create %s", at("hostmap"));
+	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpffake map-create");
+	pathf(args, sizeof(args), "mkdir %s", at("hostdir"));
+	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpffake mkdir");
+	ASSERT_TRUE(a_path(&a, OP_MKDIR, at("hostdir")) < 0 && errno == EEXIST, "a real mkdir of it fails");
+	if (read_records(&l)) {
+		ASSERT_EQ(l.n, 0, "records");
+		ASSERT_EQ(l.cg.obj_records, 0, "obj_records");
+		ASSERT_EQ(l.cg.dir_records, 0, "dir_records");
+	}
+out:
+	teardown();
+}
+
 /* kernel.io_uring_disabled (6.6+) other than 0. */
 static bool io_uring_disabled(void)
 {
