@@ -17,13 +17,16 @@
  *	second before blaming it. Not this run's, and so left out:
  *	- a bpfreaper tracer's: pinned in a run directory's private bpffs
  *	  (/run/bpfreaper*\/bpffs/tracer_v*), the records maps its slot_maps
- *	  names, and what its links and programs hold;
+ *	  names, any map named bpfreaper_rec (a records map a trim let go is
+ *	  freed only after an RCU grace period), and what its links and
+ *	  programs hold;
  *	- held by an open fd of a process that is not this run's (a process is
  *	  the run's when its cgroup2 path or command line contains one of OURS),
  *	  or pinned in a bpffs mounted in such a process's own mount namespace
  *	  (the BPF record tests' private tracer);
  *	- pinned in /sys/fs/bpf under a top-level name "OTHER-..." where OTHER
  *	  is not PREFIX (another run's test pins);
+ *	- attached to a cgroup (cgroup2) whose path names none of OURS;
  *	- what such an object holds (a program's maps, a link's program).
  */
 #include <ctype.h>
@@ -394,6 +397,42 @@ static void mark_held(char **ours, int n)
 	closedir(proc);
 }
 
+/* Programs attached to a cgroup that is not this run's (legacy attach: no
+ * link, no pin, no process), such as the BPF record tests' own cgroup. */
+static void mark_cgroup_progs(const char *dir, char **ours, int n, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (depth > 16 || contains_any(dir, ours, n) || !(d = opendir(dir)))
+		return;
+	fd = dirfd(d);
+	for (int type = 0; type < __MAX_BPF_ATTACH_TYPE; type++) {
+		uint32_t ids[64], count = 64;
+		union bpf_attr attr;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.query.target_fd = (uint32_t)fd;
+		attr.query.attach_type = (uint32_t)type;
+		attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+		attr.query.prog_cnt = count;
+		if (sys_bpf(BPF_PROG_QUERY, &attr) < 0)
+			continue; /* not a cgroup attach type */
+		for (uint32_t i = 0; i < attr.query.prog_cnt && i < count; i++)
+			mark_id(K_PROG, ids[i]);
+	}
+	while ((de = readdir(d))) {
+		char p[4096];
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) < (int)sizeof(p))
+			mark_cgroup_progs(p, ours, n, depth + 1);
+	}
+	closedir(d);
+}
+
 /* Top-level entries of /sys/fs/bpf named by another run's prefix. */
 static void mark_other_runs(const char *prefix)
 {
@@ -443,6 +482,22 @@ static void read_before(const char *path, struct idset before[NKINDS])
 	fclose(f);
 }
 
+/* A tracer's records map: in a slot of its `records`, or on its way out
+ * after tracer_trim_slots (an inner map is freed after an RCU grace period,
+ * seconds on a busy host), where no slot_maps names it any more. */
+static bool records_map(uint32_t id)
+{
+	struct bpf_map_info info;
+	int fd = fd_by_id(K_MAP, id);
+	bool is;
+
+	if (fd < 0)
+		return false;
+	is = get_info(fd, &info, sizeof(info)) == 0 && strcmp(info.name, "bpfreaper_rec") == 0;
+	close(fd);
+	return is;
+}
+
 /* Candidates: alive now, not before. */
 static size_t candidates(const struct idset before[NKINDS], struct idset cand[NKINDS])
 {
@@ -454,7 +509,8 @@ static size_t candidates(const struct idset before[NKINDS], struct idset cand[NK
 		cand[k].n = 0;
 		list_kind((enum kind)k, &now);
 		for (size_t i = 0; i < now.n; i++)
-			if (!has(&before[k], now.ids[i]) && !has(&foreign[k], now.ids[i]))
+			if (!has(&before[k], now.ids[i]) && !has(&foreign[k], now.ids[i]) &&
+			    !(k == K_MAP && records_map(now.ids[i])))
 				add(&cand[k], now.ids[i]);
 		total += cand[k].n;
 		free(now.ids);
@@ -516,6 +572,9 @@ static int cmd_new(const char *before_path, const char *prefix, char **ours, int
 		}
 		mark_held(ours, n);
 		mark_other_runs(prefix);
+		if (round == 0)
+			mark_cgroup_progs(access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ?
+					  "/sys/fs/cgroup/unified" : "/sys/fs/cgroup", ours, n, 0);
 	}
 	for (int k = 0; k < NKINDS; k++)
 		for (size_t i = 0; i < cand[k].n; i++)

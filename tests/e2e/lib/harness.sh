@@ -20,13 +20,17 @@
 # - the kernel's map, program and link ids (tests/helpers/bpfids.c): a new id
 #   still alive after the test is its leak, whoever made it (a helper, bpftool,
 #   ip or tc in a container, the host side), unless it is a bpfreaper
-#   tracer's (pinned in a run directory's bpffs, or its records maps), held
-#   by an fd of a process that is not this run's, pinned under another run's
-#   top-level entry, or held by one of those. A link's release is deferred:
-#   while a new id is alive it is asked again for up to a second, only then.
-# A concurrent run's object that none of these rules attributes (unpinned,
-# attached, no process) would be blamed here: CI runs alone; on a dev machine
-# such objects of other runs live only within their own tests.
+#   tracer's (pinned in a run directory's bpffs, or a records map), held by
+#   an fd of a process that is not this run's or pinned in a bpffs of such a
+#   process's own mount namespace, pinned under another run's top-level
+#   entry, attached to a cgroup that is not this run's, or held by one of
+#   those. A process or cgroup is this run's when its cgroup path or command
+#   line names $WORK/, /$CG_PARENT/ or /$E2E_PREFIX-. A link's release is
+#   deferred: while a new id is alive it is asked again for up to a second,
+#   only then.
+# A concurrent run's object that none of these rules attributes (attached to
+# a network device, no pin, no process) is blamed here: CI runs alone; on a
+# dev machine such objects of other runs live only within their own tests.
 
 e2e_setup() {
 	WORK=$(mktemp -d /tmp/bpfreaper-e2e.XXXXXX)
