@@ -498,21 +498,27 @@ static bool records_map(uint32_t id)
 	return is;
 }
 
-/* Candidates: alive now, not before. */
-static size_t candidates(const struct idset before[NKINDS], struct idset cand[NKINDS])
+/* Candidates: alive now, not before, not another's; after the first call,
+ * only those of the first that are still alive (an object made after the
+ * test ended is not the test's, and churn elsewhere never stops). */
+static size_t candidates(const struct idset before[NKINDS], struct idset cand[NKINDS], bool first)
 {
 	size_t total = 0;
 
 	for (int k = 0; k < NKINDS; k++) {
-		struct idset now = { 0 };
+		struct idset now = { 0 }, keep = { 0 };
 
-		cand[k].n = 0;
 		list_kind((enum kind)k, &now);
-		for (size_t i = 0; i < now.n; i++)
-			if (!has(&before[k], now.ids[i]) && !has(&foreign[k], now.ids[i]) &&
-			    !(k == K_MAP && records_map(now.ids[i])))
-				add(&cand[k], now.ids[i]);
-		total += cand[k].n;
+		for (size_t i = 0; i < now.n; i++) {
+			uint32_t id = now.ids[i];
+
+			if ((first ? !has(&before[k], id) : has(&cand[k], id)) && !has(&foreign[k], id) &&
+			    !(k == K_MAP && records_map(id)))
+				add(&keep, id);
+		}
+		free(cand[k].ids);
+		cand[k] = keep;
+		total += keep.n;
 		free(now.ids);
 	}
 	return total;
@@ -554,7 +560,7 @@ static int cmd_new(const char *before_path, const char *prefix, char **ours, int
 	read_before(before_path, before);
 	/* Most tests leave nothing new: no attribution, no wait. Otherwise
 	 * attribute, and give what is left a second to go (links). */
-	for (int round = 0; candidates(before, cand) > 0 && round < 10; round++) {
+	for (int round = 0; candidates(before, cand, round == 0) > 0 && round < 10; round++) {
 		if (round > 0)
 			nanosleep(&pause, NULL);
 		if (glob("/run/bpfreaper*/bpffs/tracer_v*", GLOB_ONLYDIR, NULL, &g) == 0) {
