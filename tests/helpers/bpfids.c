@@ -467,18 +467,23 @@ static void mark_other_runs(const char *prefix)
 
 static void read_before(const char *path, struct idset before[NKINDS])
 {
-	char kind[16];
-	unsigned id;
+	char line[64];
 	FILE *f = fopen(path, "re");
 
 	if (!f) {
 		fprintf(stderr, "bpfids: %s: %s\n", path, strerror(errno));
 		exit(2);
 	}
-	while (fscanf(f, "%15s %u", kind, &id) == 2)
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strchr(line, ' ');
+
+		if (!sp)
+			continue;
+		*sp = '\0';
 		for (int k = 0; k < NKINDS; k++)
-			if (strcmp(kind, kind_names[k]) == 0)
-				add(&before[k], id);
+			if (strcmp(line, kind_names[k]) == 0)
+				add(&before[k], (uint32_t)strtoul(sp + 1, NULL, 10));
+	}
 	fclose(f);
 }
 
