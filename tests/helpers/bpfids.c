@@ -2,17 +2,16 @@
 /*
  * bpfids: the leak check's view of the kernel's BPF objects (tests/e2e/lib/
  * harness.sh). Reads only; never frees, unpins or detaches anything.
- *   bpfids list
+ *   bpfids list [PIN]
  *	every map, program and link alive now, one "KIND ID" a line, sorted by
  *	kind then id: BPF_*_GET_NEXT_ID, no per-object call, so thousands of
  *	objects cost milliseconds where `bpftool -j KIND show` costs seconds.
- *   bpfids keys PIN
- *	the keys of the pinned map PIN with 8-byte keys (the tracer's cgroups:
- *	the registered cgroup ids), in decimal, one a line; nothing if PIN is
- *	not there.
+ *	With PIN, a pinned map with 8-byte keys (the tracer's cgroups), also
+ *	its keys in decimal, "key N" a line (none if PIN is not there): one
+ *	process for both, as the leak check runs twice per test.
  *   bpfids new BEFORE PREFIX OURS...
  *	the objects alive now that are not in BEFORE (a `list` output), less
- *	those this run cannot own (below), one "KIND ID NAME" a line. A link's
+ *	those this run cannot own (below), one "KIND id ID (NAME)" a line. A link's
  *	release is deferred: while any candidate is alive, ask again for up to a
  *	second before blaming it. Not this run's, and so left out:
  *	- a bpfreaper tracer's: pinned in a run directory's private bpffs
@@ -553,7 +552,7 @@ static void print_name(enum kind k, uint32_t id)
 		}
 		close(fd);
 	}
-	printf("%s %u %s\n", kind_names[k], id, *name ? name : "-");
+	printf("%s id %u (%s)\n", kind_names[k], id, *name ? name : "-");
 }
 
 static int cmd_new(const char *before_path, const char *prefix, char **ours, int n)
@@ -593,7 +592,7 @@ static int cmd_new(const char *before_path, const char *prefix, char **ours, int
 	return 0;
 }
 
-static int cmd_keys(const char *pin)
+static int print_keys(const char *pin)
 {
 	union bpf_attr attr;
 	uint64_t key, next;
@@ -609,7 +608,7 @@ static int cmd_keys(const char *pin)
 		attr.next_key = (uint64_t)(uintptr_t)&next;
 		if (sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr) < 0)
 			break;
-		printf("%llu\n", (unsigned long long)next);
+		printf("key %llu\n", (unsigned long long)next);
 		key = next;
 		prev = &key;
 	}
@@ -619,9 +618,7 @@ static int cmd_keys(const char *pin)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "keys") == 0)
-		return cmd_keys(argv[2]);
-	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "list") == 0) {
 		for (int k = 0; k < NKINDS; k++) {
 			struct idset s = { 0 };
 
@@ -630,10 +627,10 @@ int main(int argc, char **argv)
 				printf("%s %u\n", kind_names[k], s.ids[i]);
 			free(s.ids);
 		}
-		return 0;
+		return argc == 3 ? print_keys(argv[2]) : 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "new") == 0)
 		return cmd_new(argv[2], argv[3], argv + 4, argc - 4);
-	fprintf(stderr, "usage: bpfids list | bpfids keys PIN | bpfids new BEFORE PREFIX OURS...\n");
+	fprintf(stderr, "usage: bpfids list [PIN] | bpfids new BEFORE PREFIX OURS...\n");
 	return 2;
 }

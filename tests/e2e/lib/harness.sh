@@ -43,11 +43,14 @@ e2e_setup() {
 # hierarchy (cgroup2, and the v1 ones runc and crun use on a hybrid host),
 # and those a test made itself right under a root, named with the prefix.
 e2e_cgroups() {
-	local d
-	for d in /sys/fs/cgroup/*/"$CG_PARENT" "$CG2/$CG_PARENT" "$CG2/$E2E_PREFIX"-*; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -depth -type d
-		case $d in "$CG2/$E2E_PREFIX"-*) [ -d "$d" ] && echo "$d" ;; esac
-	done | sort -u | sort -r
+	local d parents=() own=()
+	for d in /sys/fs/cgroup/*/"$CG_PARENT" "$CG2/$CG_PARENT"; do [ -d "$d" ] && parents+=("$d"); done
+	for d in "$CG2/$E2E_PREFIX"-*; do [ -d "$d" ] && own+=("$d"); done
+	(( ${#parents[@]} + ${#own[@]} > 0 )) || return 0
+	{
+		[ ${#parents[@]} = 0 ] || find "${parents[@]}" -mindepth 1 -type d
+		[ ${#own[@]} = 0 ] || find "${own[@]}" -type d
+	} | sort -ru
 }
 
 # cg_rel DIR: a cgroup's path from its hierarchy's root.
@@ -72,20 +75,30 @@ e2e_files() {
 # work_pids: processes with $WORK/ in their command line (daemons,
 # listeners, hooks), other than this shell.
 work_pids() {
-	pgrep -f "${WORK//./\\.}/" | grep -vx -e "$$" -e "$BASHPID"
+	local id
+	for id in $(pgrep -f "${WORK//./\\.}/"); do
+		[ "$id" = $$ ] || [ "$id" = "$BASHPID" ] || echo "$id"
+	done
 }
 
-# e2e_state: one line per thing of this run's there now, sorted (the
-# kernel's ids apart, in $WORK/.ids-now). Reports and the skipped log are the
-# hooks' output, not leaks. It runs twice per test: it reads directories
-# with bash's own globbing and `read` rather than one process per question
-# (runc's and crun's state directories, not `runc list`; /sys/class/net, not
-# `ip link`).
+# e2e_state: one line per thing of this run's there now, in $WORK/.state-now
+# (the kernel's ids in $WORK/.ids-now). Reports and the skipped log are the
+# hooks' output, not leaks. It runs twice per test, on a machine where a
+# process costs 10 to 100 ms under load: it reads directories with bash's
+# own globbing and `read` (runc's and crun's state directories, not `runc
+# list`; /sys/class/net, not `ip link`), and runs about ten processes.
 e2e_state() {
-	local f id cg comm cgs=() users=()
+	local f id cg comm kind cgs=() tops=() users=()
 	mapfile -t cgs < <(e2e_cgroups)
 	{
-	"$ROOT/build/bpfids" list >"$WORK/.ids-now" || echo "leak check: bpfids list failed"
+	# The kernel's ids, and the cgroup ids this run's tracer records for.
+	while read -r kind id; do
+		case $kind in
+		key) echo "registration of cgroup id $id" ;;
+		leak) echo "$kind $id" ;;
+		*) echo "$kind $id" >&3 ;;
+		esac
+	done < <("$ROOT/build/bpfids" list "$TRACER_DIR/cgroups" || echo "leak check: bpfids list failed")
 	for f in /run/runc/"$E2E_PREFIX"-* /run/crun/"$E2E_PREFIX"-*; do
 		[ -e "$f" ] && echo "${f#/run/} container"
 	done
@@ -99,11 +112,10 @@ e2e_state() {
 	# containers and the one for their conmon are made at its first run,
 	# and stay.
 	for cg in "${cgs[@]}"; do
-		cg=$(cg_rel "$cg")
+		case $cg in "$CG2"/*) cg=${cg#"$CG2"} ;; *) cg=/${cg#/sys/fs/cgroup/*/} ;; esac
 		[ "$cg" = "/$CG_PARENT/podman" ] || [ "$cg" = "/$CG_PARENT/podman/conmon" ] || echo "cgroup $cg"
 	done
 	# The bpffs tree, but for other runs' top-level entries.
-	local tops=()
 	for f in "$BPFFS"/*; do
 		[ -e "$f" ] || [ -L "$f" ] || continue
 		case ${f##*/} in "$E2E_PREFIX"-*) ;; *-*) continue ;; esac
@@ -111,7 +123,6 @@ e2e_state() {
 	done
 	[ ${#tops[@]} = 0 ] || find "${tops[@]}" -printf 'bpffs %p\n'
 	for f in $(e2e_files state); do echo "state $f"; done
-	"$ROOT/build/bpfids" keys "$TRACER_DIR/cgroups" | sed 's/^/registration of cgroup id /'
 	for f in /sys/class/net/"$E2E_PREFIX"-*; do [ -e "$f" ] && echo "network device ${f##*/}"; done
 	while read -r _ f _; do
 		[[ $f == "$WORK/"* ]] && echo "mount $f"
@@ -123,30 +134,32 @@ e2e_state() {
 		while read -r id; do
 			comm=
 			read -r comm <"/proc/$id/comm" 2>/dev/null || true
-			echo "process $id ($comm) in cgroup $(cg_rel "$cg")"
+			echo "process $id ($comm) in cgroup ${cg#/sys/fs/cgroup/}"
 		done <"$cg/cgroup.procs" 2>/dev/null
 	done
 	mapfile -t users </etc/passwd
 	[[ " ${users[*]}" != *" $E2E_PREFIX-rootless:"* ]] || echo "user $E2E_PREFIX-rootless"
-	} | LC_ALL=C sort -u
+	} >"$WORK/.state-now" 3>"$WORK/.ids-now"
 }
 
 # e2e_snapshot: what is there before a test, for e2e_leaks to compare with.
 e2e_snapshot() {
-	e2e_state >"$WORK/.state-before"
-	mv "$WORK/.ids-now" "$WORK/.ids-before"
+	e2e_state
+	e2e_rebase
 }
 
 # e2e_leaks: one line per thing of this run's that is there now and was not
-# at the last e2e_snapshot. Leaves its view in $WORK/.state-now and
-# .ids-now, which e2e_rebase makes the next test's "before".
+# at the last e2e_snapshot or e2e_rebase. Leaves its view in $WORK/.state-now
+# and .ids-now, which e2e_rebase makes the next test's "before".
 e2e_leaks() {
-	e2e_state >"$WORK/.state-now"
-	LC_ALL=C comm -13 "$WORK/.state-before" "$WORK/.state-now"
+	local line
+	local -A before=()
+	e2e_state
+	while IFS= read -r line; do before[$line]=1; done <"$WORK/.state-before"
+	while IFS= read -r line; do [ -n "${before[$line]:-}" ] || echo "$line"; done <"$WORK/.state-now"
 	# Held by this run's processes: those of its cgroups and of $WORK.
-	"$ROOT/build/bpfids" new "$WORK/.ids-before" "$E2E_PREFIX" "$WORK/" "/$CG_PARENT/" "/$E2E_PREFIX-" >"$WORK/.ids-new" ||
+	"$ROOT/build/bpfids" new "$WORK/.ids-before" "$E2E_PREFIX" "$WORK/" "/$CG_PARENT/" "/$E2E_PREFIX-" ||
 		echo "leak check: bpfids new failed"
-	awk '{ k = $1; id = $2; $1 = $2 = ""; sub(/^ +/, ""); print k " id " id " (" $0 ")" }' "$WORK/.ids-new"
 }
 
 # e2e_rebase: the state e2e_leaks last saw is the next test's "before"
