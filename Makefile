@@ -117,6 +117,10 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(OBJ)/unit-check.o $(BUILD)/libbpfreaper.a
 $(BUILD)/bpfleak: tests/helpers/bpfleak.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# The leak check's id lister (tests/e2e/lib/harness.sh): runs on the host.
+$(BUILD)/bpfids: tests/helpers/bpfids.c tests/helpers/rawbpf.h | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/bpftoken: tests/helpers/bpftoken.c tests/helpers/rawbpf.h | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
@@ -138,7 +142,7 @@ $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 ROOTFS_HELPERS := $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 \
 	$(BUILD)/test-progs.bpf.o
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(ROOTFS_HELPERS)
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(ROOTFS_HELPERS) $(BUILD)/bpfids
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The tracer's record code on its own, in the manner of selftests/bpf: a
- * private instance of the tracepoint backend (its own bpffs in a private
+ * private instance of each backend in turn (its own bpffs in a private
  * mount namespace, never /run/bpfreaper's), a cgroup of its own registered
  * with it, and an agent process in that cgroup that makes, pins, attaches,
  * names and drops things one call at a time while this process checks the
  * records map after each call. Needs root; everything it makes is named
  * with E2E_PREFIX and goes with it (the mounts go with the namespace even
- * if it is killed).
+ * if it is killed). Every case runs against the trampoline backend (in a
+ * child forked before any set-up, "bpf/record/trampoline/CASE", a skip with
+ * the kernel's reason where it refuses fentry, as on a host without BPF
+ * trampolines), then against the tracepoint backend ("bpf/record/tracepoint/
+ * CASE"): each defence is tested in the backend that holds it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -119,6 +123,9 @@ static uint32_t rec_obj_id(const struct record *r)
 #define MAX_ARG 1024
 
 static struct {
+	enum tracer_backend backend; /* the one this process tests */
+	/* The trampoline child's exit status was not 0: so is this one's. */
+	bool variant_failed;
 	struct rundir rd;
 	struct tracer t;
 	char tmp[PATH_MAX / 4];  /* everything on disk, under /tmp */
@@ -1245,6 +1252,42 @@ done:
 	teardown();
 }
 
+/* Calls that did not happen or failed leave no record, on either backend:
+ * a bpf(BPF_MAP_CREATE) and a mkdir "answered" by the caller's own seccomp
+ * supervisor with an fd of the host's map and a success (bpffake: the
+ * kernel skips the call, so the trampolines never run and the tracepoint
+ * backend sees a sys_exit without its sys_enter), and a real mkdir that
+ * fails on the host's directory (each backend keeps only a successful
+ * call's record). */
+TEST(test_faked_and_failed_calls)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	char helper[PATH_MAX], args[PATH_MAX + 16];
+	_cleanup_close_ int host = -EBADF;
+
+	if (!setup("faked", false, &a))
+		return;
+	/* The host's things: made by this process, outside the cgroup. */
+	host = rawbpf_hash_map("brb_host", 4, 4);
+	if (!ASSERT_OK(host, "the host's map") || !ASSERT_OK(rawbpf_pin(host, at("hostmap")), "pin the host's map") ||
+	    !ASSERT_OK(mkdir(at("hostdir"), 0700), "the host's directory"))
+		goto out;
+	pathf(helper, sizeof(helper), "%s/bpffake", E.build);
+	pathf(args, sizeof(args), "map-create %s", at("hostmap"));
+	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpffake map-create");
+	pathf(args, sizeof(args), "mkdir %s", at("hostdir"));
+	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpffake mkdir");
+	ASSERT_TRUE(a_path(&a, OP_MKDIR, at("hostdir")) < 0 && errno == EEXIST, "a real mkdir of it fails");
+	if (read_records(&l)) {
+		ASSERT_EQ(l.n, 0, "records");
+		ASSERT_EQ(l.cg.obj_records, 0, "obj_records");
+		ASSERT_EQ(l.cg.dir_records, 0, "dir_records");
+	}
+out:
+	teardown();
+}
+
 /* Whether this host runs what the helper at path needs, found by running
  * it on a plain directory, outside the agent's cgroup: a kernel without
  * IA32 emulation (or ia32_emulation=0) refuses an -m32 binary with
@@ -1303,13 +1346,28 @@ static enum try_result try_exec(const char *path, const char *const *argv, char 
 	return TRY_FAILED;
 }
 
-/* What the tracepoint backend sees happen but cannot record. */
+/* What the tracepoint backend sees happen but cannot record (a flag on
+ * the cgroup, no record); the trampoline backend records it (the calls
+ * reach do_mkdirat like any other) and flags nothing. */
+static void check_unseen(const struct record_list *l, uint32_t flag, const char *path, size_t before)
+{
+	if (E.backend == TRACER_BACKEND_TRAMPOLINE) {
+		ASSERT_FLAGS(l->cg.flags, 0, CG_UNSEEN_COMPAT | CG_UNSEEN_IO_URING, "cgroup flags");
+		ASSERT_TRUE(find_name(l, REC_MKDIR, path), "a record of the mkdir");
+		ASSERT_EQ(l->n, before + 1, "records");
+	} else {
+		ASSERT_FLAGS(l->cg.flags, flag, flag == CG_UNSEEN_COMPAT ? CG_UNSEEN_IO_URING : 0, "cgroup flags");
+		ASSERT_EQ(l->n, 0, "records (the call is not seen)");
+	}
+}
+
 TEST(test_unseen)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
 	char helper[PATH_MAX], args[PATH_MAX + 16], probe[PATH_MAX], why[PATH_MAX + 64];
 	enum try_result tried;
+	size_t before;
 
 	if (!setup("unseen", false, &a))
 		return;
@@ -1329,11 +1387,8 @@ TEST(test_unseen)
 		ASSERT_EQ(tried, TRY_RAN, "bpfunseen32 mkdir outside the container");
 		rmdir(probe);
 		ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpfunseen32 mkdir");
-		if (read_records(&l)) {
-			ASSERT_FLAGS(l.cg.flags, CG_UNSEEN_COMPAT, CG_UNSEEN_IO_URING,
-				     "cgroup flags after a 32-bit exec");
-			ASSERT_EQ(l.n, 0, "records (a compat mkdir is not seen)");
-		}
+		if (read_records(&l))
+			check_unseen(&l, CG_UNSEEN_COMPAT, at("compat"), 0);
 	}
 	pathf(helper, sizeof(helper), "%s/bpfunseen", E.build);
 	pathf(args, sizeof(args), "uring-mkdir %s", at("uring"));
@@ -1344,11 +1399,11 @@ TEST(test_unseen)
 		goto out;
 	}
 	rmdir(probe);
+	/* The compat part's record, where it ran on the trampoline. */
+	before = l.n;
 	ASSERT_EQ(act(&a, OP_EXEC, 0, 0, 0, helper, args, NULL), 0, "bpfunseen uring-mkdir");
-	if (read_records(&l)) {
-		ASSERT_FLAGS(l.cg.flags, CG_UNSEEN_IO_URING, 0, "cgroup flags after an io_uring mkdirat");
-		ASSERT_EQ(l.n, 0, "records (an io_uring mkdirat is not seen)");
-	}
+	if (read_records(&l))
+		check_unseen(&l, CG_UNSEEN_IO_URING, at("uring"), before);
 out:
 	teardown();
 }
@@ -1385,7 +1440,7 @@ static int private_mounts(void)
 	return setenv("BPFREAPER_RUN_DIR", run, 1) < 0 ? -errno : 0;
 }
 
-static int private_tracer(void)
+static int private_tracer(struct br_error *err)
 {
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -1396,7 +1451,7 @@ static int private_tracer(void)
 	lock = rundir_lock(&E.rd, LOCK_EX);
 	if (lock < 0)
 		return lock;
-	return tracer_load(&E.rd, TRACER_BACKEND_TRACEPOINT, &E.t, NULL);
+	return tracer_load(&E.rd, E.backend, &E.t, err);
 }
 
 static int make_cgroups(void)
@@ -1455,6 +1510,11 @@ static void cleanup(void)
 	(void)rmdir(E.plain);
 	if (rmdir(E.tmp) < 0)
 		printf("    # left behind: %s (%s)\n", E.tmp, strerror(errno));
+	/* The binary fails when either backend's run failed. */
+	if (E.variant_failed) {
+		fflush(stdout);
+		_exit(1);
+	}
 }
 
 /* The bpfunseen helpers sit in build/, two levels above this binary. */
@@ -1471,9 +1531,21 @@ static void find_build_dir(void)
 	}
 }
 
+/* How a kernel without BPF trampolines (or without a function the backend
+ * hooks) refuses it; anything else (a verifier rejection) is a failure. */
+static bool no_trampolines(int r)
+{
+	return r == -EPERM || r == -524 /* ENOTSUPP */ || r == -EOPNOTSUPP || r == -ESRCH || r == -ENOENT;
+}
+
 static int file_setup(void)
 {
 	int r;
+
+	static char why[sizeof(((struct br_error *)0)->detail) + 64];
+	struct br_error err = BR_ERROR_INIT;
+	int status;
+	pid_t child;
 
 	E.rd = (struct rundir){ .root_fd = -EBADF, .state_fd = -EBADF, .reports_fd = -EBADF };
 	E.t = (struct tracer)TRACER_INIT;
@@ -1481,9 +1553,33 @@ static int file_setup(void)
 		return CHECK_SKIP("needs root");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	find_build_dir();
+	/* The trampoline backend's run first, whole, in a child that returns
+	 * from here to run every case; then this process's, tracepoints. */
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	E.backend = child == 0 ? TRACER_BACKEND_TRAMPOLINE : TRACER_BACKEND_TRACEPOINT;
+	check_file = child == 0 ? "bpf/record/trampoline" : "bpf/record/tracepoint";
+	if (child > 0) {
+		if (waitpid(child, &status, 0) < 0)
+			return -errno;
+		E.variant_failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		/* A crash took its "ok"/"not ok" lines with it: say so. */
+		if (!WIFEXITED(status))
+			printf("not ok bpf/record/trampoline: killed by signal %d\n", WTERMSIG(status));
+	}
 	r = private_mounts();
-	if (r == 0)
-		r = private_tracer();
+	if (r == 0) {
+		r = private_tracer(&err);
+		/* No trampolines on this kernel (EPERM here, ENOTSUPP, ESRCH, ENOENT
+		 * for a missing function elsewhere): the guests run this backend. */
+		if (r < 0 && E.backend == TRACER_BACKEND_TRAMPOLINE && no_trampolines(r)) {
+			snprintf(why, sizeof(why), "the kernel does not load it: %s", err.detail);
+			cleanup();
+			return CHECK_SKIP(why);
+		}
+	}
 	if (r == 0)
 		r = make_cgroups();
 	if (r < 0)

@@ -56,9 +56,12 @@ test_faked_link_create() {
 }
 
 # A second thread keeps dup2()ing an fd of the host's map onto the fd
-# number BPF_MAP_CREATE returns: the probe at sys_exit then finds the host's
-# map there. The host's pin survives; the report lists what could not be
-# proven.
+# number BPF_MAP_CREATE returns: the tracepoint backend's probe at sys_exit
+# then finds the host's map there. The host's pin survives; the report lists
+# what could not be proven. The trampoline backend reads the fd inside
+# __sys_bpf, right after the kernel installed it, where a swap seldom lands
+# first: its report need not name the host's map, and the pin survives all
+# the same.
 test_fd_swap_race() {
 	local host_id r swapped
 	host_id=$(host_map "$P-sw-map")
@@ -72,8 +75,10 @@ test_fd_swap_race() {
 	assert_alive map "$host_id"
 	assert_absent "$P-sw-own"
 	r=$(report_of sw)
-	[ "$(jq '[.unproven[]? | select(.id == '"$host_id"')] | length' "$r")" -gt 0 ] ||
-		fail "the report does not name the unproven host map $host_id"
+	if [ "$(jq -r .tracer_backend "$r")" = tracepoint ]; then
+		[ "$(jq '[.unproven[]? | select(.id == '"$host_id"')] | length' "$r")" -gt 0 ] ||
+			fail "the report does not name the unproven host map $host_id"
+	fi
 	echo "    swaps won by the container: $swapped of 18000"
 	rm -f "$P-sw-map"
 }

@@ -1,10 +1,36 @@
 # shellcheck shell=bash
 # The runner's side (tests/run): $WORK and the rootfs before the first test;
-# after each test, what it left of its own (e2e_leaks), which fails it, then
-# the clean-up that lets the next test start clean (e2e_clean). Only what is
-# named with $E2E_PREFIX, lies under $WORK or under this run's $CG_PARENT
-# counts: other runs on this host use other prefixes, and the loaded tracer
-# is shared.
+# around each test, the leak check (e2e_snapshot before, e2e_leaks after),
+# which fails a test that left anything behind, then the clean-up that lets
+# the next test start clean (e2e_clean).
+#
+# The leak check compares, per test, what is there after it with what was
+# there just before it (never with a list taken once: what one test left
+# must not hide what a later one leaves):
+# - this run's named things: containers, cgroups, state files, network
+#   devices, mounts under $WORK, processes (by $WORK in their command line,
+#   or in this run's cgroups), the rootless user;
+# - the bpffs tree of /sys/fs/bpf, every entry at any depth, iproute2's
+#   layout (tc/globals, ip, xdp) included, except under top-level entries
+#   named OTHER-... with OTHER not $E2E_PREFIX: every test names its pins
+#   $E2E_PREFIX-..., so those are another run's;
+# - the cgroup ids registered with this run's tracer (registered_keys: its
+#   own run directory, so no other run's), whatever report or cgroup a test
+#   deleted;
+# - the kernel's map, program and link ids (tests/helpers/bpfids.c): a new id
+#   still alive after the test is its leak, whoever made it (a helper, bpftool,
+#   ip or tc in a container, the host side), unless it is a bpfreaper
+#   tracer's (pinned in a run directory's bpffs, or a records map), held by
+#   an fd of a process that is not this run's or pinned in a bpffs of such a
+#   process's own mount namespace, pinned under another run's top-level
+#   entry, attached to a cgroup that is not this run's, or held by one of
+#   those. A process or cgroup is this run's when its cgroup path or command
+#   line names $WORK/, /$CG_PARENT/ or /$E2E_PREFIX-. A link's release is
+#   deferred: while a new id is alive it is asked again for up to a second,
+#   only then.
+# A concurrent run's object that none of these rules attributes (attached to
+# a network device, no pin, no process) is blamed here: CI runs alone; on a
+# dev machine such objects of other runs live only within their own tests.
 
 e2e_setup() {
 	WORK=$(mktemp -d /tmp/bpfreaper-e2e.XXXXXX)
@@ -17,11 +43,14 @@ e2e_setup() {
 # hierarchy (cgroup2, and the v1 ones runc and crun use on a hybrid host),
 # and those a test made itself right under a root, named with the prefix.
 e2e_cgroups() {
-	local d
-	for d in /sys/fs/cgroup/*/"$CG_PARENT" "$CG2/$CG_PARENT" "$CG2/$E2E_PREFIX"-*; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -depth -type d
-		case $d in "$CG2/$E2E_PREFIX"-*) [ -d "$d" ] && echo "$d" ;; esac
-	done | sort -u | sort -r
+	local d parents=() own=()
+	for d in /sys/fs/cgroup/*/"$CG_PARENT" "$CG2/$CG_PARENT"; do [ -d "$d" ] && parents+=("$d"); done
+	for d in "$CG2/$E2E_PREFIX"-*; do [ -d "$d" ] && own+=("$d"); done
+	(( ${#parents[@]} + ${#own[@]} > 0 )) || return 0
+	{
+		[ ${#parents[@]} = 0 ] || find "${parents[@]}" -mindepth 1 -type d
+		[ ${#own[@]} = 0 ] || find "${own[@]}" -type d
+	} | sort -ru
 }
 
 # cg_rel DIR: a cgroup's path from its hierarchy's root.
@@ -43,82 +72,101 @@ e2e_files() {
 	done
 }
 
-# e2e_objects: "KIND ID" of every BPF object this test's containers printed
-# (bpfleak and its kin: "map 12 PATH") and of the maps host_map made, once
-# each.
-e2e_objects() {
-	cat "$WORK"/*.out "$WORK"/sync/*/ids 2>/dev/null |
-		awk '($1 == "map" || $1 == "prog" || $1 == "link") && $2 ~ /^[0-9]+$/ { print $1, $2 }' | sort -u
-}
-
 # work_pids: processes with $WORK/ in their command line (daemons,
 # listeners, hooks), other than this shell.
 work_pids() {
-	pgrep -f "${WORK//./\\.}/" | grep -vx -e "$$" -e "$BASHPID"
+	local id
+	for id in $(pgrep -f "${WORK//./\\.}/"); do
+		[ "$id" = $$ ] || [ "$id" = "$BASHPID" ] || echo "$id"
+	done
 }
 
-# alive_of KIND ID...: those of the ids that are alive now (one listing per
-# kind, a thousand ids cost no more than one).
-alive_of() {
-	local kind=$1
-	shift
-	bpftool -j "$kind" show 2>/dev/null | jq -r '.[].id' | sort >"$WORK/.alive"
-	printf '%s\n' "$@" | sort | comm -12 - "$WORK/.alive"
-}
-
-# e2e_leaks: one line per thing of this run's that is still there.
-# Reports and the skipped log are the hooks' output, not leaks.
-e2e_leaks() {
-	local rt id f cg kind ids alive _
-	for rt in runc crun; do
-		command -v $rt >/dev/null || continue
-		for id in $($rt list -q 2>/dev/null | grep "^$E2E_PREFIX-"); do echo "$rt container $id"; done
+# e2e_state: one line per thing of this run's there now, in $WORK/.state-now
+# (the kernel's ids in $WORK/.ids-now). Reports and the skipped log are the
+# hooks' output, not leaks. It runs twice per test, on a machine where a
+# process costs 10 to 100 ms under load: it reads directories with bash's
+# own globbing and `read` (runc's and crun's state directories, not `runc
+# list`; /sys/class/net, not `ip link`), and runs about ten processes.
+e2e_state() {
+	local f id cg comm kind cgs=() tops=() users=()
+	mapfile -t cgs < <(e2e_cgroups)
+	{
+	# The kernel's ids, and the cgroup ids this run's tracer records for.
+	while read -r kind id; do
+		case $kind in
+		key) echo "registration of cgroup id $id" ;;
+		leak) echo "$kind $id" ;;
+		*) echo "$kind $id" >&3 ;;
+		esac
+	done < <("$ROOT/build/bpfids" list "$TRACER_DIR/cgroups" || echo "leak check: bpfids list failed")
+	for f in /run/runc/"$E2E_PREFIX"-* /run/crun/"$E2E_PREFIX"-*; do
+		[ -e "$f" ] && echo "${f#/run/} container"
 	done
 	if command -v podman >/dev/null && [ -d "$PODMAN_ROOT" ]; then
 		for id in $(pm ps -a --format '{{.Names}}' 2>/dev/null | grep "^$E2E_PREFIX-"); do
 			echo "podman container $id"
 		done
 	fi
-	for f in $(compgen -G "/run/containerd/runc/$E2E_PREFIX-*"); do echo "containerd namespace $f"; done
+	for f in /run/containerd/runc/"$E2E_PREFIX"-*; do [ -e "$f" ] && echo "containerd namespace $f"; done
 	# A cgroup once, whichever hierarchies hold it; podman's parent for its
 	# containers and the one for their conmon are made at its first run,
 	# and stay.
-	for cg in $(e2e_cgroups); do cg_rel "$cg"; done | sort -u |
-		grep -vx -e "/$CG_PARENT/podman" -e "/$CG_PARENT/podman/conmon" | sed 's/^/cgroup /'
-	for f in $(compgen -G "$BPFFS/$E2E_PREFIX-*"); do echo "bpffs $f"; done
-	for f in $(e2e_files state); do echo "state $f"; done
-	# Registrations: the cgroups of this run's states and reports, and its
-	# cgroups still there.
-	{
-		for f in $(e2e_files state) $(e2e_files reports); do jq -r '.cgroup_id // empty' "$f" 2>/dev/null; done
-		for cg in $(e2e_cgroups); do stat -c %i "$cg"; done
-	} | sort -u | while read -r id; do printf '%016x %s\n' "$id" "$id"; done | LC_ALL=C sort >"$WORK/.cgids"
-	registered_keys | LC_ALL=C join - "$WORK/.cgids" | awk '{ print "registration of cgroup id " $2 }'
-	for f in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^$E2E_PREFIX-"); do
-		echo "network device $f"
+	for cg in "${cgs[@]}"; do
+		case $cg in "$CG2"/*) cg=${cg#"$CG2"} ;; *) cg=/${cg#/sys/fs/cgroup/*/} ;; esac
+		[ "$cg" = "/$CG_PARENT/podman" ] || [ "$cg" = "/$CG_PARENT/podman/conmon" ] || echo "cgroup $cg"
 	done
-	awk -v w="$WORK/" 'index($2, w) == 1 { print "mount " $2 }' /proc/mounts
+	# The bpffs tree, but for other runs' top-level entries.
+	for f in "$BPFFS"/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		case ${f##*/} in "$E2E_PREFIX"-*) ;; *-*) continue ;; esac
+		tops+=("$f")
+	done
+	[ ${#tops[@]} = 0 ] || find "${tops[@]}" -printf 'bpffs %p\n'
+	for f in $(e2e_files state); do echo "state $f"; done
+	for f in /sys/class/net/"$E2E_PREFIX"-*; do [ -e "$f" ] && echo "network device ${f##*/}"; done
+	while read -r _ f _; do
+		[[ $f == "$WORK/"* ]] && echo "mount $f"
+	done </proc/mounts
 	# Processes: by $WORK in their command line (daemons, listeners,
 	# hooks), and in this run's cgroups.
 	for id in $(work_pids); do echo "process $id $(tr '\0' ' ' <"/proc/$id/cmdline" 2>/dev/null)"; done
-	for cg in $(e2e_cgroups); do
-		for id in $(cat "$cg/cgroup.procs" 2>/dev/null); do
-			echo "process $id ($(cat "/proc/$id/comm" 2>/dev/null)) in cgroup $(cg_rel "$cg")"
-		done
-	done | sort -u -k2,2n
-	! getent passwd "$E2E_PREFIX-rootless" >/dev/null || echo "user $E2E_PREFIX-rootless"
-	# The test's objects, by the ids printed. A freed map or
-	# prog leaves its id at once; give a link's deferred release a moment.
-	for kind in map prog link; do
-		mapfile -t ids < <(e2e_objects | awk -v k="$kind" '$1 == k { print $2 }')
-		[ ${#ids[@]} -gt 0 ] || continue
-		for _ in 1 2 3 4 5; do
-			mapfile -t alive < <(alive_of "$kind" "${ids[@]}")
-			[ ${#alive[@]} -gt 0 ] || break
-			sleep 0.2
-		done
-		for id in "${alive[@]}"; do echo "$kind id $id"; done
+	for cg in "${cgs[@]}"; do
+		while read -r id; do
+			comm=
+			read -r comm <"/proc/$id/comm" 2>/dev/null || true
+			echo "process $id ($comm) in cgroup ${cg#/sys/fs/cgroup/}"
+		done <"$cg/cgroup.procs" 2>/dev/null
 	done
+	mapfile -t users </etc/passwd
+	[[ " ${users[*]}" != *" $E2E_PREFIX-rootless:"* ]] || echo "user $E2E_PREFIX-rootless"
+	} >"$WORK/.state-now" 3>"$WORK/.ids-now"
+}
+
+# e2e_snapshot: what is there before a test, for e2e_leaks to compare with.
+e2e_snapshot() {
+	e2e_state
+	e2e_rebase
+}
+
+# e2e_leaks: one line per thing of this run's that is there now and was not
+# at the last e2e_snapshot or e2e_rebase. Leaves its view in $WORK/.state-now
+# and .ids-now, which e2e_rebase makes the next test's "before".
+e2e_leaks() {
+	local line
+	local -A before=()
+	e2e_state
+	while IFS= read -r line; do before[$line]=1; done <"$WORK/.state-before"
+	while IFS= read -r line; do [ -n "${before[$line]:-}" ] || echo "$line"; done <"$WORK/.state-now"
+	# Held by this run's processes: those of its cgroups and of $WORK.
+	"$ROOT/build/bpfids" new "$WORK/.ids-before" "$E2E_PREFIX" "$WORK/" "/$CG_PARENT/" "/$E2E_PREFIX-" ||
+		echo "leak check: bpfids new failed"
+}
+
+# e2e_rebase: the state e2e_leaks last saw is the next test's "before"
+# (nothing runs between the clean-up after one test and the next test).
+e2e_rebase() {
+	mv "$WORK/.state-now" "$WORK/.state-before"
+	mv "$WORK/.ids-now" "$WORK/.ids-before"
 }
 
 # e2e_clean: after each test, whatever it left: containers, processes,
