@@ -149,8 +149,12 @@ int binds_from_config(const char *json, size_t len, struct binds *ret)
 				   streq(json_object_get_string(type), "bind"));
 			if (!is_bind)
 				continue;
+			/* "rro" is recursively read-only (Kubernetes'
+			 * recursiveReadOnly). An "ro" with a later "rw" is
+			 * writable to the runtime, read-only here: that
+			 * only ever leaves the container's things in place. */
 			r = binds_add(&b, json_object_get_string(dest), json_object_get_string(src), NULL,
-				      has_option(m, "ro"));
+				      has_option(m, "ro") || has_option(m, "rro"));
 			if (r < 0) {
 				binds_done(&b);
 				return r;

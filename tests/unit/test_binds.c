@@ -82,6 +82,22 @@ TEST(json_round_trip)
 	binds_done(&back);
 }
 
+/* "rro" (recursive read-only, Kubernetes' recursiveReadOnly) is read-only
+ * like "ro": its source is not a view the container could write. */
+TEST(rro_is_read_only)
+{
+	static const char cfg[] =
+		"{\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},\"mounts\":["
+		"{\"destination\":\"/a\",\"source\":\"/sys/fs/bpf/a\",\"type\":\"bind\",\"options\":[\"rbind\",\"rro\"]},"
+		"{\"destination\":\"/b\",\"source\":\"/sys/fs/bpf/b\",\"type\":\"bind\",\"options\":[\"rbind\",\"rw\"]}]}";
+	struct binds b = {};
+
+	CHECK_EQ_INT(binds_from_config(cfg, strlen(cfg), &b), 0);
+	CHECK_EQ_INT(b.n, 2);
+	CHECK(b.n == 2 && b.v[0].readonly && !b.v[1].readonly);
+	binds_done(&b);
+}
+
 /* A state written before "readonly" and "real" existed still reads, as a
  * writable bind translated through its source. */
 TEST(json_without_readonly_or_real)
