@@ -17,6 +17,7 @@ fed_start() {
 	pid=$!
 	echo "$pid" >"$cg/cgroup.procs"
 	echo "$pid" >"$WORK/$name.pid"
+	stat -c %i "$cg" >>"$WORK/fed.cgids"
 	printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":%d,"bundle":"%s"}' "$name" "$pid" "$WORK/bundles/fed" |
 		"$BIN/bpfreaper-prestart" "$@" 2>>"$WORK/fed.err" || fail "prestart of $name: $(tail -1 "$WORK/fed.err")"
 }
@@ -80,13 +81,15 @@ test_reports_bounded_without_timer() {
 	assert_eq "reports at the end" "$(reports)" $keep
 	echo "    1000 containers (40 of them runc) in $(($(date +%s) - start)) s, at most $max reports" >&2
 	assert_eq "state files" "$(find "$RUN_DIR/state" -name "$E2E_PREFIX-*" | wc -l)" 0
-	assert_eq "registrations" "$(registrations)" 0
+	# This test's containers only: other runs may share the tracer.
+	assert_eq "this test's containers still registered" \
+		"$(registered_keys | LC_ALL=C comm -12 - <(while read -r id; do printf '%016x\n' "$id"; done <"$WORK/fed.cgids" | LC_ALL=C sort -u))" ""
 }
 
 # A burst of 40 containers at once leaves 40 records maps in free slots;
 # the next stop whose once-a-minute gc is due gives back all but 16.
 test_poststop_gives_spare_records_maps_back() {
-	local i log=$WORK/trim.log
+	local i n log=$WORK/trim.log
 	make_bundle fed "true" >/dev/null
 	for i in $(seq 40); do fed_start "t$i"; done
 	for i in $(seq 40); do
@@ -95,5 +98,11 @@ test_poststop_gives_spare_records_maps_back() {
 	done
 	touch -d '2 minutes ago' "$RUN_DIR/gc.stamp"
 	BPFREAPER_LOG_FILE=$log fed_run t41
-	grep -q "poststop: gc: 24 unused records maps freed" "$log" || fail "poststop said: $(cat "$log")"
+	# At least this test's 40 less the 16 kept; more where earlier runs
+	# left spare ones in this tracer.
+	n=$(sed -n 's/.*poststop: gc: \([0-9]*\) unused records maps freed.*/\1/p' "$log")
+	[ -n "$n" ] && [ "$n" -ge 24 ] || fail "poststop said: $(cat "$log")"
+	# The spare ones left are 16; the other slots are containers' still
+	# registered (other runs').
+	assert_eq "records maps left in the slots" "$(tracer_slot_maps | grep -c .)" $((16 + $(registrations)))
 }

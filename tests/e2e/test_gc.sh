@@ -245,15 +245,6 @@ test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
 	rmdir "$CG2/$CG_PARENT/$E2E_PREFIX-again"
 }
 
-# tracer_slot_maps: the ids of the records maps in this run's tracer's
-# slots (its slot_maps array; 0 is an empty slot), one a line, sorted. Not
-# every records map on the host: other runs load tracers of their own.
-tracer_slot_maps() {
-	bpftool -j map dump pinned "$TRACER_DIR/slot_maps" |
-		jq -r '.[] | .value | if type == "array" then (reverse | map(ltrimstr("0x")) | join("") | "0x" + .) else . end' |
-		while read -r v; do echo $((v)); done | grep -vx 0 | sort -n
-}
-
 # Records maps stay in their slots for the next containers (no grace
 # period on their start); gc gives back all but 16 spare ones, and the
 # kernel frees those it gave back.

@@ -48,6 +48,15 @@ assert_unregistered() {
 	! registered "$1" || fail "cgroup id $1 is still registered"
 }
 
+# tracer_slot_maps: the ids of the records maps in this run's tracer's
+# slots (its slot_maps array; 0 is an empty slot), one a line, sorted. Not
+# every records map on the host: other runs load tracers of their own.
+tracer_slot_maps() {
+	bpftool -j map dump pinned "$TRACER_DIR/slot_maps" |
+		jq -r '.[] | .value | if type == "array" then (reverse | map(ltrimstr("0x")) | join("") | "0x" + .) else . end' |
+		while read -r v; do echo $((v)); done | grep -vx 0 | sort -n
+}
+
 # registered_keys: the cgroup ids the tracer records for, each as 16 hex
 # digits (printf %016x), sorted.
 registered_keys() {
