@@ -267,22 +267,38 @@ scenario_annotation_beats_config() {
 	assert_eq "mode" "$(jq -r .mode "$(report_of ann)")" enforce
 }
 
-scenario_invalid_annotation_refused() {
-	make_bundle bad "touch /sync/ran" >/dev/null
+# An invalid io.bpfreaper.* annotation is bpfreaper's trouble, not the
+# container's (README, "The rule"): it runs unrecorded, with a skipped
+# entry; refused only under enforce with on_error fail.
+scenario_invalid_annotation_runs_unrecorded() {
+	make_bundle bad "bpfleak map /sys/fs/bpf/$E2E_PREFIX-bad && touch /sync/ran" >/dev/null
 	annotate bad io.bpfreaper.mode enforcing
-	! run_ctr bad || fail "$RUNTIME started a container whose annotation is invalid"
+	run_ctr bad || fail "$RUNTIME refused a container whose annotation is invalid: $(hook_said bad)"
+	assert_present "$WORK/sync/bad/ran"
+	assert_present "$P-bad"
+	skipped_has "$E2E_PREFIX-bad" "io.bpfreaper.mode" || fail "no skipped entry: $(cat "$RUN_DIR/skipped" 2>/dev/null)"
+	assert_absent "$(state_of bad)"
+	rm -f "$P-bad" "$WORK/sync/bad/ran"
+	echo '{"mode": "enforce", "on_error": "fail"}' >"$WORK/badfail.json"
+	prestart_args bad --config="$WORK/badfail.json"
+	! run_ctr bad || fail "$RUNTIME started it under enforce + on_error fail"
 	assert_absent "$WORK/sync/bad/ran"
 	hook_said bad | grep -q "io.bpfreaper.mode" || fail "hook said: $(hook_said bad)"
 	assert_absent "$(state_of bad)"
 }
 
-scenario_invalid_config_refused() {
-	echo '{"mode": "enforce", "kep": []}' >"$WORK/badcfg.json"
-	make_bundle badcfg "touch /sync/ran" >/dev/null
+# An invalid config (an unknown key) never refuses and never removes, even
+# when it says enforce and on_error fail: what it meant is unknown.
+scenario_invalid_config_runs_unrecorded() {
+	echo '{"mode": "enforce", "on_error": "fail", "kep": []}' >"$WORK/badcfg.json"
+	make_bundle badcfg "bpfleak map /sys/fs/bpf/$E2E_PREFIX-badcfg && touch /sync/ran" >/dev/null
 	prestart_args badcfg --config="$WORK/badcfg.json"
-	! run_ctr badcfg || fail "$RUNTIME started a container with an invalid bpfreaper config"
-	assert_absent "$WORK/sync/badcfg/ran"
-	hook_said badcfg | grep -q "badcfg.json" || fail "hook said: $(hook_said badcfg)"
+	run_ctr badcfg || fail "$RUNTIME refused a container over an invalid bpfreaper config: $(hook_said badcfg)"
+	assert_present "$WORK/sync/badcfg/ran"
+	assert_present "$P-badcfg"
+	skipped_has "$E2E_PREFIX-badcfg" "badcfg.json" || fail "no skipped entry: $(cat "$RUN_DIR/skipped" 2>/dev/null)"
+	assert_absent "$(state_of badcfg)"
+	rm -f "$P-badcfg"
 }
 
 # Another prestart hook fails after bpfreaper registered the container.
