@@ -191,6 +191,9 @@ void bpffs_views_done(struct bpffs_views *v)
 	for (size_t i = 0; i < v->n; i++) {
 		free(v->v[i].path);
 		closep(&v->v[i].fd);
+		for (size_t h = 0; h < v->v[i].n_hidden; h++)
+			free(v->v[i].hidden[h]);
+		free(v->v[i].hidden);
 	}
 	free(v->v);
 	memset(v, 0, sizeof(*v));
@@ -239,7 +242,54 @@ static int view_add(struct bpffs_views *v, const char *path, dev_t exclude)
 	v->v[v->n].fd = TAKE_FD(fd);
 	v->v[v->n].dev = st.st_dev;
 	v->v[v->n].ino = st.st_ino;
+	v->v[v->n].hidden = NULL;
+	v->v[v->n].n_hidden = 0;
 	v->n++;
+	return 0;
+}
+
+bool bpffs_view_hides(const struct bpffs_view *view, const char *host_path)
+{
+	for (size_t h = 0; h < view->n_hidden; h++)
+		if (beneath(view->hidden[h], host_path))
+			return true;
+	return false;
+}
+
+/* Mounts apply in the bundle's order: a read-only bind (bind j) whose
+ * destination is at or beneath a writable bind's (bind i, i < j) covers
+ * that part of it, so through i's view the container cannot write there
+ * (its pins can only be someone else's, its names never its own). A bind
+ * before i is covered by i instead. Recorded on i's view as host paths. */
+static int hide_covered(const struct binds *b, struct bpffs_views *v)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const char *src = b->v[i].real ? b->v[i].real : b->v[i].source;
+		char norm[PATH_MAX];
+		struct bpffs_view *view = NULL;
+
+		if (b->v[i].readonly || path_normalize(src, norm, sizeof(norm)) < 0)
+			continue;
+		for (size_t k = 0; k < v->n && !view; k++)
+			if (streq(v->v[k].path, norm))
+				view = &v->v[k];
+		for (size_t j = i + 1; view && j < b->n; j++) {
+			const char *rel = b->v[j].readonly ? beneath(b->v[i].destination, b->v[j].destination) : NULL;
+			char *hidden, **nh;
+
+			if (!rel)
+				continue;
+			if (asprintf(&hidden, "%s%s%s", norm, *rel ? "/" : "", rel) < 0)
+				return -ENOMEM;
+			nh = realloc(view->hidden, (view->n_hidden + 1) * sizeof(*nh));
+			if (!nh) {
+				free(hidden);
+				return -ENOMEM;
+			}
+			view->hidden = nh;
+			view->hidden[view->n_hidden++] = hidden;
+		}
+	}
 	return 0;
 }
 
@@ -262,11 +312,14 @@ int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret
 	for (size_t i = 0; r == 0 && i < b->n; i++)
 		if (!b->v[i].readonly)
 			r = view_add(&v, b->v[i].real ? b->v[i].real : b->v[i].source, exclude);
+	if (r == 0 && !b->host_mount_ns)
+		r = hide_covered(b, &v);
 	if (r < 0) {
 		bpffs_views_done(&v);
 		return r;
 	}
-	/* A view inside another of the same bpffs: the outer walk covers it. */
+	/* A view inside another of the same bpffs: the outer walk covers it,
+	 * unless the outer one's walk passes over it (hidden there). */
 	inner = calloc(v.n + 1, sizeof(*inner));
 	if (!inner) {
 		bpffs_views_done(&v);
@@ -275,11 +328,14 @@ int bpffs_views_of(const struct binds *b, dev_t exclude, struct bpffs_views *ret
 	for (size_t i = 0; i < v.n; i++)
 		for (size_t j = 0; j < v.n && !inner[i]; j++)
 			inner[i] = j != i && v.v[j].dev == v.v[i].dev && !streq(v.v[j].path, v.v[i].path) &&
-				   beneath(v.v[j].path, v.v[i].path);
+				   beneath(v.v[j].path, v.v[i].path) && !bpffs_view_hides(&v.v[j], v.v[i].path);
 	for (size_t i = 0; i < v.n; i++) {
 		if (inner[i]) {
 			free(v.v[i].path);
 			closep(&v.v[i].fd);
+			for (size_t h = 0; h < v.v[i].n_hidden; h++)
+				free(v.v[i].hidden[h]);
+			free(v.v[i].hidden);
 			continue;
 		}
 		v.v[kept++] = v.v[i];
@@ -355,7 +411,7 @@ const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *
 			*ret_rel = rel;
 		}
 	}
-	return best;
+	return best && bpffs_view_hides(best, host_path) ? NULL : best;
 }
 
 struct find_dir {

@@ -50,6 +50,10 @@ struct bpffs_view {
 	int fd;     /* the root directory, opened without following symlinks */
 	dev_t dev;
 	ino_t ino;
+	/* Host paths beneath path that a later read-only bind covers in the
+	 * container: it cannot write there through this view. */
+	char **hidden;
+	size_t n_hidden;
 };
 
 struct bpffs_views {
@@ -73,9 +77,13 @@ void bpffs_views_done(struct bpffs_views *v);
 int bpffs_container_views(const struct binds *b, dev_t exclude, char **views, size_t max, size_t *ret_n,
 			  bool *ret_all);
 /* The innermost view whose root contains host_path (a normalised absolute
- * path), with *ret_rel the rest of it ("" for the root); NULL if none. */
+ * path), with *ret_rel the rest of it ("" for the root); NULL if none, or if
+ * a later read-only bind hides host_path in that view. */
 const struct bpffs_view *bpffs_view_of(const struct bpffs_views *v, const char *host_path,
 				       const char **ret_rel);
+/* Whether a later read-only bind hides host_path (beneath view's root) from
+ * the container in that view. */
+bool bpffs_view_hides(const struct bpffs_view *view, const char *host_path);
 /* Host path of the directory (dev, ino) in a visible bpffs; -ENOENT if none. */
 int bpffs_find_dir(dev_t dev, ino_t ino, char *buf, size_t size);
 bool path_is_bpffs(const char *path);

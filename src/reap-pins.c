@@ -136,7 +136,9 @@ static int find_pin_visit(int dirfd, const char *name, const char *path, const s
 	struct stat got;
 	uint32_t kind, id;
 
-	if (!S_ISREG(st->st_mode))
+	/* Covered by a later read-only bind: not the container's to unpin
+	 * through this view (named as a survivor's pin, if it holds one). */
+	if (!S_ISREG(st->st_mode) || bpffs_view_hides(scan->view, path))
 		return 0;
 	scan->res->pins_opened++;
 	fd = safepath_obj_get(dirfd, name, &got);

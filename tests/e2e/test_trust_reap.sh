@@ -91,6 +91,41 @@ test_readonly_host_bpffs_and_writable_subdir() {
 	assert_freed map "$map"
 }
 
+# A read-only bind over part of a writable one: the container's bpffs view
+# is writable, but a later bind covers one of its directories read-only.
+# The container pins two maps and moves one (so poststop walks the view);
+# the host moves the other pin into the covered directory, where the
+# container could not unpin it: so poststop does not either, and names it.
+test_readonly_bind_nested_in_a_writable_view() {
+	local r maps ctr_pid
+	mkdir -p "$P-nro"
+	make_bundle nro "bpfleak map /sys/fs/bpf/$E2E_PREFIX-nro-own >/sync/ids &&
+		bpfleak map /sys/fs/bpf/$E2E_PREFIX-nro-b >>/sync/ids &&
+		mv /sys/fs/bpf/$E2E_PREFIX-nro-own /sys/fs/bpf/$E2E_PREFIX-nro-moved && touch /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	bundle_edit nro '.mounts += [{destination: $dst, type: "bind", source: $src, options: ["rbind", "ro"]}]' \
+		--arg dst "/sys/fs/bpf/$E2E_PREFIX-nro" --arg src "$P-nro"
+	bundle_edit nro '(.hooks.poststop[0].args) += ["--wait-ms=200"]'
+	run_ctr nro &
+	ctr_pid=$!
+	wait_for "$WORK/sync/nro/made"
+	mapfile -t maps < <(awk '$1 == "map" { print $2 }' "$WORK/sync/nro/ids")
+	[ ${#maps[@]} = 2 ] || fail "map ids: $(cat "$WORK/sync/nro/ids")"
+	mv "$P-nro-b" "$P-nro/hostheld"
+	touch "$WORK/sync/nro/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/nro.err")"
+	r=$(report_of nro)
+	assert_absent "$P-nro-moved"
+	assert_present "$P-nro/hostheld"
+	assert_alive map "${maps[1]}"
+	assert_eq "removed" "$(jq -c '[.removed.pins[].path]' "$r")" "[\"$P-nro-moved\"]"
+	assert_eq "left" "$(jq -c '[.left.pins[] | [.path, .why]]' "$r")" \
+		"[[\"$P-nro/hostheld\",\"outside the container's writable bpffs\"]]"
+	rm -f "$P-nro/hostheld"
+	rmdir "$P-nro"
+	assert_freed map "${maps[@]}"
+}
+
 # A pinned XDP link under a keep rule: the pin, the link and the device's
 # XDP program all stay, and the report lists them as kept.
 test_kept_xdp_link_stays_attached() {
