@@ -13,7 +13,7 @@
 E2E_ALONE="test_units_under_systemd"
 
 test_units_under_systemd() {
-	local deb r
+	local deb r layout_before
 	[ "$(cat /proc/1/comm)" = systemd ] || skip "PID 1 is not systemd (tests/kernels/guest-systemd boots one)"
 	need_tool dpkg-buildpackage
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
@@ -36,6 +36,9 @@ test_units_under_systemd() {
 	mkdir -p /etc/bpfreaper
 	echo '{"report_dir": "/var/lib/bpfreaper/reports"}' >/etc/bpfreaper/bpfreaper.json
 	veth_up
+	# iproute2's layout (tc/globals, ip, xdp), which the container's `ip`
+	# makes where the host has none: what of it is this test's.
+	layout_before=$(cd "$BPFFS" && ls -d tc ip xdp 2>/dev/null || true)
 	make_bundle sd "/usr/sbin/ip link set dev $VETH xdpgeneric obj /progs.o sec xdp" >/dev/null
 	host_netns sd
 	bundle_edit sd 'del(.hooks.poststop)'
@@ -59,9 +62,16 @@ test_units_under_systemd() {
 	assert_eq "report by" "$(jq -r .by "$r")" gc
 	jq -e '.removed.attachments | map(.where) | any(startswith("xdp skb dev '"$VETH"'"))' "$r" >/dev/null ||
 		fail "no xdp detach in report: $(jq -c .removed "$r")"
+	# What gc left of the container's names, said for the record; the
+	# layout its ip made is removed below if the host had none before.
+	echo "    gc left: $(jq -c '{dirs: [.left.dirs[]? | [.path, .why]], symlinks: [.left.symlinks[]? | [.path, .why]]}' "$r")" >&2
 	assert_absent /etc/bpfreaper-probe
 	assert_eq "touch /etc in gc's sandbox" "$(cat /run/bpfreaper/probe)" 1
 	rm -rf /run/systemd/system/bpfreaper-gc.service.d /run/bpfreaper/probe
 	systemctl daemon-reload
 	veth_down
+	if [ -z "$layout_before" ]; then
+		rm -f "$BPFFS/ip" "$BPFFS/xdp"
+		rmdir "$BPFFS/tc/globals" "$BPFFS/tc" 2>/dev/null || true
+	fi
 }
