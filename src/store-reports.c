@@ -192,22 +192,13 @@ int reports_prune(int dirfd, const struct report_files *l, const bool *prune, si
 	return 0;
 }
 
-int reports_apply_retention(const char *report_dir, const struct report_retention *keep, int64_t now,
-			    size_t *ret_removed)
+/* The retention applied to the open reports directory fd. */
+static int retention_at(int fd, const struct report_retention *keep, int64_t now, size_t *ret_removed)
 {
 	struct report_files l = {};
 	_cleanup_free_ bool *prune = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	int r;
 
-	*ret_removed = 0;
-	if (!keep->count && !keep->max_age_s)
-		return 0;
-	fd = reports_dir_open(report_dir);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
 	r = reports_list(fd, &l);
 	if (r < 0)
 		return r;
@@ -220,6 +211,22 @@ int reports_apply_retention(const char *report_dir, const struct report_retentio
 	r = reports_prune(fd, &l, prune, ret_removed);
 	report_files_done(&l);
 	return r;
+}
+
+int reports_apply_retention(const char *report_dir, const struct report_retention *keep, int64_t now,
+			    size_t *ret_removed)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	*ret_removed = 0;
+	if (!keep->count && !keep->max_age_s)
+		return 0;
+	fd = reports_dir_open(report_dir);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	return retention_at(fd, keep, now, ret_removed);
 }
 
 /* Reports by name, up to limit + 1: enough to say whether it is past it. */
@@ -261,5 +268,5 @@ int reports_apply_count(const char *report_dir, const struct report_retention *k
 	r = reports_count(fd, keep->count, &n);
 	if (r < 0 || n <= keep->count)
 		return r;
-	return reports_apply_retention(report_dir, keep, now, ret_removed);
+	return retention_at(fd, keep, now, ret_removed);
 }
