@@ -17,6 +17,7 @@
 #include <bpf/bpf_core_read.h>
 #include "record.h"
 #include "objfile.h"
+#include "walk.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -537,6 +538,56 @@ static __always_inline struct record *fill_name(int dirfd, const char *pathname,
 		return rec;
 	st = bpf_map_lookup_elem(&cgroups, &rec->owner_id);
 	return st && under_view(st, at->path) ? rec : NULL;
+}
+
+/* A mkdir or symlink call has returned 0: which entry did it make? The
+ * walk starts where the kernel's lookup did (the caller's root for an
+ * absolute name: a chroot's; its working directory; the directory fd).
+ * False if the entry is not on a bpffs: whatever the path says, nothing
+ * there is a bpffs record (a chroot, a private mount, the container's own
+ * root filesystem). An entry the walk cannot prove keeps its record
+ * without REC_F_IDENTIFIED: reported, never removed. */
+static __always_inline bool identify_name(struct record *rec)
+{
+	struct record_name *at = rec->kind == REC_SYMLINK ? &rec->symlink.at : &rec->mkdir.at;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct walk_buf *b = walk_buf();
+	struct vfsmount *mnt;
+	struct dentry *from, *d;
+	struct super_block *sb;
+	unsigned short mode;
+
+	if (!b)
+		return true;
+	if (at->path[0] == '/') {
+		mnt = BPF_CORE_READ(task, fs, root.mnt);
+		from = BPF_CORE_READ(task, fs, root.dentry);
+	} else if (at->dirfd == AT_FDCWD_) {
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		from = BPF_CORE_READ(task, fs, pwd.dentry);
+	} else {
+		struct file *file = file_of_fd(at->dirfd);
+
+		if (!file)
+			return true;
+		mnt = BPF_CORE_READ(file, f_path.mnt);
+		from = BPF_CORE_READ(file, f_path.dentry);
+	}
+	if (bpf_probe_read_kernel(b->path, sizeof(b->path), at->path))
+		return true;
+	d = walk_entry(mnt, from);
+	if (!d)
+		return true;
+	sb = BPF_CORE_READ(d, d_sb);
+	if (BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC_)
+		return false;
+	mode = BPF_CORE_READ(d, d_inode, i_mode);
+	if ((mode & S_IFMT_) != (rec->kind == REC_SYMLINK ? S_IFLNK_ : S_IFDIR_))
+		return true; /* something else is at the name already */
+	at->ino = BPF_CORE_READ(d, d_inode, i_ino);
+	at->dev = BPF_CORE_READ(sb, s_dev);
+	rec->flags |= REC_F_IDENTIFIED;
+	return true;
 }
 
 /* A name a registered caller removes: rmdir (dir), or unlink of a pin or a

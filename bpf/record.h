@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 5
+#define TRACER_LAYOUT_VERSION 6
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
@@ -119,6 +119,11 @@ enum record_flags {
 	 * call created (something else already referenced it when the call
 	 * returned: a racing fd swap). Reported, never removed. */
 	REC_F_UNPROVEN = 1u << 3,
+	/* REC_MKDIR, REC_SYMLINK: record_name.ino and .dev name the entry the
+	 * call made, found by the tracer in the kernel's dentries when the call
+	 * returned (bpf/walk.bpf.h). Without it the entry is reported, never
+	 * removed. */
+	REC_F_IDENTIFIED = 1u << 8,
 };
 
 struct cg_state {
@@ -172,6 +177,11 @@ struct record_name {
 	__u64 dir_ino;
 	__u32 dir_dev;  /* kernel dev_t of the directory's bpffs */
 	__s32 dirfd;    /* mkdirat/symlinkat/obj_pin path_fd; AT_FDCWD (-100) if none */
+	/* REC_F_IDENTIFIED: the entry itself, by identity: a directory or
+	 * symlink is removed only while this very entry is there. */
+	__u64 ino;
+	__u32 dev;      /* kernel dev_t of the entry's bpffs */
+	__u32 pad;
 	char path[RECORD_PATH_MAX];
 };
 

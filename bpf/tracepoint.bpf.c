@@ -105,7 +105,7 @@ static __always_inline int record_name(struct sys_exit_ctx *ctx, int dirfd, cons
 	if (!did_enter(ctx->syscall_nr) || ctx->ret < 0)
 		return 0;
 	rec = fill_name(dirfd, pathname, target, false);
-	if (rec)
+	if (rec && identify_name(rec))
 		append_record(rec);
 	return 0;
 }

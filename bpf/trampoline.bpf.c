@@ -67,7 +67,7 @@ static __always_inline int name_exit(int ret)
 	if (ret == 0) {
 		if (rec->cmd == TRACE_CMD_RMDIR || rec->cmd == TRACE_CMD_UNLINK)
 			forget_name(rec);
-		else
+		else if (identify_name(rec))
 			append_record(rec);
 	}
 	bpf_map_delete_elem(&pending, &tid);

@@ -25,7 +25,27 @@ typedef _Bool bool;
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
+struct list_head {
+	struct list_head *next;
+};
+
+struct hlist_node {
+	struct hlist_node *next;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+struct hlist_bl_node {
+	struct hlist_bl_node *next;
+	struct hlist_bl_node **pprev;
+};
+
+/* hash and len sit in an anonymous struct in the kernel; CO-RE finds them
+ * there by name. */
 struct qstr {
+	u32 len;
 	const unsigned char *name;
 };
 
@@ -35,16 +55,41 @@ struct super_block {
 };
 
 struct inode {
+	unsigned short i_mode;
 	unsigned long i_ino;
 };
 
+/* A dentry's children: an hlist through d_sib from 6.8 on, a list through
+ * d_child before (struct dentry___old). */
 struct dentry {
+	struct hlist_bl_node d_hash; /* pprev NULL: unhashed, no longer found by name */
 	struct qstr d_name;
 	struct inode *d_inode;
 	struct super_block *d_sb;
+	struct hlist_node d_sib;
+	struct hlist_head d_children;
+};
+
+struct dentry___old {
+	struct list_head d_child;
+	struct list_head d_subdirs;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+/* The kernel's mount behind a vfsmount (fs/mount.h): its children are
+ * the mounts on directories inside it. */
+struct mount {
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+	struct list_head mnt_mounts;
+	struct list_head mnt_child;
 };
 
 struct path {
+	struct vfsmount *mnt;
 	struct dentry *dentry;
 };
 
@@ -84,6 +129,7 @@ struct files_struct {
 };
 
 struct fs_struct {
+	struct path root;
 	struct path pwd;
 };
 

@@ -96,6 +96,15 @@ static void rec_parent(const struct record *r, uint32_t *dev, uint64_t *ino)
 	*ino = n ? n->dir_ino : 0;
 }
 
+/* REC_MKDIR, REC_SYMLINK with REC_F_IDENTIFIED: the entry the call made. */
+static void rec_entry(const struct record *r, uint32_t *dev, uint64_t *ino)
+{
+	const struct record_name *n = record_name_of(r);
+
+	*dev = n ? n->dev : 0;
+	*ino = n ? n->ino : 0;
+}
+
 /* REC_ATTACH: the target file (a cgroup id with REC_F_TARGET_CGROUP). */
 static void rec_target(const struct record *r, uint32_t *dev, uint64_t *ino, uint32_t *attach_type)
 {
@@ -165,6 +174,31 @@ static uint32_t kdev_of(const char *path)
 	return major(st.st_dev) << 20 | minor(st.st_dev);
 }
 
+/* The inode of path itself, a symlink's own. */
+static uint64_t lino_of(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) < 0 ? 0 : st.st_ino;
+}
+
+/* mkdir -p: path and every missing parent. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX * 2];
+
+	pathf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 static uint64_t ino_of(const char *path)
 {
 	struct stat st;
@@ -194,6 +228,7 @@ enum agent_op {
 	OP_CLOSE,        /* fd */
 	OP_OPEN_DIR,     /* s1 */
 	OP_CHDIR,        /* s1 */
+	OP_CHROOT,       /* s1 */
 	OP_PROG_ATTACH,  /* fd: prog, fd2: target, n: attach type */
 	OP_PROG_DETACH,  /* fd: prog, fd2: target, n: attach type */
 	OP_EXEC,         /* s1 s2 s3: argv; returns the exit status */
@@ -374,6 +409,8 @@ static int agent_act(const struct agent_req *q)
 		return open(q->s1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	case OP_CHDIR:
 		return chdir(q->s1);
+	case OP_CHROOT:
+		return chroot(q->s1) < 0 ? -1 : chdir("/");
 	case OP_PROG_ATTACH:
 	case OP_PROG_DETACH:
 		return agent_attach(q->op == OP_PROG_ATTACH, q->fd, q->fd2, q->n);
@@ -869,22 +906,139 @@ out:
 	teardown();
 }
 
-/* CG_VIEWS_ALL (more views than the state holds): every absolute name. */
+/* CG_VIEWS_ALL (more views than the state holds): every absolute name on
+ * a bpffs, but still none elsewhere. */
 TEST(test_views_all)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
-	char outside[PATH_MAX];
+	char outside[PATH_MAX], other[PATH_MAX];
 
 	if (!setup("views_all", true, &a))
 		return;
 	pathf(outside, sizeof(outside), "%s/views_all", E.plain);
-	if (ASSERT_OK(a_path(&a, OP_MKDIR, outside), "mkdir outside the views") && read_records(&l)) {
+	pathf(other, sizeof(other), "%s/run/bpffs/views_all", E.tmp);
+	ASSERT_OK(a_path(&a, OP_MKDIR, outside), "mkdir outside the views, off any bpffs");
+	if (ASSERT_OK(a_path(&a, OP_MKDIR, other), "mkdir outside the views, on a bpffs") && read_records(&l)) {
 		ASSERT_FLAGS(l.cg.flags, CG_VIEWS_ALL, 0, "cgroup flags");
-		ASSERT_TRUE(find_name(&l, REC_MKDIR, outside), "a record of it");
+		ASSERT_TRUE(find_name(&l, REC_MKDIR, other), "a record of the one on a bpffs");
+		ASSERT_TRUE(!find_name(&l, REC_MKDIR, outside), "no record of the one off any bpffs");
 		ASSERT_EQ(l.cg.dir_records, 1, "dir_records");
 	}
 	rmdir(outside);
+	rmdir(other);
+	teardown();
+}
+
+/* A name's record holds the entry the kernel made there (device, inode),
+ * on both backends; renaming the entry away does not change which one it
+ * is, and an entry made at the vacated name later is another. */
+TEST(test_name_identity)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	const struct record *r;
+	uint64_t dir_ino, rel_ino, link_ino, ino;
+	uint32_t dev;
+	int dirfd;
+
+	if (!setup("identity", false, &a))
+		return;
+	ASSERT_OK(a_path(&a, OP_MKDIR, at("d")), "mkdir");
+	dirfd = a_path(&a, OP_OPEN_DIR, E.dir);
+	ASSERT_OK(act(&a, OP_MKDIRAT, 0, dirfd, 0, "rel//", NULL, NULL), "mkdirat, trailing slashes");
+	ASSERT_OK(act(&a, OP_SYMLINK, 0, 0, 0, "tc", at("./s"), NULL), "symlink through '.'");
+	dir_ino = ino_of(at("d"));
+	rel_ino = ino_of(at("rel"));
+	link_ino = lino_of(at("s"));
+	ASSERT_OK(act(&a, OP_RENAME, 0, 0, 0, at("d"), at("moved"), NULL), "rename the directory away");
+	/* The host makes a directory at the vacated name. */
+	ASSERT_OK(mkdir(at("d"), 0700), "host's mkdir at the vacated name");
+	if (!read_records(&l))
+		goto out;
+	r = find_name(&l, REC_MKDIR, at("d"));
+	if (ASSERT_TRUE(r, "the mkdir's record")) {
+		ASSERT_FLAGS(rec_flags(r), REC_F_IDENTIFIED, 0, "mkdir's flags");
+		rec_entry(r, &dev, &ino);
+		ASSERT_EQ(dev, E.fs_kdev, "mkdir's entry device");
+		ASSERT_EQ(ino, dir_ino, "mkdir's entry: the one it made");
+		ASSERT_TRUE(ino != ino_of(at("d")), "not the host's made at the name since");
+	}
+	r = find_name(&l, REC_MKDIR, "rel//");
+	if (ASSERT_TRUE(r, "the mkdirat's record")) {
+		ASSERT_FLAGS(rec_flags(r), REC_F_IDENTIFIED | REC_F_RELATIVE, 0, "mkdirat's flags");
+		rec_entry(r, &dev, &ino);
+		ASSERT_EQ(ino, rel_ino, "mkdirat's entry");
+	}
+	r = find_name(&l, REC_SYMLINK, at("./s"));
+	if (ASSERT_TRUE(r, "the symlink's record")) {
+		ASSERT_FLAGS(rec_flags(r), REC_F_IDENTIFIED, 0, "symlink's flags");
+		rec_entry(r, &dev, &ino);
+		ASSERT_EQ(ino, link_ino, "symlink's entry: the link, not its target");
+	}
+out:
+	rmdir(at("d"));
+	rmdir(at("moved"));
+	teardown();
+}
+
+/* Where the kernel made an entry decides, not the path string: a name that
+ * reads like a view's, made in a chroot or on a private mount inside the
+ * view, is not on a bpffs and has no record; one reached through a symlink
+ * is not proven and has a record without its identity. */
+TEST(test_name_not_on_bpffs)
+{
+	CLEANUP_AGENT a = {};
+	CLEANUP_AGENT jail = {};
+	RECORDS l = {};
+	char root[PATH_MAX], inside[PATH_MAX * 2];
+	const struct record *r;
+	bool mounted;
+
+	if (!setup("not_bpffs", false, &a))
+		return;
+	/* A private mount over a directory of the view. */
+	ASSERT_OK(mkdir(at("mnt"), 0700), "mount point");
+	mounted = ASSERT_OK(mount("tmpfs", at("mnt"), "tmpfs", 0, "size=64k"), "tmpfs over it");
+	ASSERT_OK(a_path(&a, OP_MKDIR, at("mnt/x")), "mkdir on the private mount");
+	ASSERT_OK(act(&a, OP_SYMLINK, 0, 0, 0, "tc", at("mnt/l"), NULL), "symlink on the private mount");
+	/* A symlink on the way. */
+	ASSERT_OK(act(&a, OP_SYMLINK, 0, 0, 0, E.dir, at("via"), NULL), "a symlink to the view");
+	ASSERT_OK(a_path(&a, OP_MKDIR, at("via/y")), "mkdir through it");
+	/* A chroot whose tree spells the view's path. */
+	pathf(root, sizeof(root), "%s/jail", E.plain);
+	pathf(inside, sizeof(inside), "%s%s", root, E.dir);
+	ASSERT_OK(mkdir_p(inside), "the chroot's tree");
+	if (ASSERT_TRUE(agent_start(&jail, E.cg), "a second agent in the cgroup") &&
+	    ASSERT_OK(a_path(&jail, OP_CHROOT, root), "chroot")) {
+		ASSERT_OK(a_path(&jail, OP_MKDIR, at("jailed")), "mkdir at the view's path in the chroot");
+		ASSERT_OK(act(&jail, OP_SYMLINK, 0, 0, 0, "tc", at("jailed_link"), NULL), "symlink there");
+	}
+	if (read_records(&l)) {
+		ASSERT_TRUE(!find_name(&l, REC_MKDIR, at("mnt/x")), "no record of the mkdir on tmpfs");
+		ASSERT_TRUE(!find_name(&l, REC_SYMLINK, at("mnt/l")), "no record of the symlink on tmpfs");
+		ASSERT_TRUE(!find_name(&l, REC_MKDIR, at("jailed")), "no record of the chroot's mkdir");
+		ASSERT_TRUE(!find_name(&l, REC_SYMLINK, at("jailed_link")), "no record of the chroot's symlink");
+		r = find_name(&l, REC_MKDIR, at("via/y"));
+		if (ASSERT_TRUE(r, "a record of the mkdir through a symlink"))
+			ASSERT_FLAGS(rec_flags(r), 0, REC_F_IDENTIFIED, "through a symlink: not identified");
+		ASSERT_TRUE(find_name(&l, REC_SYMLINK, at("via")), "the symlink's own record");
+	}
+	if (mounted)
+		umount2(at("mnt"), MNT_DETACH);
+	rmdir(at("mnt"));
+	pathf(inside, sizeof(inside), "%s%s/jailed_link", root, E.dir);
+	unlink(inside);
+	pathf(inside, sizeof(inside), "%s%s/jailed", root, E.dir);
+	/* The chroot's tree, up to and with its root. */
+	for (char *slash; strlen(inside) >= strlen(root); *slash = '\0') {
+		rmdir(inside);
+		slash = strrchr(inside, '/');
+		if (!slash)
+			break;
+	}
+	rmdir(at("y"));
+	unlink(at("via"));
 	teardown();
 }
 
