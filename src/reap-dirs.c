@@ -15,6 +15,25 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+/* The kernel's dev_t is major << 20 | minor. */
+static dev_t dev_of_kdev(uint32_t kdev)
+{
+	return makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+/* The entry a name record's call made, by identity (REC_F_IDENTIFIED):
+ * false if the tracer could not prove which entry it was. */
+static bool ident_of(const struct record *rec, struct safepath_ident *ret)
+{
+	const struct record_name *at = record_name_of(rec);
+
+	if (!at || !(rec->flags & REC_F_IDENTIFIED))
+		return false;
+	ret->dev = dev_of_kdev(at->dev);
+	ret->ino = (ino_t)at->ino;
+	return true;
+}
+
 /* Where a recorded mkdir landed on the host: an absolute container path
  * through the bundle's bind mounts; a relative one from the directory it was
  * relative to, found again by (device, inode). */
@@ -28,9 +47,7 @@ static int host_dir_of(const struct record *rec, const struct reap_opts *opts, c
 		return -EINVAL;
 	if (!(rec->flags & REC_F_RELATIVE))
 		return binds_translate(opts->binds, at->path, buf, size);
-	/* The kernel's dev_t is major << 20 | minor. */
-	r = bpffs_find_dir(makedev(at->dir_dev >> 20, at->dir_dev & 0xfffff), (ino_t)at->dir_ino, parent,
-			   sizeof(parent));
+	r = bpffs_find_dir(dev_of_kdev(at->dir_dev), (ino_t)at->dir_ino, parent, sizeof(parent));
 	if (r < 0)
 		return r;
 	r = path_join(joined, sizeof(joined), parent, at->path);
@@ -39,16 +56,13 @@ static int host_dir_of(const struct record *rec, const struct reap_opts *opts, c
 	return path_normalize(joined, buf, size);
 }
 
-static int cmp_depth_desc(const void *a, const void *b)
+static size_t depth_of(const char *path)
 {
-	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	size_t dx = 0, dy = 0;
+	size_t d = 0;
 
-	for (; *x; x++)
-		dx += *x == '/';
-	for (; *y; y++)
-		dy += *y == '/';
-	return dx == dy ? 0 : dx > dy ? -1 : 1;
+	for (; *path; path++)
+		d += *path == '/';
+	return d;
 }
 
 static bool symlink_target_is(const struct record *rec, const char *target, size_t len)
@@ -57,21 +71,26 @@ static bool symlink_target_is(const struct record *rec, const char *target, size
 	       strncmp(target, rec->symlink.target, strnlen(rec->symlink.target, sizeof(rec->symlink.target))) == 0;
 }
 
-static bool target_of_record(const char *target, size_t len, void *ud)
+static bool target_of_record(const char *target, size_t len, const struct stat *st, void *ud)
 {
+	(void)st; /* safepath checked its identity */
 	return symlink_target_is(ud, target, len);
 }
 
-/* Any symlink the container made: one it renamed since (over a directory
- * it had made, say) is found by its target. */
-static bool target_of_any_record(const char *target, size_t len, void *ud)
+/* Any symlink the container made, by identity: one it renamed since (over
+ * a directory it had made, say). */
+static bool any_symlink_record(const char *target, size_t len, const struct stat *st, void *ud)
 {
 	const struct record_list *records = ud;
 
-	for (size_t i = 0; i < records->n; i++)
-		if (records->v[i].kind == REC_SYMLINK && !(records->v[i].flags & REC_F_PATH_TRUNCATED) &&
-		    symlink_target_is(&records->v[i], target, len))
+	for (size_t i = 0; i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		struct safepath_ident id;
+
+		if (rec->kind == REC_SYMLINK && ident_of(rec, &id) && id.dev == st->st_dev && id.ino == st->st_ino &&
+		    symlink_target_is(rec, target, len))
 			return true;
+	}
 	return false;
 }
 
@@ -81,10 +100,21 @@ static int error_of(int r)
 	return r == -ENOTEMPTY || r == -EACCES || r == -EPERM || r == -EBUSY || r == -EIO ? r : 0;
 }
 
+#define NOT_PROVEN "not proven: the tracer could not tell which entry the call made"
+
+/* Something is at rel beneath the view (not followed). */
+static bool exists_at(const struct bpffs_view *view, const char *rel)
+{
+	struct stat st;
+
+	return fstatat(view->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
- * xdp -> tc/). A symlink has no object id: it is removed only if it is
- * still a symlink whose target has the recorded start and length, made
- * after the registration, in a view. */
+ * xdp -> tc/). Removed only while the very symlink it made is at the name
+ * (device and inode, as the tracer saw them when the call returned), with a
+ * target of the recorded start and length, made after the registration, in
+ * a view. */
 int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
 			 const struct reap_opts *opts, const struct bpffs_views *views)
 {
@@ -94,6 +124,7 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
 		const struct record *rec = &records->v[i];
 		const struct bpffs_view *view;
 		const char *rel = NULL, *why = NULL;
+		struct safepath_ident id;
 		char host[PATH_MAX];
 		int err;
 
@@ -108,6 +139,11 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
 		}
 		if (!*rel)
 			continue; /* the view's root: a mount point */
+		if (!ident_of(rec, &id)) {
+			if (exists_at(view, rel))
+				r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, NOT_PROVEN);
+			continue;
+		}
 		if (reap_kept_by(opts, host)) {
 			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "keep rule");
 			continue;
@@ -116,33 +152,134 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
 			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "report mode");
 			continue;
 		}
-		err = safepath_unlink_symlink(view->fd, rel, opts->registered_ns, target_of_record, (void *)rec,
+		err = safepath_unlink_symlink(view->fd, rel, &id, opts->registered_ns, target_of_record, (void *)rec,
 					      &why);
 		if (err == 0)
 			r = reap_path_add(&res->symlinks_removed, host, 0, 0, 0, NULL);
-		else if (err != -ENOENT && err != -EINVAL)
+		else if (err != -ENOENT)
 			r = reap_path_add(&res->symlinks_left, host, 0, 0, error_of(err), why);
 	}
 	return r;
 }
 
-/* Directories the container created: only in a view, only if made after
- * its registration, only when empty, and never through a symlink, so that a
- * container that swaps a recorded directory for a symlink to the host's
- * cannot point the rmdir there. Deepest first, so nested ones go before
+/* A directory the container made: where its record puts it, and the entry
+ * it made there. */
+struct made_dir {
+	char *path;
+	struct safepath_ident id;
+	bool moved; /* not at its name any more: looked for by identity */
+	char *found; /* where the search found it */
+};
+
+static int cmp_depth_desc(const void *a, const void *b)
+{
+	const struct made_dir *x = a, *y = b;
+	const char *px = x->found ? x->found : x->path, *py = y->found ? y->found : y->path;
+	size_t dx = depth_of(px), dy = depth_of(py);
+
+	return dx == dy ? 0 : dx > dy ? -1 : 1;
+}
+
+struct moved_search {
+	struct made_dir *v;
+	size_t n;
+	size_t left; /* moved ones not found yet */
+};
+
+static int find_moved_visit(int dirfd, const char *name, const char *path, const struct stat *st, void *ud)
+{
+	struct moved_search *m = ud;
+
+	(void)dirfd;
+	(void)name;
+	if (!S_ISDIR(st->st_mode))
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct made_dir *d = &m->v[i];
+
+		if (!d->moved || d->found || d->id.dev != st->st_dev || d->id.ino != st->st_ino)
+			continue;
+		d->found = strdup(path);
+		if (!d->found)
+			return -ENOMEM;
+		return --m->left == 0 ? 1 : 0;
+	}
+	return 0;
+}
+
+/* The directories that left their names (a rename the tracer does not
+ * follow), looked for by identity in the views: one walk per view, only
+ * when some moved. */
+static int find_moved(struct made_dir *v, size_t n, const struct bpffs_views *views)
+{
+	struct moved_search m = { .v = v, .n = n };
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		m.left += v[i].moved;
+	for (size_t i = 0; m.left && i < views->n; i++) {
+		r = bpffs_walk_fd(views->v[i].fd, views->v[i].path, find_moved_visit, &m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One directory of the container's, at path. */
+static int remove_dir(struct made_dir *d, const char *path, const struct record_list *records,
+		      struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
+{
+	const struct bpffs_view *view;
+	const char *rel = NULL, *why = NULL, *symlink_why = NULL;
+	int err;
+
+	view = bpffs_view_of(views, path, &rel);
+	if (!view)
+		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "outside the container's writable bpffs");
+	if (!*rel)
+		return 0; /* the view's root: a mount point */
+	if (reap_kept_by(opts, path))
+		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "keep rule");
+	if (!opts->remove)
+		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "report mode");
+	err = safepath_rmdir(view->fd, rel, &d->id, opts->registered_ns, &why);
+	if (err == 0) {
+		crashpoint("dir-removed");
+		return reap_path_add(&res->dirs_removed, path, 0, 0, 0, NULL);
+	}
+	/* Its name now holds a symlink: the container's own (by identity)
+	 * goes like the others. */
+	if (err == -ELOOP && safepath_unlink_symlink(view->fd, rel, NULL, opts->registered_ns, any_symlink_record,
+						     (void *)records, &symlink_why) == 0)
+		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
+	if ((err == -ENOENT || err == -ESRCH || err == -ENOTDIR || err == -ELOOP) && !d->found)
+		d->moved = true;
+	if (err == -ENOENT)
+		return 0;
+	return reap_path_add(&res->dirs_left, path, 0, 0, error_of(err), why);
+}
+
+/* Directories the container created: only in a view, only the very entry
+ * it made (device and inode, as the tracer saw them when the call
+ * returned), only if made after its registration, only when empty, and
+ * never through a symlink. One that left its name (a rename) is looked
+ * for by identity in the views. Deepest first, so nested ones go before
  * their parents. */
 int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
-		       const struct reap_opts *opts, const struct bpffs_views *views)
+		     const struct reap_opts *opts, const struct bpffs_views *views)
 {
-	_cleanup_free_ char **paths = NULL;
+	_cleanup_free_ struct made_dir *v = NULL;
 	size_t n = 0;
+	bool any_moved = false;
 	int r = 0;
 
-	paths = calloc(records->n + 1, sizeof(*paths));
-	if (!paths)
+	v = calloc(records->n + 1, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
+		const struct bpffs_view *view;
+		const char *rel = NULL;
 		char host[PATH_MAX];
 
 		if (rec->kind != REC_MKDIR || (rec->flags & REC_F_PATH_TRUNCATED))
@@ -151,56 +288,39 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 			res->dirs_unresolved++;
 			continue;
 		}
-		paths[n] = strdup(host);
-		if (!paths[n])
-			goto nomem;
+		if (!ident_of(rec, &v[n].id)) {
+			view = bpffs_view_of(views, host, &rel);
+			if (view && *rel && exists_at(view, rel))
+				r = reap_path_add(&res->dirs_left, host, 0, 0, 0, NOT_PROVEN);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		v[n].path = strdup(host);
+		if (!v[n].path) {
+			r = -ENOMEM;
+			goto out;
+		}
 		n++;
 	}
-	qsort(paths, n, sizeof(*paths), cmp_depth_desc);
+	qsort(v, n, sizeof(*v), cmp_depth_desc);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		const struct bpffs_view *view;
-		const char *rel = NULL, *why = NULL, *symlink_why = NULL;
-		int err;
-
-		if (i > 0 && streq(paths[i], paths[i - 1]))
+		if (i > 0 && streq(v[i].path, v[i - 1].path) && v[i].id.ino == v[i - 1].id.ino)
 			continue;
-		view = bpffs_view_of(views, paths[i], &rel);
-		if (!view) {
-			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "outside the container's writable bpffs");
-			continue;
-		}
-		if (!*rel)
-			continue; /* the view's root: a mount point */
-		if (reap_kept_by(opts, paths[i])) {
-			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "keep rule");
-			continue;
-		}
-		if (!opts->remove) {
-			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, 0, "report mode");
-			continue;
-		}
-		err = safepath_rmdir(view->fd, rel, opts->registered_ns, &why);
-		if (err == 0) {
-			crashpoint("dir-removed");
-			r = reap_path_add(&res->dirs_removed, paths[i], 0, 0, 0, NULL);
-			continue;
-		}
-		/* Its name now holds a symlink: the container's own (made after
-		 * registration, with a target it recorded) goes like the others. */
-		if (err == -ELOOP &&
-		    safepath_unlink_symlink(view->fd, rel, opts->registered_ns, target_of_any_record,
-					    (void *)records, &symlink_why) == 0) {
-			r = reap_path_add(&res->symlinks_removed, paths[i], 0, 0, 0, NULL);
-			continue;
-		}
-		if (err != -ENOENT && err != -ENOTDIR)
-			r = reap_path_add(&res->dirs_left, paths[i], 0, 0, error_of(err), why);
+		r = remove_dir(&v[i], v[i].path, records, res, opts, views);
+		any_moved |= v[i].moved;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
+	if (r == 0 && any_moved && opts->remove) {
+		r = find_moved(v, n, views);
+		qsort(v, n, sizeof(*v), cmp_depth_desc);
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (v[i].found)
+				r = remove_dir(&v[i], v[i].found, records, res, opts, views);
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].found);
+	}
 	return r;
-nomem:
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	return -ENOMEM;
 }

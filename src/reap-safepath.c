@@ -220,7 +220,14 @@ static int entry_of(int rootfd, const char *rel, int *ret_fd, const char **ret_n
 	return 0;
 }
 
-int safepath_rmdir(int rootfd, const char *rel, uint64_t since_ns, const char **ret_why)
+/* Is st the entry ident names (NULL: any)? */
+static bool is_ident(const struct stat *st, const struct safepath_ident *ident)
+{
+	return !ident || (st->st_dev == ident->dev && st->st_ino == ident->ino);
+}
+
+int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
+		   const char **ret_why)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	const char *name;
@@ -238,6 +245,10 @@ int safepath_rmdir(int rootfd, const char *rel, uint64_t since_ns, const char **
 		*ret_why = "not a directory now";
 		return -ENOTDIR;
 	}
+	if (!is_ident(&st, ident)) {
+		*ret_why = "another entry holds its name now";
+		return -ESRCH;
+	}
 	if (since_ns && safepath_ctime_ns(&st) < since_ns) {
 		*ret_why = "existed before the container";
 		return -EEXIST;
@@ -250,8 +261,8 @@ int safepath_rmdir(int rootfd, const char *rel, uint64_t since_ns, const char **
 	return 0;
 }
 
-int safepath_unlink_symlink(int rootfd, const char *rel, uint64_t since_ns, safepath_target_fn want,
-			    void *ud, const char **ret_why)
+int safepath_unlink_symlink(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
+			    safepath_target_fn want, void *ud, const char **ret_why)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	char target[PATH_MAX];
@@ -267,11 +278,15 @@ int safepath_unlink_symlink(int rootfd, const char *rel, uint64_t since_ns, safe
 		*ret_why = "not a symlink now";
 		return -EINVAL;
 	}
+	if (!is_ident(&st, ident)) {
+		*ret_why = "another entry holds its name now";
+		return -ESRCH;
+	}
 	n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	if (n < 0)
 		return why_of(-errno, ret_why);
 	target[n] = '\0';
-	if (want && !want(target, (size_t)n, ud)) {
+	if (want && !want(target, (size_t)n, &st, ud)) {
 		*ret_why = "points elsewhere now";
 		return -ESTALE;
 	}

@@ -34,20 +34,30 @@ int safepath_obj_get(int dirfd, const char *name, struct stat *ret_st);
 /* ctime of st in nanoseconds since the epoch. */
 uint64_t safepath_ctime_ns(const struct stat *st);
 
-/* Removes the empty directory rel beneath rootfd if its ctime is not older
- * than since_ns (0: no limit). 0 removed, -ENOENT gone; otherwise -errno
- * with *ret_why: "path has a symlink" (-ELOOP), "existed before the
- * container" (-EEXIST), "not a directory now" (-ENOTDIR), "not empty",
- * "leaves the bpffs" (-EXDEV), or "rmdir failed". */
-int safepath_rmdir(int rootfd, const char *rel, uint64_t since_ns, const char **ret_why);
+/* An entry by identity: the one a container made, not whatever holds its
+ * name now. */
+struct safepath_ident {
+	dev_t dev;
+	ino_t ino;
+};
 
-/* Whether a symlink target is the one expected (len: its length). */
-typedef bool (*safepath_target_fn)(const char *target, size_t len, void *ud);
-/* Removes the symlink rel beneath rootfd if want accepts its target and its
- * ctime is not older than since_ns. Like safepath_rmdir; a target refused is
- * -ESTALE "points elsewhere now", anything but a symlink -EINVAL "not a
- * symlink now". */
-int safepath_unlink_symlink(int rootfd, const char *rel, uint64_t since_ns, safepath_target_fn want,
-			    void *ud, const char **ret_why);
+/* Removes the empty directory rel beneath rootfd if it is the entry ident
+ * (NULL: any) and its ctime is not older than since_ns (0: no limit). 0
+ * removed, -ENOENT gone; otherwise -errno with *ret_why: "path has a
+ * symlink" (-ELOOP), "another entry holds its name now" (-ESRCH), "existed
+ * before the container" (-EEXIST), "not a directory now" (-ENOTDIR), "not
+ * empty", "leaves the bpffs" (-EXDEV), or "rmdir failed". */
+int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
+		   const char **ret_why);
+
+/* Whether a symlink (st) with this target is the one expected (len: the
+ * target's length). */
+typedef bool (*safepath_target_fn)(const char *target, size_t len, const struct stat *st, void *ud);
+/* Removes the symlink rel beneath rootfd if it is the entry ident (NULL:
+ * any), want accepts it and its ctime is not older than since_ns. Like
+ * safepath_rmdir; a target refused is -ESTALE "points elsewhere now",
+ * anything but a symlink -EINVAL "not a symlink now". */
+int safepath_unlink_symlink(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
+			    safepath_target_fn want, void *ud, const char **ret_why);
 
 #endif

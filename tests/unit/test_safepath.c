@@ -37,9 +37,10 @@ static void tick(void)
 	usleep(30000);
 }
 
-static bool starts_with_hostside(const char *target, size_t len, void *ud)
+static bool starts_with_hostside(const char *target, size_t len, const struct stat *st, void *ud)
 {
 	(void)len;
+	(void)st;
 	return strstr(target, (const char *)ud) != NULL;
 }
 
@@ -78,27 +79,49 @@ TEST(ctime_rule_and_symlinks)
 	root = safepath_open_root(root_path);
 	CHECK(root >= 0);
 	/* a pre-existing empty directory survives a (faked) mkdir record */
-	CHECK_EQ_INT(safepath_rmdir(root, "old", since, &why), -EEXIST);
+	CHECK_EQ_INT(safepath_rmdir(root, "old", NULL, since, &why), -EEXIST);
 	CHECK_EQ_STR(why, "existed before the container");
 	at("old", p);
 	CHECK(access(p, F_OK) == 0);
 	/* without a registration time it would go: the rule is what keeps it */
-	CHECK_EQ_INT(safepath_rmdir(root, "new", since, &why), 0);
+	CHECK_EQ_INT(safepath_rmdir(root, "new", NULL, since, &why), 0);
 	/* through the symlink: refused, the host's directory stays */
-	CHECK_EQ_INT(safepath_rmdir(root, "d/globals", since, &why), -ELOOP);
+	CHECK_EQ_INT(safepath_rmdir(root, "d/globals", NULL, since, &why), -ELOOP);
 	CHECK_EQ_STR(why, "path has a symlink");
 	at("hostside/globals", p);
 	CHECK(access(p, F_OK) == 0);
-	CHECK_EQ_INT(safepath_rmdir(root, "d", since, &why), -ELOOP);
+	CHECK_EQ_INT(safepath_rmdir(root, "d", NULL, since, &why), -ELOOP);
 	/* the symlink itself, made after registration, pointing where expected */
-	CHECK_EQ_INT(safepath_unlink_symlink(root, "d", since, starts_with_hostside, "/nowhere", &why), -ESTALE);
+	CHECK_EQ_INT(safepath_unlink_symlink(root, "d", NULL, since, starts_with_hostside, "/nowhere", &why), -ESTALE);
 	CHECK_EQ_STR(why, "points elsewhere now");
-	CHECK_EQ_INT(safepath_unlink_symlink(root, "d", since, starts_with_hostside, "hostside", &why), 0);
+	CHECK_EQ_INT(safepath_unlink_symlink(root, "d", NULL, since, starts_with_hostside, "hostside", &why), 0);
 	/* an older symlink is not the container's */
-	CHECK_EQ_INT(safepath_unlink_symlink(root, "oldlink", since, NULL, NULL, &why), -EEXIST);
-	CHECK_EQ_INT(safepath_unlink_symlink(root, "old", since, NULL, NULL, &why), -EINVAL);
-	CHECK_EQ_INT(safepath_rmdir(root, "gone", since, &why), -ENOENT);
-	CHECK_EQ_INT(safepath_rmdir(root, "../x", since, &why) < 0, 1);
+	CHECK_EQ_INT(safepath_unlink_symlink(root, "oldlink", NULL, since, NULL, NULL, &why), -EEXIST);
+	CHECK_EQ_INT(safepath_unlink_symlink(root, "old", NULL, since, NULL, NULL, &why), -EINVAL);
+	CHECK_EQ_INT(safepath_rmdir(root, "gone", NULL, since, &why), -ENOENT);
+	/* by identity: another entry at the name stays, the very one goes */
+	{
+		struct safepath_ident made;
+		struct stat st;
+
+		at("made", p);
+		CHECK_EQ_INT(mkdir(p, 0755), 0);
+		CHECK_EQ_INT(stat(p, &st), 0);
+		made = (struct safepath_ident){ st.st_dev, st.st_ino };
+		at("other", p);
+		CHECK_EQ_INT(mkdir(p, 0755), 0);
+		CHECK_EQ_INT(safepath_rmdir(root, "other", &made, since, &why), -ESRCH);
+		CHECK_EQ_STR(why, "another entry holds its name now");
+		CHECK(access(p, F_OK) == 0);
+		CHECK_EQ_INT(rmdir(p), 0);
+		at("otherlink", p);
+		CHECK_EQ_INT(symlink("hostside", p), 0);
+		CHECK_EQ_INT(safepath_unlink_symlink(root, "otherlink", &made, since, NULL, NULL, &why), -ESRCH);
+		CHECK_EQ_INT(lstat(p, &st), 0);
+		CHECK_EQ_INT(unlink(p), 0);
+		CHECK_EQ_INT(safepath_rmdir(root, "made", &made, since, &why), 0);
+	}
+	CHECK_EQ_INT(safepath_rmdir(root, "../x", NULL, since, &why) < 0, 1);
 	/* a root given with a symlink in it is refused */
 	at("oldlink", p);
 	CHECK_EQ_INT(safepath_open_root(p), -ELOOP);
