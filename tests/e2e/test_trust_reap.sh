@@ -259,3 +259,98 @@ test_host_pin_renamed_over_a_pin_before_its_unlink() {
 	assert_eq "left pins" "$(jq -c '[.left.pins[] | [.path, .why]]' "$r")" "[[\"$P-race\",\"renamed while being removed\"]]"
 	rm -f "$P-race"
 }
+
+# The container vacates the names it made without a trace the tracepoint
+# backend sees (rename(2) of its directory, io_uring's unlinkat of its
+# symlink); the host makes a directory and a symlink at those names while
+# it runs. They stay: they are not the entries the container made. The
+# container's renamed directory is found by identity and removed.
+test_vacated_names_refilled_by_the_host() {
+	local r
+	make_bundle vacate "mkdir /sys/fs/bpf/$E2E_PREFIX-vd && ln -s tc /sys/fs/bpf/$E2E_PREFIX-vl &&
+		mv /sys/fs/bpf/$E2E_PREFIX-vd /sys/fs/bpf/$E2E_PREFIX-vd-moved &&
+		bpfunseen uring-unlink /sys/fs/bpf/$E2E_PREFIX-vl && touch /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	run_ctr vacate &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/vacate/made"
+	[ ! -e "$P-vl" ] && [ ! -L "$P-vl" ] || fail "io_uring's unlink left $P-vl"
+	mkdir "$P-vd"
+	ln -s tc "$P-vl"
+	touch "$WORK/sync/vacate/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/vacate.err")"
+	r=$(report_of vacate)
+	assert_present "$P-vd"
+	[ -L "$P-vl" ] || fail "the host's symlink $P-vl was removed"
+	assert_absent "$P-vd-moved"
+	assert_eq "removed dirs" "$(jq -c '[.removed.dirs[].path]' "$r")" "[\"$P-vd-moved\"]"
+	assert_eq "removed symlinks" "$(jq '.removed.symlinks | length' "$r")" 0
+	assert_eq "left dirs" "$(jq -c '[.left.dirs[] | [.path, .why]]' "$r")" \
+		"[[\"$P-vd\",\"another entry holds its name now\"]]"
+	assert_eq "left symlinks" "$(jq -c '[.left.symlinks[] | [.path, .why]]' "$r")" \
+		"[[\"$P-vl\",\"another entry holds its name now\"]]"
+	rmdir "$P-vd"
+	rm -f "$P-vl"
+}
+
+# A host directory that existed before the container (with a pin in it):
+# the container moves it aside, makes its own at that name, moves its own
+# away and the host's back; the host then empties it (its ctime is new).
+# The host's directory stays; the container's, moved, goes.
+test_host_dir_emptied_after_registration() {
+	local r
+	mkdir "$P-he"
+	host_map "$P-he/pin" >/dev/null
+	make_bundle emptied "mv /sys/fs/bpf/$E2E_PREFIX-he /sys/fs/bpf/$E2E_PREFIX-he-aside &&
+		mkdir /sys/fs/bpf/$E2E_PREFIX-he && mv /sys/fs/bpf/$E2E_PREFIX-he /sys/fs/bpf/$E2E_PREFIX-he-mine &&
+		mv /sys/fs/bpf/$E2E_PREFIX-he-aside /sys/fs/bpf/$E2E_PREFIX-he && touch /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	run_ctr emptied &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/emptied/made"
+	rm "$P-he/pin"
+	touch "$WORK/sync/emptied/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/emptied.err")"
+	r=$(report_of emptied)
+	assert_present "$P-he"
+	assert_absent "$P-he-mine"
+	assert_eq "removed dirs" "$(jq -c '[.removed.dirs[].path]' "$r")" "[\"$P-he-mine\"]"
+	assert_eq "left dirs" "$(jq -c '[.left.dirs[] | [.path, .why]]' "$r")" \
+		"[[\"$P-he\",\"another entry holds its name now\"]]"
+	rmdir "$P-he"
+}
+
+# Names that read like the view's but were made elsewhere: in a chroot of
+# a directory of its own (CAP_SYS_CHROOT, a Docker default), and on a
+# tmpfs the container mounted over a directory of the view. The host makes
+# entries at the same host paths while it runs: they stay, and the report
+# does not claim them.
+test_names_made_off_the_bpffs() {
+	local r
+	make_bundle offfs "busybox mkdir -p /sync/jail/bin /sync/jail/sys/fs/bpf &&
+		busybox cp /bin/busybox /sync/jail/bin/ &&
+		busybox chroot /sync/jail /bin/busybox mkdir /sys/fs/bpf/$E2E_PREFIX-cr &&
+		busybox chroot /sync/jail /bin/busybox ln -s tc /sys/fs/bpf/$E2E_PREFIX-crl &&
+		mkdir /sys/fs/bpf/$E2E_PREFIX-pm && busybox mount -t tmpfs none /sys/fs/bpf/$E2E_PREFIX-pm &&
+		mkdir /sys/fs/bpf/$E2E_PREFIX-pm/x && ln -s tc /sys/fs/bpf/$E2E_PREFIX-pm/l && touch /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	bundle_edit offfs '.process.capabilities |= with_entries(.value += ["CAP_SYS_CHROOT"])'
+	run_ctr offfs &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/offfs/made"
+	[ -d "$WORK/sync/offfs/jail/sys/fs/bpf/$E2E_PREFIX-cr" ] || fail "the chroot's mkdir did not land in the chroot"
+	mkdir "$P-cr" "$P-pm/x"
+	ln -s tc "$P-crl"
+	ln -s tc "$P-pm/l"
+	touch "$WORK/sync/offfs/go"
+	wait $ctr_pid || fail "$RUNTIME run: $(cat "$WORK/offfs.err")"
+	r=$(report_of offfs)
+	assert_present "$P-cr"
+	assert_present "$P-pm/x"
+	[ -L "$P-crl" ] && [ -L "$P-pm/l" ] || fail "a host symlink was removed"
+	assert_eq "removed" "$(jq -c '[.removed.dirs[].path, .removed.symlinks[].path]' "$r")" "[]"
+	assert_eq "left" "$(jq -c '[.left.dirs[] | [.path, .why]]' "$r")" "[[\"$P-pm\",\"not empty\"]]"
+	rm -f "$P-crl" "$P-pm/l"
+	rmdir "$P-cr" "$P-pm/x" "$P-pm"
+	rm -rf "$WORK/sync/offfs/jail"
+}

@@ -6,6 +6,7 @@
  *   bpfunseen32 map PATH        a hash map (32-bit bpf()) pinned at PATH
  *   bpfunseen32 mkdir PATH      mkdir(2), 32-bit
  *   bpfunseen uring-mkdir PATH  io_uring IORING_OP_MKDIRAT
+ *   bpfunseen uring-unlink PATH io_uring IORING_OP_UNLINKAT (not a directory)
  * Prints "<kind> <id> <path>" for a map, like bpfleak.
  */
 #include <errno.h>
@@ -45,8 +46,9 @@ static void map_pinned(const char *path)
 	printf("map %u %s\n", id, path);
 }
 
-/* One IORING_OP_MKDIRAT through a ring of one entry. */
-static void uring_mkdir(const char *path)
+/* One IORING_OP_MKDIRAT or IORING_OP_UNLINKAT (of a name that is no
+ * directory) through a ring of one entry. */
+static void uring_op(unsigned char op, const char *path)
 {
 	struct io_uring_params p;
 	struct io_uring_sqe *sqe;
@@ -67,10 +69,11 @@ static void uring_mkdir(const char *path)
 	if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED)
 		die("mmap io_uring");
 	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_MKDIRAT;
+	sqe->opcode = op;
 	sqe->fd = AT_FDCWD;
 	sqe->addr = (uint64_t)(uintptr_t)path;
-	sqe->len = 0755;
+	if (op == IORING_OP_MKDIRAT)
+		sqe->len = 0755;
 	sq_array = (unsigned *)(sq + p.sq_off.array);
 	sq_tail = (unsigned *)(sq + p.sq_off.tail);
 	sq_array[0] = 0;
@@ -81,9 +84,10 @@ static void uring_mkdir(const char *path)
 	cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) + (*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask));
 	if (cqe->res < 0) {
 		errno = -cqe->res;
-		die("IORING_OP_MKDIRAT");
+		die(op == IORING_OP_MKDIRAT ? "IORING_OP_MKDIRAT" : "IORING_OP_UNLINKAT");
 	}
-	printf("dir - %s\n", path);
+	if (op == IORING_OP_MKDIRAT)
+		printf("dir - %s\n", path);
 }
 
 int main(int argc, char **argv)
@@ -95,9 +99,11 @@ int main(int argc, char **argv)
 			die("mkdir");
 		printf("dir - %s\n", argv[2]);
 	} else if (argc == 3 && strcmp(argv[1], "uring-mkdir") == 0) {
-		uring_mkdir(argv[2]);
+		uring_op(IORING_OP_MKDIRAT, argv[2]);
+	} else if (argc == 3 && strcmp(argv[1], "uring-unlink") == 0) {
+		uring_op(IORING_OP_UNLINKAT, argv[2]);
 	} else {
-		fprintf(stderr, "usage: bpfunseen map PATH | mkdir PATH | uring-mkdir PATH\n");
+		fprintf(stderr, "usage: bpfunseen map PATH | mkdir PATH | uring-mkdir PATH | uring-unlink PATH\n");
 		return 2;
 	}
 	return 0;
