@@ -45,20 +45,6 @@
 #define S_IFDIR_ 0040000
 #define S_IFLNK_ 0120000
 
-/* The path being walked and the name of the dentry being compared: too
- * large for the BPF stack, and the loops' callbacks find them here. */
-struct walk_buf {
-	char path[RECORD_PATH_MAX];
-	char name[RECORD_PATH_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct walk_buf);
-} walk_bufs SEC(".maps");
-
 struct walk {
 	struct vfsmount *mnt; /* where the walk is */
 	struct dentry *dentry;
@@ -72,6 +58,27 @@ struct walk {
 	bool done;            /* the end of the path was reached */
 	bool failed;
 };
+
+/* The path being walked, the name of the dentry being compared and the
+ * walk's state: the path and name are too large for the BPF stack, and the
+ * state lives in a map value, not on the stack, so that no verifier takes
+ * its initial values for constants: kernels before the callback fix of 6.8
+ * (and the 6.1 of Debian 12) verify a bpf_loop callback once, with the
+ * caller's stack as it was at the call, and drop the branches that this
+ * first state never takes as dead code. */
+struct walk_buf {
+	char path[RECORD_PATH_MAX];
+	char name[RECORD_PATH_MAX];
+	struct walk w;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_buf);
+} walk_bufs SEC(".maps");
+
 
 static __always_inline struct walk_buf *walk_buf(void)
 {
@@ -87,14 +94,18 @@ static __always_inline bool old_dentry_lists(void)
 
 /* One child of w->dentry: is it the hashed, positive dentry named
  * path[off, off+len)? */
-static long walk_child(__u32 i, struct walk *w)
+static long walk_child(__u32 i, void *unused)
 {
 	struct walk_buf *b = walk_buf();
 	const unsigned char *name;
+	struct walk *w;
 	struct dentry *d;
 	__u32 len;
 
-	if (!b || !w->pos || w->pos == w->end)
+	if (!b)
+		return 1;
+	w = &b->w;
+	if (!w->pos || w->pos == w->end)
 		return 1;
 	if (old_dentry_lists()) {
 		struct dentry___old *old;
@@ -127,11 +138,17 @@ static long walk_child(__u32 i, struct walk *w)
 }
 
 /* One child mount of w->mnt: is it mounted on w->dentry? */
-static long walk_mount(__u32 i, struct walk *w)
+static long walk_mount(__u32 i, void *unused)
 {
-	struct list_head *node = w->pos;
+	struct walk_buf *b = walk_buf();
+	struct list_head *node;
+	struct walk *w;
 	struct mount *m;
 
+	if (!b)
+		return 1;
+	w = &b->w;
+	node = w->pos;
 	if (!node || w->pos == w->end)
 		return 1;
 	m = (void *)((char *)node - bpf_core_field_offset(struct mount, mnt_child));
@@ -158,7 +175,7 @@ static __always_inline long cross_mounts(struct walk *w)
 		w->end = &m->mnt_mounts;
 		w->pos = BPF_CORE_READ(m, mnt_mounts.next);
 		w->hit = NULL;
-		bpf_loop(WALK_MAX_MOUNTS, walk_mount, w, 0);
+		bpf_loop(WALK_MAX_MOUNTS, walk_mount, NULL, 0);
 		if (!w->hit)
 			return 0;
 		top = w->hit;
@@ -199,7 +216,7 @@ static __always_inline bool lookup(struct walk *w, struct walk_buf *b)
 		w->end = NULL;
 		w->pos = BPF_CORE_READ(dir, d_children.first);
 	}
-	bpf_loop(WALK_MAX_CHILDREN, walk_child, w, 0);
+	bpf_loop(WALK_MAX_CHILDREN, walk_child, NULL, 0);
 	if (!w->hit) {
 		w->failed = true;
 		return false;
@@ -212,15 +229,15 @@ static __always_inline bool lookup(struct walk *w, struct walk_buf *b)
 /* One character of the path: a component is looked up where it ends; the
  * mounts on a component are crossed when another component follows it
  * (never after the last: the entry is in its parent). 1 ends the walk. */
-static long walk_char(__u32 i, struct walk *w)
+static long walk_char(__u32 i, void *unused)
 {
 	struct walk_buf *b = walk_buf();
+	struct walk *w;
 	char c;
 
-	if (!b) {
-		w->failed = true;
+	if (!b)
 		return 1;
-	}
+	w = &b->w;
 	c = PATH_AT(b, i);
 	if (c && c != '/') {
 		if (w->len == 0) {
@@ -257,14 +274,17 @@ static long walk_char(__u32 i, struct walk *w)
  * cannot prove which entry it is. */
 static __always_inline struct dentry *walk_entry(struct vfsmount *mnt, struct dentry *dentry)
 {
-	struct walk w = {};
+	struct walk_buf *b = walk_buf();
+	struct walk *w;
 
-	if (!mnt || !dentry)
+	if (!b || !mnt || !dentry)
 		return NULL;
-	w.mnt = mnt;
-	w.dentry = dentry;
-	bpf_loop(RECORD_PATH_MAX, walk_char, &w, 0);
-	return w.done && w.found && !w.failed ? w.dentry : NULL;
+	w = &b->w;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->mnt = mnt;
+	w->dentry = dentry;
+	bpf_loop(RECORD_PATH_MAX, walk_char, NULL, 0);
+	return w->done && w->found && !w->failed ? w->dentry : NULL;
 }
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +66,21 @@ static struct record rec(uint32_t kind, uint32_t obj_kind, uint32_t id, uint32_t
 	return r;
 }
 
+/* A mkdir record that names the entry at rel by identity, as the tracer
+ * makes it (the kernel's dev_t: major << 20 | minor). */
+static struct record made_dir(const char *path, const char *rel)
+{
+	struct record r = rec(REC_MKDIR, OBJ_NONE, 0, REC_F_IDENTIFIED, path);
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (stat(at(rel, p), &st) == 0) {
+		r.mkdir.at.dev = major(st.st_dev) << 20 | minor(st.st_dev);
+		r.mkdir.at.ino = st.st_ino;
+	}
+	return r;
+}
+
 static bool listed(const struct path_list *l, const char *path, const char *why)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -81,7 +97,7 @@ TEST(unproven_kept_and_old_dir_stays)
 	struct reap_opts opts = { .remove = true, .binds = &binds };
 	struct reap_result res = {};
 	uint32_t ours, unproven;
-	struct record v[6];
+	struct record v[7];
 	struct record_list records = { .v = v, .n = ARRAY_SIZE(v) };
 
 	CHECK_EQ_INT(mkdir(at("old", p), 0755), 0);
@@ -97,8 +113,11 @@ TEST(unproven_kept_and_old_dir_stays)
 	v[2] = rec(REC_PIN, OBJ_MAP, ours, 0, "/sys/fs/bpf/ours");
 	v[3] = rec(REC_PIN, OBJ_MAP, unproven, 0, "/sys/fs/bpf/unproven");
 	/* a faked or raced mkdir record naming a directory that was there */
-	v[4] = rec(REC_MKDIR, OBJ_NONE, 0, 0, "/sys/fs/bpf/old");
-	v[5] = rec(REC_MKDIR, OBJ_NONE, 0, 0, "/sys/fs/bpf/new");
+	v[4] = made_dir("/sys/fs/bpf/old", "old");
+	v[5] = made_dir("/sys/fs/bpf/new", "new");
+	/* one the tracer could not identify: named, never removed */
+	CHECK_EQ_INT(mkdir(at("unidentified", p), 0755), 0);
+	v[6] = rec(REC_MKDIR, OBJ_NONE, 0, 0, "/sys/fs/bpf/unidentified");
 
 	CHECK_EQ_INT(reap(&records, &opts, &res), 0);
 	CHECK(access(at("ours", p), F_OK) < 0);
@@ -112,6 +131,9 @@ TEST(unproven_kept_and_old_dir_stays)
 	CHECK(access(at("new", p), F_OK) < 0);
 	CHECK(listed(&res.dirs_left, at("old", q), "existed before the container"));
 	CHECK(listed(&res.dirs_removed, at("new", q), NULL));
+	CHECK(access(at("unidentified", p), F_OK) == 0);
+	CHECK(listed(&res.dirs_left, at("unidentified", q),
+		     "not proven: the tracer could not tell which entry the call made"));
 	{
 		struct container_state st = { .id = "u", .cgroup_path = "/x", .cgroup_id = 1 };
 		struct report_meta meta = { .state = &st, .mode = "enforce" };
@@ -127,6 +149,7 @@ TEST(unproven_kept_and_old_dir_stays)
 	reap_result_done(&res);
 	unlink(at("unproven", p));
 	rmdir(at("old", p));
+	rmdir(at("unidentified", p));
 }
 
 static int setup(void)
