@@ -131,7 +131,7 @@ static int walk_dir(struct walk *w, int dirfd_in, const char *path, int depth)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != w->dev)
 			continue;
-		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
 			continue;
 		if (S_ISREG(st.st_mode) && w->since_ns && safepath_ctime_ns(&st) < w->since_ns) {
 			w->older++;

@@ -28,7 +28,7 @@ struct stat;
 typedef int (*bpffs_visit_fn)(int dirfd, const char *name, const char *path, const struct stat *st,
 			      void *ud);
 
-/* Calls visit for every regular file (a pin) and directory under root,
+/* Calls visit for every regular file (a pin), directory and symlink under root,
  * depth-first (a directory before its entries), without following symlinks
  * or leaving the filesystem. A visit returning > 0 stops the walk. */
 int bpffs_walk(const char *root, bpffs_visit_fn visit, void *ud);

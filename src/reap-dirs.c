@@ -110,70 +110,28 @@ static bool exists_at(const struct bpffs_view *view, const char *rel)
 	return fstatat(view->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
- * xdp -> tc/). Removed only while the very symlink it made is at the name
- * (device and inode, as the tracer saw them when the call returned), with a
- * target of the recorded start and length, made after the registration, in
- * a view. */
-int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
-			 const struct reap_opts *opts, const struct bpffs_views *views)
-{
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i < records->n; i++) {
-		const struct record *rec = &records->v[i];
-		const struct bpffs_view *view;
-		const char *rel = NULL, *why = NULL;
-		struct safepath_ident id;
-		char host[PATH_MAX];
-		int err;
-
-		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
-			continue;
-		if (host_dir_of(rec, opts, host, sizeof(host)) < 0)
-			continue;
-		view = bpffs_view_of(views, host, &rel);
-		if (!view) {
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "outside the container's writable bpffs");
-			continue;
-		}
-		if (!*rel)
-			continue; /* the view's root: a mount point */
-		if (!ident_of(rec, &id)) {
-			if (exists_at(view, rel))
-				r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, NOT_PROVEN);
-			continue;
-		}
-		if (reap_kept_by(opts, host)) {
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "keep rule");
-			continue;
-		}
-		if (!opts->remove) {
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, "report mode");
-			continue;
-		}
-		err = safepath_unlink_symlink(view->fd, rel, &id, opts->registered_ns, target_of_record, (void *)rec,
-					      &why);
-		if (err == 0)
-			r = reap_path_add(&res->symlinks_removed, host, 0, 0, 0, NULL);
-		else if (err != -ENOENT)
-			r = reap_path_add(&res->symlinks_left, host, 0, 0, error_of(err), why);
-	}
-	return r;
-}
-
-/* A directory the container made: where its record puts it, and the entry
- * it made there. */
-struct made_dir {
+/* A directory or symlink the container made: where its record puts it,
+ * and the entry it made there. */
+struct made_entry {
+	const struct record *rec;
 	char *path;
 	struct safepath_ident id;
 	bool moved; /* not at its name any more: looked for by identity */
 	char *found; /* where the search found it */
 };
 
+static void made_entries_free(struct made_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].found);
+	}
+	free(v);
+}
+
 static int cmp_depth_desc(const void *a, const void *b)
 {
-	const struct made_dir *x = a, *y = b;
+	const struct made_entry *x = a, *y = b;
 	const char *px = x->found ? x->found : x->path, *py = y->found ? y->found : y->path;
 	size_t dx = depth_of(px), dy = depth_of(py);
 
@@ -181,7 +139,7 @@ static int cmp_depth_desc(const void *a, const void *b)
 }
 
 struct moved_search {
-	struct made_dir *v;
+	struct made_entry *v;
 	size_t n;
 	size_t left; /* moved ones not found yet */
 };
@@ -192,12 +150,13 @@ static int find_moved_visit(int dirfd, const char *name, const char *path, const
 
 	(void)dirfd;
 	(void)name;
-	if (!S_ISDIR(st->st_mode))
+	if (!S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
 		return 0;
 	for (size_t i = 0; i < m->n; i++) {
-		struct made_dir *d = &m->v[i];
+		struct made_entry *d = &m->v[i];
 
-		if (!d->moved || d->found || d->id.dev != st->st_dev || d->id.ino != st->st_ino)
+		if (!d->moved || d->found || d->id.dev != st->st_dev || d->id.ino != st->st_ino ||
+		    S_ISDIR(st->st_mode) != (d->rec->kind == REC_MKDIR))
 			continue;
 		d->found = strdup(path);
 		if (!d->found)
@@ -207,10 +166,10 @@ static int find_moved_visit(int dirfd, const char *name, const char *path, const
 	return 0;
 }
 
-/* The directories that left their names (a rename the tracer does not
- * follow), looked for by identity in the views: one walk per view, only
- * when some moved. */
-static int find_moved(struct made_dir *v, size_t n, const struct bpffs_views *views)
+/* The directories or symlinks that left their names (a rename the tracer
+ * does not follow), looked for by identity in the views: one walk per
+ * view, only when some moved. */
+static int find_moved(struct made_entry *v, size_t n, const struct bpffs_views *views)
 {
 	struct moved_search m = { .v = v, .n = n };
 	int r;
@@ -225,23 +184,115 @@ static int find_moved(struct made_dir *v, size_t n, const struct bpffs_views *vi
 	return 0;
 }
 
+/* Whether path may be removed at all: 1 with its view and the rest of the
+ * path, else 0 (refused by rule, named in left) or -errno. */
+static int removable(const char *path, struct path_list *left, const struct reap_opts *opts,
+		     const struct bpffs_views *views, const struct bpffs_view **ret_view, const char **ret_rel)
+{
+	const char *why = NULL;
+	int r;
+
+	*ret_view = bpffs_view_of(views, path, ret_rel);
+	if (!*ret_view)
+		why = "outside the container's writable bpffs";
+	else if (!**ret_rel)
+		return 0; /* the view's root: a mount point */
+	else if (reap_kept_by(opts, path))
+		why = "keep rule";
+	else if (!opts->remove)
+		why = "report mode";
+	if (!why)
+		return 1;
+	r = reap_path_add(left, path, 0, 0, 0, why);
+	return r < 0 ? r : 0;
+}
+
+/* One symlink of the container's, at path. */
+static int remove_symlink(struct made_entry *e, const char *path, struct reap_result *res,
+			  const struct reap_opts *opts, const struct bpffs_views *views)
+{
+	const struct bpffs_view *view;
+	const char *rel = NULL, *why = NULL;
+	int err;
+
+	err = removable(path, &res->symlinks_left, opts, views, &view, &rel);
+	if (err <= 0)
+		return err;
+	err = safepath_unlink_symlink(view->fd, rel, &e->id, opts->registered_ns, target_of_record, (void *)e->rec,
+				      &why);
+	if (err == 0)
+		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
+	if ((err == -ENOENT || err == -ESRCH || err == -EINVAL) && !e->found)
+		e->moved = true;
+	if (err == -ENOENT || err == -EINVAL)
+		return 0; /* gone, or its name holds a non-symlink: not ours to name */
+	return reap_path_add(&res->symlinks_left, path, 0, 0, error_of(err), why);
+}
+
+/* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
+ * xdp -> tc/). Removed only while the very symlink it made is at the name
+ * (device and inode, as the tracer saw them when the call returned), with a
+ * target of the recorded start and length, made after the registration, in
+ * a view; one renamed away is looked for by identity. */
+int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
+			 const struct reap_opts *opts, const struct bpffs_views *views)
+{
+	struct made_entry *v;
+	size_t n = 0;
+	bool any_moved = false;
+	int r = 0;
+
+	v = calloc(records->n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		const struct bpffs_view *view;
+		const char *rel = NULL;
+		char host[PATH_MAX];
+
+		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
+			continue;
+		if (host_dir_of(rec, opts, host, sizeof(host)) < 0)
+			continue;
+		if (!ident_of(rec, &v[n].id)) {
+			view = bpffs_view_of(views, host, &rel);
+			if (view && *rel && exists_at(view, rel))
+				r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, NOT_PROVEN);
+			continue;
+		}
+		v[n].rec = rec;
+		v[n].path = strdup(host);
+		if (!v[n].path)
+			r = -ENOMEM;
+		else
+			n++;
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = remove_symlink(&v[i], v[i].path, res, opts, views);
+		any_moved |= v[i].moved;
+	}
+	if (r == 0 && any_moved && opts->remove) {
+		r = find_moved(v, n, views);
+		for (size_t i = 0; i < n && r == 0; i++)
+			if (v[i].found)
+				r = remove_symlink(&v[i], v[i].found, res, opts, views);
+	}
+	made_entries_free(v, n);
+	return r;
+}
+
 /* One directory of the container's, at path. */
-static int remove_dir(struct made_dir *d, const char *path, const struct record_list *records,
+static int remove_dir(struct made_entry *d, const char *path, const struct record_list *records,
 		      struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	const struct bpffs_view *view;
 	const char *rel = NULL, *why = NULL, *symlink_why = NULL;
 	int err;
 
-	view = bpffs_view_of(views, path, &rel);
-	if (!view)
-		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "outside the container's writable bpffs");
-	if (!*rel)
-		return 0; /* the view's root: a mount point */
-	if (reap_kept_by(opts, path))
-		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "keep rule");
-	if (!opts->remove)
-		return reap_path_add(&res->dirs_left, path, 0, 0, 0, "report mode");
+	err = removable(path, &res->dirs_left, opts, views, &view, &rel);
+	if (err <= 0)
+		return err;
 	err = safepath_rmdir(view->fd, rel, &d->id, opts->registered_ns, &why);
 	if (err == 0) {
 		crashpoint("dir-removed");
@@ -268,7 +319,7 @@ static int remove_dir(struct made_dir *d, const char *path, const struct record_
 int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 		     const struct reap_opts *opts, const struct bpffs_views *views)
 {
-	_cleanup_free_ struct made_dir *v = NULL;
+	struct made_entry *v;
 	size_t n = 0;
 	bool any_moved = false;
 	int r = 0;
@@ -296,6 +347,7 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 				goto out;
 			continue;
 		}
+		v[n].rec = rec;
 		v[n].path = strdup(host);
 		if (!v[n].path) {
 			r = -ENOMEM;
@@ -318,9 +370,6 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 				r = remove_dir(&v[i], v[i].found, records, res, opts, views);
 	}
 out:
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].path);
-		free(v[i].found);
-	}
+	made_entries_free(v, n);
 	return r;
 }

@@ -73,6 +73,13 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 			json_object_object_add(o, "id", json_object_new_int64(v.obj_id));
 			json_object_object_add(o, "name", json_object_new_string(v.name));
 			json_object_object_add(o, "path", json_object_new_string(v.path));
+			/* A directory or symlink: the entry the call made, by
+			 * identity; null when the tracer could not prove it. */
+			if (l->v[i].kind == REC_MKDIR || l->v[i].kind == REC_SYMLINK)
+				json_object_object_add(o, "entry_ino",
+						       (l->v[i].flags & REC_F_IDENTIFIED) ?
+							       json_object_new_int64((int64_t)record_name_of(&l->v[i])->ino) :
+							       NULL);
 			json_object_object_add(o, "pid", json_object_new_int64(l->v[i].pid));
 			json_object_object_add(o, "comm", json_object_new_string(l->v[i].comm));
 			/* Which run made it. */

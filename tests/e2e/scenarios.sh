@@ -334,7 +334,7 @@ scenario_container_cannot_reach_the_tracer() {
 }
 
 # Symlinks on the host bpffs (iproute2 makes ip -> tc/ and xdp -> tc/):
-# removed when they still point where the container pointed them.
+# removed while they are the very entries the container made.
 scenario_symlinks_removed() {
 	local r
 	ln -s /elsewhere "$P-sym-host"
@@ -355,7 +355,7 @@ scenario_symlinks_removed() {
 	[ "$(readlink "$P-sym-moved")" = y ] || fail "the host's symlink was touched"
 	[ "$(readlink "$P-sym-host")" = /elsewhere ] || fail "the host's other symlink was touched"
 	assert_eq "symlinks removed" "$(jq '.removed.symlinks | length' "$r")" 2
-	assert_eq "left" "$(jq -r '.left.symlinks[0].why' "$r")" "points elsewhere now"
+	assert_eq "left" "$(jq -r '.left.symlinks[0].why' "$r")" "another entry holds its name now"
 	rm -f "$P-sym-moved" "$P-sym-host"
 }
 
