@@ -4,7 +4,7 @@
 set -e
 PKGS="make gcc gcc-multilib clang llvm libbpf-dev bpftool libelf-dev libjson-c-dev libcap-dev zlib1g-dev pkg-config
       runc crun podman containerd docker.io uidmap busybox-static jq iproute2 python3 python3-jsonschema python3-yaml util-linux libcap2-bin
-      debhelper dpkg-dev lintian man-db systemd hyperfine clang-tidy cppcheck shellcheck valgrind
+      debhelper dpkg-dev lintian man-db systemd hyperfine linux-perf clang-tidy cppcheck shellcheck valgrind
       qemu-system-x86 cpio kmod prometheus logrotate"
 missing=""
 for p in $PKGS; do
