@@ -81,14 +81,14 @@ $(BUILD)/libbpfreaper-edge.a: $(EDGE_OBJS)
 # start in half the time (no relocation of five shared libraries; measured
 # in BENCHMARKS.md). STATIC_HOOKS=0 links them like bpfreaperctl. The same
 # for bpfreaper-runtime, which sits on every container create.
-# STATIC_HOOKS=1 links them at a fixed address (-static, no PIE): a static
-# PIE relocates itself at every start (over 2 000 relocations written into
-# pages that each fault in), which cost each hook 0.3 to 0.5 ms and 5 page
-# faults here (BENCHMARKS.md, part 7). The price: the hook's own code and
-# data are not randomized (its stack, heap and mmaps still are).
-# STATIC_HOOKS=pie keeps the static PIE.
+# STATIC_HOOKS=nopie links them at a fixed address (-static, no PIE): a
+# static PIE relocates itself at every start (over 2 000 relocations
+# written into pages that each fault in), which costs each hook 0.3 to
+# 0.5 ms and 5 page faults here (BENCHMARKS.md, part 7). Not the default:
+# the hooks run as root on input a pod writes (its annotations), and
+# without PIE their own code and data are at fixed addresses.
 STATIC_HOOKS ?= 1
-HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static,$(if $(filter pie,$(STATIC_HOOKS)),-static-pie,-pie))
+HOOK_LDFLAGS := $(if $(filter 1,$(STATIC_HOOKS)),-static-pie,$(if $(filter nopie,$(STATIC_HOOKS)),-static,-pie))
 
 $(BIN)/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfreaper.a | $(BIN)
 	$(CC) $(HOOK_LDFLAGS) $(filter-out -pie,$(LDFLAGS)) -o $@ $^ $(LIBS)
