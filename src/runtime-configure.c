@@ -517,6 +517,7 @@ static int unconfigure_file(const char *path, json_object *entry, bool is_chain,
 	struct file_now now, backup = {};
 	const char *written = NULL, *backup_path = NULL;
 	json_object *undo = member(entry, "undo");
+	enum configure_action action;
 	int r;
 
 	r = file_read(path, &now, err);
@@ -546,7 +547,8 @@ static int unconfigure_file(const char *path, json_object *entry, bool is_chain,
 	file_now_done(&now);
 	if (r < 0)
 		return r;
-	return set_file(ret, path, text ? CONFIGURE_WRITTEN : CONFIGURE_UNCHANGED, TAKE_PTR(text));
+	action = text ? CONFIGURE_WRITTEN : CONFIGURE_UNCHANGED;
+	return set_file(ret, path, action, TAKE_PTR(text));
 }
 
 int docker_unconfigure(const struct configure_request *req, struct configure_result *ret, struct br_error *err)
