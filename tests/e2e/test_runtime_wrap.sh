@@ -426,7 +426,9 @@ test_docker_configure() {
 	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%s.log\nexec runc "$@"\n' "$rec" >"$rec"
 	chmod +x "$rec"
 	mkdir -p "$d"
-	jq -n --arg rec "$rec" '{"log-driver": "json-file", "log-opts": {"max-size": "10m"},
+	# Tabs, as no JSON writer configure uses would indent: only the backup
+	# gives these bytes back.
+	jq --tab -n --arg rec "$rec" '{"log-driver": "json-file", "log-opts": {"max-size": "10m"},
 		"registry-mirrors": ["https://mirror.example.com"],
 		runtimes: {rec: {path: $rec, runtimeArgs: ["--debug"]}}, "default-runtime": "rec"}' >"$d/daemon.json"
 	cp "$d/daemon.json" "$WORK/daemon.orig"
