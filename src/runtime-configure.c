@@ -52,10 +52,12 @@ static int parse_object(const char *text, size_t len, const char *what, json_obj
 	return 0;
 }
 
+#define JSON_TEXT_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static int to_text(json_object *root, char **ret_text)
 {
 	/* No "\/": daemon.json holds paths, and people read it. */
-	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(root, JSON_TEXT_FLAGS);
 
 	if (!s || asprintf(ret_text, "%s\n", s) < 0)
 		return -ENOMEM;
@@ -478,9 +480,7 @@ int docker_configure(const struct configure_request *req, struct configure_resul
 	for (size_t i = 0; i < 2; i++)
 		json_object_array_add(files, record_entry(record_file(record, i), paths[i], &now[i],
 							  ret->files[i].text, undos[i]));
-	r = file_write(ret->record, json_object_to_json_string_ext(new_record, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-									     JSON_C_TO_STRING_NOSLASHESCAPE),
-		       NULL, err);
+	r = file_write(ret->record, json_object_to_json_string_ext(new_record, JSON_TEXT_FLAGS), NULL, err);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < 2; i++) {

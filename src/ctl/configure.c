@@ -58,7 +58,7 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		{},
 	};
 	const char *runtime = NULL, *env;
-	int c, r;
+	int c;
 
 	optind = 0; /* argv[0] is the verb */
 	while ((c = getopt_long(argc + 1, argv - 1, "", longopts, NULL)) != -1) {
@@ -109,7 +109,7 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 	if (a->req.config_path && a->req.config_path[0] != '/')
 		return ctl_usage_err(ctx, "--config: an absolute path, not '%s'", a->req.config_path);
 	if (!a->req.wrapper) {
-		r = wrapper_beside_self(wrapper, wrapper_size);
+		int r = wrapper_beside_self(wrapper, wrapper_size);
 		if (r < 0)
 			return ctl_err(ctx, CTL_FAILED, "cannot find bpfreaper-runtime beside bpfreaperctl: %s",
 				       strerror(-r));
