@@ -121,7 +121,8 @@ int docker_configure_text(const char *text, size_t len, const struct docker_wiri
 	else if (json_object_object_get_ex(undo, "default_runtime", &v) && json_object_is_type(v, json_type_string))
 		base = json_object_get_string(v);
 	base_entry = NULL;
-	if (base && !streq(base, "runc")) {
+	/* Docker 23 and later also take the shim's name for its runc. */
+	if (base && !streq(base, "runc") && !streq(base, "io.containerd.runc.v2")) {
 		if (!runtimes || !json_object_object_get_ex(runtimes, base, &base_entry) ||
 		    get_string(base_entry, "path", &chain) < 0 || !chain)
 			return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE,

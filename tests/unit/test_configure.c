@@ -93,6 +93,22 @@ TEST(no_file_and_runc)
 	CHECK_EQ_INT((int)json_object_object_length(back), 0); /* "runtimes" was added: it goes */
 }
 
+TEST(runc_by_its_shim_name_is_runc)
+{
+	static const char shim[] = "{\"default-runtime\": \"io.containerd.runc.v2\"}";
+	const struct docker_wiring w = { .wrapper = WRAPPER, .set_as_default = true };
+	_cleanup_json_ json_object *undo = NULL, *back = NULL, *orig = parse(shim);
+	_cleanup_free_ char *text = NULL, *undone = NULL;
+	struct br_error err = BR_ERROR_INIT;
+	json_object *v;
+
+	CHECK_EQ_INT(docker_configure_text(shim, strlen(shim), &w, NULL, &text, &undo, &err), 0);
+	CHECK(json_object_object_get_ex(undo, "chain", &v) && v == NULL);
+	CHECK_EQ_INT(docker_unconfigure_text(text, strlen(text), undo, &undone, &err), 0);
+	back = parse(undone);
+	CHECK(json_object_equal(back, orig));
+}
+
 TEST(an_entry_of_that_name_is_put_back)
 {
 	static const char mine[] = "{\"runtimes\": {\"bpfreaper\": {\"path\": \"/opt/old\"}, \"x\": {\"path\": \"/x\"}}}";
