@@ -50,6 +50,8 @@ TEST(merge_keeps_other_keys_and_chains_the_default)
 
 	CHECK_EQ_INT(docker_configure_text(node_json, strlen(node_json), &w, NULL, &text, &undo, &err), 0);
 	CHECK(text != NULL);
+	if (check_failed)
+		return;
 	got = parse(text);
 	CHECK_EQ_STR(path_of(got, "runtimes", "bpfreaper", "path"), WRAPPER);
 	CHECK_EQ_STR(path_of(got, "default-runtime", NULL, NULL), "bpfreaper");
@@ -83,6 +85,8 @@ TEST(no_file_and_runc)
 	json_object *v;
 
 	CHECK_EQ_INT(docker_configure_text(NULL, 0, &w, NULL, &text, &undo, &err), 0);
+	if (check_failed)
+		return;
 	got = parse(text);
 	CHECK_EQ_STR(path_of(got, "runtimes", "bpfreaper", "path"), WRAPPER);
 	CHECK(!json_object_object_get_ex(got, "default-runtime", NULL));
@@ -103,6 +107,8 @@ TEST(runc_by_its_shim_name_is_runc)
 	json_object *v;
 
 	CHECK_EQ_INT(docker_configure_text(shim, strlen(shim), &w, NULL, &text, &undo, &err), 0);
+	if (check_failed)
+		return; /* no text to go on with */
 	CHECK(json_object_object_get_ex(undo, "chain", &v) && v == NULL);
 	CHECK_EQ_INT(docker_unconfigure_text(text, strlen(text), undo, &undone, &err), 0);
 	back = parse(undone);
@@ -118,6 +124,8 @@ TEST(an_entry_of_that_name_is_put_back)
 	struct br_error err = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(docker_configure_text(mine, strlen(mine), &w, NULL, &text, &undo, &err), 0);
+	if (check_failed)
+		return;
 	CHECK(strstr(text, WRAPPER) != NULL);
 	CHECK_EQ_INT(docker_unconfigure_text(text, strlen(text), undo, &undone, &err), 0);
 	back = parse(undone);
@@ -160,6 +168,8 @@ TEST(chain_in_the_wrappers_config)
 	struct br_error err = BR_ERROR_INIT;
 
 	CHECK_EQ_INT(chain_configure_text(cfg, strlen(cfg), "/opt/nv", NULL, &text, &undo, &err), 0);
+	if (check_failed)
+		return;
 	got = parse(text);
 	CHECK_EQ_STR(path_of(got, "runtime", NULL, NULL), "/opt/nv");
 	CHECK_EQ_STR(path_of(got, "mode", NULL, NULL), "report");
