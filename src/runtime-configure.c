@@ -372,6 +372,17 @@ static int record_read(const char *path, json_object **ret, struct br_error *err
 	return 0;
 }
 
+/* The state file's path into path, and the record in it (NULL: none). */
+static int record_load(const struct configure_request *req, char *path, size_t size, json_object **ret,
+		       struct br_error *err)
+{
+	int r = record_path(req, path, size);
+
+	if (r < 0)
+		return br_error_errno(err, r, BR_STEP_CONFIGURE, "the state directory");
+	return record_read(path, ret, err);
+}
+
 static json_object *record_file(json_object *record, size_t i)
 {
 	json_object *files;
@@ -431,10 +442,7 @@ int docker_configure(const struct configure_request *req, struct configure_resul
 	int r;
 
 	*ret = (struct configure_result){};
-	r = record_path(req, ret->record, sizeof(ret->record));
-	if (r < 0)
-		return br_error_errno(err, r, BR_STEP_CONFIGURE, "the state directory");
-	r = record_read(ret->record, &record, err);
+	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
 	prior = record_file(record, 0);
@@ -560,10 +568,7 @@ int docker_unconfigure(const struct configure_request *req, struct configure_res
 	int r;
 
 	*ret = (struct configure_result){};
-	r = record_path(req, ret->record, sizeof(ret->record));
-	if (r < 0)
-		return br_error_errno(err, r, BR_STEP_CONFIGURE, "the state directory");
-	r = record_read(ret->record, &record, err);
+	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < 2 && record; i++)

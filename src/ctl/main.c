@@ -13,6 +13,17 @@
 
 #define MAX_ARGS 256
 
+/* What configure and unconfigure both take. */
+#define CONFIGURE_OPTIONS                                                                     \
+	"  --runtime=docker      the container manager (containerd, crio, podman: not yet)\n" \
+	"  --config=PATH         its config (default /etc/docker/daemon.json)\n" \
+	"  --dry-run             print what would be written, write nothing\n" \
+	"  --restart-mode=MODE   signal (default: SIGHUP to the PID in --pid-file, which\n" \
+	"                        reloads runtimes and default-runtime without stopping\n" \
+	"                        containers), systemd (systemctl reload docker), none\n" \
+	"  --pid-file=PATH       dockerd's PID file (default /run/docker.pid)\n" \
+	"  --wrapper=PATH        bpfreaper-runtime (default: beside bpfreaperctl)\n"
+
 static const struct ctl_verb verbs[] = {
 	{ "list", do_list, "list registered containers and what they recorded so far",
 	  "usage: bpfreaperctl list [--no-trunc]\n\n"
@@ -66,14 +77,7 @@ static const struct ctl_verb verbs[] = {
 	  "first time and what changed is recorded in $BPFREAPER_STATE_DIR (default\n"
 	  "/var/lib/bpfreaper)/configured-docker.json for unconfigure. A second run changes nothing.\n\n"
 	  "  --set-as-default      make it Docker's default runtime\n"
-	  "  --runtime=docker      the container manager (containerd, crio, podman: not yet)\n"
-	  "  --config=PATH         its config (default /etc/docker/daemon.json)\n"
-	  "  --dry-run             print what would be written, write nothing\n"
-	  "  --restart-mode=MODE   signal (default: SIGHUP to the PID in --pid-file, which\n"
-	  "                        reloads runtimes and default-runtime without stopping\n"
-	  "                        containers), systemd (systemctl reload docker), none\n"
-	  "  --pid-file=PATH       dockerd's PID file (default /run/docker.pid)\n"
-	  "  --wrapper=PATH        bpfreaper-runtime (default: beside bpfreaperctl)\n" },
+	  CONFIGURE_OPTIONS },
 	{ "unconfigure", do_unconfigure, "unconfigure --runtime=docker: undo configure",
 	  "usage: bpfreaperctl unconfigure --runtime=docker [--config=PATH] [--dry-run]\n"
 	  "                                [--restart-mode=signal|systemd|none] [--pid-file=PATH]\n\n"
@@ -81,14 +85,7 @@ static const struct ctl_verb verbs[] = {
 	  "backup back byte for byte (or is removed if configure created it); a file edited since\n"
 	  "loses only the runtime \"bpfreaper\" and gets its earlier default-runtime back.\n"
 	  "Without a record: the runtime \"bpfreaper\" and a default naming it are removed.\n\n"
-	  "  --runtime=docker      the container manager (containerd, crio, podman: not yet)\n"
-	  "  --config=PATH         its config (default /etc/docker/daemon.json)\n"
-	  "  --dry-run             print what would be written, write nothing\n"
-	  "  --restart-mode=MODE   signal (default: SIGHUP to the PID in --pid-file, which\n"
-	  "                        reloads runtimes and default-runtime without stopping\n"
-	  "                        containers), systemd (systemctl reload docker), none\n"
-	  "  --pid-file=PATH       dockerd's PID file (default /run/docker.pid)\n"
-	  "  --wrapper=PATH        bpfreaper-runtime (default: beside bpfreaperctl)\n" },
+	  CONFIGURE_OPTIONS },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran",
 	  "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n\n"
 	  "Tears down containers whose cgroup is gone as poststop would, drops stale registrations,\n"
