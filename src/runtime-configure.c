@@ -206,34 +206,37 @@ int chain_configure_text(const char *text, size_t len, const char *chain, json_o
 			 char **ret_text, json_object **ret_undo, struct br_error *err)
 {
 	_cleanup_json_ json_object *root = NULL, *undo = NULL;
-	const char *runtime;
+	_cleanup_free_ char *out = NULL;
+	const char *runtime = NULL;
 	int r;
 
-	*ret_text = NULL;
-	*ret_undo = prior_undo ? copy_or_null(prior_undo) : NULL;
-	if (!chain)
+	if (chain) {
+		r = parse_object(text, len, "the wrapper's config", &root, err);
+		if (r < 0)
+			return r;
+		if (get_string(root, "runtime", &runtime) < 0)
+			return bad(err, -EINVAL, "the wrapper's config: \"runtime\" is not a string");
+		if (runtime && !streq(runtime, chain))
+			return br_error_set(err, -EEXIST, BR_STEP_CONFIGURE,
+					    "the wrapper's config has \"runtime\": \"%s\" already; it cannot also chain %s",
+					    runtime, chain);
+	}
+	if (!chain || runtime) {
+		/* Nothing to do, or done already: what the first run recorded. */
+		*ret_text = NULL;
+		*ret_undo = prior_undo ? copy_or_null(prior_undo) : NULL;
 		return 0;
-	r = parse_object(text, len, "the wrapper's config", &root, err);
-	if (r < 0)
-		return r;
-	if (get_string(root, "runtime", &runtime) < 0)
-		return bad(err, -EINVAL, "the wrapper's config: \"runtime\" is not a string");
-	if (runtime && streq(runtime, chain))
-		return 0;
-	if (runtime)
-		return br_error_set(err, -EEXIST, BR_STEP_CONFIGURE,
-				    "the wrapper's config has \"runtime\": \"%s\" already; it cannot also chain %s",
-				    runtime, chain);
+	}
 	undo = json_object_new_object();
 	if (!undo)
 		return -ENOMEM;
 	json_object_object_add(undo, "runtime", NULL);
 	json_object_object_add(undo, "chain", json_object_new_string(chain));
 	json_object_object_add(root, "runtime", json_object_new_string(chain));
-	r = to_text(root, ret_text);
+	r = to_text(root, &out);
 	if (r < 0)
 		return r;
-	json_object_put(*ret_undo);
+	*ret_text = TAKE_PTR(out);
 	*ret_undo = TAKE_PTR(undo);
 	return 0;
 }

@@ -57,7 +57,8 @@ int docker_unconfigure_text(const char *text, size_t len, json_object *undo, cha
 
 /* bpfreaper.json text with "runtime": chain, the runtime the wrapper execs.
  * chain NULL: nothing to do. -EEXIST: "runtime" names another runtime
- * already (one wrapper config cannot chain two). */
+ * already (one wrapper config cannot chain two). On failure the ret_*
+ * are untouched, here and in docker_configure_text(). */
 int chain_configure_text(const char *text, size_t len, const char *chain, json_object *prior_undo,
 			 char **ret_text, json_object **ret_undo, struct br_error *err);
 /* "runtime" as it was, if it still is the chain configure set. */
