@@ -41,6 +41,7 @@ static const char *const step_words[BR_STEP__MAX] = {
 	[BR_STEP_TRACER_LOAD_PRIVATE_MNT] = private_mnt,
 	[BR_STEP_REGISTER_TAKEN] = "register the cgroup (another container already uses it)",
 	[BR_STEP_LOG_FILE] = "open the log file",
+	[BR_STEP_CONFIGURE] = "configure the container manager",
 };
 
 const char *br_step_words(enum br_step step)

@@ -53,6 +53,7 @@ enum br_step {
 	BR_STEP_TRACER_LOAD_PRIVATE_MNT, /* load from a private mount namespace: refused */
 	BR_STEP_REGISTER_TAKEN,/* the cgroup is another container's */
 	BR_STEP_LOG_FILE,      /* open the configured log file */
+	BR_STEP_CONFIGURE,     /* wire bpfreaper-runtime into a container manager's config */
 	BR_STEP__MAX
 };
 

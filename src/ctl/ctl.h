@@ -72,5 +72,7 @@ int do_metrics(const struct ctl_ctx *ctx, int argc, char **argv);
  * errors; the exit status. */
 int ctl_metrics_write(const char *textfile_dir);
 int do_reports(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_configure(const struct ctl_ctx *ctx, int argc, char **argv);
+int do_unconfigure(const struct ctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -13,6 +13,17 @@
 
 #define MAX_ARGS 256
 
+/* What configure and unconfigure both take. */
+#define CONFIGURE_OPTIONS                                                                     \
+	"  --runtime=docker      the container manager (containerd, crio, podman: not yet)\n" \
+	"  --config=PATH         its config (default /etc/docker/daemon.json)\n" \
+	"  --dry-run             print what would be written, write nothing\n" \
+	"  --restart-mode=MODE   signal (default: SIGHUP to the PID in --pid-file, which\n" \
+	"                        reloads runtimes and default-runtime without stopping\n" \
+	"                        containers), systemd (systemctl reload docker), none\n" \
+	"  --pid-file=PATH       dockerd's PID file (default /run/docker.pid)\n" \
+	"  --wrapper=PATH        bpfreaper-runtime (default: beside bpfreaperctl)\n"
+
 static const struct ctl_verb verbs[] = {
 	{ "list", do_list, "list registered containers and what they recorded so far",
 	  "usage: bpfreaperctl list [--no-trunc]\n\n"
@@ -56,6 +67,25 @@ static const struct ctl_verb verbs[] = {
 	  "--json: {\"file\", \"valid\", \"error\", \"line\", \"column\"} on stdout. Check a\n"
 	  "config before installing it: while the live one is invalid every container runs\n"
 	  "unrecorded (and nothing is removed). Reads the file only.\n" },
+	{ "configure", do_configure, "configure --runtime=docker: wire bpfreaper-runtime into Docker",
+	  "usage: bpfreaperctl configure --runtime=docker [--config=PATH] [--set-as-default] [--dry-run]\n"
+	  "                              [--restart-mode=signal|systemd|none] [--pid-file=PATH] [--wrapper=PATH]\n\n"
+	  "Adds the runtime \"bpfreaper\" (bpfreaper-runtime) to daemon.json, keeping every other\n"
+	  "key; with --set-as-default it becomes \"default-runtime\". The runtime Docker ran by\n"
+	  "default before is what bpfreaper-runtime runs (\"runtime\" in $BPFREAPER_CONFIG, default\n"
+	  "/etc/bpfreaper/bpfreaper.json). Each file is backed up as FILE.bpfreaper-backup the\n"
+	  "first time and what changed is recorded in $BPFREAPER_STATE_DIR (default\n"
+	  "/var/lib/bpfreaper)/configured-docker.json for unconfigure. A second run changes nothing.\n\n"
+	  "  --set-as-default      make it Docker's default runtime\n"
+	  CONFIGURE_OPTIONS },
+	{ "unconfigure", do_unconfigure, "unconfigure --runtime=docker: undo configure",
+	  "usage: bpfreaperctl unconfigure --runtime=docker [--config=PATH] [--dry-run]\n"
+	  "                                [--restart-mode=signal|systemd|none] [--pid-file=PATH]\n\n"
+	  "Puts back what configure changed: a file that still holds what configure wrote gets its\n"
+	  "backup back byte for byte (or is removed if configure created it); a file edited since\n"
+	  "loses only the runtime \"bpfreaper\" and gets its earlier default-runtime back.\n"
+	  "Without a record: the runtime \"bpfreaper\" and a default naming it are removed.\n\n"
+	  CONFIGURE_OPTIONS },
 	{ "gc", do_gc, "gc [--dry-run] [--keep-tracer]: clean up after containers whose poststop never ran",
 	  "usage: bpfreaperctl gc [--dry-run] [--keep-tracer] [--config=PATH]\n\n"
 	  "Tears down containers whose cgroup is gone as poststop would, drops stale registrations,\n"
@@ -80,7 +110,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: bpfreaperctl [-j|--json] [-p|--pretty] VERB [ARGS]\n"
 		   "       bpfreaperctl VERB --help | help VERB | --version\n\nverbs:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+		fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\nglobal flags, anywhere on the line (before a --):\n"
 		   "  -j, --json     JSON on stdout, compact; errors as {\"error\": \"...\"} on stdout\n"
 		   "  -p, --pretty   JSON, indented\n"

@@ -7,7 +7,7 @@
 
 CTL=$BIN/bpfreaperctl
 SCHEMA=$ROOT/docs/schema/bpfreaper.schema.json
-VERBS="list show report reports doctor config gc load unload"
+VERBS="list show report reports doctor config gc load unload configure unconfigure"
 
 # schema DEF [FILE]: FILE (or stdin) is valid against $defs/DEF.
 schema() {
@@ -98,6 +98,11 @@ test_help_per_verb_and_usage_errors() {
 	assert_usage_error report x --run=abc
 	assert_usage_error reports prune --keep=0
 	assert_usage_error reports prune --older-than=3y
+	assert_usage_error configure
+	assert_usage_error configure --runtime=docker --config=relative.json
+	assert_usage_error configure --runtime=docker --restart-mode=restart
+	assert_usage_error unconfigure --runtime=docker --set-as-default
+	assert_json_error 2 --json configure --runtime=containerd
 	assert_json_error 2 --json no-such-verb
 	# No verb at all: the usage on stderr, status 2.
 	ctl

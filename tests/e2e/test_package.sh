@@ -3,7 +3,7 @@
 # texts match the sources' SPDX identifiers; the logrotate file works; the
 # Debian package builds, is lintian-clean, installs in Debian's places with
 # its timer enabled, works with podman through its hooks.d file, and purges
-# without a trace. (tests/e2e/test_systemd.sh: the same under systemd.)
+# without a trace, putting back a daemon.json its bpfreaperctl configured. (tests/e2e/test_systemd.sh: the same under systemd.)
 
 # Installing and purging the package rewrites the shared /run/bpfreaper.
 # shellcheck disable=SC2034 # read by tests/run
@@ -125,8 +125,20 @@ test_debian_package_install_podman_purge() {
 	assert_absent "$P-pkg"
 	assert_freed map "$(ids_of pkg map)"
 	assert_eq "report mode" "$(jq -r .mode "/run/bpfreaper/reports/$id.json")" enforce
+	# Docker wired by the installed bpfreaperctl (a daemon.json of the test's
+	# own, recorded where prerm looks): the removal puts it back.
+	printf '{\n\t"log-driver": "journald",\n\t"default-runtime": "runc"\n}\n' >"$WORK/pkg-daemon.json"
+	cp "$WORK/pkg-daemon.json" "$WORK/pkg-daemon.orig"
+	BPFREAPER_CONFIG=$WORK/pkg-wrapper.json /usr/bin/bpfreaperctl configure --runtime=docker \
+		--config="$WORK/pkg-daemon.json" --set-as-default --restart-mode=none >"$WORK/cfg.log" 2>&1 ||
+		fail "configure: $(cat "$WORK/cfg.log")"
+	assert_eq "wired" "$(jq -r '.runtimes.bpfreaper.path' "$WORK/pkg-daemon.json")" /usr/bin/bpfreaper-runtime
+	assert_present /var/lib/bpfreaper/configured-docker.json
 	DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bpfreaper >"$WORK/apt.log" 2>&1 ||
 		fail "apt-get purge: $(tail -5 "$WORK/apt.log")"
+	cmp -s "$WORK/pkg-daemon.json" "$WORK/pkg-daemon.orig" ||
+		fail "daemon.json after the removal: $(cat "$WORK/pkg-daemon.json")"
+	assert_absent /var/lib/bpfreaper
 	for f in $files; do
 		[ -d "$f" ] && continue
 		[ ! -e "$f" ] || fail "$f is left after purge"

@@ -323,19 +323,25 @@ test_containerd_ctr() {
 	rm -f "$P-host"
 }
 
-# dockerd_start DIR CONTAINERD-DIR: dockerd on its own data root, exec root
-# and socket, no iptables, no bridge, no sysctl changes, the wrapper as the
-# runtime "bpfreaper", its containerd the one in CONTAINERD-DIR.
+# dockerd_start DIR CONTAINERD-DIR [CONFIGURED]: dockerd on its own data
+# root, exec root and socket, no iptables, no bridge, no sysctl changes, its
+# containerd the one in CONTAINERD-DIR, and the wrapper as the runtime
+# "bpfreaper" on its command line; with CONFIGURED, DIR/daemon.json is the
+# test's and names the runtimes (dockerd refuses a runtime named twice).
 dockerd_start() {
-	local d=$1 c=$2
+	local d=$1 c=$2 add_runtime=(--add-runtime "bpfreaper=$WRAP")
 	need_tool dockerd
 	need docker.io [ -x /usr/bin/docker ]
 	mkdir -p "$d"
-	echo '{}' >"$d/daemon.json"
+	if [ -n "${3:-}" ]; then
+		add_runtime=()
+	else
+		echo '{}' >"$d/daemon.json"
+	fi
 	dockerd --config-file "$d/daemon.json" --data-root "$d/root" --exec-root "$d/exec" -H "unix://$d/sock" \
 		--pidfile "$d/dockerd.pid" --iptables=false --ip-forward=false --ip-masq=false --bridge=none \
 		--userland-proxy=false --containerd "$c/sock" --containerd-namespace "$E2E_PREFIX-moby" \
-		--containerd-plugins-namespace "$E2E_PREFIX-plugins" --add-runtime "bpfreaper=$WRAP" \
+		--containerd-plugins-namespace "$E2E_PREFIX-plugins" "${add_runtime[@]}" \
 		>"$d/log" 2>&1 </dev/null &
 	echo $! >"$d/pid"
 	for _ in $(seq 300); do
@@ -388,4 +394,102 @@ test_docker() {
 	assert_present "$P-host"
 	assert_alive map "$host_id"
 	rm -f "$P-host"
+}
+
+# ---------------------------------------------------------------------------
+# bpfreaperctl configure/unconfigure against that dockerd: a daemon.json with
+# other keys and another default runtime (a recording one, with its own
+# runtimeArgs) gets the wrapper chained in front of it, by a reload.
+
+# docker_default_is NAME: dockerd's default runtime becomes NAME (a SIGHUP
+# reload is asynchronous).
+docker_default_is() {
+	local got=''
+	for _ in $(seq 100); do
+		got=$(dk info --format '{{.DefaultRuntime}}' 2>/dev/null || true)
+		[ "$got" != "$1" ] || return 0
+		sleep 0.1
+	done
+	fail "dockerd's default runtime is '$got', not '$1': $(tail -5 "$WORK/docker/log")"
+}
+
+test_docker_configure() {
+	local c=$WORK/ctrd d=$WORK/docker name=$E2E_PREFIX-dcfg img=$E2E_PREFIX-img:2 id rc=0 out
+	local keyjson=/etc/docker/key.json had_key='' had_run='' rec=$WORK/wrap/rec-runtime
+	[ ! -e $keyjson ] || had_key=1
+	[ ! -e /run/docker ] || had_run=1
+	wrap_setup
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "daemons_down; [ -n '$had_key' ] || rm -f $keyjson
+		[ -n '$had_run' ] || rmdir /run/docker/plugins /run/docker 2>/dev/null || true" EXIT
+	# The runtime the node ran before: records its arguments, then runc.
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%s.log\nexec runc "$@"\n' "$rec" >"$rec"
+	chmod +x "$rec"
+	mkdir -p "$d"
+	# Tabs, as no JSON writer configure uses would indent: only the backup
+	# gives these bytes back.
+	jq --tab -n --arg rec "$rec" '{"log-driver": "json-file", "log-opts": {"max-size": "10m"},
+		"registry-mirrors": ["https://mirror.example.com"],
+		runtimes: {rec: {path: $rec, runtimeArgs: ["--debug"]}}, "default-runtime": "rec"}' >"$d/daemon.json"
+	cp "$d/daemon.json" "$WORK/daemon.orig"
+	cp "$WORK/wrap/config.json" "$WORK/wrapcfg.orig"
+	export BPFREAPER_CONFIG=$WORK/wrap/config.json BPFREAPER_STATE_DIR=$WORK/cfgstate
+	ctrd_start "$c"
+	dockerd_start "$d" "$c" configured
+	docker_default_is rec
+	tar -C "$WORK/rootfs" -c . | dk import - "$img" >/dev/null || fail "docker import failed"
+
+	# --dry-run writes nothing
+	out=$("$BIN/bpfreaperctl" configure --runtime=docker --config="$d/daemon.json" --set-as-default --dry-run) ||
+		fail "configure --dry-run: $out"
+	grep -q "would be written" <<<"$out" || fail "configure --dry-run said: $out"
+	cmp -s "$d/daemon.json" "$WORK/daemon.orig" || fail "--dry-run changed daemon.json"
+	cmp -s "$WORK/wrap/config.json" "$WORK/wrapcfg.orig" || fail "--dry-run changed the wrapper's config"
+	[ ! -e "$BPFREAPER_STATE_DIR" ] || fail "--dry-run wrote $(ls -R "$BPFREAPER_STATE_DIR")"
+
+	"$BIN/bpfreaperctl" configure --runtime=docker --config="$d/daemon.json" --set-as-default \
+		--pid-file="$d/dockerd.pid" >"$WORK/configure.out" 2>&1 || fail "configure: $(cat "$WORK/configure.out")"
+	assert_eq "the other keys" "$(jq -c '[."log-driver", ."log-opts", ."registry-mirrors", .runtimes.rec]' \
+		"$d/daemon.json")" "$(jq -c '[."log-driver", ."log-opts", ."registry-mirrors", .runtimes.rec]' \
+		"$WORK/daemon.orig")"
+	assert_eq "chained runtime" "$(jq -r .runtime "$WORK/wrap/config.json")" "$rec"
+	cmp -s "$d/daemon.json.bpfreaper-backup" "$WORK/daemon.orig" || fail "no exact backup of daemon.json"
+	docker_default_is bpfreaper
+	# twice: nothing changes
+	cp "$d/daemon.json" "$WORK/daemon.configured"
+	out=$("$BIN/bpfreaperctl" --json configure --runtime=docker --config="$d/daemon.json" --set-as-default \
+		--pid-file="$d/dockerd.pid") || fail "configure again: $out"
+	assert_eq "second configure changed" "$(jq .changed <<<"$out")" false
+	cmp -s "$d/daemon.json" "$WORK/daemon.configured" || fail "the second configure changed daemon.json"
+
+	# docker run without --runtime: through the wrapper into the chained runtime
+	dk run --name "$name" --network none --cgroup-parent "/$CG_PARENT" --cap-add SYS_ADMIN \
+		--cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+		-v /sys/fs/bpf:/sys/fs/bpf "$img" sh -c "bpfleak map /sys/fs/bpf/$E2E_PREFIX-dcfg" \
+		>"$WORK/dcfg.out" 2>"$WORK/dcfg.err" || rc=$?
+	id=$(dk inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+	for _ in $(seq 100); do [ -e "$P-dcfg" ] || break; sleep 0.1; done
+	dk rm -f "$name" >/dev/null 2>&1 || true
+	[ "$rc" = 0 ] || fail "docker run: $rc: $(cat "$WORK/dcfg.err" "$WORK/wrap/log")"
+	assert_absent "$P-dcfg"
+	assert_freed map "$(ids_of dcfg map)"
+	[ -e "$RUN_DIR/reports/$id.json" ] || fail "no report of $id: $(cat "$WORK/wrap/log")"
+	grep -q -- "^--debug .* create .*$id" "$rec.log" ||
+		fail "the chained runtime did not create $id with its runtimeArgs: $(cat "$rec.log")"
+
+	# unconfigure: the same bytes, the old default, and containers still start
+	"$BIN/bpfreaperctl" unconfigure --runtime=docker --pid-file="$d/dockerd.pid" >"$WORK/unconfigure.out" 2>&1 ||
+		fail "unconfigure: $(cat "$WORK/unconfigure.out")"
+	cmp -s "$d/daemon.json" "$WORK/daemon.orig" ||
+		fail "daemon.json not restored: $(diff "$WORK/daemon.orig" "$d/daemon.json")"
+	cmp -s "$WORK/wrap/config.json" "$WORK/wrapcfg.orig" || fail "the wrapper's config not restored"
+	[ ! -e "$BPFREAPER_STATE_DIR/configured-docker.json" ] || fail "unconfigure left its record"
+	docker_default_is rec
+	: >"$rec.log"
+	dk run --rm --network none --cgroup-parent "/$CG_PARENT" "$img" sh -c : >"$WORK/dcfg2.out" 2>&1 ||
+		fail "docker run after unconfigure: $(cat "$WORK/dcfg2.out")"
+	grep -q -- "^--debug .* create " "$rec.log" || fail "after unconfigure rec did not run: $(cat "$rec.log")"
+	dk rmi "$img" >/dev/null 2>&1 || true
+	rm -rf "$BPFREAPER_STATE_DIR"
+	unset BPFREAPER_CONFIG BPFREAPER_STATE_DIR
 }
