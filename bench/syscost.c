@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 			close(array_map());
 	} else if (strcmp(what, "mkdir") == 0) {
 		for (long i = 0; i < n; i++) {
-			if (mkdir("syscost.d", 0700) < 0 || rmdir("syscost.d") < 0) {
+			if (mkdir("syscost_d", 0700) < 0 || rmdir("syscost_d") < 0) {
 				perror("syscost: mkdir");
 				return 1;
 			}
