@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# bpfreaperctl top: the live objects and kernel memory of a running
+# container, checked against what the kernel says of the same ids.
+
+# bpftool_bytes ID...: the sum of bytes_memlock bpftool reports for these
+# map and program ids ("map:ID" or "prog:ID").
+bpftool_bytes() {
+	local sum=0 o kind id b
+	for o in "$@"; do
+		kind=${o%%:*} id=${o#*:}
+		b=$(bpftool -j "$kind" show id "$id" | jq -r .bytes_memlock)
+		[[ $b =~ ^[0-9]+$ ]] || fail "bpftool $kind show id $id: no bytes_memlock ($b)"
+		sum=$((sum + b))
+	done
+	echo "$sum"
+}
+
+# leaked_ids NAME: "map:ID"/"prog:ID" for each object bpfleak said it made.
+leaked_ids() {
+	awk '$1 == "map" || $1 == "prog" { print $1 ":" $2 }' "$WORK/$1.out"
+}
+
+# within_5pct WHAT GOT WANT
+within_5pct() {
+	local d=$(($2 - $3))
+	[ "$3" -gt 0 ] || fail "$1: nothing to compare against ($3)"
+	[ $((${d#-} * 100)) -le $(($3 * 5)) ] || fail "$1: got $2, bpftool says $3 (more than 5% apart)"
+}
+
+test_top_counts_a_growing_container() {
+	local out row want ids
+	need_tool bpftool
+	# Two pinned maps and a pinned program holding a map of its own; then,
+	# told to, three more maps.
+	make_bundle top "mkdir -p /sys/fs/bpf/$E2E_PREFIX-top/more && bpfleak maps /sys/fs/bpf/$E2E_PREFIX-top 2 &&
+		bpfleak prog /sys/fs/bpf/$E2E_PREFIX-top/p && touch /sync/first &&
+		until [ -e /sync/more ]; do sleep 0.05; done && bpfleak maps /sys/fs/bpf/$E2E_PREFIX-top/more 3 &&
+		touch /sync/second && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	annotate top io.kubernetes.cri.sandbox-name web-0
+	annotate top io.kubernetes.cri.sandbox-namespace shop
+	annotate top io.kubernetes.cri.container-name agent
+	run_ctr top &
+	local ctr_pid=$!
+	wait_for "$WORK/sync/top/first"
+
+	out=$("$BIN/bpfreaperctl" --json top) || fail "top --json: $out"
+	row=$(echo "$out" | jq -c --arg id "$E2E_PREFIX-top" '.containers[] | select(.id == $id)')
+	[ -n "$row" ] || fail "top has no row for $E2E_PREFIX-top: $out"
+	assert_eq "first sample counts (maps progs links pins objects)" \
+		"$(echo "$row" | jq -r '"\(.maps) \(.progs) \(.links) \(.pins) \(.objects)"')" "3 1 0 3 4"
+	assert_eq "pod" "$(echo "$row" | jq -r '"\(.pod.namespace)/\(.pod.name)/\(.pod.container)"')" "shop/web-0/agent"
+	mapfile -t ids < <(leaked_ids top)
+	assert_eq "objects bpfleak made" "${#ids[@]}" 4
+	want=$(bpftool_bytes "${ids[@]}")
+	within_5pct "bytes, first sample" "$(echo "$row" | jq -r .bytes)" "$want"
+	assert_eq "bytes are maps + progs" "$(echo "$row" | jq -r '.map_bytes + .prog_bytes')" "$(echo "$row" | jq -r .bytes)"
+
+	touch "$WORK/sync/top/more"
+	wait_for "$WORK/sync/top/second"
+	out=$("$BIN/bpfreaperctl" --json top "$E2E_PREFIX-to") || fail "top --json (prefix): $out"
+	assert_eq "rows for the prefix" "$(echo "$out" | jq '.containers | length')" 1
+	row=$(echo "$out" | jq -c '.containers[0]')
+	assert_eq "second sample counts (maps progs links pins objects)" \
+		"$(echo "$row" | jq -r '"\(.maps) \(.progs) \(.links) \(.pins) \(.objects)"')" "6 1 0 6 7"
+	mapfile -t ids < <(leaked_ids top)
+	assert_eq "objects bpfleak made" "${#ids[@]}" 7
+	want=$(bpftool_bytes "${ids[@]}")
+	within_5pct "bytes, second sample" "$(echo "$row" | jq -r .bytes)" "$want"
+	assert_eq "growth in objects" "$(echo "$row" | jq -r .growth.objects)" 3
+	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
+
+	# The table: the pod, sorted by bytes, no growth since the last sample.
+	out=$("$BIN/bpfreaperctl" top --no-trunc) || fail "top: $out"
+	echo "$out" | grep -q "^$E2E_PREFIX-top  *shop/web-0  *6  *1  *0  *6  .*+0 obj +0B" || fail "top said: $out"
+
+	touch "$WORK/sync/top/go"
+	wait $ctr_pid || fail "runc run: $(cat "$WORK/top.err")"
+	assert_absent "$P-top/p"
+	rm -rf "$P-top"
+	out=$("$BIN/bpfreaperctl" --json top) || fail "top --json after the stop: $out"
+	assert_eq "row after poststop" "$(echo "$out" | jq --arg id "$E2E_PREFIX-top" '[.containers[] | select(.id == $id)] | length')" 0
+}
