@@ -46,11 +46,29 @@ int obj_fd_memlock(int fd, uint64_t *ret)
 }
 
 /* The object is opened by id: an id is not reused while its object lives,
- * so a live id is the object the record was made for. */
+ * so a live id is the object the record was made for. -ENOENT: freed. */
+static int creation_measure(const struct record_obj *obj, uint64_t *ret_bytes)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = obj_fd_by_id(obj->kind, obj->id);
+	if (fd < 0)
+		return fd;
+	switch (obj->kind) {
+	case OBJ_MAP:
+	case OBJ_PROG:
+		return obj_fd_memlock(fd, ret_bytes);
+	case OBJ_LINK:
+		*ret_bytes = 0;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
 static int count_creation(const struct record *rec, struct live_usage *u)
 {
 	const struct record_obj *obj = &rec->create.obj;
-	_cleanup_close_ int fd = -EBADF;
 	uint64_t bytes = 0;
 	int r;
 
@@ -58,31 +76,21 @@ static int count_creation(const struct record *rec, struct live_usage *u)
 		u->unproven++;
 		return 0;
 	}
-	fd = obj_fd_by_id(obj->kind, obj->id);
-	if (fd == -ENOENT)
+	r = creation_measure(obj, &bytes);
+	if (r == -ENOENT)
 		return 0; /* freed since; gc drops its record */
-	if (fd < 0)
-		return fd;
-	switch (obj->kind) {
-	case OBJ_MAP:
-	case OBJ_PROG:
-		r = obj_fd_memlock(fd, &bytes);
-		if (r < 0)
-			return r;
-		if (obj->kind == OBJ_MAP) {
-			u->maps++;
-			u->map_bytes += bytes;
-		} else {
-			u->progs++;
-			u->prog_bytes += bytes;
-		}
-		return 0;
-	case OBJ_LINK:
+	if (r < 0)
+		return r;
+	if (obj->kind == OBJ_MAP) {
+		u->maps++;
+		u->map_bytes += bytes;
+	} else if (obj->kind == OBJ_PROG) {
+		u->progs++;
+		u->prog_bytes += bytes;
+	} else {
 		u->links++;
-		return 0;
-	default:
-		return -EBADMSG;
 	}
+	return 0;
 }
 
 int live_usage_of_records(const struct record_list *l, struct live_usage *ret)
@@ -103,6 +111,48 @@ int live_usage_of_records(const struct record_list *l, struct live_usage *ret)
 	}
 	*ret = u;
 	return 0;
+}
+
+int live_bytes_of_records(const struct record_list *l, struct live_bytes *ret)
+{
+	struct live_bytes b = {};
+	int r;
+
+	b.v = calloc(l->n + 1, sizeof(*b.v));
+	if (!b.v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct record *rec = &l->v[i];
+		uint64_t bytes;
+
+		if (rec->kind != REC_CREATE || (rec->flags & REC_F_UNPROVEN))
+			continue;
+		r = creation_measure(&rec->create.obj, &bytes);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			live_bytes_done(&b);
+			return r;
+		}
+		b.v[b.n++] = (struct live_object_bytes){ rec->create.obj.kind, rec->create.obj.id, bytes };
+		b.total += bytes;
+	}
+	*ret = b;
+	return 0;
+}
+
+uint64_t live_bytes_of(const struct live_bytes *b, uint32_t kind, uint32_t id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].kind == kind && b->v[i].id == id)
+			return b->v[i].bytes;
+	return 0;
+}
+
+void live_bytes_done(struct live_bytes *b)
+{
+	free(b->v);
+	*b = (struct live_bytes){};
 }
 
 static int row_cmp(const void *a, const void *b)

@@ -49,6 +49,22 @@ int obj_fd_memlock(int fd, uint64_t *ret);
 /* The usage of one container's records (tracer_read_records()). */
 int live_usage_of_records(const struct record_list *l, struct live_usage *ret);
 
+/* What each live object a container created holds, measured before
+ * poststop removes anything (the report's "bytes"). */
+struct live_object_bytes {
+	uint32_t kind, id;
+	uint64_t bytes;
+};
+struct live_bytes {
+	struct live_object_bytes *v;
+	size_t n;
+	uint64_t total;
+};
+int live_bytes_of_records(const struct record_list *l, struct live_bytes *ret);
+/* 0 for an object not measured (freed before, unproven, a link). */
+uint64_t live_bytes_of(const struct live_bytes *b, uint32_t kind, uint32_t id);
+void live_bytes_done(struct live_bytes *b);
+
 /* One registered container as collected. */
 struct live_row {
 	char *id;

@@ -30,6 +30,7 @@ within_5pct() {
 test_top_counts_a_growing_container() {
 	local out row want ids
 	need_tool bpftool
+	need python3-jsonschema /usr/bin/python3 -c "import jsonschema"
 	# Two pinned maps and a pinned program holding a map of its own; then,
 	# told to, three more maps.
 	make_bundle top "mkdir -p /sys/fs/bpf/$E2E_PREFIX-top/more && bpfleak maps /sys/fs/bpf/$E2E_PREFIX-top 2 &&
@@ -39,6 +40,9 @@ test_top_counts_a_growing_container() {
 	annotate top io.kubernetes.cri.sandbox-name web-0
 	annotate top io.kubernetes.cri.sandbox-namespace shop
 	annotate top io.kubernetes.cri.container-name agent
+	# The program (and the map it holds) survive poststop: the report's
+	# survived bytes.
+	annotate top io.bpfreaper.keep "$P-top/p"
 	run_ctr top &
 	local ctr_pid=$!
 	wait_for "$WORK/sync/top/first"
@@ -66,6 +70,8 @@ test_top_counts_a_growing_container() {
 	assert_eq "objects bpfleak made" "${#ids[@]}" 7
 	want=$(bpftool_bytes "${ids[@]}")
 	within_5pct "bytes, second sample" "$(echo "$row" | jq -r .bytes)" "$want"
+	echo "$out" | "$ROOT/tests/helpers/schema_check" "$ROOT/docs/schema/bpfreaper.schema.json" top >/dev/null ||
+		fail "top --json is not valid against its schema: $out"
 	assert_eq "growth in objects" "$(echo "$row" | jq -r .growth.objects)" 3
 	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
 
@@ -75,7 +81,20 @@ test_top_counts_a_growing_container() {
 
 	touch "$WORK/sync/top/go"
 	wait $ctr_pid || fail "runc run: $(cat "$WORK/top.err")"
-	assert_absent "$P-top/p"
+	# The report: what they held before poststop removed anything, what
+	# the kept program and its map still hold.
+	local r survived
+	r=$(report_of top)
+	within_5pct "report bytes held" "$(jq -r .bytes.held "$r")" "$want"
+	"$ROOT/tests/helpers/schema_check" "$ROOT/docs/schema/bpfreaper.schema.json" report "$r" >/dev/null ||
+		fail "the report is not valid against its schema: $(cat "$r")"
+	survived=$(bpftool_bytes "${ids[2]}" "${ids[3]}")
+	assert_eq "report bytes survived (the kept prog and its map)" "$(jq -r .bytes.survived "$r")" "$survived"
+	assert_eq "report bytes freed" "$(jq -r .bytes.freed "$r")" "$(($(jq -r .bytes.held "$r") - survived))"
+	assert_eq "objects alive after poststop" "$(jq -c '[.created[] | select(.freed | not) | .id] | sort' "$r")" \
+		"$(printf '%s\n' "${ids[2]#*:}" "${ids[3]#*:}" | jq -sc 'sort')"
+	assert_present "$P-top/p"
+	assert_absent "$P-top/m0"
 	rm -rf "$P-top"
 	out=$("$BIN/bpfreaperctl" --json top) || fail "top --json after the stop: $out"
 	assert_eq "row after poststop" "$(echo "$out" | jq --arg id "$E2E_PREFIX-top" '[.containers[] | select(.id == $id)] | length')" 0
