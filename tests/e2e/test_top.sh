@@ -30,6 +30,7 @@ within_5pct() {
 test_top_counts_a_growing_container() {
 	local out row want ids
 	need_tool bpftool
+	need promtool command -v promtool
 	need python3-jsonschema /usr/bin/python3 -c "import jsonschema"
 	# Two pinned maps and a pinned program holding a map of its own; then,
 	# told to, three more maps.
@@ -74,6 +75,22 @@ test_top_counts_a_growing_container() {
 		fail "top --json is not valid against its schema: $out"
 	assert_eq "growth in objects" "$(echo "$row" | jq -r .growth.objects)" 3
 	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
+
+	# The metrics: node totals by kind, the container's own series with its
+	# pod; promtool must take them without a complaint.
+	local m=$WORK/top-metrics.txt lbl v
+	"$BIN/bpfreaperctl" metrics >"$m" || fail "bpfreaperctl metrics failed"
+	v=$(promtool check metrics <"$m" 2>&1) || fail "promtool check metrics: $v"
+	[ -z "$v" ] || fail "promtool check metrics: $v"
+	lbl="{container_id=\"$E2E_PREFIX-top\",pod=\"web-0\",namespace=\"shop\"}"
+	assert_eq "container series objects" "$(awk -v s="bpfreaper_container_live_objects$lbl" '$1 == s { print $2 }' "$m")" 7
+	assert_eq "container series bytes" "$(awk -v s="bpfreaper_container_live_bytes$lbl" '$1 == s { print $2 }' "$m")" \
+		"$(echo "$row" | jq -r .bytes)"
+	v=$(awk '$1 == "bpfreaper_live_objects{kind=\"map\"}" { print $2 }' "$m")
+	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 6 ] || fail "node total of maps: '$v' in $(cat "$m")"
+	v=$(awk '$1 == "bpfreaper_live_bytes{kind=\"prog\"}" { print $2 }' "$m")
+	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$(echo "$row" | jq -r .prog_bytes)" ] && [ "$v" -gt 0 ] ||
+		fail "node total of prog bytes: '$v' in $(cat "$m")"
 
 	# The table: the pod, sorted by bytes, no growth since the last sample.
 	out=$("$BIN/bpfreaperctl" top --no-trunc) || fail "top: $out"
