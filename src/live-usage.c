@@ -2,12 +2,15 @@
 /* Live accounting of a running container's eBPF objects (live-usage.h).
  * Reads records and the kernel; writes only the sample file. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "live-usage.h"
 #include "fileio.h"
@@ -188,6 +191,8 @@ static int collect_one(const struct rundir *rd, const struct tracer *t, const st
 		ret->earlier = f->earlier;
 		ret->pod = st.pod;
 		ret->overflowed = cg_overflowed(&l.cg);
+		ret->budget = st.live_budget;
+		ret->over_budget = live_over_budget(&ret->usage, &st.live_budget);
 	}
 	record_list_done(&l);
 	container_state_done(&st);
@@ -227,6 +232,61 @@ void live_rows_done(struct live_rows *l)
 		free(l->v[i].id);
 	free(l->v);
 	*l = (struct live_rows){};
+}
+
+bool live_over_budget(const struct live_usage *u, const struct live_budget *b)
+{
+	return (b->objects && live_usage_objects(u) > b->objects) || (b->bytes && live_usage_bytes(u) > b->bytes);
+}
+
+/* Marks of runs no longer registered: their container is gone (a new run
+ * has a new cgroup id, and says it again). */
+static void prune_marks(int dirfd, const struct tracer *t)
+{
+	_cleanup_closedir_ DIR *d = opendir_fd(dirfd);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct cg_state cg;
+		unsigned long long id;
+		char *end;
+
+		errno = 0;
+		id = strtoull(de->d_name, &end, 10);
+		if (errno || *end || end == de->d_name || !id)
+			continue;
+		if (tracer_cgroup_state(t, id, &cg) == -ENOENT)
+			(void)unlinkat(dirfd, de->d_name, 0);
+	}
+}
+
+int live_budget_note(const struct rundir *rd, const struct tracer *t, struct live_rows *rows)
+{
+	_cleanup_close_ int dirfd = -EBADF;
+
+	if (mkdirat(rd->root_fd, LIVE_BUDGET_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	dirfd = openat(rd->root_fd, LIVE_BUDGET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	for (size_t i = 0; i < rows->n; i++) {
+		struct live_row *row = &rows->v[i];
+		_cleanup_close_ int fd = -EBADF;
+		char name[32];
+
+		if (!row->over_budget)
+			continue;
+		snprintf(name, sizeof(name), "%" PRIu64, row->cgroup_id);
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			row->crossed_now = true;
+		else if (errno != EEXIST)
+			return -errno;
+	}
+	prune_marks(dirfd, t);
+	return 0;
 }
 
 static int entry_from_json(const char *key, json_object *val, struct live_sample_entry *ret)

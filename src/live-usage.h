@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "oci-podid.h"
+#include "policy-config.h"
 #include "store-rundir.h"
 #include "tracer-load.h"
 #include "tracer-records.h"
@@ -73,6 +74,9 @@ struct live_row {
 	struct pod_identity pod;
 	bool overflowed;
 	struct live_usage usage;
+	struct live_budget budget; /* from its state; 0s: none */
+	bool over_budget;          /* its objects or bytes exceed the budget now */
+	bool crossed_now;          /* over, and not yet said (live_budget_note) */
 };
 
 struct live_rows {
@@ -86,6 +90,16 @@ struct live_rows {
  * bytes, largest first (then objects, then id). */
 int live_collect(const struct rundir *rd, const struct tracer *t, struct live_rows *ret);
 void live_rows_done(struct live_rows *l);
+
+/* Over its budget: more objects or more bytes than the budget's nonzero
+ * parts. */
+bool live_over_budget(const struct live_usage *u, const struct live_budget *b);
+/* Marks each row over its budget in <run dir>/live-budget/<cgroup id>,
+ * made once per run of a container (O_EXCL, so two collectors at once
+ * still say it once): crossed_now for those this call marked. Marks of
+ * runs the tracer no longer records are removed. */
+#define LIVE_BUDGET_DIR "live-budget"
+int live_budget_note(const struct rundir *rd, const struct tracer *t, struct live_rows *rows);
 
 /* The previous sample, <run dir>/live-sample.json: per cgroup id (a run of
  * a container), its objects and bytes. */

@@ -57,6 +57,8 @@ static const struct counter_metric {
 	  "gc runs that failed or could not clean a container." },
 	{ COUNTER_GC_LAST_SUCCESS, "bpfreaper_gc_last_success_timestamp_seconds", "", "gauge",
 	  "Unix time of the last gc run without failure (0: none since boot)." },
+	{ COUNTER_LIVE_BUDGET_CROSSED, "bpfreaper_live_budget_crossings_total", "", "counter",
+	  "Running containers seen over their live budget (each run once), by top or gc's timer." },
 };
 
 static int count_states(const struct rundir *rd, struct metrics *m)
@@ -123,6 +125,7 @@ static int read_live(const struct rundir *rd, const struct tracer *t, struct met
 		m->live_pins += u->pins;
 		m->live_map_bytes += u->map_bytes;
 		m->live_prog_bytes += u->prog_bytes;
+		m->over_live_budget += rows.v[i].over_budget;
 		/* rows are sorted by bytes: the first are the largest. */
 		if (m->n_top < METRICS_TOP_CONTAINERS) {
 			struct metrics_container *c = &m->top[m->n_top++];
@@ -219,6 +222,9 @@ static void format_live(FILE *f, const struct metrics *m)
 	       "containers created, by kind.");
 	fprintf(f, "bpfreaper_live_bytes{kind=\"map\"} %" PRIu64 "\n", m->live_map_bytes);
 	fprintf(f, "bpfreaper_live_bytes{kind=\"prog\"} %" PRIu64 "\n", m->live_prog_bytes);
+	family(f, "bpfreaper_containers_over_live_budget", "gauge",
+	       "Registered containers whose live objects or bytes exceed their live budget now.");
+	fprintf(f, "bpfreaper_containers_over_live_budget %zu\n", m->over_live_budget);
 	family(f, "bpfreaper_live_unreadable", "gauge", "Registered containers whose live objects could not be read.");
 	fprintf(f, "bpfreaper_live_unreadable %zu\n", m->live_unreadable);
 	if (!m->n_top)

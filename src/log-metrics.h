@@ -47,6 +47,7 @@ struct metrics {
 	bool live_collected;
 	uint64_t live_maps, live_progs, live_links, live_pins, live_map_bytes, live_prog_bytes;
 	size_t live_unreadable;
+	size_t over_live_budget; /* registered containers over their live budget now */
 	/* The METRICS_TOP_CONTAINERS largest, by bytes. */
 	struct metrics_container top[METRICS_TOP_CONTAINERS];
 	size_t n_top;

@@ -26,7 +26,8 @@ static const struct ctl_verb verbs[] = {
 	  "the kernel memory of those maps and programs (BYTES: the kernel's memlock figure,\n"
 	  "bpftool's bytes_memlock; links have none), and the growth since the previous sample\n"
 	  "(kept in the run directory, whoever took it). Sorted by bytes. Objects the container\n"
-	  "only pinned or used are not counted (see docs/operations.md).\n\n"
+	  "only pinned or used are not counted (see docs/operations.md). OVER LIVE BUDGET: it\n"
+	  "holds more than its live budget; logged once per run, nothing is removed.\n\n"
 	  "  --no-trunc           full container ids\n"
 	  "  -w, --watch          a new sample every interval, until interrupted\n"
 	  "  --interval=DURATION  the interval of --watch (default 2s); implies --watch\n" },

@@ -10,6 +10,8 @@
 
 #include "ctl.h"
 #include "../duration.h"
+#include "../edge/budgetlog.h"
+#include "../log.h"
 #include "../live-usage.h"
 #include "../oci-state.h"
 #include "../util.h"
@@ -85,6 +87,14 @@ static json_object *row_json(const struct live_row *row, const struct live_sampl
 	json_object_object_add(o, "prog_bytes", json_object_new_int64((int64_t)u->prog_bytes));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)live_usage_bytes(u)));
 	json_object_object_add(o, "overflow", json_object_new_boolean(row->overflowed));
+	if (live_budget_set(&row->budget)) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "objects", json_object_new_int64((int64_t)row->budget.objects));
+		json_object_object_add(b, "bytes", json_object_new_int64((int64_t)row->budget.bytes));
+		json_object_object_add(b, "over", json_object_new_boolean(row->over_budget));
+		json_object_object_add(o, "live_budget", b);
+	}
 	if (prev) {
 		json_object *g = json_object_new_object();
 
@@ -120,9 +130,10 @@ static void print_table(const struct top_opts *o, const struct live_rows *rows, 
 			growth_format((int64_t)live_usage_objects(&row->usage) - (int64_t)p->objects,
 				      (int64_t)live_usage_bytes(&row->usage) - (int64_t)p->bytes, growth,
 				      sizeof(growth));
-		printf("%-*.*s %-24s %6u %6u %6u %6u %10s  %s%s%s\n", w, o->id_width ? o->id_width : (int)strlen(row->id),
-		       row->id, pod, row->usage.maps, row->usage.progs, row->usage.links, row->usage.pins, bytes,
-		       growth, row->overflowed ? " (records overflowed)" : "",
+		printf("%-*.*s %-24s %6u %6u %6u %6u %10s  %s%s%s%s\n", w,
+		       o->id_width ? o->id_width : (int)strlen(row->id), row->id, pod, row->usage.maps, row->usage.progs,
+		       row->usage.links, row->usage.pins, bytes, growth, row->over_budget ? " OVER LIVE BUDGET" : "",
+		       row->overflowed ? " (records overflowed)" : "",
 		       row->earlier ? " (earlier run, not finished)" : "");
 	}
 	if (rows->unreadable)
@@ -141,6 +152,12 @@ static int top_once(const struct ctl_ctx *ctx, const struct top_opts *o, const s
 	r = live_collect(rd, t, &rows);
 	if (r < 0)
 		return ctl_err(ctx, CTL_FAILED, "collect: %s", strerror(-r));
+	/* Whoever collects says a crossing, once per run; a read-only caller
+	 * (not root) cannot mark it and leaves it to gc's timer. */
+	r = live_budget_say("top", rd, t, &rows);
+	if (r < 0 && r != -EACCES && r != -EPERM && r != -EROFS)
+		fprintf(stderr, "bpfreaperctl: top: note live budget crossings in %s/%s: %s\n", rundir_path(),
+			LIVE_BUDGET_DIR, strerror(-r));
 	ids = calloc(rows.n + 1, sizeof(*ids));
 	want = calloc(o->n_ids + 1, sizeof(*want));
 	if (!ids || !want) {
@@ -229,6 +246,7 @@ int do_top(const struct ctl_ctx *ctx, int argc, char **argv)
 	bool have_prev;
 	int c, r, rc;
 
+	log_set_stderr_max(LOG_WARNING);
 	while ((c = getopt_long(argc + 1, argv - 1, "w", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':

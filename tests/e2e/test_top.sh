@@ -20,6 +20,11 @@ leaked_ids() {
 	awk '$1 == "map" || $1 == "prog" { print $1 ":" $2 }' "$WORK/$1.out"
 }
 
+# top_counter KEY: a counter of this run's counters file (0 before any).
+top_counter() {
+	awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' "$RUN_DIR/counters" 2>/dev/null || echo 0
+}
+
 # within_5pct WHAT GOT WANT
 within_5pct() {
 	local d=$(($2 - $3))
@@ -44,6 +49,16 @@ test_top_counts_a_growing_container() {
 	# The program (and the map it holds) survive poststop: the report's
 	# survived bytes.
 	annotate top io.bpfreaper.keep "$P-top/p"
+	# Over it after the second batch only; said once however often top
+	# and gc look.
+	annotate top io.bpfreaper.live-budget objects=5
+	need_tool python3
+	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/journal.sock" "$WORK/journal.json" 300 &
+	local listener=$!
+	wait_for "$WORK/journal.sock"
+	export BPFREAPER_JOURNAL_SOCKET=$WORK/journal.sock
+	local crossings_before
+	crossings_before=$(top_counter live_budget_crossed)
 	run_ctr top &
 	local ctr_pid=$!
 	wait_for "$WORK/sync/top/first"
@@ -59,6 +74,7 @@ test_top_counts_a_growing_container() {
 	want=$(bpftool_bytes "${ids[@]}")
 	within_5pct "bytes, first sample" "$(echo "$row" | jq -r .bytes)" "$want"
 	assert_eq "bytes are maps + progs" "$(echo "$row" | jq -r '.map_bytes + .prog_bytes')" "$(echo "$row" | jq -r .bytes)"
+	assert_eq "under the budget" "$(echo "$row" | jq -c .live_budget)" '{"objects":5,"bytes":0,"over":false}'
 
 	touch "$WORK/sync/top/more"
 	wait_for "$WORK/sync/top/second"
@@ -74,6 +90,10 @@ test_top_counts_a_growing_container() {
 	echo "$out" | "$ROOT/tests/helpers/schema_check" "$ROOT/docs/schema/bpfreaper.schema.json" top >/dev/null ||
 		fail "top --json is not valid against its schema: $out"
 	assert_eq "growth in objects" "$(echo "$row" | jq -r .growth.objects)" 3
+	assert_eq "over the budget" "$(echo "$row" | jq -r .live_budget.over)" true
+	"$BIN/bpfreaperctl" --json top >/dev/null || fail "top again"
+	jq -n '{}' >"$WORK/top-gc.json"
+	"$BIN/bpfreaperctl" gc --config="$WORK/top-gc.json" >/dev/null || fail "gc failed"
 	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
 
 	# The metrics: node totals by kind, the container's own series with its
@@ -94,7 +114,10 @@ test_top_counts_a_growing_container() {
 
 	# The table: the pod, sorted by bytes, no growth since the last sample.
 	out=$("$BIN/bpfreaperctl" top --no-trunc) || fail "top: $out"
-	echo "$out" | grep -q "^$E2E_PREFIX-top  *shop/web-0  *6  *1  *0  *6  .*+0 obj +0B" || fail "top said: $out"
+	echo "$out" | grep -q "^$E2E_PREFIX-top  *shop/web-0  *6  *1  *0  *6  .*+0 obj +0B OVER LIVE BUDGET" || fail "top said: $out"
+	assert_eq "crossings counted" "$(($(top_counter live_budget_crossed) - crossings_before))" 1
+	assert_eq "containers over the budget" \
+		"$(awk '$1 == "bpfreaper_containers_over_live_budget" { print $2 }' "$m")" 1
 
 	touch "$WORK/sync/top/go"
 	wait $ctr_pid || fail "runc run: $(cat "$WORK/top.err")"
@@ -113,6 +136,14 @@ test_top_counts_a_growing_container() {
 	assert_present "$P-top/p"
 	assert_absent "$P-top/m0"
 	rm -rf "$P-top"
+	kill -TERM "$listener"
+	wait "$listener" || fail "the journal listener failed"
+	unset BPFREAPER_JOURNAL_SOCKET
+	local said
+	said=$(jq -c --arg id "$E2E_PREFIX-top" 'select(.MESSAGE_ID == "a3c1e07f5b2d4e6c9a81f04d27b6c3e5" and .CONTAINER_ID == $id)' \
+		"$WORK/journal.json")
+	assert_eq "budget crossings logged" "$(echo "$said" | grep -c .)" 1
+	assert_eq "logged fields" "$(echo "$said" | jq -r '"\(.LIVE_OBJECTS) \(.BUDGET_OBJECTS) \(.POD_NAME) \(.PRIORITY)"')" "7 5 web-0 4"
 	out=$("$BIN/bpfreaperctl" --json top) || fail "top --json after the stop: $out"
 	assert_eq "row after poststop" "$(echo "$out" | jq --arg id "$E2E_PREFIX-top" '[.containers[] | select(.id == $id)] | length')" 0
 }
