@@ -53,10 +53,10 @@ test_top_counts_a_growing_container() {
 	# and gc look.
 	annotate top io.bpfreaper.live-budget objects=5
 	need_tool python3
-	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/journal.sock" "$WORK/journal.json" 300 &
+	python3 "$ROOT/tests/helpers/journal-listen.py" "$WORK/top-journal.sock" "$WORK/top-journal.json" 300 &
 	local listener=$!
-	wait_for "$WORK/journal.sock"
-	export BPFREAPER_JOURNAL_SOCKET=$WORK/journal.sock
+	wait_for "$WORK/top-journal.sock"
+	export BPFREAPER_JOURNAL_SOCKET=$WORK/top-journal.sock
 	local crossings_before
 	crossings_before=$(top_counter live_budget_crossed)
 	run_ctr top &
@@ -141,7 +141,7 @@ test_top_counts_a_growing_container() {
 	unset BPFREAPER_JOURNAL_SOCKET
 	local said
 	said=$(jq -c --arg id "$E2E_PREFIX-top" 'select(.MESSAGE_ID == "a3c1e07f5b2d4e6c9a81f04d27b6c3e5" and .CONTAINER_ID == $id)' \
-		"$WORK/journal.json")
+		"$WORK/top-journal.json")
 	assert_eq "budget crossings logged" "$(echo "$said" | grep -c .)" 1
 	assert_eq "logged fields" "$(echo "$said" | jq -r '"\(.LIVE_OBJECTS) \(.BUDGET_OBJECTS) \(.POD_NAME) \(.PRIORITY)"')" "7 5 web-0 4"
 	out=$("$BIN/bpfreaperctl" --json top) || fail "top --json after the stop: $out"
