@@ -39,11 +39,16 @@ int obj_fd_memlock(int fd, uint64_t *ret)
 	 * bytes_memlock, read the same way. */
 	while (getline(&line, &cap, f) > 0) {
 		unsigned long long v;
+		char *end;
 
-		if (sscanf(line, "memlock: %llu", &v) == 1) {
-			*ret = v;
-			return 0;
-		}
+		if (strncmp(line, "memlock:", 8) != 0)
+			continue;
+		errno = 0;
+		v = strtoull(line + 8, &end, 10);
+		if (errno || end == line + 8 || (*end != '\n' && *end != '\0'))
+			return -EBADMSG;
+		*ret = v;
+		return 0;
 	}
 	return -ENODATA;
 }
@@ -126,7 +131,7 @@ int live_bytes_of_records(const struct record_list *l, struct live_bytes *ret)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct record *rec = &l->v[i];
-		uint64_t bytes;
+		uint64_t bytes = 0;
 
 		if (rec->kind != REC_CREATE || (rec->flags & REC_F_UNPROVEN))
 			continue;
