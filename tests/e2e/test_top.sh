@@ -96,6 +96,16 @@ test_top_counts_a_growing_container() {
 	"$BIN/bpfreaperctl" gc --config="$WORK/top-gc.json" >/dev/null || fail "gc failed"
 	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
 
+	# list and show say the same.
+	assert_eq "list --json live" "$("$BIN/bpfreaperctl" --json list |
+		jq -c --arg id "$E2E_PREFIX-top" '.containers[] | select(.id == $id) | .live')" \
+		"$(echo "$row" | jq -c '{maps, progs, links, pins, bytes}')"
+	"$BIN/bpfreaperctl" --json list | "$ROOT/tests/helpers/schema_check" "$ROOT/docs/schema/bpfreaper.schema.json" list >/dev/null ||
+		fail "list --json is not valid against its schema"
+	out=$("$BIN/bpfreaperctl" show "$E2E_PREFIX-top") || fail "show: $out"
+	echo "$out" | grep -qx "live: 6 maps, 1 progs, 0 links, 6 pins; $(echo "$row" | jq -r .bytes) bytes (memlock)" ||
+		fail "show said: $out"
+
 	# The metrics: node totals by kind, the container's own series with its
 	# pod; promtool must take them without a complaint.
 	local m=$WORK/top-metrics.txt lbl v
