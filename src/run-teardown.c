@@ -71,6 +71,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
 	struct report_meta meta = {};
 	struct live_bytes bytes = {};
+	uint64_t bytes_start;
 	uint64_t start = now_us();
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -124,7 +125,9 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	crashpoint("records-read");
 	/* Before anything is removed: afterwards the freed are gone. A failed
 	 * measurement only leaves the bytes out of the report. */
+	bytes_start = now_us();
 	meta.bytes_measured = live_bytes_of_records(&records, &bytes) == 0;
+	meta.bytes_us = now_us() - bytes_start;
 	r = reap(&records, &ropts, &res.reap);
 	if (r < 0) {
 		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");

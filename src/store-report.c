@@ -234,6 +234,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(timings, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
 	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
 	json_object_object_add(timings, "explain_us", json_object_new_int64((int64_t)res->explain_us));
+	if (meta->bytes_measured)
+		json_object_object_add(timings, "bytes_us", json_object_new_int64((int64_t)meta->bytes_us));
 	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
 	json_object_object_add(root, "timings", timings);
 

@@ -27,6 +27,7 @@ struct report_meta {
 	 * after; bytes_measured false: the measurement failed, not said. */
 	bool bytes_measured;
 	uint64_t bytes_held, bytes_survived;
+	uint64_t bytes_us; /* what measuring them cost: O(live objects) */
 };
 
 /* What a teardown did, counted: the summary, the metrics counters and
