@@ -209,6 +209,17 @@ static void container_labels(FILE *f, const struct metrics_container *c)
 	fputs("\"}", f);
 }
 
+/* One per-container family over the largest containers: bytes or objects. */
+static void container_family(FILE *f, const struct metrics *m, const char *name, const char *help, bool bytes)
+{
+	family(f, name, "gauge", help);
+	for (size_t i = 0; i < m->n_top; i++) {
+		fputs(name, f);
+		container_labels(f, &m->top[i]);
+		fprintf(f, " %" PRIu64 "\n", bytes ? m->top[i].bytes : m->top[i].objects);
+	}
+}
+
 static void format_live(FILE *f, const struct metrics *m)
 {
 	family(f, "bpfreaper_live_objects", "gauge",
@@ -229,20 +240,14 @@ static void format_live(FILE *f, const struct metrics *m)
 	fprintf(f, "bpfreaper_live_unreadable %zu\n", m->live_unreadable);
 	if (!m->n_top)
 		return;
-	family(f, "bpfreaper_container_live_objects", "gauge",
-	       "Live maps, programs and links a container created; only the 10 largest containers by bytes (METRICS_TOP_CONTAINERS).");
-	for (size_t i = 0; i < m->n_top; i++) {
-		fputs("bpfreaper_container_live_objects", f);
-		container_labels(f, &m->top[i]);
-		fprintf(f, " %" PRIu32 "\n", m->top[i].objects);
-	}
-	family(f, "bpfreaper_container_live_bytes", "gauge",
-	       "Kernel memory of the live maps and programs a container created; only the 10 largest containers.");
-	for (size_t i = 0; i < m->n_top; i++) {
-		fputs("bpfreaper_container_live_bytes", f);
-		container_labels(f, &m->top[i]);
-		fprintf(f, " %" PRIu64 "\n", m->top[i].bytes);
-	}
+	container_family(f, m, "bpfreaper_container_live_objects",
+			 "Live maps, programs and links a container created; only the 10 largest containers by "
+			 "bytes (METRICS_TOP_CONTAINERS).",
+			 false);
+	container_family(f, m, "bpfreaper_container_live_bytes",
+			 "Kernel memory of the live maps and programs a container created; only the 10 largest "
+			 "containers.",
+			 true);
 }
 
 int metrics_format(const struct metrics *m, char **ret_text)
