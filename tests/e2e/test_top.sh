@@ -96,6 +96,13 @@ test_top_counts_a_growing_container() {
 	"$BIN/bpfreaperctl" gc --config="$WORK/top-gc.json" >/dev/null || fail "gc failed"
 	within_5pct "growth in bytes" "$(echo "$row" | jq -r .growth.bytes)" "$(bpftool_bytes "${ids[@]:4}")"
 
+	# --watch: a document per interval, each with growth against the last.
+	timeout 2.5 "$BIN/bpfreaperctl" --json top --interval=1s "$E2E_PREFIX-top" >"$WORK/top-watch.json" || [ $? -eq 124 ] ||
+		fail "top --interval failed: $(cat "$WORK/top-watch.json")"
+	[ "$(wc -l <"$WORK/top-watch.json")" -ge 2 ] || fail "top --interval=1s printed: $(cat "$WORK/top-watch.json")"
+	assert_eq "watch growth" "$(sed -n 2p "$WORK/top-watch.json" | jq -c '.containers[0].growth | {objects, bytes, s: (.since_s >= 1)}')" \
+		'{"objects":0,"bytes":0,"s":true}'
+
 	# list and show say the same.
 	assert_eq "list --json live" "$("$BIN/bpfreaperctl" --json list |
 		jq -c --arg id "$E2E_PREFIX-top" '.containers[] | select(.id == $id) | .live')" \
