@@ -112,6 +112,11 @@ int main(int argc, char **argv)
 			 "annotation_modes in %s does not allow it; mode %s from %s", h.oci.id,
 			 mode_name(policy.annotation_mode), h.args.config_path, mode_name(policy.mode),
 			 policy.mode_source);
+	if (policy.live_budget_capped)
+		log_warn("prestart: container %s: annotation " ANNOTATION_LIVE_BUDGET " asks for more than "
+			 "live_budget in %s allows; capped to objects=%llu,bytes=%llu (0: no limit)", h.oci.id,
+			 h.args.config_path, (unsigned long long)policy.live_budget.objects,
+			 (unsigned long long)policy.live_budget.bytes);
 	if (!policy_records(&policy)) {
 		log_info("prestart: container %s: mode off (%s), not recorded", h.oci.id, policy.mode_source);
 		goto out;

@@ -2,6 +2,7 @@
 /* Metrics collection and the exposition format; see log-metrics.h. */
 #include "log-metrics.h"
 #include "fileio.h"
+#include "live-usage.h"
 #include "store-state.h"
 #include "tracer-records.h"
 #include "util.h"
@@ -56,6 +57,8 @@ static const struct counter_metric {
 	  "gc runs that failed or could not clean a container." },
 	{ COUNTER_GC_LAST_SUCCESS, "bpfreaper_gc_last_success_timestamp_seconds", "", "gauge",
 	  "Unix time of the last gc run without failure (0: none since boot)." },
+	{ COUNTER_LIVE_BUDGET_CROSSED, "bpfreaper_live_budget_crossings_total", "", "counter",
+	  "Running containers seen over their live budget (each run once), by top or gc's timer." },
 };
 
 static int count_states(const struct rundir *rd, struct metrics *m)
@@ -104,6 +107,41 @@ static int read_tracer(const struct tracer *t, struct metrics *m)
 	return 0;
 }
 
+/* O(live records): opens each live object the records name. */
+static int read_live(const struct rundir *rd, const struct tracer *t, struct metrics *m)
+{
+	struct live_rows rows = {};
+	int r;
+
+	r = live_collect(rd, t, &rows);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < rows.n; i++) {
+		const struct live_usage *u = &rows.v[i].usage;
+
+		m->live_maps += u->maps;
+		m->live_progs += u->progs;
+		m->live_links += u->links;
+		m->live_pins += u->pins;
+		m->live_map_bytes += u->map_bytes;
+		m->live_prog_bytes += u->prog_bytes;
+		m->over_live_budget += rows.v[i].over_budget;
+		/* rows are sorted by bytes: the first are the largest. */
+		if (m->n_top < METRICS_TOP_CONTAINERS) {
+			struct metrics_container *c = &m->top[m->n_top++];
+
+			snprintf(c->id, sizeof(c->id), "%s", rows.v[i].id);
+			c->pod = rows.v[i].pod;
+			c->objects = live_usage_objects(u);
+			c->bytes = live_usage_bytes(u);
+		}
+	}
+	m->live_unreadable = rows.unreadable;
+	m->live_collected = true;
+	live_rows_done(&rows);
+	return 0;
+}
+
 int metrics_collect(struct metrics *ret)
 {
 	struct metrics m = {};
@@ -130,6 +168,8 @@ int metrics_collect(struct metrics *ret)
 			m.tracer_loaded = true;
 			m.backend = t.backend;
 			r = read_tracer(&t, &m);
+			if (r == 0)
+				(void)read_live(&rd, &t, &m); /* without it, the rest still */
 		} else if (r == -ENOENT) {
 			r = 0;
 		}
@@ -145,6 +185,69 @@ int metrics_collect(struct metrics *ret)
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value in the exposition format: \\, \" and \n escaped. Pod
+ * fields are printable ASCII (oci-podid.h), quotes included. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		fputc(*v, f);
+	}
+}
+
+static void container_labels(FILE *f, const struct metrics_container *c)
+{
+	fputs("{container_id=\"", f);
+	label_value(f, c->id);
+	fputs("\",pod=\"", f);
+	label_value(f, c->pod.pod);
+	fputs("\",namespace=\"", f);
+	label_value(f, c->pod.pod_namespace);
+	fputs("\"}", f);
+}
+
+/* One per-container family over the largest containers: bytes or objects. */
+static void container_family(FILE *f, const struct metrics *m, const char *name, const char *help, bool bytes)
+{
+	family(f, name, "gauge", help);
+	for (size_t i = 0; i < m->n_top; i++) {
+		fputs(name, f);
+		container_labels(f, &m->top[i]);
+		fprintf(f, " %" PRIu64 "\n", bytes ? m->top[i].bytes : m->top[i].objects);
+	}
+}
+
+static void format_live(FILE *f, const struct metrics *m)
+{
+	family(f, "bpfreaper_live_objects", "gauge",
+	       "Live eBPF objects registered containers created (and pins they made and hold), by kind.");
+	fprintf(f, "bpfreaper_live_objects{kind=\"map\"} %" PRIu64 "\n", m->live_maps);
+	fprintf(f, "bpfreaper_live_objects{kind=\"prog\"} %" PRIu64 "\n", m->live_progs);
+	fprintf(f, "bpfreaper_live_objects{kind=\"link\"} %" PRIu64 "\n", m->live_links);
+	fprintf(f, "bpfreaper_live_objects{kind=\"pin\"} %" PRIu64 "\n", m->live_pins);
+	family(f, "bpfreaper_live_bytes", "gauge",
+	       "Kernel memory (memlock, bpftool's bytes_memlock) of the live maps and programs registered "
+	       "containers created, by kind.");
+	fprintf(f, "bpfreaper_live_bytes{kind=\"map\"} %" PRIu64 "\n", m->live_map_bytes);
+	fprintf(f, "bpfreaper_live_bytes{kind=\"prog\"} %" PRIu64 "\n", m->live_prog_bytes);
+	family(f, "bpfreaper_containers_over_live_budget", "gauge",
+	       "Registered containers whose live objects or bytes exceed their live budget now.");
+	fprintf(f, "bpfreaper_containers_over_live_budget %zu\n", m->over_live_budget);
+	family(f, "bpfreaper_live_unreadable", "gauge", "Registered containers whose live objects could not be read.");
+	fprintf(f, "bpfreaper_live_unreadable %zu\n", m->live_unreadable);
+	if (!m->n_top)
+		return;
+	container_family(f, m, "bpfreaper_container_live_objects",
+			 "Live maps, programs and links a container created; only the 10 largest containers by "
+			 "bytes (METRICS_TOP_CONTAINERS).",
+			 false);
+	container_family(f, m, "bpfreaper_container_live_bytes",
+			 "Kernel memory of the live maps and programs a container created; only the 10 largest "
+			 "containers.",
+			 true);
 }
 
 int metrics_format(const struct metrics *m, char **ret_text)
@@ -193,6 +296,8 @@ int metrics_format(const struct metrics *m, char **ret_text)
 	fprintf(f, "bpfreaper_records_budget{budget=\"dirs\"} %d\n", MAX_DIR_RECORDS);
 	family(f, "bpfreaper_registered_budget", "gauge", "Containers the tracer can record for at once.");
 	fprintf(f, "bpfreaper_registered_budget %d\n", MAX_REGISTERED_CGROUPS);
+	if (m->live_collected)
+		format_live(f, m);
 	if (fclose(f) != 0)
 		return negative_errno();
 	*ret_text = TAKE_PTR(text);

@@ -32,6 +32,7 @@ void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2
 #define LOG_ID_SURVIVORS "485673ab3237c808abaf822a23187e42"  /* poststop's summary, something survived */
 #define LOG_ID_GC_CLEANED "16147e42677b4f3cb8a6912b80976262" /* gc finished a container's teardown */
 #define LOG_ID_ERROR "9d07b244203204944a582625920bf663"      /* a hook or gc step failed */
+#define LOG_ID_LIVE_BUDGET "a3c1e07f5b2d4e6c9a81f04d27b6c3e5" /* a running container crossed its live budget */
 
 /* A structured event: the message as log_msg() writes it everywhere, plus
  * MESSAGE_ID and the fields in the journal (fields with an empty value are

@@ -182,6 +182,88 @@ static int parse_retention(json_object *v, struct config *c, const char **ret_wh
 	return 0;
 }
 
+/* {"objects": N, "bytes": N}: either may be left out or 0 (no limit). */
+static int parse_live_budget(json_object *v, struct config *c, const char **ret_why)
+{
+	*ret_why = "\"live_budget\" is not {\"objects\": N, \"bytes\": N} with integers from 0 to 2^50";
+	if (!json_object_is_type(v, json_type_object))
+		return -EINVAL;
+	json_object_object_foreach(v, key, val)
+	{
+		uint64_t *dst = streq(key, "objects") ? &c->live_budget.objects
+				: streq(key, "bytes")  ? &c->live_budget.bytes
+						       : NULL;
+
+		if (!dst || !json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0 ||
+		    (uint64_t)json_object_get_int64(val) > LIVE_BUDGET_MAX)
+			return -EINVAL;
+		*dst = (uint64_t)json_object_get_int64(val);
+	}
+	return 0;
+}
+
+int live_budget_parse(const char *s, struct live_budget *ret)
+{
+	struct live_budget b = {};
+	const char *p = s;
+
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		uint64_t *dst;
+		unsigned long long v;
+		char *end;
+
+		if (strncmp(p, "objects=", 8) == 0) {
+			dst = &b.objects;
+			p += 8;
+		} else if (strncmp(p, "bytes=", 6) == 0) {
+			dst = &b.bytes;
+			p += 6;
+		} else {
+			return -EINVAL;
+		}
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || v > LIVE_BUDGET_MAX || (*end && *end != ','))
+			return -EINVAL;
+		*dst = v;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -EINVAL; /* a trailing comma */
+	}
+	*ret = b;
+	return 0;
+}
+
+/* A part the annotation leaves out (0) is the config's. */
+static uint64_t cap_part(uint64_t asked, uint64_t cap, bool *capped)
+{
+	if (!asked)
+		return cap;
+	if (cap && asked > cap) {
+		*capped = true;
+		return cap;
+	}
+	return asked;
+}
+
+struct live_budget live_budget_resolve(const struct config *c, const struct live_budget *annotation,
+				       bool *ret_capped)
+{
+	struct live_budget b = c->live_budget;
+	bool capped = false;
+
+	if (annotation) {
+		b.objects = cap_part(annotation->objects, c->live_budget.objects, &capped);
+		b.bytes = cap_part(annotation->bytes, c->live_budget.bytes, &capped);
+	}
+	*ret_capped = capped;
+	return b;
+}
+
 struct report_retention config_report_retention(const struct config *c)
 {
 	if (c->retention_set)
@@ -251,12 +333,12 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
 		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
 		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
-		    !streq(key, "runtime") && !streq(key, "hooks_dir")) {
+		    !streq(key, "runtime") && !streq(key, "hooks_dir") && !streq(key, "live_budget")) {
 			key_position(text, len, key, ret_where);
 			return br_error_set(err, -EINVAL, BR_STEP_CONFIG,
 					    "unknown key \"%.64s\" (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
 					    "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, "
-					    "report_retention, runtime, hooks_dir)", key);
+					    "report_retention, runtime, hooks_dir, live_budget)", key);
 		}
 	}
 	if (json_object_object_get_ex(root, "mode", &v)) {
@@ -339,6 +421,8 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		r = parse_annotation_modes(v, &c, &why);
 	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
 		r = parse_retention(v, &c, &why);
+	if (r == 0 && json_object_object_get_ex(root, "live_budget", &v))
+		r = parse_live_budget(v, &c, &why);
 	if (r == 0)
 		r = get_path(root, "hooks_dir", &c.hooks_dir, &why, "\"hooks_dir\" is not an absolute path");
 	if (r == 0 && json_object_object_get_ex(root, "runtime", &v)) {

@@ -54,6 +54,20 @@ struct report_retention {
 #define REPORT_RETENTION_DEFAULT_COUNT 1000
 #define REPORT_RETENTION_DEFAULT_AGE_S (7 * 24 * 3600)
 
+/* What a running container's live objects may hold before it is said
+ * ("live_budget", live-usage.h); 0: no limit. Never acted on: crossing it
+ * is logged once and counted, nothing is removed or killed. */
+struct live_budget {
+	uint64_t objects; /* live maps, programs and links it created */
+	uint64_t bytes;   /* their kernel memory (memlock) */
+};
+#define LIVE_BUDGET_MAX (UINT64_C(1) << 50)
+
+static inline bool live_budget_set(const struct live_budget *b)
+{
+	return b->objects || b->bytes;
+}
+
 struct config {
 	enum mode mode;          /* MODE_UNSET: not in the file */
 	struct keep_rules keep;  /* host path globs never removed */
@@ -79,6 +93,9 @@ struct config {
 	 * that an agent that churned 40 000 maps does not write megabytes. */
 	bool list_freed;
 	struct report_retention retention; /* "report_retention" */
+	/* The default budget of every container and the most an
+	 * io.bpfreaper.live-budget annotation may ask for ("live_budget"). */
+	struct live_budget live_budget;
 	bool retention_set;
 	/* bpfreaper-runtime only: the OCI runtime it execs ("runtime": a name
 	 * looked up in PATH, or an absolute path; NULL: runc) and where the
@@ -112,6 +129,13 @@ enum mode mode_from_string(const char *s);
 /* Whether an annotation may ask for mode m under this config. */
 bool config_annotation_mode_allowed(const struct config *c, enum mode m);
 const char *on_error_name(enum on_error e);
+/* "objects=N,bytes=N", either part optional (the annotation's form). */
+int live_budget_parse(const char *s, struct live_budget *ret);
+/* What a container gets: the annotation's budget (NULL: none) capped by
+ * the config's, each part alone: a pod can lower its budget, never raise
+ * it past the operator's. *ret_capped: the annotation asked for more. */
+struct live_budget live_budget_resolve(const struct config *c, const struct live_budget *annotation,
+				       bool *ret_capped);
 
 /* Keep rules: absolute glob(7) patterns, matched against host paths with
  * fnmatch(3) without FNM_PATHNAME, so '*' also matches '/'. */

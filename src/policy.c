@@ -8,12 +8,18 @@ void policy_done(struct policy *p)
 	keep_rules_done(&p->keep);
 }
 
-/* mode and keep: the annotations' values, NULL when absent. */
-static int resolve(const char *mode, const char *keep, const struct config *cfg, enum mode hook_default,
-		   struct policy *ret, struct br_error *err)
+/* mode, keep and budget: the annotations' values, NULL when absent. */
+static int resolve(const char *mode, const char *keep, const char *budget, const struct config *cfg,
+		   enum mode hook_default, struct policy *ret, struct br_error *err)
 {
 	struct policy p = { .mode = MODE_ENFORCE, .mode_source = "default", .on_error = cfg->on_error };
+	struct live_budget asked;
 	int r = 0;
+
+	if (budget && live_budget_parse(budget, &asked) < 0)
+		return br_error_set(err, -EINVAL, BR_STEP_ANNOTATION,
+				    "annotation " ANNOTATION_LIVE_BUDGET " is not objects=N,bytes=N");
+	p.live_budget = live_budget_resolve(cfg, budget ? &asked : NULL, &p.live_budget_capped);
 
 	if (mode) {
 		p.annotation_mode = mode_from_string(mode);
@@ -57,15 +63,15 @@ static int resolve(const char *mode, const char *keep, const struct config *cfg,
 int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum mode hook_default,
 		   struct policy *ret, struct br_error *err)
 {
-	return resolve(oci_state_annotation(oci, ANNOTATION_MODE), oci_state_annotation(oci, ANNOTATION_KEEP), cfg,
-		       hook_default, ret, err);
+	return resolve(oci_state_annotation(oci, ANNOTATION_MODE), oci_state_annotation(oci, ANNOTATION_KEEP),
+		       oci_state_annotation(oci, ANNOTATION_LIVE_BUDGET), cfg, hook_default, ret, err);
 }
 
 int policy_resolve_host(const struct config *cfg, enum mode hook_default, struct policy *ret)
 {
 	/* Without annotations only memory can fail: the config's keep rules
 	 * were checked when it was parsed. */
-	return resolve(NULL, NULL, cfg, hook_default, ret, NULL);
+	return resolve(NULL, NULL, NULL, cfg, hook_default, ret, NULL);
 }
 
 int policy_of_state(const struct container_state *state, const struct keep_rules *host_keep, bool report_only,
@@ -76,6 +82,7 @@ int policy_of_state(const struct container_state *state, const struct keep_rules
 		.mode_source = state->mode_source,
 		.host_keep = host_keep,
 		.report_only = report_only,
+		.live_budget = state->live_budget,
 	};
 	int r = 0;
 

@@ -14,6 +14,8 @@
  *     reports;
  *   - which paths stay: the keep rules (config file "keep" plus annotation
  *     io.bpfreaper.keep at prestart, and the config's rules at poststop).
+ *   - the live budget: annotation io.bpfreaper.live-budget capped by the
+ *     config's "live_budget", which is also the default.
  */
 #ifndef BPFREAPER_POLICY_H
 #define BPFREAPER_POLICY_H
@@ -26,6 +28,7 @@
 
 #define ANNOTATION_MODE "io.bpfreaper.mode"
 #define ANNOTATION_KEEP "io.bpfreaper.keep"
+#define ANNOTATION_LIVE_BUDGET "io.bpfreaper.live-budget"
 
 struct policy {
 	enum mode mode;
@@ -42,6 +45,8 @@ struct policy {
 	 * rule the operator added since the container started keeps too). */
 	const struct keep_rules *host_keep;
 	bool report_only;          /* poststop --report-only: remove nothing, whatever the mode */
+	struct live_budget live_budget; /* 0s: none */
+	bool live_budget_capped;   /* the annotation asked for more than the config allows */
 };
 
 /* At prestart. -EINVAL with err (step BR_STEP_ANNOTATION) for an invalid

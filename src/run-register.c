@@ -122,6 +122,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
 	res.state.runtime_status = strdup(oci->status);
 	res.state.mode_source = strdup(policy->mode_source);
+	res.state.live_budget = policy->live_budget;
 	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
 	    !res.state.mode_source ||
 	    (oci->bundle && !res.state.bundle)) {

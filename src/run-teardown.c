@@ -3,6 +3,7 @@
 #include "run-teardown.h"
 #include "store-counters.h"
 #include "policy.h"
+#include "live-usage.h"
 #include "store-report.h"
 #include "tracer-records.h"
 #include "crashpoint.h"
@@ -69,6 +70,8 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	struct rundir rd = {};
 	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
 	struct report_meta meta = {};
+	struct live_bytes bytes = {};
+	uint64_t bytes_start;
 	uint64_t start = now_us();
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -120,11 +123,20 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	meta.list_freed = opts->list_freed;
 	meta.earlier = earlier != 0;
 	crashpoint("records-read");
+	/* Before anything is removed: afterwards the freed are gone. A failed
+	 * measurement only leaves the bytes out of the report. */
+	bytes_start = now_us();
+	meta.bytes_measured = live_bytes_of_records(&records, &bytes) == 0;
+	meta.bytes_us = now_us() - bytes_start;
 	r = reap(&records, &ropts, &res.reap);
 	if (r < 0) {
 		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
 		goto out;
 	}
+	meta.bytes_held = bytes.total;
+	for (size_t i = 0; i < res.reap.n_objects; i++)
+		if (!res.reap.objects[i].freed)
+			meta.bytes_survived += live_bytes_of(&bytes, res.reap.objects[i].kind, res.reap.objects[i].id);
 
 	meta.state = &res.state;
 	meta.total_us = now_us() - start;
@@ -160,6 +172,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	res.mode = meta.mode;
 out:
 	policy_done(&policy);
+	live_bytes_done(&bytes);
 	record_list_done(&records);
 	tracer_close(&t);
 	rundir_close(&rd);

@@ -32,6 +32,7 @@ static const char *const keys[COUNTER__MAX] = {
 	[COUNTER_GC_RUNS] = "gc_runs",
 	[COUNTER_GC_FAILED] = "gc_failed",
 	[COUNTER_GC_LAST_SUCCESS] = "gc_last_success",
+	[COUNTER_LIVE_BUDGET_CROSSED] = "live_budget_crossed",
 };
 
 const char *counter_key(enum counter c)

@@ -45,6 +45,7 @@ enum counter {
 	COUNTER_GC_RUNS,
 	COUNTER_GC_FAILED,         /* runs that failed or left a container they could not clean */
 	COUNTER_GC_LAST_SUCCESS,   /* unix seconds; set, not added */
+	COUNTER_LIVE_BUDGET_CROSSED, /* runs of containers seen over their live budget (once each) */
 	COUNTER__MAX
 };
 

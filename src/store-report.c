@@ -110,6 +110,15 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	if (res->flags & CG_UNSEEN_IO_URING)
 		json_object_array_add(not_traced, json_object_new_string("io_uring mkdirat or symlinkat"));
 	json_object_object_add(root, "not_traced", not_traced);
+	if (meta->bytes_measured) {
+		json_object *bytes = json_object_new_object();
+
+		json_object_object_add(bytes, "held", json_object_new_int64((int64_t)meta->bytes_held));
+		json_object_object_add(bytes, "freed",
+				       json_object_new_int64((int64_t)(meta->bytes_held - meta->bytes_survived)));
+		json_object_object_add(bytes, "survived", json_object_new_int64((int64_t)meta->bytes_survived));
+		json_object_object_add(root, "bytes", bytes);
+	}
 
 	created = json_object_new_array();
 	survivors = json_object_new_array();
@@ -225,6 +234,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(timings, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
 	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
 	json_object_object_add(timings, "explain_us", json_object_new_int64((int64_t)res->explain_us));
+	if (meta->bytes_measured)
+		json_object_object_add(timings, "bytes_us", json_object_new_int64((int64_t)meta->bytes_us));
 	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
 	json_object_object_add(root, "timings", timings);
 
@@ -277,18 +288,21 @@ void report_counts(const struct reap_result *res, struct report_counts *ret)
 void report_summary(const struct report_meta *meta, const struct reap_result *res, char *buf, size_t size)
 {
 	struct report_counts c;
-	char run[64] = "", pod[POD_TEXT_MAX];
+	char run[64] = "", pod[POD_TEXT_MAX], bytes[96] = "";
 
 	report_counts(res, &c);
+	if (meta->bytes_measured)
+		snprintf(bytes, sizeof(bytes), "; %" PRIu64 " bytes held, %" PRIu64 " freed, %" PRIu64 " survived",
+			 meta->bytes_held, meta->bytes_held - meta->bytes_survived, meta->bytes_survived);
 	if (meta->earlier)
 		snprintf(run, sizeof(run), ", earlier run in cgroup id %" PRIu64, meta->state->cgroup_id);
 	pod_identity_describe(&meta->state->pod, pod, sizeof(pod));
 	snprintf(buf, size,
-		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran); "
+		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran)%s; "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
 		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
 		 meta->state->id, meta->mode, run, pod, c.objects, c.freed, c.survived,
-		 res->dropped_freed, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached, c.attachments_detached,
+		 res->dropped_freed, bytes, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached, c.attachments_detached,
 		 c.attachments_kept, c.attachments_left, res->n_unproven,
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",

@@ -22,6 +22,12 @@ struct report_meta {
 	bool earlier;
 	uint64_t total_us;
 	bool list_freed; /* freed objects one by one in "created", not only counted */
+	/* The kernel memory (memlock, live-usage.h) of the objects it created,
+	 * measured before anything was removed, and of those still alive
+	 * after; bytes_measured false: the measurement failed, not said. */
+	bool bytes_measured;
+	uint64_t bytes_held, bytes_survived;
+	uint64_t bytes_us; /* what measuring them cost: O(live objects) */
 };
 
 /* What a teardown did, counted: the summary, the metrics counters and

@@ -74,6 +74,13 @@ int state_serialize(const struct container_state *s, char **ret_text)
 				       json_object_new_string(tracer_backend_name(s->backend)));
 	if (pod_identity_known(&s->pod))
 		json_object_object_add(o, "pod", pod_identity_to_json(&s->pod));
+	if (live_budget_set(&s->live_budget)) {
+		json_object *b = json_object_new_object();
+
+		json_object_object_add(b, "objects", json_object_new_int64((int64_t)s->live_budget.objects));
+		json_object_object_add(b, "bytes", json_object_new_int64((int64_t)s->live_budget.bytes));
+		json_object_object_add(o, "live_budget", b);
+	}
 	keep = json_object_new_array();
 	for (size_t i = 0; keep && i < s->keep.n; i++)
 		json_object_array_add(keep, json_object_new_string(s->keep.v[i]));
@@ -111,6 +118,22 @@ static int get_string(json_object *o, const char *key, bool required, char **ret
 		return -EBADMSG;
 	*ret = strdup(json_object_get_string(v));
 	return *ret ? 0 : -ENOMEM;
+}
+
+/* {"objects": N, "bytes": N}, both present, as state_serialize writes it. */
+static int live_budget_from_json(json_object *o, struct live_budget *ret)
+{
+	json_object *objects, *bytes;
+
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "objects", &objects) ||
+	    !json_object_object_get_ex(o, "bytes", &bytes) || !json_object_is_type(objects, json_type_int) ||
+	    !json_object_is_type(bytes, json_type_int) || json_object_get_int64(objects) < 0 ||
+	    json_object_get_int64(bytes) < 0 || (uint64_t)json_object_get_int64(objects) > LIVE_BUDGET_MAX ||
+	    (uint64_t)json_object_get_int64(bytes) > LIVE_BUDGET_MAX)
+		return -EBADMSG;
+	ret->objects = (uint64_t)json_object_get_int64(objects);
+	ret->bytes = (uint64_t)json_object_get_int64(bytes);
+	return 0;
 }
 
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
@@ -190,6 +213,8 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	/* Absent in states of an older bpfreaper. */
 	if (r == 0 && json_object_object_get_ex(o, "pod", &v))
 		r = pod_identity_from_json(v, &s.pod);
+	if (r == 0 && json_object_object_get_ex(o, "live_budget", &v))
+		r = live_budget_from_json(v, &s.live_budget);
 	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
 		if (!json_object_is_type(v, json_type_array))
 			r = -EBADMSG;

@@ -53,6 +53,9 @@ struct container_state {
 	/* From the CRI annotations (oci-podid.h); all "" in older states and for
 	 * containers no Kubernetes runtime started. */
 	struct pod_identity pod;
+	/* The live budget prestart resolved (policy.h); 0s: none, and in
+	 * older states. */
+	struct live_budget live_budget;
 };
 
 /* Room in a file name for "@<20 digits>.json" and write_file_atomic's

@@ -59,6 +59,7 @@ void ctl_format_time(int64_t at, char *buf, size_t size);
 /* Container ids in tables: 12 characters as podman, all with --no-trunc. */
 #define CTL_ID_TRUNC 12
 
+int do_top(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_list(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_show(const struct ctl_ctx *ctx, int argc, char **argv);
 int do_unload(const struct ctl_ctx *ctx, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "../edge/budgetlog.h"
 #include "../policy-config.h"
 #include "../edge/gclog.h"
 #include "../log.h"
@@ -133,6 +134,10 @@ int do_gc(const struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	log_set_stderr_max(LOG_WARNING);
 	gc_log("gc", &res);
+	/* The timer is what checks live budgets when nobody runs top. Its
+	 * failure is logged, not gc's: nothing was left uncleaned. */
+	if (!opts.dry_run && (r = live_budget_check("gc")) < 0)
+		log_err("gc: check live budgets: %s", strerror(-r));
 	if (ctx->json)
 		print_json(ctx, &res);
 	else

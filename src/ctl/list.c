@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "../duration.h"
+#include "../live-usage.h"
 #include "../oci-state.h"
 #include "../store-skipped.h"
 #include "../store-state.h"
@@ -107,11 +108,13 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_err(ctx, CTL_FAILED, "read state directory %s/state: %s", rundir_path(), strerror(-r));
 	}
 	if (!ctx->json)
-		printf("%-*s %-12s %-7s %8s %8s %5s  %-24s %s\n", id_width ? id_width : 24, "ID", "STATE", "MODE",
-		       "OBJECTS", "DIRS", "AGE", "POD", "CGROUP");
+		printf("%-*s %-12s %-7s %8s %8s %10s %5s  %-24s %s\n", id_width ? id_width : 24, "ID", "STATE", "MODE",
+		       "OBJECTS", "DIRS", "LIVE BYTES", "AGE", "POD", "CGROUP");
 	for (size_t i = 0; i < ids.n; i++) {
 		struct container_state st = {};
 		struct cg_state cg = {};
+		struct live_usage live = {};
+		bool live_known = false;
 		uint32_t nobj = 0, ndir = 0;
 		struct br_error err = BR_ERROR_INIT;
 		const char *status;
@@ -132,8 +135,15 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		status = !tracer ? "no-tracer"
 			 : tracer_cgroup_state(&t, st.cgroup_id, &cg) == 0 ? "recording"
 									   : "unregistered";
-		if (streq(status, "recording"))
+		if (streq(status, "recording")) {
+			struct record_list l = {};
+
 			(void)tracer_live_records(&t, &cg, &nobj, &ndir);
+			/* What top shows, for the one container: O(its records). */
+			live_known = tracer_read_records(&t, st.cgroup_id, &l) == 0 &&
+				     live_usage_of_records(&l, &live) == 0;
+			record_list_done(&l);
+		}
 		age = (long)(time(NULL) - st.created_at);
 		pod_identity_format(&st.pod, pod, sizeof(pod));
 		if (ctx->json) {
@@ -156,17 +166,29 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "object_records", json_object_new_int64(nobj));
 			json_object_object_add(o, "dir_records", json_object_new_int64(ndir));
 			json_object_object_add(o, "overflow", json_object_new_boolean(cg_overflowed(&cg)));
+			if (live_known) {
+				json_object *lv = json_object_new_object();
+
+				json_object_object_add(lv, "maps", json_object_new_int64(live.maps));
+				json_object_object_add(lv, "progs", json_object_new_int64(live.progs));
+				json_object_object_add(lv, "links", json_object_new_int64(live.links));
+				json_object_object_add(lv, "pins", json_object_new_int64(live.pins));
+				json_object_object_add(lv, "bytes", json_object_new_int64((int64_t)live_usage_bytes(&live)));
+				json_object_object_add(o, "live", lv);
+			}
 			json_object_object_add(o, "age_s", json_object_new_int64(age));
 			json_object_array_add(containers, o);
 		} else {
-			char age_text[16];
+			char age_text[16], bytes[24] = "-";
 
 			duration_format(age, age_text, sizeof(age_text));
+			if (live_known)
+				snprintf(bytes, sizeof(bytes), "%" PRIu64, live_usage_bytes(&live));
 			/* Truncated like podman's ps: unique prefixes are what
 			 * show and report take. */
-			printf("%-*.*s %-12s %-7s %8u %8u %5s  %-24s %s%s%s\n", id_width ? id_width : 24,
+			printf("%-*.*s %-12s %-7s %8u %8u %10s %5s  %-24s %s%s%s\n", id_width ? id_width : 24,
 			       id_width ? id_width : (int)strlen(st.id), st.id, status, mode_name(st.mode), nobj, ndir,
-			       age_text, pod, st.cgroup ? st.cgroup : st.cgroup_path, cg_overflowed(&cg) ? " (overflowed)" : "",
+			       bytes, age_text, pod, st.cgroup ? st.cgroup : st.cgroup_path, cg_overflowed(&cg) ? " (overflowed)" : "",
 			       f->earlier ? " (earlier run, not finished)" : "");
 		}
 		container_state_done(&st);

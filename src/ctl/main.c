@@ -30,6 +30,18 @@ static const struct ctl_verb verbs[] = {
 	  "Containers with a state (registered), what the tracer holds for them, and how many\n"
 	  "containers ran unrecorded. Creates nothing.\n\n"
 	  "  --no-trunc   full container ids (default: the first 12 characters)\n" },
+	{ "top", do_top, "top [ID...]: live eBPF objects and kernel memory per container, largest first",
+	  "usage: bpfreaperctl top [--no-trunc] [--watch] [--interval=DURATION] [ID...]\n\n"
+	  "One row per registered container (or those the IDs name, unique prefixes taken): its\n"
+	  "pod, the live maps, programs and links it created, the pins it made and still holds,\n"
+	  "the kernel memory of those maps and programs (BYTES: the kernel's memlock figure,\n"
+	  "bpftool's bytes_memlock; links have none), and the growth since the previous sample\n"
+	  "(kept in the run directory, whoever took it). Sorted by bytes. Objects the container\n"
+	  "only pinned or used are not counted (see docs/operations.md). OVER LIVE BUDGET: it\n"
+	  "holds more than its live budget; logged once per run, nothing is removed.\n\n"
+	  "  --no-trunc           full container ids\n"
+	  "  -w, --watch          a new sample every interval, until interrupted\n"
+	  "  --interval=DURATION  the interval of --watch (default 2s); implies --watch\n" },
 	{ "show", do_show, "show ID: the live records of one container",
 	  "usage: bpfreaperctl show ID\n\n"
 	  "The live records of a registered container (and of its earlier runs not finished yet).\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "../live-usage.h"
 #include "../reap-bpfobj.h"
 #include "../oci-state.h"
 #include "../store-state.h"
@@ -61,6 +62,7 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 		     const struct record_list *l, json_object *arr)
 {
 	char cgid[32], pod[POD_TEXT_MAX];
+	struct live_usage live;
 
 	snprintf(cgid, sizeof(cgid), "%" PRIu64, st->cgroup_id);
 	if (ctx->json) {
@@ -96,6 +98,9 @@ static void show_run(const struct ctl_ctx *ctx, const struct container_state *st
 	       st->cgroup_path, cgid, earlier ? ", EARLIER RUN never finished" : "",
 	       st->backend == TRACER_BACKEND_AUTO ? "unknown" : tracer_backend_name(st->backend),
 	       cg_overflowed(&l->cg) ? " (records overflowed)" : "");
+	if (live_usage_of_records(l, &live) == 0)
+		printf("live: %u maps, %u progs, %u links, %u pins; %" PRIu64 " bytes (memlock)\n", live.maps,
+		       live.progs, live.links, live.pins, live_usage_bytes(&live));
 	printf("%-7s %-5s %7s %-16s %-16s %s\n", "RECORD", "KIND", "ID", "NAME", "COMM", "PATH");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct record *rec = &l->v[i];

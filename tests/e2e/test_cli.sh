@@ -257,7 +257,7 @@ test_real_run_prefixes_schema_and_reports() {
 	! echo "$out" | awk '{ print $1 }' | grep -q "$E2E_PREFIX-$long" || fail "list did not truncate: $out"
 	assert_eq "truncated id" "$(echo "$out" | awk -v p="$E2E_PREFIX-pqz" 'index($1, p) == 1 { print $1 }')" \
 		"$(echo "$E2E_PREFIX-$long" | cut -c1-12)"
-	echo "$out" | awk -v id="$E2E_PREFIX-pa" '$1 == id { print $6 }' | grep -Eqx '[0-9]+[smhd]' ||
+	echo "$out" | awk -v id="$E2E_PREFIX-pa" '$1 == id { print $7 }' | grep -Eqx '[0-9]+[smhd]' ||
 		fail "no human age in: $out"
 	out=$("$CTL" list --no-trunc)
 	echo "$out" | grep -q "^$E2E_PREFIX-$long  *recording " || fail "list --no-trunc: $out"

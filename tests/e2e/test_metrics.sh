@@ -267,15 +267,21 @@ test_pod_identity_validated() {
 	poststop_now podbad || fail "poststop of podbad"
 }
 
-# The alerts docs/operations.md recommends are valid Prometheus rules.
-test_readme_alerts_are_valid_rules() {
-	local rules=$WORK/rules.yml out
+# The shipped alert rules (deploy/prometheus) are valid, and each has a
+# promtool unit test that fires it on one node and not on another.
+test_shipped_alert_rules() {
+	local rules=$ROOT/deploy/prometheus/bpfreaper-rules.yml tests=$ROOT/tests/prometheus/bpfreaper-rules.test.yml
+	local out name
 	need_promtool
-	{
-		printf 'groups:\n  - name: bpfreaper\n    rules:\n'
-		awk '/^Alerts worth setting:/ { f = 1; next } f && /^```yaml/ { g = 1; next } g && /^```/ { exit } g' \
-			"$ROOT/docs/operations.md" | sed 's/^/    /'
-	} >"$rules"
 	out=$(promtool check rules "$rules" 2>&1) || fail "promtool check rules: $out"
 	echo "$out" | grep -q "SUCCESS: [1-9][0-9]* rules found" || fail "promtool check rules: $out"
+	for name in $(awk '$1 == "-" && $2 == "alert:" { print $3 }' "$rules"); do
+		grep -q "alertname: $name\$" "$tests" || fail "rule $name has no promtool test in $tests"
+		[ "$(grep -c "alertname: $name\$" "$tests")" -ge 1 ] &&
+			grep -A3 "alertname: $name\$" "$tests" | grep -q "instance: bad" ||
+			fail "rule $name has no case that fires"
+	done
+	out=$(promtool test rules "$tests" 2>&1) || fail "promtool test rules: $out"
+	# The docs point at the file instead of a copy that could drift.
+	grep -q "deploy/prometheus/bpfreaper-rules.yml" "$ROOT/docs/operations.md" || fail "docs/operations.md does not name the rules file"
 }

@@ -31,6 +31,10 @@ TEST(full_config)
 	CHECK_EQ_INT(parse("{\"runtime\":\"/usr/sbin/runc\"}", &c, &why), 0);
 	CHECK_EQ_STR(c.runtime, "/usr/sbin/runc");
 	config_done(&c);
+	CHECK_EQ_INT(parse("{\"live_budget\":{\"objects\":500,\"bytes\":67108864}}", &c, &why), 0);
+	CHECK_EQ_INT(c.live_budget.objects, 500);
+	CHECK_EQ_INT(c.live_budget.bytes, 67108864);
+	config_done(&c);
 	CHECK_EQ_INT(parse("{}", &c, &why), 0);
 	CHECK_EQ_INT(c.mode, MODE_UNSET);
 	CHECK_EQ_INT(c.wait_ms, -1);
@@ -59,7 +63,9 @@ TEST(invalid_configs)
 		"{\"on_error\":\"abort\"}", "{\"on_error\":true}", "{\"annotation_modes\":\"report\"}",
 		"{\"annotation_modes\":[\"report\",\"enforcing\"]}", "{\"annotation_modes\":[1]}",
 		"{\"annotation_modes\":[\"\"]}", "{\"runtime\":\"\"}", "{\"runtime\":\"bin/runc\"}",
-		"{\"runtime\":1}", "{\"hooks_dir\":\"hooks\"}",
+		"{\"runtime\":1}", "{\"hooks_dir\":\"hooks\"}", "{\"live_budget\":5}",
+		"{\"live_budget\":{\"objects\":-1}}", "{\"live_budget\":{\"pins\":1}}",
+		"{\"live_budget\":{\"bytes\":\"1M\"}}", "{\"live_budget\":{\"bytes\":2251799813685249}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct config c = {};

@@ -149,3 +149,34 @@ static void teardown(void)
 	rmdir(run_dir);
 }
 TEST_FIXTURE(setup, teardown);
+
+/* The live series: node totals by kind, the largest containers with their
+ * pod, label values escaped (a pod field may hold any printable ASCII);
+ * left out when the collection failed. */
+TEST(metrics_live_series)
+{
+	struct metrics m = { .tracer_loaded = true, .live_collected = true, .live_maps = 6, .live_progs = 1,
+			     .live_pins = 6, .live_map_bytes = 11600, .live_prog_bytes = 6416, .n_top = 1 };
+	char *text = NULL;
+
+	snprintf(m.top[0].id, sizeof(m.top[0].id), "web-1");
+	snprintf(m.top[0].pod.pod, sizeof(m.top[0].pod.pod), "we\"b\\x");
+	snprintf(m.top[0].pod.pod_namespace, sizeof(m.top[0].pod.pod_namespace), "shop");
+	m.top[0].objects = 7;
+	m.top[0].bytes = 18016;
+	CHECK_EQ_INT(metrics_format(&m, &text), 0);
+	if (!text)
+		return;
+	CHECK(strstr(text, "\nbpfreaper_live_objects{kind=\"map\"} 6\n"));
+	CHECK(strstr(text, "\nbpfreaper_live_objects{kind=\"link\"} 0\n"));
+	CHECK(strstr(text, "\nbpfreaper_live_bytes{kind=\"prog\"} 6416\n"));
+	CHECK(strstr(text, "\nbpfreaper_container_live_objects{container_id=\"web-1\",pod=\"we\\\"b\\\\x\",namespace=\"shop\"} 7\n"));
+	CHECK(strstr(text, "\nbpfreaper_container_live_bytes{container_id=\"web-1\",pod=\"we\\\"b\\\\x\",namespace=\"shop\"} 18016\n"));
+	free(text);
+	m.live_collected = false;
+	CHECK_EQ_INT(metrics_format(&m, &text), 0);
+	if (!text)
+		return;
+	CHECK(strstr(text, "bpfreaper_live_objects") == NULL);
+	free(text);
+}

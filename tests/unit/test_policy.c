@@ -216,3 +216,48 @@ TEST(poststop_policy_of_state)
 	policy_done(&p);
 	keep_rules_done(&host);
 }
+
+/* The live budget: the config's is the default and the cap, each part
+ * alone; an annotation can lower it, never raise it; a bad one is refused. */
+TEST(live_budget_capped_by_the_config)
+{
+	static const char *const asks_more =
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.live-budget\":\"objects=1000,bytes=4096\"}}";
+	static const char *const asks_less =
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.live-budget\":\"objects=10\"}}";
+	static const char *const asks_badly =
+		"{\"id\":\"a\",\"status\":\"creating\",\"annotations\":{\"io.bpfreaper.live-budget\":\"objects=-1\"}}";
+	static const char *const cfg = "{\"live_budget\":{\"objects\":100,\"bytes\":1048576}}";
+	struct live_budget b;
+	struct policy p = {};
+
+	CHECK_EQ_INT(resolve(asks_more, cfg, MODE_UNSET, &p), 0);
+	CHECK_EQ_INT(p.live_budget.objects, 100); /* capped */
+	CHECK_EQ_INT(p.live_budget.bytes, 4096);  /* lower: taken */
+	CHECK(p.live_budget_capped);
+	policy_done(&p);
+	CHECK_EQ_INT(resolve(asks_less, cfg, MODE_UNSET, &p), 0);
+	CHECK_EQ_INT(p.live_budget.objects, 10);
+	CHECK_EQ_INT(p.live_budget.bytes, 1048576); /* left out: the config's */
+	CHECK(!p.live_budget_capped);
+	policy_done(&p);
+	CHECK_EQ_INT(resolve(without, cfg, MODE_UNSET, &p), 0);
+	CHECK_EQ_INT(p.live_budget.objects, 100);
+	policy_done(&p);
+	/* No config budget: the annotation's stands. */
+	CHECK_EQ_INT(resolve(asks_more, "{}", MODE_UNSET, &p), 0);
+	CHECK_EQ_INT(p.live_budget.objects, 1000);
+	CHECK(!p.live_budget_capped);
+	policy_done(&p);
+	CHECK_EQ_INT(resolve(asks_badly, cfg, MODE_UNSET, &p), -EINVAL);
+
+	CHECK_EQ_INT(live_budget_parse("bytes=5,objects=2", &b), 0);
+	CHECK_EQ_INT(b.objects, 2);
+	CHECK_EQ_INT(b.bytes, 5);
+	CHECK_EQ_INT(live_budget_parse("", &b), -EINVAL);
+	CHECK_EQ_INT(live_budget_parse("objects=", &b), -EINVAL);
+	CHECK_EQ_INT(live_budget_parse("objects=1,", &b), -EINVAL);
+	CHECK_EQ_INT(live_budget_parse("objects=1x", &b), -EINVAL);
+	CHECK_EQ_INT(live_budget_parse("pins=1", &b), -EINVAL);
+	CHECK_EQ_INT(live_budget_parse("objects=99999999999999999999", &b), -EINVAL);
+}

@@ -339,3 +339,31 @@ TEST(counts_and_summary)
 			   "1 kept, 0 left; 1 unproven; dir records overflowed; IO_URING MKDIR NOT TRACED; 2.5 ms");
 	reap_result_done(&res);
 }
+
+/* Bytes measured before removal: held, freed and survived in the report
+ * and the summary; not measured, neither says any. */
+TEST(bytes_held_freed_survived)
+{
+	struct container_state s = state();
+	struct report_meta meta = { .state = &s, .mode = "enforce", .total_us = 2500, .bytes_measured = true,
+				    .bytes_held = 12288, .bytes_survived = 4096 };
+	struct reap_result res;
+	json_object *root;
+	char line[1024];
+
+	sample(&res);
+	root = build(&meta, &res);
+	CHECK_EQ_INT(int_at(root, "bytes", "held"), 12288);
+	CHECK_EQ_INT(int_at(root, "bytes", "freed"), 8192);
+	CHECK_EQ_INT(int_at(root, "bytes", "survived"), 4096);
+	json_object_put(root);
+	report_summary(&meta, &res, line, sizeof(line));
+	CHECK(strstr(line, "(5 more freed while it ran); 12288 bytes held, 8192 freed, 4096 survived; 1 pins") != NULL);
+	meta.bytes_measured = false;
+	root = build(&meta, &res);
+	CHECK(at(root, "bytes", NULL) == NULL);
+	json_object_put(root);
+	report_summary(&meta, &res, line, sizeof(line));
+	CHECK(strstr(line, "bytes") == NULL);
+	reap_result_done(&res);
+}

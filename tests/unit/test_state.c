@@ -26,6 +26,7 @@ TEST(round_trip)
 
 	s.binds.host_mount_ns = true;
 	s.registered_ns = 1700000000123456789ull;
+	s.live_budget = (struct live_budget){ .objects = 500, .bytes = 0 };
 	CHECK_EQ_INT(state_serialize(&s, &text), 0);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-1", &back, &why), 0);
 	CHECK_EQ_STR(back.id, "web-1");
@@ -38,6 +39,8 @@ TEST(round_trip)
 	CHECK_EQ_STR(back.mode_source, "config (annotation capped by annotation_modes)");
 	CHECK_EQ_INT(back.backend, TRACER_BACKEND_TRAMPOLINE);
 	CHECK(back.registered_ns == s.registered_ns);
+	CHECK_EQ_INT(back.live_budget.objects, 500);
+	CHECK_EQ_INT(back.live_budget.bytes, 0);
 	/* a state names exactly one container */
 	container_state_done(&back);
 	CHECK_EQ_INT(state_parse(text, strlen(text), "web-2", &back, &why), -EBADMSG);
@@ -74,6 +77,8 @@ TEST(corrupt_states_rejected)
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"kprobe\"}",
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":\"-5\"}",
 		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":12}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"live_budget\":{\"objects\":-1,\"bytes\":0}}",
+		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"live_budget\":{\"objects\":1}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct container_state s = {};
