@@ -17,6 +17,11 @@
  *                             keeps putting an fd of the map pinned at PIN at the
  *                             fd number they return (dup2); prints "swapped K",
  *                             how many calls returned the pinned map instead
+ *   bpffake hide PREFIX N     up to N BPF_MAP_CREATE calls while another thread
+ *                             takes the map at the fd number they return (dup)
+ *                             and puts /dev/null there (dup2); the maps it took
+ *                             (up to 256) are pinned as PREFIX<K>; prints
+ *                             "pinned ID PATH" for each and "kept K"
  *   bpffake attach-race OWN_CG HOST_CG HOST_PROG_ID N
  *                             N BPF_PROG_ATTACH calls of its own cgroup_skb program to
  *                             the cgroup directory OWN_CG while another thread flips
@@ -217,6 +222,67 @@ static int swap_race(const char *pin, long n)
 	return 0;
 }
 
+#define HIDE_KEEP 256
+static int hide_slot, hide_null;
+static int hide_kept[HIDE_KEEP];
+static int n_hide_kept;
+
+/* Takes whatever is at hide_slot and puts /dev/null there: a map the main
+ * thread just made is then kept here, under another fd number, while the
+ * tracer's probe at its sys_exit (if it runs after this) finds /dev/null. */
+static void *hider(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		int t = dup(hide_slot);
+
+		if (t < 0)
+			continue;
+		dup2(hide_null, hide_slot);
+		if (n_hide_kept < HIDE_KEEP && rawbpf_id(t))
+			hide_kept[n_hide_kept++] = t;
+		else
+			close(t);
+	}
+	return NULL;
+}
+
+static int hide_race(const char *prefix, long n)
+{
+	char path[4096];
+	pthread_t t;
+	int pinned = 0;
+
+	hide_null = open("/dev/null", O_RDONLY);
+	if (hide_null < 0)
+		die("/dev/null");
+	/* The lowest free fd: what each BPF_MAP_CREATE returns. */
+	hide_slot = dup(hide_null);
+	if (hide_slot < 0)
+		die("dup");
+	if (pthread_create(&t, NULL, hider, NULL))
+		die("pthread_create");
+	for (long i = 0; i < n && __atomic_load_n(&n_hide_kept, __ATOMIC_RELAXED) < HIDE_KEEP; i++) {
+		int fd;
+
+		close(hide_slot);
+		fd = rawbpf_hash_map("hidden", 8, 4);
+		if (fd >= 0 && fd != hide_slot)
+			close(fd);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	for (int k = 0; k < n_hide_kept; k++) {
+		snprintf(path, sizeof(path), "%s%d", prefix, k);
+		if (rawbpf_pin(hide_kept[k], path) < 0)
+			die(path);
+		printf("pinned %u %s\n", rawbpf_id(hide_kept[k]), path);
+		pinned++;
+	}
+	printf("kept %d\n", pinned);
+	return 0;
+}
+
 static union bpf_attr race_attr;
 static uint32_t flip_target[2], flip_prog[2];
 
@@ -307,9 +373,11 @@ int main(int argc, char **argv)
 		return fake_name(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "swap") == 0)
 		return swap_race(argv[2], strtol(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "hide") == 0)
+		return hide_race(argv[2], strtol(argv[3], NULL, 10));
 	if (argc == 6 && strcmp(argv[1], "attach-race") == 0)
 		return attach_race(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10), strtol(argv[5], NULL, 10));
 	fprintf(stderr, "usage: bpffake map-create|link-create PIN | mkdir PATH | symlink TARGET PATH | "
-			"swap PIN N | attach-race OWN_CG HOST_CG HOST_PROG_ID N\n");
+			"swap PIN N | hide PREFIX N | attach-race OWN_CG HOST_CG HOST_PROG_ID N\n");
 	return 2;
 }
