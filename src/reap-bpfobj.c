@@ -187,7 +187,7 @@ static bool fingerprints_equal(const struct record_obj *a, const struct record_o
 
 int obj_recorded_alive(const struct record_obj *obj)
 {
-	struct record_obj now;
+	struct record_obj now = {};
 	int r = obj_fingerprint(obj->kind, obj->id, &now);
 
 	if (r < 0)

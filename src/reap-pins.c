@@ -92,7 +92,7 @@ static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, 
 	/* Someone else's object, never touched; or, while a creation went
 	 * unrecorded, maybe the container's: named, not proven. */
 	if (!o)
-		return scan->res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG)
+		return (scan->res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
 			       ? reap_path_add(&scan->res->pins_unproven, path, kind, id, 0, "no record proves it the container's")
 			       : 0;
 	rule = reap_kept_by(scan->opts, path);

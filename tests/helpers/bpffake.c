@@ -20,8 +20,11 @@
  *   bpffake hide PREFIX N     up to N BPF_MAP_CREATE calls while another thread
  *                             takes the map at the fd number they return (dup)
  *                             and puts /dev/null there (dup2); the maps it took
- *                             (up to 256) are pinned as PREFIX<K>; prints
- *                             "pinned ID PATH" for each and "kept K"
+ *                             (up to 128) are pinned as PREFIX<K>; prints
+ *                             "pinned ID PATH" for each and "kept K"; then a
+ *                             map of its own ("own ID") pinned 16 times as
+ *                             PREFIX-own<K> ("ownpin PATH") through an fd
+ *                             another thread keeps switching to /dev/null
  *   bpffake attach-race OWN_CG HOST_CG HOST_PROG_ID N
  *                             N BPF_PROG_ATTACH calls of its own cgroup_skb program to
  *                             the cgroup directory OWN_CG while another thread flips
@@ -222,7 +225,7 @@ static int swap_race(const char *pin, long n)
 	return 0;
 }
 
-#define HIDE_KEEP 256
+#define HIDE_KEEP 128
 static int hide_slot, hide_null;
 static int hide_kept[HIDE_KEEP];
 static int n_hide_kept;
@@ -245,6 +248,49 @@ static void *hider(void *arg)
 			close(t);
 	}
 	return NULL;
+}
+
+static int toggle_map, toggle_slot;
+
+/* Puts the map and /dev/null in turn at toggle_slot. */
+static void *toggler(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		dup2(toggle_map, toggle_slot);
+		dup2(hide_null, toggle_slot);
+	}
+	return NULL;
+}
+
+#define OWN_PINS 16
+
+/* A map of its own, recorded, pinned through a bpf_fd another thread keeps
+ * switching to /dev/null: a pin the kernel made while the probe at its
+ * sys_exit finds /dev/null has no record. Pinned as PREFIX-own<K>. */
+static void pin_race(const char *prefix, long n)
+{
+	char path[4096];
+	pthread_t t;
+	int pins = 0;
+
+	toggle_map = rawbpf_hash_map("own", 8, 4);
+	toggle_slot = dup(hide_null);
+	if (toggle_map < 0 || toggle_slot < 0)
+		die("own map");
+	printf("own %u\n", rawbpf_id(toggle_map));
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	if (pthread_create(&t, NULL, toggler, NULL))
+		die("pthread_create");
+	for (long i = 0; i < n && pins < OWN_PINS; i++) {
+		snprintf(path, sizeof(path), "%s-own%d", prefix, pins);
+		if (rawbpf_pin(toggle_slot, path) == 0) {
+			printf("ownpin %s\n", path);
+			pins++;
+		}
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
 }
 
 static int hide_race(const char *prefix, long n)
@@ -272,6 +318,7 @@ static int hide_race(const char *prefix, long n)
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
+	pin_race(prefix, n);
 	for (int k = 0; k < n_hide_kept; k++) {
 		snprintf(path, sizeof(path), "%s%d", prefix, k);
 		if (rawbpf_pin(hide_kept[k], path) < 0)
