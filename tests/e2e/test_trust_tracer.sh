@@ -183,31 +183,49 @@ test_ordinary_dirs_do_not_use_the_budget() {
 # record proves is named unproven, never removed; every pin of its own
 # map is found by the walk and removed. The host's pin and map, made after
 # the registration (a walk reaches them), are exactly as before.
-# hide_round N: one container of test_hidden_creation_race, checked (in
-# this shell: a fail ends the test); how many of its calls went unresolved
-# in $hide_unresolved, its backend in $hide_backend.
-hide_round() {
-	local n=$1 host_id r unresolved hidden=0 id path pid out=$WORK/sync/hide$1/out
-	make_bundle "hide$n" "bpffake hide /sys/fs/bpf/$E2E_PREFIX-hidden${n}x 30000 > /sync/out.tmp && mv /sync/out.tmp /sync/out &&
+# A second thread takes each map BPF_MAP_CREATE returns to another fd
+# number and puts /dev/null at the returned one: when it lands before the
+# tracer's probe at sys_exit, the creation has no record (a race: a loaded
+# machine seldom runs both threads at once). The container pins the maps it
+# took, and then a map of its own through a bpf_fd switched to /dev/null
+# while the kernel, holding the map already, waits for the path
+# (userfaultfd): a pin no probe can resolve, on either backend. The report
+# counts the unresolved calls; each pin of a map no record proves is named
+# unproven, never removed; its own map's pin is found by the walk and
+# removed. The host's pin and map, made after the registration (a walk
+# reaches them), are exactly as before.
+test_hidden_creation_race() {
+	local host_id r unresolved hidden=0 id path pid out=$WORK/sync/hide/out
+	make_bundle hide "bpffake hide /sys/fs/bpf/$E2E_PREFIX-hidden 20000 > /sync/out.tmp && mv /sync/out.tmp /sync/out &&
 		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
-	timeout 120 "$(rt_cmd)" run -b "$WORK/bundles/hide$n" "$E2E_PREFIX-hide$n" \
-		>"$WORK/hide$n.out" 2>"$WORK/hide$n.err" </dev/null &
+	bundle_edit hide '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+	timeout 120 "$(rt_cmd)" run -b "$WORK/bundles/hide" "$E2E_PREFIX-hide" \
+		>"$WORK/hide.out" 2>"$WORK/hide.err" </dev/null &
 	pid=$!
-	exists_within 60 "$out" || { kill "$pid"; fail "bpffake hide did not finish: $(cat "$WORK/hide$n.err")"; }
+	exists_within 100 "$out" || {
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		fail "bpffake hide did not finish: $(cat "$WORK/hide.out" "$WORK/hide.err")"
+	}
 	host_id=$(host_map "$P-hide-host")
-	touch "$WORK/sync/hide$n/go"
-	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/hide$n.err")"
+	touch "$WORK/sync/hide/go"
+	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/hide.err")"
 	assert_present "$P-hide-host"
 	assert_alive map "$host_id"
 	assert_eq "the host's pin still holds its map" "$(bpftool -j map show pinned "$P-hide-host" | jq .id)" "$host_id"
-	rm -f "$P-hide-host"
-	r=$(report_of "hide$n")
+	r=$(report_of hide)
 	unresolved=$(jq .unresolved "$r")
+	[ "${unresolved:-0}" -gt 0 ] || fail "no call went unresolved, not even the pin: $(cat "$out")"
+	# Its own map's pin, made unseen: found by the walk, removed.
+	path=$(awk '$1 == "ownpin" { print $2 }' "$out")
+	[ -n "$path" ] || fail "the own map was not pinned: $(cat "$out")"
+	assert_absent "$path"
+	assert_eq "its own map's pin removed" "$(jq '[.removed.pins[] | select(.path == "'"$path"'")] | length' "$r")" 1
 	# The host's pin, newer than the registration, cannot be told from
 	# one of the hidden maps: it may be named unproven too, never removed.
-	# Each pin: of a map whose creation was recorded after all (the
-	# probe ran before the swap), removed; of a map the tracer missed,
-	# never removed, and named.
+	# Each pin of a taken map: of one whose creation was recorded after
+	# all (the probe ran before the swap), removed; of one the tracer
+	# missed, never removed, and named.
 	while read -r id path; do
 		if [ "$(jq '[.removed.pins[] | select(.path == "'"$path"'" and .id == '"$id"')] | length' "$r")" = 1 ]; then
 			assert_absent "$path"
@@ -218,36 +236,6 @@ hide_round() {
 		[ "$(jq '[.unproven_pins[] | select(.path == "'"$path"'" and .id == '"$id"')] | length' "$r")" = 1 ] ||
 			fail "the pin $path of the unrecorded map $id is not named unproven: $(jq -c .unproven_pins "$r")"
 	done < <(awk '$1 == "pinned" { print $2, $3 }' "$out")
-	# Its own map's pins, some made unseen: all found by the walk, removed.
-	[ "$(awk '$1 == "ownpin"' "$out" | wc -l)" = 16 ] || fail "the own map was not pinned 16 times"
-	while read -r path; do
-		assert_absent "$path"
-	done < <(awk '$1 == "ownpin" { print $2 }' "$out")
-	echo "    round $n: unresolved calls: $unresolved; pinned maps without a record: $hidden of $(awk '$1 == "kept" { print $2 }' "$out"); poststop $(jq .timings.total_us "$r") us"
-	hide_unresolved=${unresolved:-0}
-	hide_backend=$(jq -r .tracer_backend "$r")
-}
-
-# A second thread takes each map BPF_MAP_CREATE returns to another fd
-# number and puts /dev/null at the returned one: when it lands before the
-# tracer's probe at sys_exit, the creation has no record. The container
-# then pins the maps it took, and pins a map of its own 16 times through
-# an fd a thread keeps switching to /dev/null (pins the probe cannot
-# resolve). The report counts the unresolved calls; each pin of a map no
-# record proves is named unproven, never removed; every pin of its own
-# map is found by the walk and removed. The host's pin and map, made after
-# the registration (a walk reaches them), are exactly as before. Up to 5
-# containers, until one loses a race: a loaded machine seldom runs both
-# threads at once.
-test_hidden_creation_race() {
-	local n hide_unresolved=0 hide_backend=
-	for n in 1 2 3 4 5; do
-		hide_round "$n"
-		[ "$hide_unresolved" = 0 ] || break
-	done
-	rm -f "$P"-hidden*
-	# The trampoline reads the fd inside __sys_bpf, before a swap lands.
-	[ "$hide_unresolved" -gt 0 ] || [ "$hide_backend" != trampoline ] ||
-		skip "the trampoline backend resolved every call (the race is the tracepoint backend's)"
-	[ "$hide_unresolved" -gt 0 ] || fail "no call went unresolved in 5 containers: the test proves nothing"
+	echo "    unresolved calls: $unresolved (1 the pin); pinned maps without a record: $hidden of $(awk '$1 == "kept" { print $2 }' "$out")"
+	rm -f "$P-hide-host" "$P"-hidden*
 }

@@ -22,9 +22,10 @@
  *                             and puts /dev/null there (dup2); the maps it took
  *                             (up to 128) are pinned as PREFIX<K>; prints
  *                             "pinned ID PATH" for each and "kept K"; then a
- *                             map of its own ("own ID") pinned 16 times as
- *                             PREFIX-own<K> ("ownpin PATH") through an fd
- *                             another thread keeps switching to /dev/null
+ *                             map of its own ("own ID") pinned at PREFIX-own
+ *                             ("ownpin PATH") through an fd switched to
+ *                             /dev/null while the kernel waits for the path
+ *                             (userfaultfd: needs CAP_SYS_PTRACE)
  *   bpffake attach-race OWN_CG HOST_CG HOST_PROG_ID N
  *                             N BPF_PROG_ATTACH calls of its own cgroup_skb program to
  *                             the cgroup directory OWN_CG while another thread flips
@@ -44,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/userfaultfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -250,47 +253,74 @@ static void *hider(void *arg)
 	return NULL;
 }
 
-static int toggle_map, toggle_slot;
+static int uffd_slot;
+static const char *arg_path;
 
-/* Puts the map and /dev/null in turn at toggle_slot. */
-static void *toggler(void *arg)
+/* Answers the kernel's fault on the pin's path: first puts /dev/null at the
+ * bpf_fd the kernel has already taken the map from, then gives the page. */
+static void *fault_server(void *arg)
 {
-	(void)arg;
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		dup2(toggle_map, toggle_slot);
-		dup2(hide_null, toggle_slot);
-	}
+	int uffd = (int)(intptr_t)arg;
+	static char page[4096] __attribute__((aligned(4096)));
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
+		die("userfaultfd read");
+	if (dup2(hide_null, uffd_slot) < 0)
+		die("dup2");
+	strncpy(page, (const char *)arg_path, sizeof(page) - 1);
+	copy.dst = msg.arg.pagefault.address & ~4095ull;
+	copy.src = (uint64_t)(uintptr_t)page;
+	copy.len = 4096;
+	copy.mode = 0;
+	copy.copy = 0;
+	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
+		die("UFFDIO_COPY");
 	return NULL;
 }
 
-#define OWN_PINS 16
-
-/* A map of its own, recorded, pinned through a bpf_fd another thread keeps
- * switching to /dev/null: a pin the kernel made while the probe at its
- * sys_exit finds /dev/null has no record. Pinned as PREFIX-own<K>. */
-static void pin_race(const char *prefix, long n)
+/* A map of its own, recorded, pinned as PREFIX-own through a bpf_fd that
+ * is /dev/null by the time the call returns: the kernel takes the map
+ * from the fd first, then reads the path, which sits in a page that
+ * userfaultfd holds back until the fd is switched. Deterministic: the
+ * probe at the call's exit (either backend) cannot resolve the fd. */
+static void pin_unseen(const char *prefix)
 {
-	char path[4096];
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	static char path[4096];
+	union bpf_attr attr;
 	pthread_t t;
-	int pins = 0;
+	char *page;
+	int uffd, map;
 
-	toggle_map = rawbpf_hash_map("own", 8, 4);
-	toggle_slot = dup(hide_null);
-	if (toggle_map < 0 || toggle_slot < 0)
+	snprintf(path, sizeof(path), "%s-own", prefix);
+	arg_path = path;
+	map = rawbpf_hash_map("own", 8, 4);
+	uffd_slot = dup(map);
+	if (map < 0 || uffd_slot < 0)
 		die("own map");
-	printf("own %u\n", rawbpf_id(toggle_map));
-	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
-	if (pthread_create(&t, NULL, toggler, NULL))
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
+		die("userfaultfd");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap");
+	reg.range.start = (uint64_t)(uintptr_t)page;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+		die("UFFDIO_REGISTER");
+	if (pthread_create(&t, NULL, fault_server, (void *)(intptr_t)uffd))
 		die("pthread_create");
-	for (long i = 0; i < n && pins < OWN_PINS; i++) {
-		snprintf(path, sizeof(path), "%s-own%d", prefix, pins);
-		if (rawbpf_pin(toggle_slot, path) == 0) {
-			printf("ownpin %s\n", path);
-			pins++;
-		}
-	}
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	memset(&attr, 0, sizeof(attr));
+	attr.bpf_fd = (uint32_t)uffd_slot;
+	attr.pathname = (uint64_t)(uintptr_t)page;
+	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0)
+		die("BPF_OBJ_PIN");
 	pthread_join(t, NULL);
+	printf("own %u\nownpin %s\n", rawbpf_id(map), path);
 }
 
 static int hide_race(const char *prefix, long n)
@@ -318,11 +348,13 @@ static int hide_race(const char *prefix, long n)
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
-	pin_race(prefix, n);
+	pin_unseen(prefix);
 	for (int k = 0; k < n_hide_kept; k++) {
 		snprintf(path, sizeof(path), "%s%d", prefix, k);
+		/* Rarely no longer a map by now (a race of the threads' fd
+		 * table operations): left out, never a failure. */
 		if (rawbpf_pin(hide_kept[k], path) < 0)
-			die(path);
+			continue;
 		printf("pinned %u %s\n", rawbpf_id(hide_kept[k]), path);
 		pinned++;
 	}
