@@ -7,7 +7,9 @@
 #include <bpf/bpf_core_read.h>
 #include "record.h"
 
-/* An fd's file name tells a map from a prog from a link: anon_inode files
+/* The object behind a file, with its fingerprint (struct record_obj).
+ *
+ * An fd's file name tells a map from a prog from a link: anon_inode files
  * are called "bpf-map", "bpf-prog" and "bpf_link"/"bpf-link". *refs gets
  * the object's reference count (NULL: not wanted).
  *
@@ -41,6 +43,10 @@ static __always_inline int resolve_file(struct file *file, struct record_obj *ob
 		obj->kind = OBJ_MAP;
 		obj->id = BPF_CORE_READ(map, id);
 		obj->type = BPF_CORE_READ(map, map_type);
+		obj->fp.map.key_size = BPF_CORE_READ(map, key_size);
+		obj->fp.map.value_size = BPF_CORE_READ(map, value_size);
+		obj->fp.map.max_entries = BPF_CORE_READ(map, max_entries);
+		obj->fp.map.map_flags = BPF_CORE_READ(map, map_flags);
 		BPF_CORE_READ_STR_INTO(&obj->name, map, name);
 		if (refs)
 			*refs = BPF_CORE_READ(map, refcnt.counter);
@@ -52,6 +58,8 @@ static __always_inline int resolve_file(struct file *file, struct record_obj *ob
 		obj->kind = OBJ_PROG;
 		obj->id = BPF_CORE_READ(prog, aux, id);
 		obj->type = BPF_CORE_READ(prog, type);
+		obj->fp.prog.load_time = BPF_CORE_READ(prog, aux, load_time);
+		bpf_core_read(&obj->fp.prog.tag, sizeof(obj->fp.prog.tag), &prog->tag);
 		BPF_CORE_READ_STR_INTO(&obj->name, prog, aux, name);
 		if (refs)
 			*refs = BPF_CORE_READ(prog, aux, refcnt.counter);
@@ -64,6 +72,7 @@ static __always_inline int resolve_file(struct file *file, struct record_obj *ob
 		obj->kind = OBJ_LINK;
 		obj->id = BPF_CORE_READ(link, id);
 		obj->type = BPF_CORE_READ(link, type);
+		obj->fp.link.prog_id = BPF_CORE_READ(link, prog, aux, id);
 		BPF_CORE_READ_STR_INTO(&obj->name, link, prog, aux, name);
 		if (refs)
 			*refs = BPF_CORE_READ(link, refcnt.counter);

@@ -374,6 +374,21 @@ static __always_inline bool creates_or_pins(__u32 cmd)
 	       cmd == BPF_RAW_TRACEPOINT_OPEN || cmd == BPF_OBJ_PIN || cmd == BPF_PROG_ATTACH;
 }
 
+/* A creation or pin succeeded, yet its fd names no BPF object now: another
+ * thread of the caller put another file at that number before this probe
+ * ran. What was made is unknown; the owner's views are searched at its
+ * stop instead of trusting that nothing was made. */
+static __always_inline int unresolved(__u64 owner)
+{
+	struct cg_state *st = bpf_map_lookup_elem(&cgroups, &owner);
+
+	if (st) {
+		__sync_fetch_and_or(&st->flags, CG_UNRESOLVED);
+		__sync_fetch_and_add(&st->unresolved, 1);
+	}
+	return 0;
+}
+
 /* A successful bpf(cmd, uattr) that returned ret: a record for the commands
  * that create, pin or attach something. Caller checked ret >= 0. */
 static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret, bool kernel)
@@ -405,7 +420,7 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 			rec->pin.at.dirfd = path_fd;
 		}
 		if (resolve_fd(bpf_fd, &rec->pin.obj, NULL))
-			return 0;
+			return unresolved(owner);
 		if (read_str(rec->pin.at.path, sizeof(rec->pin.at.path), (void *)pathname, kernel) ==
 		    sizeof(rec->pin.at.path))
 			rec->flags |= REC_F_PATH_TRUNCATED;
@@ -427,7 +442,7 @@ static __always_inline int record_bpf(__u32 cmd, union bpf_attr *uattr, long ret
 
 		rec->kind = REC_CREATE;
 		if (resolve_fd((int)ret, &rec->create.obj, &refs))
-			return 0;
+			return unresolved(owner);
 		/* The object the call made is referenced by the fd it returned
 		 * and nothing else yet. Anything more means the fd now names an
 		 * object that existed before: another thread of the caller

@@ -109,6 +109,16 @@ enum cg_flags {
 	 * made is not removed; the report says so. */
 	CG_UNSEEN_COMPAT = 1u << 4,
 	CG_UNSEEN_IO_URING = 1u << 5,
+	/* A bpf() call that created or pinned something succeeded, but the
+	 * fd it returned (or the pin's bpf_fd) named no BPF object at exit:
+	 * another thread had dup2()'d another file onto it. What it made has
+	 * no record; poststop walks the views as for CG_PINS_FORGOTTEN and
+	 * names what it finds as unproven (cg_state.unresolved counts them). */
+	CG_UNRESOLVED = 1u << 6,
+	/* Tracepoint backend: a BPF_PROG_TYPE_SYSCALL program was loaded. Its
+	 * bpf_sys_bpf() calls make objects without a syscall, so no syscall
+	 * tracepoint sees them (the trampoline backend does). */
+	CG_UNSEEN_SYSCALL_PROG = 1u << 7,
 };
 
 enum record_flags {
@@ -140,7 +150,7 @@ struct cg_state {
 	 * and name records (dirs, symlinks, pins) dropped at their removal. */
 	__u32 freed_objs;
 	__u32 removed_names;
-	__u32 pad;
+	__u32 unresolved; /* creations and pins left unresolved (CG_UNRESOLVED) */
 	/* Each a directory path without a trailing '/', NUL-terminated. */
 	char views[CG_VIEWS_MAX][CG_VIEW_LEN];
 };
@@ -161,13 +171,33 @@ struct entered {
 	__u32 pad;
 };
 
-/* A BPF object as its file showed it. */
+/* A BPF object as its file showed it. Ids are allocated cyclically and
+ * reused once freed: the id names the object, the fingerprint (type, name
+ * and fp) tells it from a later owner of the same id. Each field is one
+ * bpf_obj_get_info_by_fd gives user space (src/reap-bpfobj.c,
+ * obj_fingerprint_matches). */
 struct record_obj {
 	__u32 kind;  /* enum obj_kind */
 	__u32 id;
 	__u32 type;  /* map type, prog type or link type */
 	__u32 pad;
-	char name[RECORD_NAME_MAX];
+	char name[RECORD_NAME_MAX]; /* a link's: its program's, not checked */
+	union {
+		struct {
+			__u64 load_time; /* boot-time ns, bpf_prog_info.load_time */
+			__u8 tag[8];
+		} prog;
+		struct {
+			__u32 key_size;
+			__u32 value_size;
+			__u32 max_entries;
+			__u32 map_flags;
+		} map;
+		struct {
+			__u32 prog_id; /* the program it runs */
+			__u32 pad[3];
+		} link;
+	} fp;
 };
 
 /* A name as the container spelled it: absolute in its mount namespace, or

@@ -87,6 +87,29 @@ int enter_bpf(struct sys_enter_ctx *ctx)
 	return creates_or_pins((__u32)ctx->args[0]) ? mark_entered(ctx->syscall_nr) : 0;
 }
 
+/* BPF_PROG_TYPE_SYSCALL (31): a program that calls bpf() itself
+ * (bpf_sys_bpf, run by BPF_PROG_TEST_RUN), which no syscall tracepoint
+ * sees. Told by the loaded program's type, as the kernel holds it; the
+ * attr's prog_type as well, in case the fd was swapped away already. */
+#define BPF_PROG_TYPE_SYSCALL_ 31
+
+static __always_inline void flag_syscall_prog(union bpf_attr *uattr, long ret)
+{
+	struct record_obj obj = {};
+	__u32 prog_type = 0;
+	struct cg_state *st;
+	__u64 owner;
+
+	bpf_probe_read_user(&prog_type, sizeof(prog_type), &uattr->prog_type);
+	if (prog_type != BPF_PROG_TYPE_SYSCALL_ &&
+	    (resolve_fd((int)ret, &obj, NULL) || obj.kind != OBJ_PROG || obj.type != BPF_PROG_TYPE_SYSCALL_))
+		return;
+	owner = registered_ancestor();
+	st = owner ? bpf_map_lookup_elem(&cgroups, &owner) : NULL;
+	if (st)
+		__sync_fetch_and_or(&st->flags, CG_UNSEEN_SYSCALL_PROG);
+}
+
 SEC("tracepoint/syscalls/sys_exit_bpf")
 int exit_bpf(struct sys_exit_ctx *ctx)
 {
@@ -94,6 +117,8 @@ int exit_bpf(struct sys_exit_ctx *ctx)
 
 	if (!creates_or_pins(cmd) || !did_enter(ctx->syscall_nr) || ctx->ret < 0)
 		return 0;
+	if (cmd == BPF_PROG_LOAD)
+		flag_syscall_prog((union bpf_attr *)ARG(2), ctx->ret);
 	return record_bpf(cmd, (union bpf_attr *)ARG(2), ctx->ret, false);
 }
 

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
+typedef __u8 u8;
 typedef __u32 u32;
 typedef __u64 u64;
 typedef _Bool bool;
@@ -202,6 +203,10 @@ typedef struct {
 
 struct bpf_map {
 	enum bpf_map_type map_type;
+	u32 key_size;
+	u32 value_size;
+	u32 max_entries;
+	u32 map_flags;
 	u32 id;
 	char name[16];
 	atomic64_t refcnt;
@@ -210,11 +215,13 @@ struct bpf_map {
 struct bpf_prog_aux {
 	atomic64_t refcnt;
 	u32 id;
+	u64 load_time;
 	char name[16];
 };
 
 struct bpf_prog {
 	enum bpf_prog_type type;
+	u8 tag[8];
 	struct bpf_prog_aux *aux;
 };
 

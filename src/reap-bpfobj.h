@@ -17,5 +17,13 @@ int obj_identify(int fd, uint32_t *ret_kind, uint32_t *ret_id);
 /* The smallest id of a live object of kind above after; -ENOENT if none. */
 int obj_next_id(uint32_t kind, uint32_t after, uint32_t *ret);
 int obj_alive(uint32_t kind, uint32_t id);
+/* Whether the object a record names still lives: 1 the very object (its id
+ * open and its fingerprint as recorded), 0 the id now names another object
+ * (reused: the recorded one was freed), -ENOENT freed, other -errno if the
+ * kernel would not say. */
+int obj_recorded_alive(const struct record_obj *obj);
+/* The live object's fingerprint, as the tracer records it (name aside for
+ * a link); -ENOENT: freed. */
+int obj_fingerprint(uint32_t kind, uint32_t id, struct record_obj *ret);
 
 #endif

@@ -89,8 +89,12 @@ static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, 
 	const char *rule;
 
 	o = reap_find_object(scan->res, kind, id);
+	/* Someone else's object, never touched; or, while a creation went
+	 * unrecorded, maybe the container's: named, not proven. */
 	if (!o)
-		return 0; /* someone else's object: never touched */
+		return (scan->res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
+			       ? reap_path_add(&scan->res->pins_unproven, path, kind, id, 0, "no record proves it the container's")
+			       : 0;
 	rule = reap_kept_by(scan->opts, path);
 	if (rule) {
 		o->kept = true;
@@ -261,7 +265,7 @@ static int find_recorded_pins(const struct record_list *records, struct reap_res
 	/* A pin record missing (overflow) or dropped (its name unlinked
 	 * after a rename or a hard link kept the pin elsewhere): only a walk
 	 * finds every pin. */
-	if (res->flags & (CG_OVERFLOW_OBJ | CG_PINS_FORGOTTEN))
+	if (res->flags & (CG_OVERFLOW_OBJ | CG_PINS_FORGOTTEN | CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
 		return 0;
 	r = recorded_pin_paths(records, opts, &paths, &n);
 	if (r == -EAGAIN)

@@ -56,6 +56,8 @@ void reap_result_done(struct reap_result *r)
 	path_list_done(&r->attach_left);
 	path_list_done(&r->attach_kept);
 	free(r->unproven);
+	free(r->ids_reused);
+	path_list_done(&r->pins_unproven);
 	memset(r, 0, sizeof(*r));
 }
 

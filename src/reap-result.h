@@ -61,6 +61,16 @@ struct reap_result {
 		uint32_t kind, id;
 	} *unproven;
 	size_t n_unproven;
+	/* Records whose id now names another object (its fingerprint
+	 * differs): theirs was freed and the id reused. Never acted on. */
+	struct reap_unproven *ids_reused;
+	size_t n_ids_reused;
+	/* Pins a walk found, newer than the registration, holding no object
+	 * the container is known to have made, while some creation went
+	 * unrecorded (CG_UNRESOLVED, CG_UNSEEN_SYSCALL_PROG): maybe its,
+	 * never proven, never unlinked. */
+	struct path_list pins_unproven;
+	uint32_t unresolved; /* creations and pins the tracer could not resolve */
 	size_t pins_recorded;
 	size_t dirs_unresolved; /* recorded mkdirs that could not be placed on the host */
 	uint32_t flags; /* enum cg_flags from the tracer */

@@ -95,6 +95,38 @@ static void pinned_not_created(const struct record_list *records, struct reap_re
 	}
 }
 
+/* The records whose object is still the one recorded, or freed: a record
+ * whose id is open but whose fingerprint differs names an object the
+ * container did not make (its own was freed unseen and the id reused): it
+ * is dropped from *ret_mine, named in res->ids_reused and never acted on. */
+static int drop_reused(const struct record_list *records, struct reap_result *res, struct record_list *ret_mine)
+{
+	struct record_list mine = { .cg = records->cg, .compacted = records->compacted };
+
+	mine.v = calloc(records->n + 1, sizeof(*mine.v));
+	res->ids_reused = calloc(records->n + 1, sizeof(*res->ids_reused));
+	if (!mine.v || !res->ids_reused) {
+		free(mine.v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < records->n; i++) {
+		const struct record *rec = &records->v[i];
+		const struct record_obj *obj = record_obj_of(rec);
+		bool named = false;
+
+		if (!obj || !obj->id || obj_recorded_alive(obj) != 0) {
+			mine.v[mine.n++] = *rec;
+			continue;
+		}
+		for (size_t j = 0; j < res->n_ids_reused && !named; j++)
+			named = res->ids_reused[j].kind == obj->kind && res->ids_reused[j].id == obj->id;
+		if (!named)
+			res->ids_reused[res->n_ids_reused++] = (struct reap_unproven){ obj->kind, obj->id };
+	}
+	*ret_mine = mine;
+	return 0;
+}
+
 /* A kept link keeps the program it runs, and so that program's other
  * attachments: the keep rule's author meant the whole thing to stay. */
 static void keep_programs_of_kept_links(struct reap_result *res)
@@ -287,18 +319,31 @@ static int explain_survivors(struct reap_result *res, const struct reap_opts *op
 	return name_holders(res);
 }
 
-int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret)
+/* Some creation was made without a record (CG_UNRESOLVED: its fd swapped
+ * away; a syscall program's, on the tracepoint backend): its pins can only
+ * be found by a walk of the views, and named, never removed. */
+static bool creations_unrecorded(const struct reap_result *res)
+{
+	return res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG);
+}
+
+int reap(const struct record_list *all_records, const struct reap_opts *opts, struct reap_result *ret)
 {
 	struct reap_result res = {};
 	struct bpffs_views views = {};
 	struct pin_scan scan = {};
+	struct record_list mine = {};
+	const struct record_list *records = &mine;
 	uint64_t phase;
 	int r;
 
-	res.flags = records->cg.flags;
-	res.dropped_freed = records->cg.freed_objs + records->compacted;
-	res.dropped_names = records->cg.removed_names;
-	r = collect_objects(records, &res);
+	res.flags = all_records->cg.flags;
+	res.unresolved = all_records->cg.unresolved;
+	res.dropped_freed = all_records->cg.freed_objs + all_records->compacted;
+	res.dropped_names = all_records->cg.removed_names;
+	r = drop_reused(all_records, &res, &mine);
+	if (r == 0)
+		r = collect_objects(records, &res);
 	if (r == 0)
 		pinned_not_created(records, &res);
 	/* Only what the container could write: its writable bpffs binds. */
@@ -308,7 +353,8 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	/* Pins can only exist if the container pinned something (or the record
 	 * overflowed): otherwise there is nothing to look for. Found before
 	 * anything is detached: a kept pin keeps what it holds attached. */
-	if (r == 0 && res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ)))
+	if (r == 0 && ((res.n_objects > 0 && (res.pins_recorded > 0 || (res.flags & CG_OVERFLOW_OBJ))) ||
+		       creations_unrecorded(&res)))
 		r = reap_find_pins(records, &res, opts, &views, &scan);
 	crashpoint("pins-found");
 	if (r == 0)
@@ -344,6 +390,7 @@ int reap(const struct record_list *records, const struct reap_opts *opts, struct
 	res.explain_us = now_us() - phase;
 	reap_pin_scan_done(&scan);
 	bpffs_views_done(&views);
+	free(mine.v);
 	if (r < 0) {
 		reap_result_done(&res);
 		return r;

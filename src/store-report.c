@@ -69,7 +69,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 {
 	_cleanup_json_ json_object *root = json_object_new_object();
 	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow, *kept, *attach_kept,
-		*unproven, *dropped, *not_traced;
+		*unproven, *dropped, *not_traced, *reused;
 	size_t n_freed = 0;
 	char cgid[32], stamp[64];
 	struct tm tm;
@@ -109,6 +109,8 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		json_object_array_add(not_traced, json_object_new_string("32-bit programs (their bpf, mkdir and symlink calls)"));
 	if (res->flags & CG_UNSEEN_IO_URING)
 		json_object_array_add(not_traced, json_object_new_string("io_uring mkdirat or symlinkat"));
+	if (res->flags & CG_UNSEEN_SYSCALL_PROG)
+		json_object_array_add(not_traced, json_object_new_string("syscall programs (the objects their bpf calls make)"));
 	json_object_object_add(root, "not_traced", not_traced);
 	if (meta->bytes_measured) {
 		json_object *bytes = json_object_new_object();
@@ -203,6 +205,18 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		json_object_array_add(unproven, u);
 	}
 	json_object_object_add(root, "unproven", unproven);
+	/* Records whose id now names another owner's object: never acted on. */
+	reused = json_object_new_array();
+	for (size_t i = 0; reused && i < res->n_ids_reused; i++) {
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(res->ids_reused[i].kind)));
+		json_object_object_add(u, "id", json_object_new_int64(res->ids_reused[i].id));
+		json_object_array_add(reused, u);
+	}
+	json_object_object_add(root, "ids_reused", reused);
+	json_object_object_add(root, "unresolved", json_object_new_int64(res->unresolved));
+	json_object_object_add(root, "unproven_pins", path_array(&res->pins_unproven));
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "symlinks", path_array(&res->symlinks_removed));
@@ -275,7 +289,7 @@ void report_counts(const struct reap_result *res, struct report_counts *ret)
 		.attachments_kept = res->attach_kept.n,
 		.attachments_left = res->attach_left.n,
 		.overflow = res->flags & (CG_OVERFLOW_OBJ | CG_OVERFLOW_DIR),
-		.not_traced = res->flags & (CG_UNSEEN_COMPAT | CG_UNSEEN_IO_URING),
+		.not_traced = res->flags & (CG_UNSEEN_COMPAT | CG_UNSEEN_IO_URING | CG_UNSEEN_SYSCALL_PROG),
 	};
 
 	for (size_t i = 0; i < res->n_objects; i++) {
@@ -300,13 +314,15 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 	snprintf(buf, size,
 		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran)%s; "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
-		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s; %.1f ms",
+		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s%s%s%s; %.1f ms",
 		 meta->state->id, meta->mode, run, pod, c.objects, c.freed, c.survived,
-		 res->dropped_freed, bytes, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached, c.attachments_detached,
-		 c.attachments_kept, c.attachments_left, res->n_unproven,
+		 res->dropped_freed, bytes, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached,
+		 c.attachments_detached, c.attachments_kept, c.attachments_left, res->n_unproven + res->pins_unproven.n,
+		 res->n_ids_reused ? "; IDS REUSED" : "", res->unresolved ? "; CREATIONS UNRESOLVED" : "",
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
 		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit PROGRAMS NOT TRACED" : "",
 		 (res->flags & CG_UNSEEN_IO_URING) ? "; IO_URING MKDIR NOT TRACED" : "",
+		 (res->flags & CG_UNSEEN_SYSCALL_PROG) ? "; SYSCALL PROGRAMS NOT TRACED" : "",
 		 (double)meta->total_us / 1000.0);
 }

@@ -339,13 +339,14 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
 	return 0;
 }
 
-/* Whether the object a record names is freed: its id is gone. An id the
- * kernel refuses to open for any other reason is kept. */
-static bool object_freed(uint32_t kind, uint32_t id)
+/* Whether the object a record names is freed: its id is gone, or names
+ * another object now (the fingerprint differs: freed, the id reused). An
+ * id the kernel refuses to open for any other reason is kept. */
+static bool object_freed(const struct record_obj *obj)
 {
-	_cleanup_close_ int fd = obj_fd_by_id(kind, id);
+	int r = obj_recorded_alive(obj);
 
-	return fd == -ENOENT;
+	return r == -ENOENT || r == 0;
 }
 
 int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped)
@@ -377,7 +378,7 @@ int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slo
 		/* A pin, an attachment or a creation holds a reference to its
 		 * object: once the object is freed, none of them exists. Names
 		 * (directories, symlinks) are left to the tracer. */
-		if (!obj || !object_freed(obj->kind, obj->id))
+		if (!obj || !object_freed(obj))
 			continue;
 		/* Only the record read is dropped: the tracer may have put a
 		 * newer one at this key meanwhile (a name pinned again), or the

@@ -756,6 +756,86 @@ out:
 	teardown();
 }
 
+/* The fingerprint the tracer reads from the kernel's structs is the one
+ * bpf_obj_get_info_by_fd gives user space: a record of a live object
+ * matches it (else poststop would call every object of the container
+ * reused and remove nothing), and a record that differs in any part the
+ * fingerprint holds names another object (an id reused). */
+static void check_fingerprint(const struct record *r, const char *what)
+{
+	struct record_obj o = *record_obj_of(r), other;
+	char why[128];
+
+	snprintf(why, sizeof(why), "%s: the live object matches its record", what);
+	ASSERT_EQ(obj_recorded_alive(&o), 1, why);
+	for (int part = 0; part < 4; part++) {
+		other = o;
+		switch (part) {
+		case 0:
+			other.type++;
+			break;
+		case 1:
+			if (o.kind == OBJ_LINK)
+				other.fp.link.prog_id++;
+			else
+				other.name[0] ^= 1;
+			break;
+		case 2:
+			if (o.kind == OBJ_MAP)
+				other.fp.map.key_size++;
+			else if (o.kind == OBJ_PROG)
+				other.fp.prog.load_time++;
+			else
+				other.fp.link.prog_id = 0;
+			break;
+		default:
+			if (o.kind == OBJ_MAP)
+				other.fp.map.max_entries++;
+			else if (o.kind == OBJ_PROG)
+				other.fp.prog.tag[0] ^= 1;
+			else
+				other.type = 0;
+			break;
+		}
+		snprintf(why, sizeof(why), "%s: a record differing in part %d names another object", what, part);
+		ASSERT_EQ(obj_recorded_alive(&other), 0, why);
+	}
+}
+
+TEST(test_fingerprint)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	const struct record *r;
+	uint32_t map_id, prog_id, link_id;
+	int map, prog;
+
+	if (!setup("fingerprint", false, &a))
+		return;
+	map = a_map(&a, "brb_fp_map", &map_id);
+	prog = a_prog(&a, BPF_PROG_TYPE_RAW_TRACEPOINT, "brb_fp_prog", &prog_id);
+	if (!ASSERT_OK(map, "map create") || !ASSERT_OK(prog, "prog load") ||
+	    !ASSERT_OK(act(&a, OP_RAW_TP_OPEN, prog, 0, 0, "task_rename", NULL, &link_id), "raw tracepoint open") ||
+	    !ASSERT_OK(a_pin(&a, map, at("fp_map")), "pin") || !read_records(&l))
+		goto out;
+	r = find_obj(&l, REC_CREATE, OBJ_MAP, map_id);
+	if (ASSERT_TRUE(r, "a creation record of the map"))
+		check_fingerprint(r, "map");
+	r = find_obj(&l, REC_CREATE, OBJ_PROG, prog_id);
+	if (ASSERT_TRUE(r, "a creation record of the program"))
+		check_fingerprint(r, "program");
+	r = find_obj(&l, REC_CREATE, OBJ_LINK, link_id);
+	if (ASSERT_TRUE(r, "a creation record of the link")) {
+		check_fingerprint(r, "link");
+		ASSERT_EQ(record_obj_of(r)->fp.link.prog_id, prog_id, "the link's program");
+	}
+	r = find_obj(&l, REC_PIN, OBJ_MAP, map_id);
+	if (ASSERT_TRUE(r, "a pin record of the map"))
+		check_fingerprint(r, "pinned map");
+out:
+	teardown();
+}
+
 /* A pin of each object kind, by absolute and by relative name. */
 TEST(test_pin)
 {

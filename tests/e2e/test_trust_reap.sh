@@ -364,4 +364,39 @@ test_names_made_off_the_bpffs() {
 	rm -f "$P-crl" "$P-pm/l"
 	rmdir "$P-cr" "$P-pm/x" "$P-pm"
 	rm -rf "$WORK/sync/offfs/jail"
+
+# Ids are reused once freed. The container makes and pins a map; while it
+# runs, the host makes and pins a map of its own, and the test rewrites the
+# container's creation and pin records to the host map's id, the
+# container's fingerprint kept: what the record of a map freed unseen looks
+# like once the host's map has taken its id. The host's map and pin are
+# exactly as before, and the report names the reused id.
+test_id_reused_by_a_host_map() {
+	local cgid records host_id own_id n r
+	make_bundle reuse "bpfleak map /sys/fs/bpf/$E2E_PREFIX-reuse-own > /sync/made.tmp && mv /sync/made.tmp /sync/made &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	timeout 60 "$(rt_cmd)" run -b "$WORK/bundles/reuse" "$E2E_PREFIX-reuse" \
+		>"$WORK/reuse.out" 2>"$WORK/reuse.err" </dev/null &
+	local pid=$!
+	exists_within 20 "$WORK/sync/reuse/made" && [ -s "$WORK/sync/reuse/made" ] ||
+		{ kill "$pid"; fail "the container made no map: $(cat "$WORK/reuse.err")"; }
+	own_id=$(awk '$1 == "map" { print $2 }' "$WORK/sync/reuse/made")
+	# After the registration, so that a walk of the views would reach it.
+	host_id=$(host_map "$P-reuse-host")
+	cgid=$(jq -r .cgroup_id "$(state_of reuse)")
+	records=$(records_map_of "$cgid")
+	[ -n "$records" ] && [ "$records" != 0 ] || fail "no records map for cgroup $cgid"
+	n=$(( $(record_rewrite_id "$records" 60 "$own_id" "$host_id") + $(record_rewrite_id "$records" 332 "$own_id" "$host_id") ))
+	assert_eq "records rewritten (the creation and the pin)" "$n" 2
+	touch "$WORK/sync/reuse/go"
+	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/reuse.err")"
+	assert_present "$P-reuse-host"
+	assert_alive map "$host_id"
+	assert_eq "the host's pin still holds its map" "$(bpftool -j map show pinned "$P-reuse-host" | jq .id)" "$host_id"
+	r=$(report_of reuse)
+	assert_eq "ids reused" "$(jq -c '[.ids_reused[] | [.kind, .id]]' "$r")" "[[\"map\",$host_id]]"
+	assert_eq "objects recorded" "$(jq '.created | length' "$r")" 0
+	assert_eq "pins removed" "$(jq '.removed.pins | length' "$r")" 0
+	# The container's own map has no record left: its pin stays.
+	rm -f "$P-reuse-host" "$P-reuse-own"
 }

@@ -173,3 +173,69 @@ test_ordinary_dirs_do_not_use_the_budget() {
 	assert_absent "$P-od"
 	assert_eq "dirs removed" "$(jq '.removed.dirs | length' "$r")" 1
 }
+
+# A second thread takes each map BPF_MAP_CREATE returns to another fd
+# number and puts /dev/null at the returned one: when it lands before the
+# tracer's probe at sys_exit, the creation has no record. The container
+# then pins the maps it took, and pins a map of its own 16 times through
+# an fd a thread keeps switching to /dev/null (pins the probe cannot
+# resolve). The report counts the unresolved calls; each pin of a map no
+# record proves is named unproven, never removed; every pin of its own
+# map is found by the walk and removed. The host's pin and map, made after
+# the registration (a walk reaches them), are exactly as before.
+# A second thread takes each map BPF_MAP_CREATE returns to another fd
+# number and puts /dev/null at the returned one: when it lands before the
+# tracer's probe at sys_exit, the creation has no record (a race: a loaded
+# machine seldom runs both threads at once). The container pins the maps it
+# took, and then a map of its own through a bpf_fd switched to /dev/null
+# while the kernel, holding the map already, waits for the path
+# (userfaultfd): a pin no probe can resolve, on either backend. The report
+# counts the unresolved calls; each pin of a map no record proves is named
+# unproven, never removed; its own map's pin is found by the walk and
+# removed. The host's pin and map, made after the registration (a walk
+# reaches them), are exactly as before.
+test_hidden_creation_race() {
+	local host_id r unresolved hidden=0 id path pid out=$WORK/sync/hide/out
+	make_bundle hide "bpffake hide /sys/fs/bpf/$E2E_PREFIX-hidden 20000 > /sync/out.tmp && mv /sync/out.tmp /sync/out &&
+		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+	bundle_edit hide '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+	timeout 120 "$(rt_cmd)" run -b "$WORK/bundles/hide" "$E2E_PREFIX-hide" \
+		>"$WORK/hide.out" 2>"$WORK/hide.err" </dev/null &
+	pid=$!
+	exists_within 100 "$out" || {
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		fail "bpffake hide did not finish: $(cat "$WORK/hide.out" "$WORK/hide.err")"
+	}
+	host_id=$(host_map "$P-hide-host")
+	touch "$WORK/sync/hide/go"
+	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/hide.err")"
+	assert_present "$P-hide-host"
+	assert_alive map "$host_id"
+	assert_eq "the host's pin still holds its map" "$(bpftool -j map show pinned "$P-hide-host" | jq .id)" "$host_id"
+	r=$(report_of hide)
+	unresolved=$(jq .unresolved "$r")
+	[ "${unresolved:-0}" -gt 0 ] || fail "no call went unresolved, not even the pin: $(cat "$out")"
+	# Its own map's pin, made unseen: found by the walk, removed.
+	path=$(awk '$1 == "ownpin" { print $2 }' "$out")
+	[ -n "$path" ] || fail "the own map was not pinned: $(cat "$out")"
+	assert_absent "$path"
+	assert_eq "its own map's pin removed" "$(jq '[.removed.pins[] | select(.path == "'"$path"'")] | length' "$r")" 1
+	# The host's pin, newer than the registration, cannot be told from
+	# one of the hidden maps: it may be named unproven too, never removed.
+	# Each pin of a taken map: of one whose creation was recorded after
+	# all (the probe ran before the swap), removed; of one the tracer
+	# missed, never removed, and named.
+	while read -r id path; do
+		if [ "$(jq '[.removed.pins[] | select(.path == "'"$path"'" and .id == '"$id"')] | length' "$r")" = 1 ]; then
+			assert_absent "$path"
+			continue
+		fi
+		hidden=$((hidden + 1))
+		assert_present "$path"
+		[ "$(jq '[.unproven_pins[] | select(.path == "'"$path"'" and .id == '"$id"')] | length' "$r")" = 1 ] ||
+			fail "the pin $path of the unrecorded map $id is not named unproven: $(jq -c .unproven_pins "$r")"
+	done < <(awk '$1 == "pinned" { print $2, $3 }' "$out")
+	echo "    unresolved calls: $unresolved (1 the pin); pinned maps without a record: $hidden of $(awk '$1 == "kept" { print $2 }' "$out")"
+	rm -f "$P-hide-host" "$P"-hidden*
+}

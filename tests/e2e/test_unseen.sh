@@ -61,3 +61,23 @@ test_plain_calls_are_not_flagged() {
 	assert_absent "$P-plain"
 	assert_absent "$P-plaind"
 }
+
+# A BPF_PROG_TYPE_SYSCALL program makes objects with bpf_sys_bpf, reaching
+# no syscall tracepoint: the tracepoint backend says so when one is loaded
+# (and walks the views at the stop); the trampoline backend sees its calls
+# in __sys_bpf and has nothing to flag.
+test_syscall_program() {
+	local r
+	"$ROOT/build/bpfunseen" syscall-prog >/dev/null 2>"$WORK/sys.why" ||
+		skip "this kernel does not run syscall programs: $(tail -1 "$WORK/sys.why")"
+	make_bundle sysprog "bpfunseen syscall-prog" >/dev/null
+	run_ctr sysprog || fail "$RUNTIME run: $(cat "$WORK/sysprog.err")"
+	grep -q '^prog ' "$WORK/sysprog.out" || fail "no syscall program ran: $(cat "$WORK/sysprog.out")"
+	r=$(report_of sysprog)
+	if [ "$(backend_of sysprog)" = trampoline ]; then
+		assert_eq "not traced" "$(jq -c .not_traced "$r")" '[]'
+	else
+		assert_eq "not traced" "$(jq -c .not_traced "$r")" '["syscall programs (the objects their bpf calls make)"]'
+		assert_eq "pin search" "$(jq -r .timings.pin_search "$r")" walk
+	fi
+}

@@ -17,6 +17,15 @@
  *                             keeps putting an fd of the map pinned at PIN at the
  *                             fd number they return (dup2); prints "swapped K",
  *                             how many calls returned the pinned map instead
+ *   bpffake hide PREFIX N     up to N BPF_MAP_CREATE calls while another thread
+ *                             takes the map at the fd number they return (dup)
+ *                             and puts /dev/null there (dup2); the maps it took
+ *                             (up to 128) are pinned as PREFIX<K>; prints
+ *                             "pinned ID PATH" for each and "kept K"; then a
+ *                             map of its own ("own ID") pinned at PREFIX-own
+ *                             ("ownpin PATH") through an fd switched to
+ *                             /dev/null while the kernel waits for the path
+ *                             (userfaultfd: needs CAP_SYS_PTRACE)
  *   bpffake attach-race OWN_CG HOST_CG HOST_PROG_ID N
  *                             N BPF_PROG_ATTACH calls of its own cgroup_skb program to
  *                             the cgroup directory OWN_CG while another thread flips
@@ -36,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/userfaultfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -217,6 +228,140 @@ static int swap_race(const char *pin, long n)
 	return 0;
 }
 
+#define HIDE_KEEP 128
+static int hide_slot, hide_null;
+static int hide_kept[HIDE_KEEP];
+static int n_hide_kept;
+
+/* Takes whatever is at hide_slot and puts /dev/null there: a map the main
+ * thread just made is then kept here, under another fd number, while the
+ * tracer's probe at its sys_exit (if it runs after this) finds /dev/null. */
+static void *hider(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		int t = dup(hide_slot);
+
+		if (t < 0)
+			continue;
+		dup2(hide_null, hide_slot);
+		if (n_hide_kept < HIDE_KEEP && rawbpf_id(t))
+			hide_kept[n_hide_kept++] = t;
+		else
+			close(t);
+	}
+	return NULL;
+}
+
+static int uffd_slot;
+static const char *arg_path;
+
+/* Answers the kernel's fault on the pin's path: first puts /dev/null at the
+ * bpf_fd the kernel has already taken the map from, then gives the page. */
+static void *fault_server(void *arg)
+{
+	int uffd = (int)(intptr_t)arg;
+	static char page[4096] __attribute__((aligned(4096)));
+	struct uffd_msg msg;
+	struct uffdio_copy copy;
+
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
+		die("userfaultfd read");
+	if (dup2(hide_null, uffd_slot) < 0)
+		die("dup2");
+	strncpy(page, (const char *)arg_path, sizeof(page) - 1);
+	copy.dst = msg.arg.pagefault.address & ~4095ull;
+	copy.src = (uint64_t)(uintptr_t)page;
+	copy.len = 4096;
+	copy.mode = 0;
+	copy.copy = 0;
+	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
+		die("UFFDIO_COPY");
+	return NULL;
+}
+
+/* A map of its own, recorded, pinned as PREFIX-own through a bpf_fd that
+ * is /dev/null by the time the call returns: the kernel takes the map
+ * from the fd first, then reads the path, which sits in a page that
+ * userfaultfd holds back until the fd is switched. Deterministic: the
+ * probe at the call's exit (either backend) cannot resolve the fd. */
+static void pin_unseen(const char *prefix)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	static char path[4096];
+	union bpf_attr attr;
+	pthread_t t;
+	char *page;
+	int uffd, map;
+
+	snprintf(path, sizeof(path), "%s-own", prefix);
+	arg_path = path;
+	map = rawbpf_hash_map("own", 8, 4);
+	uffd_slot = dup(map);
+	if (map < 0 || uffd_slot < 0)
+		die("own map");
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
+		die("userfaultfd");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap");
+	reg.range.start = (uint64_t)(uintptr_t)page;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+		die("UFFDIO_REGISTER");
+	if (pthread_create(&t, NULL, fault_server, (void *)(intptr_t)uffd))
+		die("pthread_create");
+	memset(&attr, 0, sizeof(attr));
+	attr.bpf_fd = (uint32_t)uffd_slot;
+	attr.pathname = (uint64_t)(uintptr_t)page;
+	if (sys_bpf(BPF_OBJ_PIN, &attr) < 0)
+		die("BPF_OBJ_PIN");
+	pthread_join(t, NULL);
+	printf("own %u\nownpin %s\n", rawbpf_id(map), path);
+}
+
+static int hide_race(const char *prefix, long n)
+{
+	char path[4096];
+	pthread_t t;
+	int pinned = 0;
+
+	hide_null = open("/dev/null", O_RDONLY);
+	if (hide_null < 0)
+		die("/dev/null");
+	/* The lowest free fd: what each BPF_MAP_CREATE returns. */
+	hide_slot = dup(hide_null);
+	if (hide_slot < 0)
+		die("dup");
+	if (pthread_create(&t, NULL, hider, NULL))
+		die("pthread_create");
+	for (long i = 0; i < n && __atomic_load_n(&n_hide_kept, __ATOMIC_RELAXED) < HIDE_KEEP; i++) {
+		int fd;
+
+		close(hide_slot);
+		fd = rawbpf_hash_map("hidden", 8, 4);
+		if (fd >= 0 && fd != hide_slot)
+			close(fd);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	pin_unseen(prefix);
+	for (int k = 0; k < n_hide_kept; k++) {
+		snprintf(path, sizeof(path), "%s%d", prefix, k);
+		/* Rarely no longer a map by now (a race of the threads' fd
+		 * table operations): left out, never a failure. */
+		if (rawbpf_pin(hide_kept[k], path) < 0)
+			continue;
+		printf("pinned %u %s\n", rawbpf_id(hide_kept[k]), path);
+		pinned++;
+	}
+	printf("kept %d\n", pinned);
+	return 0;
+}
+
 static union bpf_attr race_attr;
 static uint32_t flip_target[2], flip_prog[2];
 
@@ -307,9 +452,11 @@ int main(int argc, char **argv)
 		return fake_name(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "swap") == 0)
 		return swap_race(argv[2], strtol(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "hide") == 0)
+		return hide_race(argv[2], strtol(argv[3], NULL, 10));
 	if (argc == 6 && strcmp(argv[1], "attach-race") == 0)
 		return attach_race(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10), strtol(argv[5], NULL, 10));
 	fprintf(stderr, "usage: bpffake map-create|link-create PIN | mkdir PATH | symlink TARGET PATH | "
-			"swap PIN N | attach-race OWN_CG HOST_CG HOST_PROG_ID N\n");
+			"swap PIN N | hide PREFIX N | attach-race OWN_CG HOST_CG HOST_PROG_ID N\n");
 	return 2;
 }

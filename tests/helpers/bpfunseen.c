@@ -7,6 +7,9 @@
  *   bpfunseen32 mkdir PATH      mkdir(2), 32-bit
  *   bpfunseen uring-mkdir PATH  io_uring IORING_OP_MKDIRAT
  *   bpfunseen uring-unlink PATH io_uring IORING_OP_UNLINKAT (not a directory)
+ *   bpfunseen syscall-prog      a BPF_PROG_TYPE_SYSCALL program, run once
+ *                               (BPF_PROG_TEST_RUN): such a program's own
+ *                               bpf() calls reach no syscall tracepoint
  * Prints "<kind> <id> <path>" for a map, like bpfleak.
  */
 #include <errno.h>
@@ -90,6 +93,37 @@ static void uring_op(unsigned char op, const char *path)
 		printf("dir - %s\n", path);
 }
 
+/* BPF_PROG_TYPE_SYSCALL programs must be sleepable; this one returns 0. */
+static void syscall_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char ctx[8] = {};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SYSCALL;
+	attr.prog_flags = BPF_F_SLEEPABLE;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	strncpy(attr.prog_name, "unseen_sys", sizeof(attr.prog_name) - 1);
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0)
+		die("BPF_PROG_LOAD syscall");
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (uint32_t)fd;
+	attr.test.ctx_in = (uint64_t)(uintptr_t)ctx;
+	attr.test.ctx_size_in = sizeof(ctx);
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr) < 0)
+		die("BPF_PROG_TEST_RUN");
+	printf("prog %u -\n", rawbpf_id(fd));
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "map") == 0) {
@@ -102,8 +136,10 @@ int main(int argc, char **argv)
 		uring_op(IORING_OP_MKDIRAT, argv[2]);
 	} else if (argc == 3 && strcmp(argv[1], "uring-unlink") == 0) {
 		uring_op(IORING_OP_UNLINKAT, argv[2]);
+	} else if (argc == 2 && strcmp(argv[1], "syscall-prog") == 0) {
+		syscall_prog();
 	} else {
-		fprintf(stderr, "usage: bpfunseen map PATH | mkdir PATH | uring-mkdir PATH | uring-unlink PATH\n");
+		fprintf(stderr, "usage: bpfunseen map PATH | mkdir PATH | uring-mkdir PATH | uring-unlink PATH | syscall-prog\n");
 		return 2;
 	}
 	return 0;

@@ -80,8 +80,10 @@ TEST(only_ours_detached)
 	ours = tcx_prog(NULL);
 	linked = tcx_prog(&link);
 	CHECK(ours && linked && obj_identify(link, &kind, &link_id) == 0);
-	v[0] = (struct record){ .kind = REC_CREATE, .create.obj = { .kind = OBJ_PROG, .id = ours } };
-	v[1] = (struct record){ .kind = REC_CREATE, .create.obj = { .kind = OBJ_PROG, .id = linked } };
+	v[0] = (struct record){ .kind = REC_CREATE };
+	v[1] = (struct record){ .kind = REC_CREATE };
+	CHECK_EQ_INT(obj_fingerprint(OBJ_PROG, ours, &v[0].create.obj), 0);
+	CHECK_EQ_INT(obj_fingerprint(OBJ_PROG, linked, &v[1].create.obj), 0);
 	hook_view(before, sizeof(before));
 
 	/* Report mode: the hook as it was, the container's program listed. */

@@ -55,6 +55,9 @@ static struct record rec(uint32_t kind, uint32_t obj_kind, uint32_t id, uint32_t
 	struct record r = { .kind = kind, .flags = flags };
 	struct record_obj obj = { .kind = obj_kind, .id = id };
 
+	/* A live object's record carries its fingerprint, as the tracer's. */
+	(void)obj_fingerprint(obj_kind, id, &obj);
+
 	if (kind == REC_CREATE)
 		r.create.obj = obj;
 	if (kind == REC_PIN) {

@@ -65,3 +65,42 @@ registered_keys() {
 	bpftool -j map dump pinned "$m" 2>/dev/null |
 		jq -r '.[].key | reverse | map(ltrimstr("0x")) | join("")' | LC_ALL=C sort
 }
+
+# le_hex BYTES N: N, little-endian, as BYTES hex bytes for bpftool.
+le_hex() {
+	printf "%0$(($1 * 2))x\n" "$2" | fold -w2 | tac | tr '\n' ' '
+}
+
+# records_map_of CGID: the id of the records map the tracer keeps for this
+# registered cgroup: its cg_state's slot (bytes 24..27, bpf/record.h) in
+# slot_maps.
+records_map_of() {
+	local slot
+	# shellcheck disable=SC2046 # one argument per byte
+	slot=$(bpftool -j map lookup pinned "$TRACER_DIR/cgroups" key hex $(le_hex 8 "$1") |
+		jq -r '.value[24:28] | reverse | map(ltrimstr("0x")) | join("")') || return 1
+	# shellcheck disable=SC2046
+	bpftool -j map lookup pinned "$TRACER_DIR/slot_maps" key hex $(le_hex 4 $((16#$slot))) |
+		jq -r '.value | reverse | map(ltrimstr("0x")) | join("") | "0x" + .' | while read -r v; do echo $((v)); done
+}
+
+# record_rewrite_id MAP OFFSET OLD NEW: in the records map MAP, every
+# record holding the object id OLD at byte OFFSET of struct record (60: a
+# creation's, 332: a pin's, in layout 6 of bpf/record.h: at a wrong offset
+# nothing matches and it prints 0) gets NEW there, the rest of the record
+# (its fingerprint) unchanged: the id reused by another object, as the
+# kernel does after a free. Prints how many records it rewrote.
+record_rewrite_id() {
+	local map=$1 off=$2 old new n=0 key value
+	old=$(le_hex 4 "$3" | xargs)
+	new=$(le_hex 4 "$4" | xargs)
+	while read -r key value; do
+		# shellcheck disable=SC2086 # one argument per byte
+		bpftool map update id "$map" key hex ${key//,/ } value hex $value >/dev/null || return 1
+		n=$((n + 1))
+	done < <(bpftool -j map dump id "$map" | jq -r --argjson off "$off" --arg old "$old" --arg new "$new" '
+		.[] | (.value | map(ltrimstr("0x"))) as $v
+		| select($v[$off:$off + 4] | join(" ") == $old)
+		| (.key | map(ltrimstr("0x")) | join(",")) + " " + ($v[:$off] + ($new | split(" ")) + $v[$off + 4:] | join(" "))')
+	echo "$n"
+}
