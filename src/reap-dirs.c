@@ -102,12 +102,18 @@ static int error_of(int r)
 
 #define NOT_PROVEN "not proven: the tracer could not tell which entry the call made"
 
-/* Something is at rel beneath the view (not followed). */
-static bool exists_at(const struct bpffs_view *view, const char *rel)
+/* A name whose entry the tracer could not identify: named in left if
+ * something is there in a view, never removed. */
+static int name_unproven(struct path_list *left, const char *host, const struct bpffs_views *views)
 {
+	const struct bpffs_view *view;
+	const char *rel = NULL;
 	struct stat st;
 
-	return fstatat(view->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	view = bpffs_view_of(views, host, &rel);
+	if (!view || !*rel || fstatat(view->fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return reap_path_add(left, host, 0, 0, 0, NOT_PROVEN);
 }
 
 /* A directory or symlink the container made: where its record puts it,
@@ -172,12 +178,12 @@ static int find_moved_visit(int dirfd, const char *name, const char *path, const
 static int find_moved(struct made_entry *v, size_t n, const struct bpffs_views *views)
 {
 	struct moved_search m = { .v = v, .n = n };
-	int r;
 
 	for (size_t i = 0; i < n; i++)
 		m.left += v[i].moved;
 	for (size_t i = 0; m.left && i < views->n; i++) {
-		r = bpffs_walk_fd(views->v[i].fd, views->v[i].path, find_moved_visit, &m);
+		int r = bpffs_walk_fd(views->v[i].fd, views->v[i].path, find_moved_visit, &m);
+
 		if (r < 0)
 			return r;
 	}
@@ -247,8 +253,6 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
 		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < records->n; i++) {
 		const struct record *rec = &records->v[i];
-		const struct bpffs_view *view;
-		const char *rel = NULL;
 		char host[PATH_MAX];
 
 		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
@@ -256,9 +260,7 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
 		if (host_dir_of(rec, opts, host, sizeof(host)) < 0)
 			continue;
 		if (!ident_of(rec, &v[n].id)) {
-			view = bpffs_view_of(views, host, &rel);
-			if (view && *rel && exists_at(view, rel))
-				r = reap_path_add(&res->symlinks_left, host, 0, 0, 0, NOT_PROVEN);
+			r = name_unproven(&res->symlinks_left, host, views);
 			continue;
 		}
 		v[n].rec = rec;
@@ -329,8 +331,6 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 		return -ENOMEM;
 	for (size_t i = 0; i < records->n; i++) {
 		const struct record *rec = &records->v[i];
-		const struct bpffs_view *view;
-		const char *rel = NULL;
 		char host[PATH_MAX];
 
 		if (rec->kind != REC_MKDIR || (rec->flags & REC_F_PATH_TRUNCATED))
@@ -340,9 +340,7 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 			continue;
 		}
 		if (!ident_of(rec, &v[n].id)) {
-			view = bpffs_view_of(views, host, &rel);
-			if (view && *rel && exists_at(view, rel))
-				r = reap_path_add(&res->dirs_left, host, 0, 0, 0, NOT_PROVEN);
+			r = name_unproven(&res->dirs_left, host, views);
 			if (r < 0)
 				goto out;
 			continue;

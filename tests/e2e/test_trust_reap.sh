@@ -364,6 +364,7 @@ test_names_made_off_the_bpffs() {
 	rm -f "$P-crl" "$P-pm/l"
 	rmdir "$P-cr" "$P-pm/x" "$P-pm"
 	rm -rf "$WORK/sync/offfs/jail"
+}
 
 # Ids are reused once freed. The container makes and pins a map; while it
 # runs, the host makes and pins a map of its own, and the test rewrites the
@@ -386,7 +387,7 @@ test_id_reused_by_a_host_map() {
 	cgid=$(jq -r .cgroup_id "$(state_of reuse)")
 	records=$(records_map_of "$cgid")
 	[ -n "$records" ] && [ "$records" != 0 ] || fail "no records map for cgroup $cgid"
-	n=$(( $(record_rewrite_id "$records" 60 "$own_id" "$host_id") + $(record_rewrite_id "$records" 332 "$own_id" "$host_id") ))
+	n=$(( $(record_rewrite_id "$records" 60 "$own_id" "$host_id") + $(record_rewrite_id "$records" 348 "$own_id" "$host_id") ))
 	assert_eq "records rewritten (the creation and the pin)" "$n" 2
 	touch "$WORK/sync/reuse/go"
 	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/reuse.err")"

@@ -86,7 +86,7 @@ records_map_of() {
 
 # record_rewrite_id MAP OFFSET OLD NEW: in the records map MAP, every
 # record holding the object id OLD at byte OFFSET of struct record (60: a
-# creation's, 332: a pin's, in layout 6 of bpf/record.h: at a wrong offset
+# creation's, 348: a pin's, in layout 6 of bpf/record.h: at a wrong offset
 # nothing matches and it prints 0) gets NEW there, the rest of the record
 # (its fingerprint) unchanged: the id reused by another object, as the
 # kernel does after a free. Prints how many records it rewrote.
