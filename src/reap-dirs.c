@@ -214,8 +214,8 @@ static int removable(const char *path, struct path_list *left, const struct reap
 }
 
 /* One symlink of the container's, at path. */
-static int remove_symlink(struct made_entry *e, const char *path, struct reap_result *res,
-			  const struct reap_opts *opts, const struct bpffs_views *views)
+static int remove_symlink(struct made_entry *e, const char *path, const struct record_list *records,
+			  struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	const struct bpffs_view *view;
 	const char *rel = NULL, *why = NULL;
@@ -224,6 +224,7 @@ static int remove_symlink(struct made_entry *e, const char *path, struct reap_re
 	err = removable(path, &res->symlinks_left, opts, views, &view, &rel);
 	if (err <= 0)
 		return err;
+	(void)records;
 	err = safepath_unlink_symlink(view->fd, rel, &e->id, opts->registered_ns, target_of_record, (void *)e->rec,
 				      &why);
 	if (err == 0)
@@ -233,55 +234,6 @@ static int remove_symlink(struct made_entry *e, const char *path, struct reap_re
 	if (err == -ENOENT || err == -EINVAL)
 		return 0; /* gone, or its name holds a non-symlink: not ours to name */
 	return reap_path_add(&res->symlinks_left, path, 0, 0, error_of(err), why);
-}
-
-/* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
- * xdp -> tc/). Removed only while the very symlink it made is at the name
- * (device and inode, as the tracer saw them when the call returned), with a
- * target of the recorded start and length, made after the registration, in
- * a view; one renamed away is looked for by identity. */
-int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
-			 const struct reap_opts *opts, const struct bpffs_views *views)
-{
-	struct made_entry *v;
-	size_t n = 0;
-	bool any_moved = false;
-	int r = 0;
-
-	v = calloc(records->n + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < records->n; i++) {
-		const struct record *rec = &records->v[i];
-		char host[PATH_MAX];
-
-		if (rec->kind != REC_SYMLINK || (rec->flags & REC_F_PATH_TRUNCATED))
-			continue;
-		if (host_dir_of(rec, opts, host, sizeof(host)) < 0)
-			continue;
-		if (!ident_of(rec, &v[n].id)) {
-			r = name_unproven(&res->symlinks_left, host, views);
-			continue;
-		}
-		v[n].rec = rec;
-		v[n].path = strdup(host);
-		if (!v[n].path)
-			r = -ENOMEM;
-		else
-			n++;
-	}
-	for (size_t i = 0; i < n && r == 0; i++) {
-		r = remove_symlink(&v[i], v[i].path, res, opts, views);
-		any_moved |= v[i].moved;
-	}
-	if (r == 0 && any_moved && opts->remove) {
-		r = find_moved(v, n, views);
-		for (size_t i = 0; i < n && r == 0; i++)
-			if (v[i].found)
-				r = remove_symlink(&v[i], v[i].found, res, opts, views);
-	}
-	made_entries_free(v, n);
-	return r;
 }
 
 /* One directory of the container's, at path. */
@@ -312,14 +264,16 @@ static int remove_dir(struct made_entry *d, const char *path, const struct recor
 	return reap_path_add(&res->dirs_left, path, 0, 0, error_of(err), why);
 }
 
-/* Directories the container created: only in a view, only the very entry
- * it made (device and inode, as the tracer saw them when the call
- * returned), only if made after its registration, only when empty, and
- * never through a symlink. One that left its name (a rename) is looked
- * for by identity in the views. Deepest first, so nested ones go before
- * their parents. */
-int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
-		     const struct reap_opts *opts, const struct bpffs_views *views)
+/* One entry, at path (its recorded name, or where the search found it). */
+typedef int (*remove_fn)(struct made_entry *e, const char *path, const struct record_list *records,
+			 struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views);
+
+/* The records of kind (REC_MKDIR, REC_SYMLINK) with their host paths,
+ * each removed by remove, deepest first; then those that left their names
+ * are looked for by identity and removed where they are now. A record the
+ * tracer could not identify is named in left, never removed. */
+static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, const struct record_list *records,
+		       struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
 {
 	struct made_entry *v;
 	size_t n = 0;
@@ -329,45 +283,66 @@ int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
 	v = calloc(records->n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < records->n; i++) {
+	for (size_t i = 0; r == 0 && i < records->n; i++) {
 		const struct record *rec = &records->v[i];
 		char host[PATH_MAX];
 
-		if (rec->kind != REC_MKDIR || (rec->flags & REC_F_PATH_TRUNCATED))
+		if (rec->kind != kind || (rec->flags & REC_F_PATH_TRUNCATED))
 			continue;
 		if (host_dir_of(rec, opts, host, sizeof(host)) < 0) {
-			res->dirs_unresolved++;
+			res->dirs_unresolved += kind == REC_MKDIR;
 			continue;
 		}
 		if (!ident_of(rec, &v[n].id)) {
-			r = name_unproven(&res->dirs_left, host, views);
-			if (r < 0)
-				goto out;
+			r = name_unproven(left, host, views);
 			continue;
 		}
 		v[n].rec = rec;
 		v[n].path = strdup(host);
-		if (!v[n].path) {
+		if (!v[n].path)
 			r = -ENOMEM;
-			goto out;
-		}
-		n++;
+		else
+			n++;
 	}
-	qsort(v, n, sizeof(*v), cmp_depth_desc);
+	if (r == 0)
+		qsort(v, n, sizeof(*v), cmp_depth_desc);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (i > 0 && streq(v[i].path, v[i - 1].path) && v[i].id.ino == v[i - 1].id.ino)
 			continue;
-		r = remove_dir(&v[i], v[i].path, records, res, opts, views);
+		r = remove(&v[i], v[i].path, records, res, opts, views);
 		any_moved |= v[i].moved;
 	}
 	if (r == 0 && any_moved && opts->remove) {
 		r = find_moved(v, n, views);
-		qsort(v, n, sizeof(*v), cmp_depth_desc);
+		if (r == 0)
+			qsort(v, n, sizeof(*v), cmp_depth_desc);
 		for (size_t i = 0; i < n && r == 0; i++)
 			if (v[i].found)
-				r = remove_dir(&v[i], v[i].found, records, res, opts, views);
+				r = remove(&v[i], v[i].found, records, res, opts, views);
 	}
-out:
 	made_entries_free(v, n);
 	return r;
+}
+
+/* Symlinks the container made on a bpffs (iproute2 makes ip -> tc/ and
+ * xdp -> tc/). Removed only while the very symlink it made is at the name
+ * (device and inode, as the tracer saw them when the call returned), with a
+ * target of the recorded start and length, made after the registration, in
+ * a view; one renamed away is looked for by identity. */
+int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
+			 const struct reap_opts *opts, const struct bpffs_views *views)
+{
+	return remove_made(REC_SYMLINK, remove_symlink, &res->symlinks_left, records, res, opts, views);
+}
+
+/* Directories the container created: only in a view, only the very entry
+ * it made (device and inode, as the tracer saw them when the call
+ * returned), only if made after its registration, only when empty, and
+ * never through a symlink. One that left its name (a rename) is looked
+ * for by identity in the views. Deepest first, so nested ones go before
+ * their parents. */
+int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
+		     const struct reap_opts *opts, const struct bpffs_views *views)
+{
+	return remove_made(REC_MKDIR, remove_dir, &res->dirs_left, records, res, opts, views);
 }
