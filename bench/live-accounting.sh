@@ -31,3 +31,36 @@ test_bench_top_collection() {
 	echo "poststop report: $(jq -c '{bytes, timings}' "$(report_of btop)")"
 	rm -rf "$P-btop"
 }
+
+# The same collection with BENCH_IDLE (999) more containers registered, idle
+# (a cgroup each, sharing one sleeping process, prestart fed its state):
+# what `top` and `metrics` cost at a node's scale, O(registered + live
+# records). BENCH_N=15000 gives 30 000 live objects (15 000 maps, 15 000
+# pins).
+test_bench_top_at_scale() {
+	local idle=${BENCH_IDLE:-999} i pid t0 t1 out
+	local cg=$CG2/$CG_PARENT-idle
+	mkdir -p "$cg/s"
+	sleep 3600 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	echo "$pid" >"$cg/s/cgroup.procs"
+	mkdir -p "$WORK/idle-bundle"
+	echo '{"ociVersion":"1.0.2","mounts":[],"linux":{"namespaces":[{"type":"mount"}]}}' >"$WORK/idle-bundle/config.json"
+	for i in $(seq 1 "$idle"); do
+		mkdir -p "$cg/c$i"
+		echo "$pid" >"$cg/c$i/cgroup.procs"
+		printf '{"ociVersion":"1.0.2","id":"%s-idle-%d","status":"creating","pid":%d,"bundle":"%s"}' \
+			"$E2E_PREFIX" "$i" "$pid" "$WORK/idle-bundle" | "$BIN/bpfreaper-prestart" 2>/dev/null
+	done
+	echo "$pid" >"$cg/s/cgroup.procs"
+	echo "idle registered: $("$BIN/bpfreaperctl" --json list | jq '.containers | length')"
+	test_bench_top_collection
+	for i in $(seq 1 "$idle"); do
+		printf '{"ociVersion":"1.0.2","id":"%s-idle-%d","status":"stopped"}' "$E2E_PREFIX" "$i" |
+			"$BIN/bpfreaper-poststop" --wait-ms=0 2>/dev/null
+		rmdir "$cg/c$i"
+	done
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	rmdir "$cg/s" "$cg"
+}
