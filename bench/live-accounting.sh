@@ -41,7 +41,7 @@ test_bench_top_at_scale() {
 	local idle=${BENCH_IDLE:-999} i pid t0 t1 out
 	local cg=$CG2/$CG_PARENT-idle
 	mkdir -p "$cg/s"
-	sleep 3600 </dev/null >/dev/null 2>&1 &
+	sleep 3600 >/dev/null 2>&1 &
 	pid=$!
 	echo "$pid" >"$cg/s/cgroup.procs"
 	mkdir -p "$WORK/idle-bundle"
