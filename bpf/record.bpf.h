@@ -19,15 +19,32 @@
 #include "objfile.h"
 #include "walk.bpf.h"
 
+/* Not preallocated: a registration costs its own entry, not 8 192 of
+ * them (about 3 MiB) from the start. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct cg_state);
 } cgroups SEC(".maps");
 
-/* One records map per registered container (key record_key_t, value struct
- * record) in the slot its cg_state names, made by user space;
+/* Every container's first FIRST_RECORDS records (see bpf/record.h): room
+ * for that many of every container that can be registered, so that no
+ * container's insert under its quota fails. Entries are allocated as
+ * records are made; the buckets (16 bytes per entry) are the cost of the
+ * idle tracer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS * FIRST_RECORDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct first_key);
+	__type(value, struct record);
+} first SEC(".maps");
+
+/* The records maps of containers past their first records (key
+ * record_key_t, value struct record), in the slot their cg_state names,
+ * made by user space and claimed by the tracer from free_slots;
  * src/tracer-load.c gives the loader a template of it
  * (bpf_map__set_inner_map_fd): clang 14 emits struct record only as a
  * forward declaration when a template is written here with __array. */
@@ -49,9 +66,10 @@ struct {
 	__type(value, __u32);
 } slot_maps SEC(".maps");
 
-/* User space only: filled slots no container uses, pushed when a container
- * is forgotten, popped by the next registration (atomic: no lock, no walk
- * over the registered cgroups). */
+/* Filled slots no container uses, with their records maps empty: pushed
+ * by user space (a refill, a container forgotten), popped by the tracer
+ * when a container first needs a records map of its own (atomic: no lock,
+ * no walk over the registered cgroups). */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK);
 	__uint(max_entries, MAX_REGISTERED_CGROUPS);
@@ -59,15 +77,24 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } free_slots SEC(".maps");
 
-/* User space writes, the tracer reads: how many records of a slot's object
- * budget gc dropped (their objects freed), so that the budget counts live
- * records only (see cg_state). Zeroed when the slot is claimed. */
+/* User space writes, the tracer reads: by owner, what gc dropped of its
+ * records (their objects freed), so that the budgets count live records
+ * only (struct compacted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct compacted);
+} compacted SEC(".maps");
+
+/* enum pool_count: how many maps were put on free_slots and taken off. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_REGISTERED_CGROUPS);
+	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, __u32);
-} compacted SEC(".maps");
+	__type(value, __u64);
+} pool SEC(".maps");
 
 /* A record is larger than the BPF stack allows; build it here. */
 struct {
@@ -180,15 +207,20 @@ static __always_inline record_key_t record_key(const struct record *rec)
 	}
 }
 
-/* The registered container owner's state and records map. */
-static __always_inline struct cg_state *owner_records(__u64 owner, void **own)
+/* The registered container owner's state, and its records map of its
+ * own if it has one yet (else *own is NULL). */
+static __always_inline struct cg_state *owner_state(__u64 owner, void **own)
 {
 	struct cg_state *st = bpf_map_lookup_elem(&cgroups, &owner);
+	__u32 slot;
 
+	*own = NULL;
 	if (!st)
 		return NULL; /* unregistered since the call began */
-	*own = bpf_map_lookup_elem(&records, &st->slot);
-	return *own ? st : NULL;
+	slot = *(volatile __u32 *)&st->slot;
+	if (slot != NO_SLOT)
+		*own = bpf_map_lookup_elem(&records, &slot);
+	return st;
 }
 
 static __always_inline void set_overflow(struct cg_state *st, bool name)
@@ -196,49 +228,113 @@ static __always_inline void set_overflow(struct cg_state *st, bool name)
 	__sync_fetch_and_or(&st->flags, name ? CG_OVERFLOW_DIR : CG_OVERFLOW_OBJ);
 }
 
+/* A records map of its own for the owner: one from the pool, unless
+ * another of its threads claimed one first (that one is used, and ours
+ * goes back). NULL: the pool is empty. */
+static __always_inline void *claim_records(struct cg_state *st)
+{
+	__u32 slot, old, popped = POOL_POPPED;
+	__u64 *n;
+
+	if (bpf_map_pop_elem(&free_slots, &slot))
+		return NULL;
+	old = __sync_val_compare_and_swap(&st->slot, NO_SLOT, slot);
+	if (old != NO_SLOT) {
+		bpf_map_push_elem(&free_slots, &slot, 0);
+		slot = old;
+	} else {
+		n = bpf_map_lookup_elem(&pool, &popped);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
+	return bpf_map_lookup_elem(&records, &slot);
+}
+
+/* A place in `first` under the owner's quota: reserved before the insert,
+ * so that concurrent inserts never take more than the quota. */
+static __always_inline bool reserve_first(struct cg_state *st, const struct compacted *done)
+{
+	__u32 dropped = done ? done->first : 0;
+
+	if (st->first_records - dropped >= FIRST_RECORDS)
+		return false;
+	if (__sync_fetch_and_add(&st->first_records, 1) - dropped < FIRST_RECORDS)
+		return true;
+	__sync_fetch_and_add(&st->first_records, -1);
+	return false;
+}
+
 static __always_inline void append_record(struct record *rec)
 {
 	bool name = name_kind(rec->kind);
+	struct first_key fk = { .owner = rec->owner_id };
+	const struct compacted *done;
 	struct cg_state *st;
-	record_key_t key;
-	__u32 live, *done;
+	__u32 live;
 	void *own;
 
-	st = owner_records(rec->owner_id, &own);
+	st = owner_state(rec->owner_id, &own);
 	if (!st)
 		return;
 	rec->ts_ns = bpf_ktime_get_boot_ns();
-	key = record_key(rec);
+	fk.key = record_key(rec);
 	/* The same thing again (a pin replaced, a directory made, removed
 	 * unseen and made again): the newer record stands for it. */
-	if (bpf_map_update_elem(own, &key, rec, BPF_EXIST) == 0) {
+	if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0 ||
+	    (own && bpf_map_update_elem(own, &fk.key, rec, BPF_EXIST) == 0)) {
 		if (rec->kind == REC_PIN)
 			__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
 		return;
 	}
-	live = name ? st->dir_records : st->obj_records;
-	if (!name) {
-		done = bpf_map_lookup_elem(&compacted, &st->slot);
-		if (done)
-			live -= *done;
-	}
+	done = bpf_map_lookup_elem(&compacted, &rec->owner_id);
+	live = name ? st->dir_records : st->obj_records - (done ? done->obj : 0);
 	if (live >= (name ? MAX_DIR_RECORDS : MAX_OBJ_RECORDS)) {
 		set_overflow(st, name);
 		return;
 	}
-	if (bpf_map_update_elem(own, &key, rec, BPF_NOEXIST)) {
+	if (reserve_first(st, done)) {
+		if (bpf_map_update_elem(&first, &fk, rec, BPF_NOEXIST) == 0)
+			goto counted;
+		/* Another thread recorded the same thing meanwhile. */
+		__sync_fetch_and_add(&st->first_records, -1);
+		if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0)
+			return;
+	}
+	if (!own)
+		own = claim_records(st);
+	if (!own) {
+		__sync_fetch_and_or(&st->flags, CG_POOL_DRY);
 		set_overflow(st, name);
 		return;
 	}
+	if (bpf_map_update_elem(own, &fk.key, rec, BPF_NOEXIST)) {
+		set_overflow(st, name);
+		return;
+	}
+counted:
 	__sync_fetch_and_add(name ? &st->dir_records : &st->obj_records, 1);
 }
 
-/* Drops the record at key, if it is still there: its thing is gone. */
-static __always_inline void forget(struct cg_state *st, void *own, record_key_t key)
+/* The owner's record at key, in whichever map holds it. */
+static __always_inline struct record *lookup_record(__u64 owner, void *own, record_key_t key)
 {
+	struct first_key fk = { .owner = owner, .key = key };
+	struct record *rec = bpf_map_lookup_elem(&first, &fk);
+
+	if (!rec && own)
+		rec = bpf_map_lookup_elem(own, &key);
+	return rec;
+}
+
+/* Drops the record at key, if it is still there: its thing is gone. */
+static __always_inline void forget(__u64 owner, struct cg_state *st, void *own, record_key_t key)
+{
+	struct first_key fk = { .owner = owner, .key = key };
 	__u64 space = key >> KEY_SPACE_SHIFT;
 
-	if (bpf_map_delete_elem(own, &key))
+	if (bpf_map_delete_elem(&first, &fk) == 0)
+		__sync_fetch_and_add(&st->first_records, -1);
+	else if (!own || bpf_map_delete_elem(own, &key))
 		return; /* dropped already: gc, or another thread */
 	if (space == KEY_PIN)
 		__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
@@ -252,9 +348,9 @@ static __always_inline void forget_created(__u64 owner, __u32 kind, __u32 id)
 	struct cg_state *st;
 	void *own;
 
-	st = owner_records(owner, &own);
+	st = owner_state(owner, &own);
 	if (st)
-		forget(st, own, KEY_CREATE << KEY_SPACE_SHIFT | (__u64)kind << 32 | id);
+		forget(owner, st, own, KEY_CREATE << KEY_SPACE_SHIFT | (__u64)kind << 32 | id);
 }
 
 /* References to a file, across the 6.13 change from a count (f_count) to
@@ -638,14 +734,14 @@ static __always_inline bool same_name(const struct record *a, const struct recor
 static __always_inline void forget_if_named(struct cg_state *st, void *own, record_key_t key, __u32 kind,
 					    const struct record *probe)
 {
-	struct record *rec = bpf_map_lookup_elem(own, &key);
+	struct record *rec = lookup_record(probe->owner_id, own, key);
 	const struct record_name *at;
 
 	if (!rec || rec->kind != kind)
 		return;
 	at = kind == REC_MKDIR ? &rec->mkdir.at : kind == REC_PIN ? &rec->pin.at : &rec->symlink.at;
 	if (same_name(rec, at, probe, &probe->removal.at))
-		forget(st, own, key);
+		forget(probe->owner_id, st, own, key);
 }
 
 /* The name in probe (fill_removal) is gone: its record goes too. The
@@ -658,7 +754,7 @@ static __always_inline void forget_name(const struct record *probe)
 	void *own;
 	__u64 h;
 
-	st = owner_records(probe->owner_id, &own);
+	st = owner_state(probe->owner_id, &own);
 	if (!st)
 		return;
 	h = name_hash(&probe->removal.at);

@@ -11,16 +11,30 @@
 
 #include <linux/types.h>
 
-#define TRACER_LAYOUT_VERSION 6
+#define TRACER_LAYOUT_VERSION 7
 
 #define RECORD_PATH_MAX 256
 #define RECORD_NAME_MAX 16
 
-/* Each registered container has a records map of its own (an inner map of
- * the `records` array of maps, in the slot its cg_state names), so no
- * container can fill another's. Slots are reused: updating an array of maps
- * from user space waits for an RCU grace period (10 to 20 ms), so a slot is
- * filled once and cleared, not replaced, when its container goes.
+/* Where a container's records are kept. Most containers never call bpf():
+ * a registration costs only its cg_state (a few hundred bytes), no map.
+ *
+ * - Its first FIRST_RECORDS records go to `first`, one map all registered
+ *   containers share, keyed by owner and record key. Each container may
+ *   hold at most FIRST_RECORDS there (cg_state.first_records, reserved
+ *   before the insert), and the map holds that many for every container
+ *   that can be registered: a container under its quota can always insert,
+ *   whatever its neighbours do.
+ * - Past that, its records go to a records map of its own (an inner map of
+ *   the `records` array of maps), which the tracer claims for it the first
+ *   time it needs one from `free_slots`, a pool of empty maps that user
+ *   space keeps filled ahead of time (POOL_SPARE of them). Updating an
+ *   array of maps from user space waits for an RCU grace period (10 to
+ *   20 ms): the hooks never do it themselves; a detached process refills the
+ *   pool after a prestart, and gc trims it. A map is cleared, not freed,
+ *   when its container goes, and goes back to the pool. An empty pool
+ *   (CG_POOL_DRY) drops the records past the first FIRST_RECORDS: reported
+ *   as an overflow, never a removal.
  *
  * The budgets count records that are live, not every record ever written:
  * a record is keyed by what it names (the object's id, or a hash of the
@@ -29,12 +43,14 @@
  * name record at the unlink or rmdir of that name; gc drops the records of
  * objects the kernel has freed (a process exit, a program that held a map).
  * Object records (creations, pins, attachments) and name records (mkdir,
- * symlink) have separate budgets within the map, so a container that makes
- * many directories never crowds out the record of a map. Past a budget the
- * overflow flag is set and the record dropped. The map's hash buckets cost
- * memory whether used or not (a power of two at least the sum of the
- * budgets, 16 bytes each): the budgets are sized for that (see
- * docs/limits.md). */
+ * symlink) have separate budgets, so a container that makes many
+ * directories never crowds out the record of a map. Past a budget the
+ * overflow flag is set and the record dropped. A hash map's buckets cost
+ * memory whether used or not (a power of two at least its max_entries, 16
+ * bytes each): the budgets are sized for that (see docs/limits.md). */
+#define FIRST_RECORDS 8
+#define POOL_SPARE 2
+#define NO_SLOT 0xffffffffu
 #define MAX_OBJ_RECORDS 30720
 #define MAX_DIR_RECORDS 2048
 #define MAX_RECORDS_PER_CGROUP (MAX_OBJ_RECORDS + MAX_DIR_RECORDS)
@@ -48,6 +64,29 @@ typedef __u64 record_key_t;
 #define KEY_PIN 2ull    /* a pin: hash of the name */
 #define KEY_ATTACH 3ull /* a legacy attachment: hash of program, target, type */
 #define KEY_LOW_MASK ((1ull << KEY_SPACE_SHIFT) - 1)
+
+/* The key of `first`: a container's record key, with the container. */
+struct first_key {
+	__u64 owner;
+	record_key_t key;
+};
+
+/* What gc dropped of a container's records (objects the kernel freed),
+ * written by user space only, read by the tracer: the tracer's counts in
+ * cg_state less these are what is live (neither side overwrites the
+ * other's count). */
+struct compacted {
+	__u32 obj;   /* object records dropped, in either map */
+	__u32 first; /* of those, in `first` */
+};
+
+/* `pool`, indexed by these: empty records maps user space put on
+ * `free_slots`, and those the tracer took off. Each side writes only its
+ * own count: what the pool holds is their difference. */
+enum pool_count {
+	POOL_PUSHED = 0,
+	POOL_POPPED = 1,
+};
 
 #define MAX_REGISTERED_CGROUPS 8192
 /* mkdir()/symlink() calls of registered containers between entry and exit
@@ -119,6 +158,9 @@ enum cg_flags {
 	 * bpf_sys_bpf() calls make objects without a syscall, so no syscall
 	 * tracepoint sees them (the trampoline backend does). */
 	CG_UNSEEN_SYSCALL_PROG = 1u << 7,
+	/* A record past the first FIRST_RECORDS found the pool of records
+	 * maps empty and was dropped (set with the overflow flag). */
+	CG_POOL_DRY = 1u << 8,
 };
 
 enum record_flags {
@@ -145,7 +187,11 @@ struct cg_state {
 	__u32 flags;
 	__u32 n_views;
 	__u64 registered_ns;
-	__u32 slot; /* index of its records map in `records` */
+	/* Index of its records map in `records`: NO_SLOT until the tracer
+	 * claims one from the pool. */
+	__u32 slot;
+	/* Its records in `first`, less those the tracer dropped there. */
+	__u32 first_records;
 	/* Creation records the tracer dropped because their object was freed,
 	 * and name records (dirs, symlinks, pins) dropped at their removal. */
 	__u32 freed_objs;

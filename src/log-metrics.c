@@ -94,7 +94,7 @@ static int read_tracer(const struct tracer *t, struct metrics *m)
 		uint32_t nobj = 0, ndir = 0;
 
 		/* Unregistered since the listing: not counted. */
-		if (tracer_cgroup_state(t, ids[i], &cg) < 0 || tracer_live_records(t, &cg, &nobj, &ndir) < 0)
+		if (tracer_cgroup_state(t, ids[i], &cg) < 0 || tracer_live_records(t, ids[i], &cg, &nobj, &ndir) < 0)
 			continue;
 		m->overflowed += cg_overflowed(&cg);
 		m->obj_records += nobj;

@@ -6,6 +6,7 @@
 #include "store-counters.h"
 #include "store-reports.h"
 #include "tracer-records.h"
+#include "run-pool.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -176,7 +177,7 @@ static bool has_state_for(const struct gc_result *res, uint64_t cgroup_id)
 }
 
 /* Registrations nobody has a state for. */
-static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct gc_result *res)
+static int gc_orphans(const struct rundir *rd, const struct tracer *t, const struct gc_opts *opts, struct gc_result *res)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
 	size_t n = 0;
@@ -207,10 +208,13 @@ static int gc_orphans(const struct tracer *t, const struct gc_opts *opts, struct
 		r = tracer_read_records(t, ids[i], &records);
 		if (r == 0) {
 			e->records = records.n;
-			r = tracer_delete_records(t, &records.cg);
+			r = tracer_delete_records(t, ids[i], &records.cg);
 		}
-		if (r == 0 || r == -ENOENT)
-			r = tracer_unregister(t, ids[i]);
+		if (r == 0 || r == -ENOENT) {
+			_cleanup_close_ int slots = rundir_lock_slots(rd);
+
+			r = slots < 0 ? slots : tracer_unregister(t, ids[i]);
+		}
 		record_list_done(&records);
 		if (r < 0 && r != -ENOENT) {
 			set_failed(e, r, "drop the registration");
@@ -259,19 +263,18 @@ static int compact_records(const struct rundir *rd, const struct tracer *t, stru
 	r = tracer_list_registered(t, &ids, &n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		_cleanup_close_ int slots = -EBADF;
-		size_t dropped = 0;
-		uint32_t slot = 0;
+		struct compacted dropped;
 
-		r = tracer_compact(t, ids[i], &slot, &dropped);
+		r = tracer_compact(t, ids[i], &dropped);
 		if (r == -ENOENT) {
 			r = 0; /* unregistered meanwhile */
 			continue;
 		}
-		if (r < 0 || dropped == 0)
+		if (r < 0 || dropped.obj == 0)
 			continue;
 		slots = rundir_lock_slots(rd);
-		r = slots < 0 ? slots : tracer_count_compacted(t, ids[i], slot, dropped);
-		res->records_compacted += dropped;
+		r = slots < 0 ? slots : tracer_count_compacted(t, ids[i], &dropped);
+		res->records_compacted += dropped.obj;
 	}
 	return r;
 }
@@ -296,18 +299,14 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 	if (r == 0 && !opts->earlier_runs_of) {
 		r = tracer_open(&rd, &t);
 		if (r == 0)
-			r = gc_orphans(&t, opts, &res);
+			r = gc_orphans(&rd, &t, opts, &res);
 		if (r == 0 && !opts->dry_run)
 			r = compact_records(&rd, &t, &res);
-		/* A burst of containers leaves filled slots behind: keep a few
-		 * for the next ones, give the rest's memory back. */
-		if (r == 0 && !opts->dry_run && !opts->keep_slots) {
-			_cleanup_close_ int slots = rundir_lock_slots(&rd);
-
-			r = slots < 0 ? slots
-				      : tracer_trim_slots(&t, TRACER_SPARE_SLOTS, opts->max_slots_freed,
-							  &res.slots_freed);
-		}
+		/* A burst of containers leaves records maps behind: keep a
+		 * few for the next ones, give the rest's memory back; or fill
+		 * the pool a hook could not. */
+		if (r == 0 && !opts->dry_run && !opts->keep_slots)
+			r = pool_tend(&rd, &t, &res.slots_filled, &res.slots_freed);
 		if (r == -ENOENT)
 			r = 0; /* no tracer: no registrations */
 		tracer_close(&t);
@@ -331,8 +330,10 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 int gc_opportunistic(const struct teardown_opts *topts, const struct report_retention *retention,
 		     struct gc_result *ret)
 {
+	/* The pool is the detached tender's: a map freed here would make
+	 * this poststop wait for an RCU grace period. */
 	struct gc_opts opts = { .keep_tracer = true,
-				.max_slots_freed = GC_OPPORTUNISTIC_SLOTS_FREED,
+				.keep_slots = true,
 				.max_cleanups = 1,
 				.retention = retention,
 				.teardown = *topts };

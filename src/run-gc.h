@@ -57,7 +57,8 @@ struct gc_result {
 	struct gc_entry *v;
 	size_t n;
 	bool tracer_unloaded;
-	size_t slots_freed; /* records maps of unused slots given back */
+	size_t slots_freed; /* records maps beyond the pool's given back */
+	size_t slots_filled; /* records maps put in the pool */
 	size_t records_compacted; /* records of objects freed unseen, dropped */
 	size_t reports_pruned;    /* past the report retention */
 	int reports_error;        /* -errno: pruning them failed (gc went on) */
@@ -66,11 +67,9 @@ struct gc_result {
 struct gc_opts {
 	bool dry_run;
 	bool keep_tracer;       /* never unload (poststop's opportunistic run, tracer_idle keep) */
-	bool keep_slots;        /* never trim spare records slots (a poststop's earlier runs) */
-	/* At most this many records maps freed (0: no limit): each costs a
-	 * grace period, and poststop's run should cost a container's stop
-	 * little. */
-	size_t max_slots_freed;
+	/* Leave the pool of records maps alone (a poststop's runs: each
+	 * map in or out costs a grace period). */
+	bool keep_slots;
 	size_t max_cleanups;    /* 0: no limit */
 	/* Only the kept earlier runs of this container id, nothing else
 	 * (poststop of the id: its own leftovers, not other containers'). */
@@ -95,12 +94,11 @@ const char *gc_action_name(enum gc_action a);
  * every call, the report retention's count (reports_apply_count: cheap
  * below it); at most once per GC_OPPORTUNISTIC_S seconds host-wide, a gc
  * run of at most one container that also applies the whole retention
- * (count and age) and frees at most GC_OPPORTUNISTIC_SLOTS_FREED spare
- * records maps; never unloads the tracer. retention NULL: none. Returns
+ * (count and age); never unloads the tracer nor tends the pool of records
+ * maps (run-pool.h does). retention NULL: none. Returns
  * what gc_run returns, or 0 when it is not time yet (*ret then says what
  * the count pruned). */
 #define GC_OPPORTUNISTIC_S 60
-#define GC_OPPORTUNISTIC_SLOTS_FREED 32
 int gc_opportunistic(const struct teardown_opts *topts, const struct report_retention *retention,
 		     struct gc_result *ret);
 /* poststop of id: finishes the kept earlier runs of id whose cgroup is

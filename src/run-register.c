@@ -4,6 +4,7 @@
 #include "reap-bpffs.h"
 #include "cgroup.h"
 #include "tracer-records.h"
+#include "run-pool.h"
 #include "crashpoint.h"
 #include "util.h"
 
@@ -197,11 +198,8 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 
 		r = bpffs_container_views(&res.state.binds, rundir_bpffs_dev(&rd), views.v, CG_VIEWS_MAX,
 					  &views.n, &views.all);
-		if (r == 0) {
-			_cleanup_close_ int slots = rundir_lock_slots(&rd);
-
-			r = slots < 0 ? slots : tracer_register(&t, cg.id, &views);
-		}
+		if (r == 0)
+			r = tracer_register(&t, cg.id, &views);
 		for (size_t i = 0; i < views.n; i++)
 			free(views.v[i]);
 	}
@@ -210,6 +208,9 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		(void)state_remove(&rd, oci->id, 0);
 		goto out;
 	}
+	/* The maps this container may take from the pool are put back in
+	 * another process: this start does not wait for it. */
+	(void)pool_tend_detached(&t);
 out:
 	tracer_close(&t);
 	rundir_close(&rd);

@@ -6,6 +6,7 @@
 #include "live-usage.h"
 #include "store-report.h"
 #include "tracer-records.h"
+#include "run-pool.h"
 #include "crashpoint.h"
 #include "util.h"
 
@@ -152,11 +153,17 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 
 	/* Forget last. In report mode too: the report now holds what was recorded. */
 	if (res.registered) {
-		r = tracer_delete_records(&t, &records.cg);
+		r = tracer_delete_records(&t, res.state.cgroup_id, &records.cg);
 		crashpoint("records-dropped");
-		if (r == 0)
-			r = tracer_unregister(&t, res.state.cgroup_id);
+		if (r == 0) {
+			_cleanup_close_ int slots = rundir_lock_slots(&rd);
+
+			r = slots < 0 ? slots : tracer_unregister(&t, res.state.cgroup_id);
+		}
 		crashpoint("unregistered");
+		/* Its records map, back in the pool, may be one too many. */
+		if (r == 0)
+			(void)pool_tend_detached(&t);
 		if (r == -ENOENT)
 			r = 0;
 		if (r < 0) {

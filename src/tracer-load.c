@@ -178,7 +178,7 @@ static int check_layout(int map_fd, uint32_t key_size, uint32_t value_size)
 /* The maps user space shares with the programs, pinned by these names. */
 static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
 {
-	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted" };
+	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted", "first", "pool" };
 
 	if (i >= ARRAY_SIZE(names))
 		return NULL;
@@ -192,8 +192,12 @@ static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
 		return &t->slots_fd;
 	case 3:
 		return &t->free_fd;
-	default:
+	case 4:
 		return &t->compacted_fd;
+	case 5:
+		return &t->first_fd;
+	default:
+		return &t->pool_fd;
 	}
 }
 
@@ -232,7 +236,11 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 	if (r == 0)
 		r = check_layout(t.slots_fd, sizeof(uint32_t), sizeof(uint32_t));
 	if (r == 0)
-		r = check_layout(t.compacted_fd, sizeof(uint32_t), sizeof(uint32_t));
+		r = check_layout(t.compacted_fd, sizeof(uint64_t), sizeof(struct compacted));
+	if (r == 0)
+		r = check_layout(t.first_fd, sizeof(struct first_key), sizeof(struct record));
+	if (r == 0)
+		r = check_layout(t.pool_fd, sizeof(uint32_t), sizeof(uint64_t));
 	if (r == 0)
 		r = pin_path(dir, "", TRAMPOLINE_MARKER, path, sizeof(path));
 	if (r < 0) {

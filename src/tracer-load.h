@@ -35,7 +35,9 @@ struct tracer {
 	int records_fd; /* the array of the containers' records maps */
 	int slots_fd;   /* the id of the records map in each slot */
 	int free_fd;    /* filled slots no container uses (a stack) */
-	int compacted_fd; /* records gc dropped, by slot */
+	int compacted_fd; /* records gc dropped, by owner */
+	int first_fd;   /* every container's first records */
+	int pool_fd;    /* maps pushed onto free_slots and popped off */
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
 	/* tracer_load() with AUTO fell back to tracepoints: why (code 0 if
 	 * it did not). */
@@ -43,7 +45,8 @@ struct tracer {
 };
 
 #define TRACER_INIT                                                                                   \
-	{ .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF, .compacted_fd = -EBADF }
+	{ .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF, .compacted_fd = -EBADF, \
+	  .first_fd = -EBADF, .pool_fd = -EBADF }
 
 struct rundir;
 

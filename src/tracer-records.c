@@ -64,6 +64,8 @@ static int open_slot(const struct tracer *t, uint32_t slot)
 	uint32_t id = 0;
 	int fd;
 
+	if (slot == NO_SLOT)
+		return -ENOENT;
 	if (bpf_map_lookup_elem(t->slots_fd, &slot, &id) < 0)
 		return -errno;
 	if (!id)
@@ -72,8 +74,8 @@ static int open_slot(const struct tracer *t, uint32_t slot)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Puts a new records map in an empty slot: the one update of `records`
- * that waits for an RCU grace period, once per slot ever used. */
+/* Puts a new records map in an empty slot: the update of `records` that
+ * waits for an RCU grace period. */
 static int fill_slot(const struct tracer *t, uint32_t slot)
 {
 	struct bpf_map_info info = {};
@@ -92,54 +94,108 @@ static int fill_slot(const struct tracer *t, uint32_t slot)
 	return 0;
 }
 
-/* A slot for a new registration, its records map emptied: one a
- * forgotten container freed, else the first that has no map yet (slots
- * are filled from 0 up, under the slots lock). */
-static int claim_slot(const struct tracer *t, uint32_t *ret)
+static int pool_count(const struct tracer *t, enum pool_count which, uint64_t *ret)
 {
-	_cleanup_close_ int own = -EBADF;
-	uint32_t slot = 0; /* the kernel fills it in; valgrind does not model that */
-	int r;
+	uint32_t k = which;
 
-	if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) == 0) {
-		own = open_slot(t, slot);
-	} else if (errno == ENOENT) {
-		for (slot = 0; slot < MAX_REGISTERED_CGROUPS; slot++) {
-			own = open_slot(t, slot);
-			if (own >= 0) {
-				closep(&own);
-				continue; /* filled, and someone's: not on the stack */
-			}
-			if (own != -ENOENT)
-				return own;
-			r = fill_slot(t, slot);
-			if (r < 0)
-				return r;
-			own = open_slot(t, slot);
-			break;
-		}
-		if (slot == MAX_REGISTERED_CGROUPS)
-			return -ENOSPC;
-	} else {
-		return -errno;
-	}
-	if (own < 0)
-		return own;
-	/* A container whose poststop died before clearing it. */
-	r = clear_records(own);
+	*ret = 0;
+	return bpf_map_lookup_elem(t->pool_fd, &k, ret) < 0 ? -errno : 0;
+}
+
+/* The caller holds the slots lock: user space's count is read, changed
+ * and written back. */
+static int pool_pushed_add(const struct tracer *t, int64_t delta)
+{
+	uint32_t k = POOL_PUSHED;
+	uint64_t n;
+	int r = pool_count(t, POOL_PUSHED, &n);
+
 	if (r < 0)
 		return r;
-	if (bpf_map_update_elem(t->compacted_fd, &slot, &(uint32_t){ 0 }, BPF_ANY) < 0)
+	n += (uint64_t)delta;
+	return bpf_map_update_elem(t->pool_fd, &k, &n, BPF_ANY) < 0 ? -errno : 0;
+}
+
+/* An emptied records map back to the pool. */
+static int pool_push(const struct tracer *t, uint32_t slot)
+{
+	if (bpf_map_update_elem(t->free_fd, NULL, &slot, BPF_ANY) < 0)
 		return -errno;
-	*ret = slot;
+	return pool_pushed_add(t, 1);
+}
+
+int tracer_pool_spare(const struct tracer *t, size_t *ret)
+{
+	uint64_t pushed, popped;
+	int r = pool_count(t, POOL_PUSHED, &pushed);
+
+	if (r == 0)
+		r = pool_count(t, POOL_POPPED, &popped);
+	if (r < 0)
+		return r;
+	*ret = pushed > popped ? (size_t)(pushed - popped) : 0;
 	return 0;
+}
+
+/* The first slot without a records map, from *next on (slots are filled
+ * from 0 up). */
+static int empty_slot(const struct tracer *t, uint32_t *next)
+{
+	for (; *next < MAX_REGISTERED_CGROUPS; (*next)++) {
+		_cleanup_close_ int own = open_slot(t, *next);
+
+		if (own == -ENOENT)
+			return 0;
+		if (own < 0)
+			return own;
+	}
+	return -ENOSPC;
+}
+
+int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, size_t *ret_filled,
+		     size_t *ret_freed)
+{
+	uint32_t next = 0, slot = 0; /* the kernel fills it in; valgrind does not model that */
+	size_t spare;
+	int r;
+
+	*ret_filled = *ret_freed = 0;
+	for (;;) {
+		if (max_changes && *ret_filled + *ret_freed >= max_changes)
+			return 0;
+		r = tracer_pool_spare(t, &spare);
+		if (r < 0 || spare == want)
+			return r;
+		if (spare < want) {
+			r = empty_slot(t, &next);
+			if (r == 0)
+				r = fill_slot(t, next);
+			if (r == 0)
+				r = pool_push(t, next);
+			if (r < 0)
+				return r;
+			(*ret_filled)++;
+			continue;
+		}
+		/* A burst of containers that needed maps left them behind:
+		 * give the memory back. The records map goes with its slot. */
+		if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) < 0)
+			return errno == ENOENT ? 0 : -errno; /* the tracer took the rest */
+		r = pool_pushed_add(t, -1);
+		if (r < 0)
+			return r;
+		if (bpf_map_delete_elem(t->records_fd, &slot) < 0 && errno != ENOENT)
+			return -errno;
+		if (bpf_map_update_elem(t->slots_fd, &slot, &(uint32_t){ 0 }, BPF_ANY) < 0)
+			return -errno;
+		(*ret_freed)++;
+	}
 }
 
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views)
 {
-	struct cg_state st = {};
+	struct cg_state st = { .slot = NO_SLOT };
 	struct timespec ts;
-	int r;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	st.registered_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -155,71 +211,112 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	}
 	if (views && views->all)
 		st.flags |= CG_VIEWS_ALL;
-	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &(struct cg_state){}) == 0)
-		return -EEXIST;
-	r = claim_slot(t, &st.slot);
-	if (r < 0)
-		return r;
 	/* The tracer records for the cgroup from this update on. */
-	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0) {
-		r = -errno;
-		(void)bpf_map_update_elem(t->free_fd, NULL, &st.slot, BPF_ANY); /* unused after all */
-		return r;
-	}
+	if (bpf_map_update_elem(t->cgroups_fd, &cgroup_id, &st, BPF_NOEXIST) < 0)
+		return errno == EEXIST ? -EEXIST : -errno;
 	return 0;
 }
 
-int tracer_trim_slots(const struct tracer *t, size_t keep, size_t max_free, size_t *ret_freed)
+/* The owner's entries in `first` (keys, and records if v), read in
+ * batches: the map is shared, and holds at most FIRST_RECORDS of each
+ * container. */
+static int read_first(const struct tracer *t, uint64_t owner, struct first_key **ret_keys, struct record **ret_v,
+		      size_t *ret_n)
 {
-	uint32_t slot = 0; /* the kernel fills it in; valgrind does not model that */
-	size_t kept = 0;
-	_cleanup_free_ uint32_t *spare = calloc(keep + 1, sizeof(*spare));
-	int r = 0;
+	enum { BATCH = 256 };
+	_cleanup_free_ struct first_key *bk = malloc(BATCH * sizeof(*bk));
+	_cleanup_free_ struct record *bv = malloc(BATCH * sizeof(*bv));
+	_cleanup_free_ struct first_key *keys = NULL;
+	_cleanup_free_ struct record *v = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t batch = 0;
+	bool first = true;
 
-	*ret_freed = 0;
-	if (!spare)
+	if (!bk || !bv)
 		return -ENOMEM;
-	while (!max_free || *ret_freed < max_free) {
-		uint32_t none = 0;
+	for (bool last = false; !last;) {
+		uint32_t count = BATCH;
+		int r;
 
-		if (bpf_map_lookup_and_delete_elem(t->free_fd, NULL, &slot) < 0) {
-			r = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		if (kept < keep) {
-			spare[kept++] = slot;
-			continue;
-		}
-		/* The records map goes with its slot; the next registration
-		 * that needs one pays the grace period again. */
-		if (bpf_map_delete_elem(t->records_fd, &slot) < 0 && errno != ENOENT)
+		/* The hash's batch token is a bucket index (u32). */
+		r = bpf_map_lookup_batch(t->first_fd, first ? NULL : &batch, &batch, bk, bv, &count, NULL);
+		if (r < 0 && errno != ENOENT)
 			return -errno;
-		if (bpf_map_update_elem(t->slots_fd, &slot, &none, BPF_ANY) < 0)
-			return -errno;
-		(*ret_freed)++;
+		last = r < 0;
+		first = false;
+		for (uint32_t i = 0; i < count; i++) {
+			if (bk[i].owner != owner)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : FIRST_RECORDS;
+				struct first_key *nk = reallocarray(keys, ncap, sizeof(*keys));
+
+				if (!nk)
+					return -ENOMEM;
+				keys = nk;
+				if (ret_v) {
+					struct record *nv = reallocarray(v, ncap, sizeof(*v));
+
+					if (!nv)
+						return -ENOMEM;
+					v = nv;
+				}
+				cap = ncap;
+			}
+			keys[n] = bk[i];
+			if (ret_v)
+				v[n] = bv[i];
+			n++;
+		}
 	}
-	/* The spare ones go back, after an error too: a slot popped and not
-	 * pushed back would never be used again. */
-	for (size_t i = 0; i < kept; i++)
-		if (bpf_map_update_elem(t->free_fd, NULL, &spare[i], BPF_ANY) < 0 && r == 0)
+	*ret_keys = TAKE_PTR(keys);
+	if (ret_v)
+		*ret_v = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+/* Drops the owner's entries in `first`; *ret_n of them were there. */
+static int clear_first(const struct tracer *t, uint64_t owner, size_t *ret_n)
+{
+	_cleanup_free_ struct first_key *keys = NULL;
+	size_t n = 0;
+	int r = read_first(t, owner, &keys, NULL, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (bpf_map_delete_elem(t->first_fd, &keys[i]) < 0 && errno != ENOENT)
 			r = -errno;
+	if (ret_n)
+		*ret_n = n;
 	return r;
 }
 
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
 {
 	struct cg_state st;
+	int r;
 
 	if (bpf_map_lookup_elem(t->cgroups_fd, &cgroup_id, &st) < 0)
 		return -errno;
 	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
 		return -errno;
+	/* After the registration: a record made meanwhile is dropped too. */
+	r = clear_first(t, cgroup_id, NULL);
+	if (r < 0)
+		return r;
+	if (bpf_map_delete_elem(t->compacted_fd, &cgroup_id) < 0 && errno != ENOENT)
+		return -errno;
+	if (st.slot == NO_SLOT)
+		return 0;
+	{
+		_cleanup_close_ int own = open_slot(t, st.slot);
+
+		r = own < 0 ? own : clear_records(own);
+	}
 	/* Killed right here, the slot is never reused (its memory stays until
 	 * the tracer is unloaded); pushed twice is impossible: the delete
 	 * above succeeds once. */
-	if (bpf_map_update_elem(t->free_fd, NULL, &st.slot, BPF_ANY) < 0)
-		return -errno;
-	return 0;
+	return r < 0 ? r : pool_push(t, st.slot);
 }
 
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret)
@@ -307,32 +404,63 @@ static int cmp_record_time(const void *a, const void *b)
 	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
+static int compacted_of(const struct tracer *t, uint64_t cgroup_id, struct compacted *ret)
+{
+	*ret = (struct compacted){};
+	if (bpf_map_lookup_elem(t->compacted_fd, &cgroup_id, ret) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Appends src's n records to *v (of *n), keeping only the owner's: a map
+ * reused from the pool, or an entry of `first`, holds no other container's
+ * records unless a tracer program that began before a registration ended
+ * wrote one after it (its owner_id says so). */
+static int append_owned(struct record **v, size_t *n, const struct record *src, size_t m, uint64_t owner)
+{
+	struct record *nv = reallocarray(*v, *n + m + 1, sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	for (size_t i = 0; i < m; i++)
+		if (src[i].owner_id == owner)
+			nv[(*n)++] = src[i];
+	return 0;
+}
+
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
 {
 	struct record_list l = {};
+	_cleanup_free_ struct first_key *fkeys = NULL;
+	_cleanup_free_ struct record *fv = NULL, *ov = NULL;
 	_cleanup_close_ int own = -EBADF;
+	struct compacted done;
+	size_t fn = 0, on = 0;
 	int r;
 
 	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
 	if (r < 0)
 		return r;
+	r = read_first(t, cgroup_id, &fkeys, &fv, &fn);
+	if (r < 0)
+		return r;
 	own = open_slot(t, l.cg.slot);
-	if (own == -ENOENT) {
-		l.v = calloc(1, sizeof(*l.v));
-		if (!l.v)
-			return -ENOMEM;
-		*ret = l;
-		return 0;
-	}
-	if (own < 0)
-		return own;
-	r = read_slot(own, NULL, &l.v, &l.n);
-	if (r == 0 && bpf_map_lookup_elem(t->compacted_fd, &l.cg.slot, &l.compacted) < 0)
-		r = -errno;
+	if (own >= 0)
+		r = read_slot(own, NULL, &ov, &on);
+	else if (own != -ENOENT)
+		r = own;
+	if (r == 0)
+		r = compacted_of(t, cgroup_id, &done);
+	if (r == 0)
+		r = append_owned(&l.v, &l.n, fv, fn, cgroup_id);
+	if (r == 0)
+		r = append_owned(&l.v, &l.n, ov, on, cgroup_id);
 	if (r < 0) {
 		record_list_done(&l);
 		return r;
 	}
+	l.compacted = done.obj;
 	/* In the order they were made, as a person reading the report expects. */
 	qsort(l.v, l.n, sizeof(*l.v), cmp_record_time);
 	*ret = l;
@@ -349,20 +477,48 @@ static bool object_freed(const struct record_obj *obj)
 	return r == -ENOENT || r == 0;
 }
 
-int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped)
+/* Whether the record read (then) is still the one at its key (now): the
+ * tracer may have put a newer one there meanwhile (a name pinned again). */
+static bool same_record(const struct record *then, const struct record *now)
 {
+	const struct record_obj *a = record_obj_of(then), *b = record_obj_of(now);
+
+	return now->ts_ns == then->ts_ns && now->kind == then->kind && a && b && a->id == b->id;
+}
+
+/* A pin, an attachment or a creation holds a reference to its object:
+ * once the object is freed, none of them exists. Names (directories,
+ * symlinks) are left to the tracer. */
+static bool record_of_freed(const struct record *rec, uint64_t owner)
+{
+	const struct record_obj *obj = record_obj_of(rec);
+
+	return rec->owner_id == owner && obj && object_freed(obj);
+}
+
+int tracer_compact(const struct tracer *t, uint64_t cgroup_id, struct compacted *ret_dropped)
+{
+	_cleanup_free_ struct first_key *fkeys = NULL;
 	_cleanup_free_ record_key_t *keys = NULL;
-	_cleanup_free_ struct record *v = NULL;
+	_cleanup_free_ struct record *fv = NULL, *v = NULL;
 	_cleanup_close_ int own = -EBADF;
 	struct cg_state st;
-	size_t n = 0, dropped = 0;
+	size_t fn = 0, n = 0;
+	struct record now;
 	int r;
 
-	*ret_dropped = 0;
+	*ret_dropped = (struct compacted){};
 	r = tracer_cgroup_state(t, cgroup_id, &st);
+	if (r == 0)
+		r = read_first(t, cgroup_id, &fkeys, &fv, &fn);
 	if (r < 0)
 		return r;
-	*ret_slot = st.slot;
+	for (size_t i = 0; i < fn; i++)
+		if (record_of_freed(&fv[i], cgroup_id) && bpf_map_lookup_elem(t->first_fd, &fkeys[i], &now) == 0 &&
+		    same_record(&fv[i], &now) && bpf_map_delete_elem(t->first_fd, &fkeys[i]) == 0) {
+			ret_dropped->obj++;
+			ret_dropped->first++;
+		}
 	own = open_slot(t, st.slot);
 	if (own == -ENOENT)
 		return 0;
@@ -371,51 +527,43 @@ int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slo
 	r = read_slot(own, &keys, &v, &n);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		const struct record_obj *obj = record_obj_of(&v[i]), *now_obj;
-		struct record now;
-
-		/* A pin, an attachment or a creation holds a reference to its
-		 * object: once the object is freed, none of them exists. Names
-		 * (directories, symlinks) are left to the tracer. */
-		if (!obj || !object_freed(obj))
-			continue;
-		/* Only the record read is dropped: the tracer may have put a
-		 * newer one at this key meanwhile (a name pinned again), or the
-		 * slot gone to another container. */
-		if (bpf_map_lookup_elem(own, &keys[i], &now) < 0 || now.ts_ns != v[i].ts_ns ||
-		    now.kind != v[i].kind || !(now_obj = record_obj_of(&now)) || now_obj->id != obj->id)
-			continue;
-		if (bpf_map_delete_elem(own, &keys[i]) == 0)
-			dropped++;
-	}
-	*ret_dropped = dropped;
+	for (size_t i = 0; i < n; i++)
+		if (record_of_freed(&v[i], cgroup_id) && bpf_map_lookup_elem(own, &keys[i], &now) == 0 &&
+		    same_record(&v[i], &now) && bpf_map_delete_elem(own, &keys[i]) == 0)
+			ret_dropped->obj++;
 	return 0;
 }
 
-int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, uint32_t slot, size_t dropped)
+int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, const struct compacted *dropped)
 {
+	struct compacted done;
 	struct cg_state st;
-	uint32_t done = 0;
+	int r;
 
-	/* Gone, or its slot another's: the slot was cleared, nothing to count. */
-	if (dropped == 0 || tracer_cgroup_state(t, cgroup_id, &st) < 0 || st.slot != slot)
+	if (dropped->obj == 0)
 		return 0;
-	if (bpf_map_lookup_elem(t->compacted_fd, &slot, &done) < 0)
+	r = compacted_of(t, cgroup_id, &done);
+	if (r < 0)
+		return r;
+	done.obj += dropped->obj;
+	done.first += dropped->first;
+	if (bpf_map_update_elem(t->compacted_fd, &cgroup_id, &done, BPF_ANY) < 0)
 		return -errno;
-	done += (uint32_t)dropped;
-	if (bpf_map_update_elem(t->compacted_fd, &slot, &done, BPF_ANY) < 0)
-		return -errno;
+	/* Unregistered meanwhile: its count goes with it. */
+	if (tracer_cgroup_state(t, cgroup_id, &st) == -ENOENT)
+		(void)bpf_map_delete_elem(t->compacted_fd, &cgroup_id);
 	return 0;
 }
 
-int tracer_live_records(const struct tracer *t, const struct cg_state *st, uint32_t *ret_obj, uint32_t *ret_dir)
+int tracer_live_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st, uint32_t *ret_obj,
+			uint32_t *ret_dir)
 {
-	uint32_t done = 0;
+	struct compacted done;
+	int r = compacted_of(t, cgroup_id, &done);
 
-	if (bpf_map_lookup_elem(t->compacted_fd, &st->slot, &done) < 0)
-		return -errno;
-	*ret_obj = st->obj_records - done;
+	if (r < 0)
+		return r;
+	*ret_obj = st->obj_records - done.obj;
 	*ret_dir = st->dir_records;
 	return 0;
 }
@@ -426,10 +574,14 @@ void record_list_done(struct record_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int tracer_delete_records(const struct tracer *t, const struct cg_state *st)
+int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
 {
-	_cleanup_close_ int own = open_slot(t, st->slot);
+	_cleanup_close_ int own = -EBADF;
+	int r = clear_first(t, cgroup_id, NULL);
 
+	if (r < 0)
+		return r;
+	own = open_slot(t, st->slot);
 	if (own == -ENOENT)
 		return 0;
 	return own < 0 ? own : clear_records(own);

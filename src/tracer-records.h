@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Where a container's records are kept, read and dropped: registration
- * (each container gets a records map of its own, a slot), reading, gc's
+ * Where a container's records are kept, read and dropped: registration,
+ * the pool of records maps the tracer takes from, reading, gc's
  * compaction, dropping at poststop. The maps are those of the loaded
- * tracer (tracer-load.h); the record layout is bpf/record.h.
+ * tracer (tracer-load.h); the record layout and where records go are
+ * bpf/record.h.
  */
 #ifndef BPFREAPER_TRACER_RECORDS_H
 #define BPFREAPER_TRACER_RECORDS_H
@@ -36,18 +37,22 @@ struct tracer_views {
 	bool all;
 };
 
-/* Gives the cgroup a records map of its own (a free slot) and registers
- * it. -EEXIST if the cgroup is registered already. The caller holds the
- * slots lock (rundir_lock_slots): two registrations must not take the same
- * slot. */
+/* Registers the cgroup: one entry in `cgroups`, no map (the tracer takes
+ * one from the pool when the container needs it). -EEXIST if the cgroup
+ * is registered already. */
 int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tracer_views *views);
+/* Drops the registration and what is left of its records; its records
+ * map, if it had one, goes back to the pool. The caller holds the slots
+ * lock (rundir_lock_slots): the pool's count is read and written back. */
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
-/* Frees the records maps of unused slots beyond keep spare ones, at most
- * max_free of them (0: no limit). Each costs an RCU grace period: gc's job,
- * and only a few at a time on a container's stop. The caller holds the
- * slots lock. */
-#define TRACER_SPARE_SLOTS 16
-int tracer_trim_slots(const struct tracer *t, size_t keep, size_t max_free, size_t *ret_freed);
+/* Empty records maps in the pool. Without the slots lock: a hint. */
+int tracer_pool_spare(const struct tracer *t, size_t *ret);
+/* Fills the pool up to want empty records maps, or frees those beyond
+ * it, at most max_changes maps (0: no limit). Each map put in or taken out
+ * costs an RCU grace period (10 to 20 ms): never on a hook's path. The
+ * caller holds the slots lock. */
+int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, size_t *ret_filled,
+		     size_t *ret_freed);
 /* -ENOENT if the cgroup is not registered. */
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);
 int tracer_count_registered(const struct tracer *t, size_t *ret);
@@ -58,15 +63,15 @@ int tracer_list_registered(const struct tracer *t, uint64_t **ret_ids, size_t *r
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret);
 /* Drops the records of the cgroup's objects the kernel has freed (the
  * tracer drops most at the close that frees them; a process exit or a
- * program that held a map frees them unseen): *ret_dropped of them, from
- * the records map in *ret_slot. Safe beside the tracer and registrations. */
-int tracer_compact(const struct tracer *t, uint64_t cgroup_id, uint32_t *ret_slot, size_t *ret_dropped);
-/* Counts them against the budget (the tracer reads the count), if the
- * cgroup still has that slot. Caller holds the slots lock: a registration
- * that claims the slot meanwhile zeroes the count. */
-int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, uint32_t slot, size_t dropped);
+ * program that held a map frees them unseen): *ret_dropped of them. Safe
+ * beside the tracer and registrations. */
+int tracer_compact(const struct tracer *t, uint64_t cgroup_id, struct compacted *ret_dropped);
+/* Counts them against the budgets (the tracer reads the count). Caller
+ * holds the slots lock: two gc runs must not both add to the count. */
+int tracer_count_compacted(const struct tracer *t, uint64_t cgroup_id, const struct compacted *dropped);
 /* The cgroup's live records, by budget (what the budgets limit). */
-int tracer_live_records(const struct tracer *t, const struct cg_state *st, uint32_t *ret_obj, uint32_t *ret_dir);
+int tracer_live_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st, uint32_t *ret_obj,
+			uint32_t *ret_dir);
 
 static inline bool cg_overflowed(const struct cg_state *st)
 {
@@ -75,6 +80,6 @@ static inline bool cg_overflowed(const struct cg_state *st)
 void record_list_done(struct record_list *l);
 /* Drops the records of a cgroup (st: its state, as tracer_read_records
  * returned it); the registration stays. */
-int tracer_delete_records(const struct tracer *t, const struct cg_state *st);
+int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st);
 
 #endif

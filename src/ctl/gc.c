@@ -40,6 +40,7 @@ static void print_json(const struct ctl_ctx *ctx, const struct gc_result *res)
 	json_object_object_add(root, "containers", arr);
 	json_object_object_add(root, "tracer_unloaded", json_object_new_boolean(res->tracer_unloaded));
 	json_object_object_add(root, "records_maps_freed", json_object_new_int64((int64_t)res->slots_freed));
+	json_object_object_add(root, "records_maps_filled", json_object_new_int64((int64_t)res->slots_filled));
 	json_object_object_add(root, "records_compacted", json_object_new_int64((int64_t)res->records_compacted));
 	json_object_object_add(root, "reports_pruned", json_object_new_int64((int64_t)res->reports_pruned));
 	if (res->reports_error)
@@ -69,7 +70,9 @@ static void print_table(const struct gc_result *res)
 		printf("%zu records of freed objects dropped\n", res->records_compacted);
 	if (res->slots_freed)
 		printf("%zu unused records maps freed (%d kept for the next containers)\n", res->slots_freed,
-		       TRACER_SPARE_SLOTS);
+		       POOL_SPARE);
+	if (res->slots_filled)
+		printf("%zu records maps put in the pool (it keeps %d)\n", res->slots_filled, POOL_SPARE);
 	if (res->tracer_unloaded)
 		printf("no container registered: tracer unloaded\n");
 	if (res->reports_pruned)

@@ -138,7 +138,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		if (streq(status, "recording")) {
 			struct record_list l = {};
 
-			(void)tracer_live_records(&t, &cg, &nobj, &ndir);
+			(void)tracer_live_records(&t, st.cgroup_id, &cg, &nobj, &ndir);
 			/* What top shows, for the one container: O(its records). */
 			live_known = tracer_read_records(&t, st.cgroup_id, &l) == 0 &&
 				     live_usage_of_records(&l, &live) == 0;

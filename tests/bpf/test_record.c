@@ -13,6 +13,7 @@
  * trampolines), then against the tracepoint backend ("bpf/record/tracepoint/
  * CASE"): each defence is tested in the backend that holds it.
  */
+#include <bpf/bpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -621,13 +622,14 @@ static bool setup(const char *name, bool views_all, struct agent *a)
 	char *view = E.fs;
 	struct tracer_views views = { .v = { view }, .n = 1, .all = views_all };
 	_cleanup_close_ int lock = -EBADF;
+	size_t filled, freed;
 
 	pathf(E.dir, sizeof(E.dir), "%s/%s", E.fs, name);
 	/* Made by this process, outside the cgroup: no record. */
 	if (!ASSERT_OK(mkdir(E.dir, 0700), E.dir))
 		return false;
 	lock = rundir_lock_slots(&E.rd);
-	if (!ASSERT_OK(lock, "rundir_lock_slots") ||
+	if (!ASSERT_OK(lock, "rundir_lock_slots") || !ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, 0, &filled, &freed), "fill the pool") ||
 	    !ASSERT_OK(tracer_register(&E.t, E.cg_id, &views), "tracer_register"))
 		return false;
 	if (ASSERT_TRUE(agent_start(a, E.cg), "agent in the cgroup"))
@@ -1333,8 +1335,8 @@ TEST(test_compact)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
-	uint32_t id, slot = 0, obj, dir;
-	size_t dropped = 0;
+	uint32_t id, obj, dir;
+	struct compacted dropped;
 	int fd;
 
 	if (!setup("compact", false, &a))
@@ -1346,15 +1348,16 @@ TEST(test_compact)
 	if (!read_records(&l))
 		goto out;
 	ASSERT_EQ(l.n, 2, "records before the compaction (the creation and the pin)");
-	ASSERT_OK(tracer_compact(&E.t, E.cg_id, &slot, &dropped), "tracer_compact");
-	ASSERT_EQ(dropped, 2, "records compacted");
-	ASSERT_OK(tracer_count_compacted(&E.t, E.cg_id, slot, dropped), "tracer_count_compacted");
+	ASSERT_OK(tracer_compact(&E.t, E.cg_id, &dropped), "tracer_compact");
+	ASSERT_EQ(dropped.obj, 2, "records compacted");
+	ASSERT_EQ(dropped.first, 2, "of them in the first records");
+	ASSERT_OK(tracer_count_compacted(&E.t, E.cg_id, &dropped), "tracer_count_compacted");
 	if (!read_records(&l))
 		goto out;
 	ASSERT_EQ(l.n, 0, "records");
 	ASSERT_EQ(l.compacted, 2, "compacted");
 	ASSERT_EQ(l.cg.obj_records, 2, "obj_records (the tracer's count)");
-	ASSERT_OK(tracer_live_records(&E.t, &l.cg, &obj, &dir), "tracer_live_records");
+	ASSERT_OK(tracer_live_records(&E.t, E.cg_id, &l.cg, &obj, &dir), "tracer_live_records");
 	ASSERT_EQ(obj, 0, "live object records");
 out:
 	teardown();
@@ -1399,13 +1402,105 @@ out:
 	teardown();
 }
 
+/* The container's entries in the shared `first` map. */
+static size_t first_entries(void)
+{
+	struct first_key k, next;
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(E.t.first_fd, prev, &next) == 0) {
+		n += next.owner == E.cg_id;
+		k = next;
+		prev = &k;
+	}
+	return n;
+}
+
+/* Makes n pins of one map under at(dir): n + 1 object records. */
+static bool pins(struct agent *a, const char *dir, int n)
+{
+	int fd = a_map(a, "brb_pins", NULL);
+
+	return ASSERT_OK(fd, "map") && ASSERT_OK(mkdir(at(dir), 0700), "mkdir outside") &&
+	       ASSERT_EQ(act(a, OP_PIN_MANY, fd, 0, n, at(dir), NULL, NULL), n, "pins");
+}
+
+/* A registration takes no records map: the first FIRST_RECORDS records go
+ * to the shared map, under the container's quota there, and the next one
+ * takes a map from the pool, which goes back at the unregistration. */
+TEST(test_first_records_then_a_map)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	size_t before = 0, after = 0;
+
+	if (!setup("first", false, &a))
+		return;
+	ASSERT_OK(tracer_pool_spare(&E.t, &before), "pool");
+	ASSERT_EQ(before, POOL_SPARE, "pool filled");
+	if (!pins(&a, "few", FIRST_RECORDS - 1) || !read_records(&l))
+		goto out;
+	ASSERT_EQ(l.n, FIRST_RECORDS, "records");
+	ASSERT_EQ(l.cg.slot, NO_SLOT, "no records map of its own yet");
+	ASSERT_EQ(first_entries(), FIRST_RECORDS, "in the shared map");
+	if (!pins(&a, "more", 4) || !read_records(&l))
+		goto out;
+	ASSERT_EQ(l.n, FIRST_RECORDS + 5, "records in both maps");
+	ASSERT_TRUE(l.cg.slot != NO_SLOT, "a records map of its own");
+	ASSERT_EQ(first_entries(), FIRST_RECORDS, "the shared map holds its quota, no more");
+	ASSERT_EQ(l.cg.first_records, FIRST_RECORDS, "first_records");
+	ASSERT_EQ(l.cg.obj_records, FIRST_RECORDS + 5, "obj_records");
+	ASSERT_FLAGS(l.cg.flags, 0, CG_OVERFLOW_OBJ | CG_POOL_DRY, "cgroup flags");
+	ASSERT_OK(tracer_pool_spare(&E.t, &after), "pool");
+	ASSERT_EQ(after, before - 1, "one map taken from the pool");
+out:
+	teardown();
+	ASSERT_OK(tracer_pool_spare(&E.t, &after), "pool");
+	ASSERT_EQ(after, before, "the map back in the pool");
+	ASSERT_EQ(first_entries(), 0, "nothing left in the shared map");
+}
+
+/* With the pool empty, the first records are still kept, and only those
+ * past them are dropped: an overflow that says why. */
+TEST(test_pool_dry)
+{
+	CLEANUP_AGENT a = {};
+	RECORDS l = {};
+	size_t filled, freed, spare = 1;
+
+	/* No slots lock: the agent holds it (it was forked under it), and
+	 * nothing else here tends the pool. */
+	if (!setup("dry", false, &a))
+		return;
+	if (!ASSERT_OK(tracer_pool_tend(&E.t, 0, 0, &filled, &freed), "empty the pool") ||
+	    !ASSERT_OK(tracer_pool_spare(&E.t, &spare), "pool") || !ASSERT_EQ(spare, 0, "pool empty"))
+		goto out;
+	if (!pins(&a, "many", FIRST_RECORDS + 3) || !read_records(&l))
+		goto out;
+	ASSERT_EQ(l.n, FIRST_RECORDS, "the first records kept");
+	ASSERT_EQ(count_kind(&l, REC_CREATE), 1, "the creation among them");
+	ASSERT_EQ(l.cg.slot, NO_SLOT, "no records map");
+	ASSERT_FLAGS(l.cg.flags, CG_OVERFLOW_OBJ | CG_POOL_DRY, 0, "cgroup flags");
+	/* Filled again, the next record takes a map. */
+	if (!ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, 0, &filled, &freed), "fill the pool"))
+		goto out;
+	ASSERT_EQ(filled, POOL_SPARE, "maps put in the pool");
+	if (!ASSERT_OK(a_map(&a, "brb_after", NULL), "map") || !read_records(&l))
+		goto out;
+	ASSERT_EQ(l.n, FIRST_RECORDS + 1, "recorded once the pool has a map");
+	ASSERT_TRUE(l.cg.slot != NO_SLOT, "a records map of its own");
+out:
+	teardown();
+}
+
 TEST(test_obj_budget)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
 	char many[PATH_MAX], pin[PATH_MAX + 16];
-	uint32_t id, slot = 0;
-	size_t dropped = 0;
+	uint32_t id;
+	struct compacted dropped;
 	int fd;
 
 	if (!setup("obj_budget", false, &a))
@@ -1437,9 +1532,9 @@ TEST(test_obj_budget)
 		unlink(pin);
 	}
 	unlink(at("one_more"));
-	ASSERT_OK(tracer_compact(&E.t, E.cg_id, &slot, &dropped), "tracer_compact");
-	ASSERT_EQ(dropped, MAX_OBJ_RECORDS, "records compacted");
-	ASSERT_OK(tracer_count_compacted(&E.t, E.cg_id, slot, dropped), "tracer_count_compacted");
+	ASSERT_OK(tracer_compact(&E.t, E.cg_id, &dropped), "tracer_compact");
+	ASSERT_EQ(dropped.obj, MAX_OBJ_RECORDS, "records compacted");
+	ASSERT_OK(tracer_count_compacted(&E.t, E.cg_id, &dropped), "tracer_count_compacted");
 	ASSERT_OK(a_map(&a, "brb_after", &id), "map");
 	if (read_records(&l))
 		ASSERT_TRUE(find_obj(&l, REC_CREATE, OBJ_MAP, id), "a record once gc made room");
