@@ -302,6 +302,12 @@ int gc_run(const struct gc_opts *opts, struct gc_result *ret)
 			r = gc_orphans(&rd, &t, opts, &res);
 		if (r == 0 && !opts->dry_run)
 			r = compact_records(&rd, &t, &res);
+		if (r == 0 && !opts->dry_run && !opts->earlier_runs_of) {
+			size_t swept = 0;
+
+			r = tracer_sweep_unowned(&t, &swept);
+			res.records_compacted += swept;
+		}
 		/* A burst of containers leaves records maps behind: keep a
 		 * few for the next ones, give the rest's memory back; or fill
 		 * the pool a hook could not. */

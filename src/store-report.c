@@ -101,6 +101,7 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	overflow = json_object_new_object();
 	json_object_object_add(overflow, "objects", json_object_new_boolean(res->flags & CG_OVERFLOW_OBJ));
 	json_object_object_add(overflow, "dirs", json_object_new_boolean(res->flags & CG_OVERFLOW_DIR));
+	json_object_object_add(overflow, "pool_dry", json_object_new_boolean(res->flags & CG_POOL_DRY));
 	json_object_object_add(root, "overflow", overflow);
 	/* Calls the tracer saw happen but could not record: what they made
 	 * is not removed, and the report must not look clean. */
@@ -314,13 +315,14 @@ void report_summary(const struct report_meta *meta, const struct reap_result *re
 	snprintf(buf, size,
 		 "container %s (%s%s%s): %zu objects recorded, %zu freed, %zu survived (%u more freed while it ran)%s; "
 		 "%zu pins removed, %zu kept, %zu left; %zu dirs removed; %zu links and %zu attachments "
-		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s%s%s%s; %.1f ms",
+		 "detached, %zu kept, %zu left; %zu unproven%s%s%s%s%s%s%s%s; %.1f ms",
 		 meta->state->id, meta->mode, run, pod, c.objects, c.freed, c.survived,
 		 res->dropped_freed, bytes, c.pins_removed, c.pins_kept, c.pins_left, c.dirs_removed, c.links_detached,
 		 c.attachments_detached, c.attachments_kept, c.attachments_left, res->n_unproven + res->pins_unproven.n,
 		 res->n_ids_reused ? "; IDS REUSED" : "", res->unresolved ? "; CREATIONS UNRESOLVED" : "",
 		 (res->flags & CG_OVERFLOW_OBJ) ? "; OBJECT RECORDS OVERFLOWED" : "",
 		 (res->flags & CG_OVERFLOW_DIR) ? "; dir records overflowed" : "",
+		 (res->flags & CG_POOL_DRY) ? " (no records map was free)" : "",
 		 (res->flags & CG_UNSEEN_COMPAT) ? "; 32-bit PROGRAMS NOT TRACED" : "",
 		 (res->flags & CG_UNSEEN_IO_URING) ? "; IO_URING MKDIR NOT TRACED" : "",
 		 (res->flags & CG_UNSEEN_SYSCALL_PROG) ? "; SYSCALL PROGRAMS NOT TRACED" : "",

@@ -217,6 +217,13 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The owner's entries in `first` (keys, and records if v), read in
  * batches: the map is shared, and holds at most FIRST_RECORDS of each
  * container. */
@@ -289,6 +296,46 @@ static int clear_first(const struct tracer *t, uint64_t owner, size_t *ret_n)
 	if (ret_n)
 		*ret_n = n;
 	return r;
+}
+
+int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	struct first_key k, next;
+	uint64_t ck, cnext;
+	void *prev = NULL;
+	int r;
+
+	*ret_dropped = 0;
+	r = tracer_list_registered(t, &ids, &n);
+	if (r < 0)
+		return r;
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	/* A delete restarts the walk at the first key; a kept key goes on. */
+	while (bpf_map_get_next_key(t->first_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bsearch(&k.owner, ids, n, sizeof(*ids), cmp_u64))
+			continue;
+		/* Registered after our listing: its records are new, kept. */
+		if (tracer_cgroup_state(t, k.owner, &(struct cg_state){}) == 0)
+			continue;
+		if (bpf_map_delete_elem(t->first_fd, &k) == 0)
+			(*ret_dropped)++;
+		prev = NULL;
+	}
+	prev = NULL;
+	while (bpf_map_get_next_key(t->compacted_fd, prev, &cnext) == 0) {
+		ck = cnext;
+		prev = &ck;
+		if (bsearch(&ck, ids, n, sizeof(*ids), cmp_u64) ||
+		    tracer_cgroup_state(t, ck, &(struct cg_state){}) == 0)
+			continue;
+		if (bpf_map_delete_elem(t->compacted_fd, &ck) == 0)
+			prev = NULL;
+	}
+	return 0;
 }
 
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)

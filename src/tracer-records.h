@@ -45,6 +45,10 @@ int tracer_register(const struct tracer *t, uint64_t cgroup_id, const struct tra
  * map, if it had one, goes back to the pool. The caller holds the slots
  * lock (rundir_lock_slots): the pool's count is read and written back. */
 int tracer_unregister(const struct tracer *t, uint64_t cgroup_id);
+/* Drops the entries of `first` and `compacted` whose container is not
+ * registered (a tracer program that began before an unregistration wrote
+ * one after it): *ret_dropped records. */
+int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped);
 /* Empty records maps in the pool. Without the slots lock: a hint. */
 int tracer_pool_spare(const struct tracer *t, size_t *ret);
 /* Fills the pool up to want empty records maps, or frees those beyond

@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "../policy-config.h"
+#include "../run-pool.h"
 #include "../tracer-records.h"
 
 static void print_result(const struct ctl_ctx *ctx, const struct tracer *t, bool loaded)
@@ -44,6 +45,7 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct br_error err = BR_ERROR_INIT;
 	enum tracer_backend want = TRACER_BACKEND_AUTO;
 	bool explicit = false, loaded = false;
+	size_t filled, freed;
 	struct tracer t = TRACER_INIT;
 	struct config cfg = {};
 	struct rundir rd;
@@ -73,12 +75,22 @@ int do_load(const struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
 	br_error_clear(&err);
 	lock = tracer_open_or_load(&rd, want, &t, &loaded, &err);
-	rundir_close(&rd);
 	if (lock < 0) {
 		char text[sizeof(err.detail) + 64];
 
+		rundir_close(&rd);
 		return ctl_err(ctx, CTL_FAILED, "%s backend: %s", tracer_backend_name(want),
 			       br_error_text(&err, text, sizeof(text)));
+	}
+	/* Loaded ahead of the containers: so is the pool they take records
+	 * maps from (a prestart that loads the tracer leaves it to a detached
+	 * process). */
+	r = pool_tend(&rd, &t, &filled, &freed);
+	rundir_close(&rd);
+	if (r < 0) {
+		close(lock);
+		tracer_close(&t);
+		return ctl_err(ctx, CTL_FAILED, "fill the pool of records maps: %s", strerror(-r));
 	}
 	close(lock);
 	tracer_close(&t);

@@ -245,31 +245,41 @@ test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
 	rmdir "$CG2/$CG_PARENT/$E2E_PREFIX-again"
 }
 
-# Records maps stay in their slots for the next containers (no grace
-# period on their start); gc gives back all but 16 spare ones, and the
-# kernel frees those it gave back.
-test_gc_trims_spare_records_maps() {
-	local i pids=() out n before after id gone
-	for i in $(seq 20); do
-		make_bundle "tr$i" "until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
-		run_ctr "tr$i" &
+# A container's first 8 records (FIRST_RECORDS) go to the map all share;
+# past them it takes a records map from the pool. The hooks' detached
+# process fills the pool back (no grace period on a start), and once the
+# containers are gone gives back all but 2 (POOL_SPARE): the kernel frees
+# those.
+test_records_maps_from_the_pool() {
+	local i pids=() cgid maps own=() out kept gone
+	for i in $(seq 6); do
+		make_bundle "pl$i" "mkdir /sys/fs/bpf/$E2E_PREFIX-pl$i && bpfleak maps /sys/fs/bpf/$E2E_PREFIX-pl$i 10 &&
+			touch /sync/made && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
+		run_ctr "pl$i" &
 		pids+=($!)
 	done
-	for i in $(seq 20); do wait_for "$(state_of "tr$i")"; done
-	for i in $(seq 20); do touch "$WORK/sync/tr$i/go"; done
+	for i in $(seq 6); do
+		exists_within 60 "$WORK/sync/pl$i/made" || fail "pl$i made no maps: $(cat "$WORK/pl$i.err")"
+		cgid=$(jq -r .cgroup_id "$(state_of "pl$i")")
+		maps=$(records_maps_of "$cgid")
+		assert_eq "maps holding pl$i's 20 records (the shared one and its own)" "$(echo "$maps" | wc -l)" 2
+		own+=("$(echo "$maps" | tail -1)")
+	done
+	assert_eq "records maps of their own" "$(printf '%s\n' "${own[@]}" | sort -u | wc -l)" 6
+	for _ in $(seq 100); do [ "$(pool_spare)" = 2 ] && break; sleep 0.1; done
+	assert_eq "the pool filled back by the hooks" "$(pool_spare)" 2
+	for i in $(seq 6); do touch "$WORK/sync/pl$i/go"; done
 	wait "${pids[@]}" || fail "a container failed"
-	before=$(tracer_slot_maps)
-	n=$(echo "$before" | grep -c .)
-	[ "$n" -ge 20 ] || fail "only $n records maps in this tracer's slots for 20 containers at once"
-	for id in $before; do assert_alive map "$id"; done
-	out=$("$BIN/bpfreaperctl" gc --keep-tracer) || fail "gc failed: $out"
-	echo "$out" | grep -q "unused records maps freed (16 kept" || fail "gc said: $out"
-	after=$(tracer_slot_maps)
-	# Slots still in use are other containers' (none of this run's is
-	# left running): the spare ones are 16.
-	assert_eq "records maps left in the slots" "$(echo "$after" | grep -c .)" $((16 + $(registrations)))
-	gone=$(comm -23 <(echo "$before" | sort) <(echo "$after" | sort))
-	assert_eq "records maps given back" "$(echo "$gone" | grep -c .)" $((n - 16 - $(registrations)))
+	for i in $(seq 6); do
+		assert_eq "pl$i's pins removed" "$(jq '.removed.pins | length' "$(report_of "pl$i")")" 10
+		assert_eq "pl$i's records all kept" "$(jq .overflow.objects "$(report_of "pl$i")")" false
+	done
+	for _ in $(seq 100); do [ "$(tracer_slot_maps | wc -l)" = 2 ] && [ "$(pool_spare)" = 2 ] && break; sleep 0.1; done
+	assert_eq "records maps left in the slots: the pool's" "$(tracer_slot_maps | wc -l)" 2
+	assert_eq "the pool" "$(pool_spare)" 2
+	kept=$(tracer_slot_maps)
+	gone=$(printf '%s\n' "${own[@]}" | sort | comm -23 - <(echo "$kept" | sort))
+	[ "$(echo "$gone" | wc -l)" -ge 4 ] || fail "only $(echo "$gone" | wc -l) of the 6 maps given back"
 	# Freed by the kernel, not only dropped from the slots: an array of
 	# maps releases its inner map after an RCU grace period.
 	for _ in $(seq 50); do
@@ -277,4 +287,8 @@ test_gc_trims_spare_records_maps() {
 		sleep 0.1
 	done
 	assert_freed map "$gone"
+	# Nothing for gc to do with the pool then.
+	out=$("$BIN/bpfreaperctl" gc --keep-tracer) || fail "gc failed: $out"
+	echo "$out" | grep -q "records maps" && fail "gc changed the pool: $out"
+	return 0
 }

@@ -373,7 +373,7 @@ test_names_made_off_the_bpffs() {
 # like once the host's map has taken its id. The host's map and pin are
 # exactly as before, and the report names the reused id.
 test_id_reused_by_a_host_map() {
-	local cgid records host_id own_id n r
+	local cgid records host_id own_id n r m
 	make_bundle reuse "bpfleak map /sys/fs/bpf/$E2E_PREFIX-reuse-own > /sync/made.tmp && mv /sync/made.tmp /sync/made &&
 		until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
 	timeout 60 "$(rt_cmd)" run -b "$WORK/bundles/reuse" "$E2E_PREFIX-reuse" \
@@ -385,9 +385,12 @@ test_id_reused_by_a_host_map() {
 	# After the registration, so that a walk of the views would reach it.
 	host_id=$(host_map "$P-reuse-host")
 	cgid=$(jq -r .cgroup_id "$(state_of reuse)")
-	records=$(records_map_of "$cgid")
-	[ -n "$records" ] && [ "$records" != 0 ] || fail "no records map for cgroup $cgid"
-	n=$(( $(record_rewrite_id "$records" 60 "$own_id" "$host_id") + $(record_rewrite_id "$records" 348 "$own_id" "$host_id") ))
+	records=$(records_maps_of "$cgid")
+	[ -n "$records" ] || fail "no records map for cgroup $cgid"
+	n=0
+	for m in $records; do
+		n=$((n + $(record_rewrite_id "$m" 60 "$own_id" "$host_id") + $(record_rewrite_id "$m" 348 "$own_id" "$host_id")))
+	done
 	assert_eq "records rewritten (the creation and the pin)" "$n" 2
 	touch "$WORK/sync/reuse/go"
 	wait "$pid" || fail "$RUNTIME run: $(cat "$WORK/reuse.err")"

@@ -30,6 +30,10 @@ registrations() {
 	if [ -e "$m" ]; then bpftool -j map dump pinned "$m" | jq length; else echo 0; fi
 }
 
+# tracer_bytes DIR, tracer_map_bytes DIR: a tracer's maps' kernel memory.
+# shellcheck source=tests/helpers/tracer-maps.sh
+. "$ROOT/tests/helpers/tracer-maps.sh"
+
 # registered CGID: the tracer still records for this cgroup id. The map has
 # no BTF: its key is the id's 8 bytes, little-endian.
 registered() {
@@ -71,22 +75,33 @@ le_hex() {
 	printf "%0$(($1 * 2))x\n" "$2" | fold -w2 | tac | tr '\n' ' '
 }
 
-# records_map_of CGID: the id of the records map the tracer keeps for this
-# registered cgroup: its cg_state's slot (bytes 24..27, bpf/record.h) in
-# slot_maps.
-records_map_of() {
+# records_maps_of CGID: the ids of the maps that hold this registered
+# cgroup's records, one a line: the shared `first` map, and its own map if
+# the tracer took one from the pool (its cg_state's slot, bytes 24..27 of
+# struct cg_state in bpf/record.h, names it in slot_maps; NO_SLOT if none).
+records_maps_of() {
 	local slot
+	bpftool -j map show pinned "$TRACER_DIR/first" | jq .id
 	# shellcheck disable=SC2046 # one argument per byte
 	slot=$(bpftool -j map lookup pinned "$TRACER_DIR/cgroups" key hex $(le_hex 8 "$1") |
 		jq -r '.value[24:28] | reverse | map(ltrimstr("0x")) | join("")') || return 1
+	[ "$slot" != ffffffff ] || return 0
 	# shellcheck disable=SC2046
 	bpftool -j map lookup pinned "$TRACER_DIR/slot_maps" key hex $(le_hex 4 $((16#$slot))) |
 		jq -r '.value | reverse | map(ltrimstr("0x")) | join("") | "0x" + .' | while read -r v; do echo $((v)); done
 }
 
+# pool_spare: the empty records maps in this run's tracer's pool (pushed
+# less popped, its `pool` array).
+pool_spare() {
+	bpftool -j map dump pinned "$TRACER_DIR/pool" |
+		jq -r '[.[] | .value | if type == "array" then (reverse | map(ltrimstr("0x")) | join("") | "0x" + .) else . end] | .[]' |
+		{ read -r pushed; read -r popped; echo $((pushed - popped)); }
+}
+
 # record_rewrite_id MAP OFFSET OLD NEW: in the records map MAP, every
 # record holding the object id OLD at byte OFFSET of struct record (60: a
-# creation's, 348: a pin's, in layout 6 of bpf/record.h: at a wrong offset
+# creation's, 348: a pin's, in layout 7 of bpf/record.h: at a wrong offset
 # nothing matches and it prints 0) gets NEW there, the rest of the record
 # (its fingerprint) unchanged: the id reused by another object, as the
 # kernel does after a free. Prints how many records it rewrote.
