@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/run-pool.h"
 #include "../src/reap-bpfobj.h"
 #include "../src/store-counters.h"
 #include "../src/log-events.h"
@@ -123,6 +124,9 @@ int main(int argc, char **argv)
 	struct br_error err = BR_ERROR_INIT;
 	char text[sizeof(err.detail) + 128];
 	int r, rc = 0;
+
+	if (argc == 2 && streq(argv[1], POOL_TEND_ARG))
+		return pool_tend_main();
 
 	/* Asked by a person, never by a runtime: no OCI state to read. */
 	if (argc == 2 && streq(argv[1], "--version")) {

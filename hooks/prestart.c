@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/run-pool.h"
 #include "../src/store-counters.h"
 #include "../src/log-events.h"
 #include "../src/oci-hookargs.h"
@@ -85,6 +86,9 @@ int main(int argc, char **argv)
 	struct event_fields f;
 	char reason[1024], pod[POD_TEXT_MAX];
 	int r, caps, rc = 0;
+
+	if (argc == 2 && streq(argv[1], POOL_TEND_ARG))
+		return pool_tend_main();
 
 	/* Asked by a person, never by a runtime: no OCI state to read. */
 	if (argc == 2 && streq(argv[1], "--version")) {

@@ -27,7 +27,12 @@ fed_stop() {
 	shift
 	pid=$(cat "$WORK/$name.pid")
 	kill "$pid"
-	wait "$pid" 2>/dev/null || true
+	# Started by another subshell (the batches start and stop apart): not
+	# a child to wait for. Its cgroup empties when it has exited.
+	for _ in $(seq 500); do
+		grep -q . "$cg/cgroup.procs" || break
+		sleep 0.01
+	done
 	rmdir "$cg"
 	printf '{"ociVersion":"1.0.2","id":"%s","status":"stopped","bundle":"%s"}' "$name" "$WORK/bundles/fed" |
 		"$BIN/bpfreaper-poststop" "$@" 2>>"$WORK/fed.err" || fail "poststop of $name: $(tail -1 "$WORK/fed.err")"

@@ -34,6 +34,22 @@ registrations() {
 # shellcheck source=tests/helpers/tracer-maps.sh
 . "$ROOT/tests/helpers/tracer-maps.sh"
 
+# pool_drain, pool_undrain: take every map off this run's tracer's pool
+# (the free_slots stack) as containers would, without telling the pool's
+# counts (so nothing tending it refills it); put them back.
+pool_drain() {
+	local v
+	: >"$WORK/.drained"
+	while v=$(bpftool -j map pop pinned "$TRACER_DIR/free_slots" 2>/dev/null) && [ -n "$v" ]; do
+		echo "$v" | jq -r '.value | map(ltrimstr("0x")) | join(" ")' >>"$WORK/.drained"
+	done
+}
+pool_undrain() {
+	local v
+	# shellcheck disable=SC2086 # one argument per byte
+	while read -r v; do bpftool map push pinned "$TRACER_DIR/free_slots" value hex $v; done <"$WORK/.drained"
+}
+
 # registered CGID: the tracer still records for this cgroup id. The map has
 # no BTF: its key is the id's 8 bytes, little-endian.
 registered() {
