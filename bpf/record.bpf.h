@@ -207,6 +207,12 @@ static __always_inline record_key_t record_key(const struct record *rec)
 	}
 }
 
+/* own (a container's records map, or NULL) is tested and then used: the
+ * compiler may test one copy and pass another it knows is NULL on some
+ * path, which Debian 12's 6.1 verifier cannot tell is never taken ("R1
+ * type=scalar expected=map_ptr"). This makes it one value. */
+#define one_value(v) asm volatile("" : "+r"(v))
+
 /* The registered container owner's state, and its records map of its
  * own if it has one yet (else *own is NULL). */
 static __always_inline struct cg_state *owner_state(__u64 owner, void **own)
@@ -278,6 +284,7 @@ static __always_inline void append_record(struct record *rec)
 		return;
 	rec->ts_ns = bpf_ktime_get_boot_ns();
 	fk.key = record_key(rec);
+	one_value(own);
 	/* The same thing again (a pin replaced, a directory made, removed
 	 * unseen and made again): the newer record stands for it. */
 	if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0 ||
@@ -302,6 +309,7 @@ static __always_inline void append_record(struct record *rec)
 	}
 	if (!own)
 		own = claim_records(st);
+	one_value(own);
 	if (!own) {
 		__sync_fetch_and_or(&st->flags, CG_POOL_DRY);
 		set_overflow(st, name);
@@ -321,6 +329,7 @@ static __always_inline struct record *lookup_record(__u64 owner, void *own, reco
 	struct first_key fk = { .owner = owner, .key = key };
 	struct record *rec = bpf_map_lookup_elem(&first, &fk);
 
+	one_value(own);
 	if (!rec && own)
 		rec = bpf_map_lookup_elem(own, &key);
 	return rec;
@@ -332,6 +341,7 @@ static __always_inline void forget(__u64 owner, struct cg_state *st, void *own, 
 	struct first_key fk = { .owner = owner, .key = key };
 	__u64 space = key >> KEY_SPACE_SHIFT;
 
+	one_value(own);
 	if (bpf_map_delete_elem(&first, &fk) == 0)
 		__sync_fetch_and_add(&st->first_records, -1);
 	else if (!own || bpf_map_delete_elem(own, &key))
