@@ -207,26 +207,23 @@ static __always_inline record_key_t record_key(const struct record *rec)
 	}
 }
 
-/* own (a container's records map, or NULL) is tested and then used: the
- * compiler may test one copy and pass another it knows is NULL on some
- * path, which Debian 12's 6.1 verifier cannot tell is never taken ("R1
- * type=scalar expected=map_ptr"). This makes it one value. */
-#define one_value(v) asm volatile("" : "+r"(v))
-
-/* The registered container owner's state, and its records map of its
- * own if it has one yet (else *own is NULL). */
-static __always_inline struct cg_state *owner_state(__u64 owner, void **own)
+/* The registered container owner's state. */
+static __always_inline struct cg_state *owner_state(__u64 owner)
 {
-	struct cg_state *st = bpf_map_lookup_elem(&cgroups, &owner);
-	__u32 slot;
+	return bpf_map_lookup_elem(&cgroups, &owner);
+}
 
-	*own = NULL;
-	if (!st)
-		return NULL; /* unregistered since the call began */
-	slot = *(volatile __u32 *)&st->slot;
-	if (slot != NO_SLOT)
-		*own = bpf_map_lookup_elem(&records, &slot);
-	return st;
+/* The owner's records map of its own, NULL until it has one (NO_SLOT is
+ * past the array). Looked up again right before each use and tested once:
+ * a pointer carried through the inlined callers is tested again where the
+ * compiler knows it is not NULL, and on that branch (never taken) the
+ * compiler passes a constant 0, which Debian 12's 6.1 verifier follows
+ * ("R1 type=scalar expected=map_ptr"). */
+static __always_inline void *own_records(struct cg_state *st)
+{
+	__u32 slot = *(volatile __u32 *)&st->slot;
+
+	return bpf_map_lookup_elem(&records, &slot);
 }
 
 static __always_inline void set_overflow(struct cg_state *st, bool name)
@@ -279,12 +276,12 @@ static __always_inline void append_record(struct record *rec)
 	__u32 live;
 	void *own;
 
-	st = owner_state(rec->owner_id, &own);
+	st = owner_state(rec->owner_id);
 	if (!st)
 		return;
+	own = own_records(st);
 	rec->ts_ns = bpf_ktime_get_boot_ns();
 	fk.key = record_key(rec);
-	one_value(own);
 	/* The same thing again (a pin replaced, a directory made, removed
 	 * unseen and made again): the newer record stands for it. */
 	if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0 ||
@@ -307,9 +304,9 @@ static __always_inline void append_record(struct record *rec)
 		if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0)
 			return;
 	}
+	own = own_records(st);
 	if (!own)
 		own = claim_records(st);
-	one_value(own);
 	if (!own) {
 		__sync_fetch_and_or(&st->flags, CG_POOL_DRY);
 		set_overflow(st, name);
@@ -324,28 +321,32 @@ counted:
 }
 
 /* The owner's record at key, in whichever map holds it. */
-static __always_inline struct record *lookup_record(__u64 owner, void *own, record_key_t key)
+static __always_inline struct record *lookup_record(__u64 owner, struct cg_state *st, record_key_t key)
 {
 	struct first_key fk = { .owner = owner, .key = key };
 	struct record *rec = bpf_map_lookup_elem(&first, &fk);
+	void *own;
 
-	one_value(own);
-	if (!rec && own)
-		rec = bpf_map_lookup_elem(own, &key);
-	return rec;
+	if (rec)
+		return rec;
+	own = own_records(st);
+	return own ? bpf_map_lookup_elem(own, &key) : NULL;
 }
 
 /* Drops the record at key, if it is still there: its thing is gone. */
-static __always_inline void forget(__u64 owner, struct cg_state *st, void *own, record_key_t key)
+static __always_inline void forget(__u64 owner, struct cg_state *st, record_key_t key)
 {
 	struct first_key fk = { .owner = owner, .key = key };
 	__u64 space = key >> KEY_SPACE_SHIFT;
+	void *own;
 
-	one_value(own);
-	if (bpf_map_delete_elem(&first, &fk) == 0)
+	if (bpf_map_delete_elem(&first, &fk) == 0) {
 		__sync_fetch_and_add(&st->first_records, -1);
-	else if (!own || bpf_map_delete_elem(own, &key))
-		return; /* dropped already: gc, or another thread */
+	} else {
+		own = own_records(st);
+		if (!own || bpf_map_delete_elem(own, &key))
+			return; /* dropped already: gc, or another thread */
+	}
 	if (space == KEY_PIN)
 		__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
 	__sync_fetch_and_add(space == KEY_NAME ? &st->dir_records : &st->obj_records, -1);
@@ -355,12 +356,10 @@ static __always_inline void forget(__u64 owner, struct cg_state *st, void *own, 
 /* An object of the owner's is being freed: its creation record goes. */
 static __always_inline void forget_created(__u64 owner, __u32 kind, __u32 id)
 {
-	struct cg_state *st;
-	void *own;
+	struct cg_state *st = owner_state(owner);
 
-	st = owner_state(owner, &own);
 	if (st)
-		forget(owner, st, own, KEY_CREATE << KEY_SPACE_SHIFT | (__u64)kind << 32 | id);
+		forget(owner, st, KEY_CREATE << KEY_SPACE_SHIFT | (__u64)kind << 32 | id);
 }
 
 /* References to a file, across the 6.13 change from a count (f_count) to
@@ -741,17 +740,17 @@ static __always_inline bool same_name(const struct record *a, const struct recor
 }
 
 /* Drops the record of kind at key if it names what probe names. */
-static __always_inline void forget_if_named(struct cg_state *st, void *own, record_key_t key, __u32 kind,
+static __always_inline void forget_if_named(struct cg_state *st, record_key_t key, __u32 kind,
 					    const struct record *probe)
 {
-	struct record *rec = lookup_record(probe->owner_id, own, key);
+	struct record *rec = lookup_record(probe->owner_id, st, key);
 	const struct record_name *at;
 
 	if (!rec || rec->kind != kind)
 		return;
 	at = kind == REC_MKDIR ? &rec->mkdir.at : kind == REC_PIN ? &rec->pin.at : &rec->symlink.at;
 	if (same_name(rec, at, probe, &probe->removal.at))
-		forget(probe->owner_id, st, own, key);
+		forget(probe->owner_id, st, key);
 }
 
 /* The name in probe (fill_removal) is gone: its record goes too. The
@@ -760,20 +759,18 @@ static __always_inline void forget_if_named(struct cg_state *st, void *own, reco
  * own, never remove anything. */
 static __always_inline void forget_name(const struct record *probe)
 {
-	struct cg_state *st;
-	void *own;
+	struct cg_state *st = owner_state(probe->owner_id);
 	__u64 h;
 
-	st = owner_state(probe->owner_id, &own);
 	if (!st)
 		return;
 	h = name_hash(&probe->removal.at);
 	if (probe->cmd == TRACE_CMD_RMDIR) {
-		forget_if_named(st, own, KEY_NAME << KEY_SPACE_SHIFT | h, REC_MKDIR, probe);
+		forget_if_named(st, KEY_NAME << KEY_SPACE_SHIFT | h, REC_MKDIR, probe);
 		return;
 	}
-	forget_if_named(st, own, KEY_PIN << KEY_SPACE_SHIFT | h, REC_PIN, probe);
-	forget_if_named(st, own, KEY_NAME << KEY_SPACE_SHIFT | h, REC_SYMLINK, probe);
+	forget_if_named(st, KEY_PIN << KEY_SPACE_SHIFT | h, REC_PIN, probe);
+	forget_if_named(st, KEY_NAME << KEY_SPACE_SHIFT | h, REC_SYMLINK, probe);
 }
 
 #endif
