@@ -70,6 +70,8 @@ $(OBJ)/hook-%.o: hooks/%.c | $(SKELS) $(OBJ)
 
 # The runtime wrapper writes the installed hooks' paths into bundles.
 $(OBJ)/hook-runtime.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
+# configure --runtime=crio|podman points hooks.d files at them.
+$(OBJ)/ctl/configure.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
 
 $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 	ar rcs $@ $^

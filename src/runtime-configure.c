@@ -444,7 +444,7 @@ int docker_configure(const struct configure_request *req, struct configure_resul
 	const char *chain, *recorded;
 	int r;
 
-	*ret = (struct configure_result){};
+	*ret = (struct configure_result){ .n_files = 2 };
 	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
@@ -570,7 +570,7 @@ int docker_unconfigure(const struct configure_request *req, struct configure_res
 	const char *recorded;
 	int r;
 
-	*ret = (struct configure_result){};
+	*ret = (struct configure_result){ .n_files = 2 };
 	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;

@@ -80,6 +80,7 @@ enum configure_action {
 	CONFIGURE_WRITTEN,  /* replaced (or created) with text */
 	CONFIGURE_RESTORED, /* unconfigure: put back byte for byte from the backup */
 	CONFIGURE_REMOVED,  /* unconfigure: configure had created it */
+	CONFIGURE_KEPT,     /* unconfigure: changed since configure wrote it */
 };
 
 struct configure_file {
@@ -89,7 +90,10 @@ struct configure_file {
 };
 
 struct configure_result {
-	struct configure_file files[2]; /* daemon.json, bpfreaper.json */
+	/* docker: daemon.json, bpfreaper.json; crio, podman: the two hook
+	 * files and (crio) the crio.conf.d drop-in. */
+	struct configure_file files[3];
+	size_t n_files;
 	char chain[PATH_MAX];           /* the runtime the wrapper execs; "" runc */
 	char record[PATH_MAX];          /* the state file */
 	bool changed;                   /* some file changed (or would, dry run) */
@@ -115,5 +119,62 @@ enum restart_mode {
 /* Have dockerd read its daemon.json again. -ESRCH: no dockerd at the PID
  * in pid_file (or no pid file: -ENOENT). */
 int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error *err);
+
+/* ---- CRI-O and podman: hooks.d files (runtime-configure-hooksd.c) ---- */
+
+/* Where podman (and CRI-O, which reads both) takes hook files from an
+ * administrator; /usr/share/... is the packages'. */
+#define HOOKSD_DIR_DEFAULT "/etc/containers/oci/hooks.d"
+#define HOOKSD_DIR_SHARE "/usr/share/containers/oci/hooks.d"
+#define CRIO_CONFIG "/etc/crio/crio.conf"
+#define CRIO_DROPIN_DIR "/etc/crio/crio.conf.d"
+/* Last in CRI-O's lexical order: a later file setting hooks_dir would
+ * replace the list this one carries. */
+#define CRIO_DROPIN_NAME "99-bpfreaper.conf"
+/* Paths in a hooks_dir list; more is not a CRI-O config. */
+#define CRIO_HOOKS_DIRS_MAX 64
+/* --hook-env entries. */
+#define HOOKSD_ENV_MAX 16
+
+enum hooksd_manager {
+	HOOKSD_PODMAN,
+	HOOKSD_CRIO,
+};
+
+struct hooksd_request {
+	enum hooksd_manager manager;
+	const char *root;      /* the node's / as seen here (NULL or "/": this host) */
+	const char *hooks_dir; /* node path of the hooks.d dir (NULL: the default) */
+	const char *hook_bin;  /* node path of bpfreaper-prestart/-poststop's dir */
+	const char *const *hook_env; /* NAME=VALUE: the hooks' whole environment */
+	size_t n_hook_env;
+	const char *state_dir; /* where the record goes, as seen here */
+	bool dry_run;
+};
+
+/* The hooks.d JSON for one stage ("prestart", "poststop") running
+ * hook_bin/bpfreaper-<stage>, the same as oci-config/hooks.d's; env (n_env
+ * NAME=VALUE strings, 0: none) as the hook's "env". -EINVAL: hook_bin is
+ * not an absolute path. */
+int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env,
+		     char **ret_text);
+/* CRI-O's hooks_dir in one config file's TOML text: *ret_dirs a JSON array
+ * of strings, or NULL when the file does not set it. Takes the
+ * [crio.runtime] table and dotted keys; -EINVAL: a hooks_dir that is not an
+ * array of strings. */
+int crio_hooks_dirs_of(const char *text, size_t len, json_object **ret_dirs, struct br_error *err);
+/* The drop-in that makes CRI-O read hooks_dir too: dirs (the list it reads
+ * now) with hooks_dir added, since a drop-in's hooks_dir replaces the list.
+ * *ret_text NULL: dirs has it already. */
+int crio_dropin_text(json_object *dirs, const char *hooks_dir, char **ret_text, struct br_error *err);
+
+/* Write the hook files (and CRI-O's drop-in where needed), recording each
+ * file written, record first. A file there already with other content that
+ * configure did not write: -EEXIST. A second run changes nothing. */
+int hooksd_configure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
+/* Remove what the record lists, each file only if it still holds what
+ * configure wrote (else CONFIGURE_KEPT); then the record. The files are
+ * under req->root, else the root configure had. No record: nothing. */
+int hooksd_unconfigure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "../oci-runtime-wrap.h"
 #include "../oci-state.h"
 #include "../policy-config.h"
 #include "../runtime-configure.h"
@@ -18,10 +19,14 @@ static const char *const action_names[] = {
 	[CONFIGURE_WRITTEN] = "written",
 	[CONFIGURE_RESTORED] = "restored",
 	[CONFIGURE_REMOVED] = "removed",
+	[CONFIGURE_KEPT] = "kept (changed since configure wrote it)",
 };
 
 struct configure_args {
+	const char *runtime;
 	struct configure_request req;
+	struct hooksd_request hooksd; /* crio, podman */
+	const char *hook_env[HOOKSD_ENV_MAX];
 	enum restart_mode restart;
 	const char *pid_file;
 };
@@ -44,6 +49,34 @@ static int wrapper_beside_self(char *buf, size_t size)
 	return path_join(buf, size, self, "bpfreaper-runtime");
 }
 
+/* crio, podman: --config is the hooks.d directory, a node path like
+ * --hook-bin; --root is where the node's / is seen from here. */
+static int parse_hooksd(const struct ctl_ctx *ctx, bool configure, struct configure_args *a)
+{
+	const char *env;
+
+	a->hooksd.manager = streq(a->runtime, "crio") ? HOOKSD_CRIO : HOOKSD_PODMAN;
+	a->hooksd.dry_run = a->req.dry_run;
+	a->hooksd.hooks_dir = a->req.config_path;
+	if (a->req.set_as_default || a->req.wrapper)
+		return ctl_usage_err(ctx, "--set-as-default and --wrapper are for docker");
+	if (!configure && (a->hooksd.hooks_dir || a->hooksd.hook_bin || a->hooksd.n_hook_env))
+		return ctl_usage_err(ctx,
+				     "unconfigure --runtime=%s takes its files from the record: no --config, --hook-bin or --hook-env",
+				     a->runtime);
+	if (a->hooksd.hooks_dir && a->hooksd.hooks_dir[0] != '/')
+		return ctl_usage_err(ctx, "--config: an absolute path, not '%s'", a->hooksd.hooks_dir);
+	if (a->hooksd.root && a->hooksd.root[0] != '/')
+		return ctl_usage_err(ctx, "--root: an absolute path, not '%s'", a->hooksd.root);
+	if (!a->hooksd.hook_bin)
+		a->hooksd.hook_bin = BPFREAPER_HOOKDIR;
+	else if (a->hooksd.hook_bin[0] != '/')
+		return ctl_usage_err(ctx, "--hook-bin: an absolute path, not '%s'", a->hooksd.hook_bin);
+	env = getenv("BPFREAPER_STATE_DIR");
+	a->hooksd.state_dir = env && env[0] == '/' ? env : CONFIGURE_STATE_DIR_DEFAULT;
+	return CTL_OK;
+}
+
 static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configure, struct configure_args *a,
 		 char *wrapper, size_t wrapper_size)
 {
@@ -55,6 +88,9 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		{ "restart-mode", required_argument, NULL, 'm' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "wrapper", required_argument, NULL, 'w' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "hook-bin", required_argument, NULL, 'b' },
+		{ "hook-env", required_argument, NULL, 'e' },
 		{},
 	};
 	const char *runtime = NULL, *env;
@@ -91,6 +127,20 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		case 'w':
 			a->req.wrapper = optarg;
 			break;
+		case 'R':
+			a->hooksd.root = optarg;
+			break;
+		case 'b':
+			a->hooksd.hook_bin = optarg;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return ctl_usage_err(ctx, "--hook-env: NAME=VALUE, not '%s'", optarg);
+			if (a->hooksd.n_hook_env == HOOKSD_ENV_MAX)
+				return ctl_usage_err(ctx, "--hook-env: at most %d", HOOKSD_ENV_MAX);
+			a->hook_env[a->hooksd.n_hook_env++] = optarg;
+			a->hooksd.hook_env = a->hook_env;
+			break;
 		default:
 			return ctl_bad_option(ctx, argv - 1);
 		}
@@ -98,12 +148,17 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!runtime)
-		return ctl_usage_err(ctx, "--runtime=docker is needed");
-	if (streq(runtime, "containerd") || streq(runtime, "crio") || streq(runtime, "podman"))
+		return ctl_usage_err(ctx, "--runtime=docker|crio|podman is needed");
+	a->runtime = runtime;
+	if (streq(runtime, "crio") || streq(runtime, "podman"))
+		return parse_hooksd(ctx, configure, a);
+	if (streq(runtime, "containerd"))
 		return ctl_err(ctx, CTL_USAGE, "--runtime=%s: not supported yet; docs/install.md says how to wire it",
 			       runtime);
 	if (!streq(runtime, "docker"))
-		return ctl_usage_err(ctx, "--runtime: docker, not '%s'", runtime);
+		return ctl_usage_err(ctx, "--runtime: docker, crio or podman, not '%s'", runtime);
+	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env)
+		return ctl_usage_err(ctx, "--root, --hook-bin and --hook-env are for crio and podman");
 	if (a->req.set_as_default && !configure)
 		return ctl_usage_err(ctx, "--set-as-default is for configure");
 	if (a->req.config_path && a->req.config_path[0] != '/')
@@ -152,12 +207,22 @@ static const char *reload(const struct configure_args *a, const struct configure
 	return a->restart == RESTART_SIGNAL ? "SIGHUP sent to dockerd" : "systemctl reload docker.service";
 }
 
+/* podman reads hooks.d at each container start, CRI-O watches its hooks
+ * directories; only CRI-O's hooks_dir list itself is read at its start. */
+static const char *hooksd_reload(const struct configure_args *a, const struct configure_result *res)
+{
+	if (a->hooksd.manager != HOOKSD_CRIO || a->req.dry_run || res->n_files < 3 ||
+	    res->files[2].action == CONFIGURE_UNCHANGED || res->files[2].action == CONFIGURE_KEPT)
+		return "not needed";
+	return "restart CRI-O to read its new hooks_dir (systemctl restart crio; running containers keep running)";
+}
+
 static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 {
-	struct configure_args a = { .restart = RESTART_SIGNAL, .pid_file = DOCKER_PID_FILE_DEFAULT };
+	struct configure_args a = { .runtime = "docker", .restart = RESTART_SIGNAL, .pid_file = DOCKER_PID_FILE_DEFAULT };
 	struct configure_result res;
 	struct br_error err = BR_ERROR_INIT;
-	char wrapper[PATH_MAX], reload_buf[sizeof(err.detail) + PATH_MAX + 64];
+	char wrapper[PATH_MAX];
 	const char *reloaded;
 	bool reload_failed;
 	int r;
@@ -165,20 +230,31 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 	r = parse(ctx, argc, argv, configure, &a, wrapper, sizeof(wrapper));
 	if (r != CTL_OK)
 		return r;
-	r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
-	if (r < 0)
-		return ctl_err_br(ctx, CTL_FAILED, &err, "docker");
-	reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
+	if (streq(a.runtime, "docker")) {
+		/* static: reloaded points into it past this block. */
+		static char reload_buf[sizeof(err.detail) + PATH_MAX + 64];
+
+		r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
+		if (r < 0)
+			return ctl_err_br(ctx, CTL_FAILED, &err, "docker");
+		reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
+	} else {
+		r = configure ? hooksd_configure(&a.hooksd, &res, &err) : hooksd_unconfigure(&a.hooksd, &res, &err);
+		if (r < 0)
+			return ctl_err_br(ctx, CTL_FAILED, &err, a.runtime);
+		reloaded = hooksd_reload(&a, &res);
+		reload_failed = false;
+	}
 	if (ctx->json) {
 		_cleanup_json_ json_object *o = json_object_new_object();
 		json_object *files = json_object_new_array();
 
-		json_object_object_add(o, "runtime", json_object_new_string("docker"));
+		json_object_object_add(o, "runtime", json_object_new_string(a.runtime));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(a.req.dry_run));
 		json_object_object_add(o, "changed", json_object_new_boolean(res.changed));
 		json_object_object_add(o, "chain", *res.chain ? json_object_new_string(res.chain) : NULL);
 		json_object_object_add(o, "record", json_object_new_string(res.record));
-		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
+		for (size_t i = 0; i < res.n_files; i++) {
 			json_object *f = json_object_new_object();
 
 			json_object_object_add(f, "path", json_object_new_string(res.files[i].path));
@@ -191,7 +267,7 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		json_object_object_add(o, "reload", json_object_new_string(reloaded));
 		ctl_print_json(ctx, o);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
+		for (size_t i = 0; i < res.n_files; i++) {
 			const struct configure_file *f = &res.files[i];
 
 			if (a.req.dry_run && f->action != CONFIGURE_UNCHANGED) {
