@@ -228,28 +228,9 @@ int crio_hooks_dirs_of(const char *text, size_t len, json_object **ret_dirs, str
 		skip_blank(&s, false);
 		if (path_printf(full, sizeof(full), "%s%s%s", table, *table ? "." : "", key) < 0 ||
 		    !streq(full, "crio.runtime.hooks_dir")) {
-			/* Another key: its value may be a multi-line array,
-			 * whose lines must not be taken for keys. */
-			if (s.p < s.end && *s.p == '[') {
-				int depth = 0;
-
-				for (; s.p < s.end; s.p++) {
-					if (*s.p == '"' || *s.p == '\'') {
-						_cleanup_json_ json_object *str = NULL;
-
-						if (scan_string(&s, &str) < 0)
-							break;
-						s.p--;
-					} else if (*s.p == '#') {
-						skip_line(&s);
-					} else if (*s.p == '[') {
-						depth++;
-					} else if (*s.p == ']' && --depth == 0) {
-						s.p++;
-						break;
-					}
-				}
-			}
+			/* Another key. Its value's further lines, if it
+			 * is a multi-line array, hold values, not "key =",
+			 * and are skipped as such. */
 			skip_line(&s);
 			continue;
 		}
