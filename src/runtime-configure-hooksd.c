@@ -27,13 +27,14 @@ static json_object *strings_array(const char *const *v, size_t n)
 	return a;
 }
 
-int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env,
+int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env, bool opt_in,
 		     char **ret_text)
 {
 	_cleanup_json_ json_object *root = json_object_new_object(), *hook = json_object_new_object(),
 				   *when = json_object_new_object();
 	/* The shipped oci-config/hooks.d files: report by default, the
-	 * annotation or bpfreaper.json decide otherwise. */
+	 * annotation or bpfreaper.json decide otherwise. hooks.d-opt-in/:
+	 * only for containers with the annotation, which sets the mode. */
 	const char *args[] = { NULL, "--default-mode=report" };
 	char path[PATH_MAX], arg0[64];
 	const char *text;
@@ -47,12 +48,19 @@ int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const 
 		return -ENAMETOOLONG;
 	args[0] = arg0;
 	json_object_object_add(hook, "path", json_object_new_string(path));
-	json_object_object_add(hook, "args", strings_array(args, streq(stage, "prestart") ? 2 : 1));
+	json_object_object_add(hook, "args", strings_array(args, streq(stage, "prestart") && !opt_in ? 2 : 1));
 	/* Without "env" a hook gets the runtime's environment; with it,
 	 * only this list. */
 	if (n_env)
 		json_object_object_add(hook, "env", strings_array(env, n_env));
-	json_object_object_add(when, "always", json_object_new_boolean(true));
+	if (opt_in) {
+		json_object *annotations = json_object_new_object();
+
+		json_object_object_add(annotations, "^io\\.bpfreaper\\.mode$", json_object_new_string(".*"));
+		json_object_object_add(when, "annotations", annotations);
+	} else {
+		json_object_object_add(when, "always", json_object_new_boolean(true));
+	}
 	json_object_object_add(root, "version", json_object_new_string("1.0.0"));
 	json_object_object_add(root, "hook", TAKE_PTR(hook));
 	json_object_object_add(root, "when", TAKE_PTR(when));
@@ -417,7 +425,10 @@ static const char *recorded_text(json_object *record, const char *p)
 
 /* The list CRI-O reads now: the last of crio.conf and crio.conf.d/ (in
  * its lexical order, bpfreaper's own drop-in left out) that sets
- * hooks_dir, else CRI-O's two defaults. */
+ * hooks_dir, else CRI-O's default, /usr/share/containers/oci/hooks.d
+ * alone (podman reads /etc/containers/oci/hooks.d too; CRI-O does not:
+ * its config sets hooks_dir to that one only). Were CRI-O to read /etc
+ * as well, the drop-in would only repeat what it does. */
 static int crio_current_dirs(const struct hooksd_request *req, json_object **ret, struct br_error *err)
 {
 	_cleanup_json_ json_object *dirs = NULL;
@@ -472,7 +483,6 @@ static int crio_current_dirs(const struct hooksd_request *req, json_object **ret
 		if (!dirs)
 			return -ENOMEM;
 		json_object_array_add(dirs, json_object_new_string(HOOKSD_DIR_SHARE));
-		json_object_array_add(dirs, json_object_new_string(HOOKSD_DIR_DEFAULT));
 	}
 	*ret = TAKE_PTR(dirs);
 	return 0;
@@ -516,7 +526,7 @@ int hooksd_configure(const struct hooksd_request *req, struct configure_result *
 			r = br_error_errno(err, r, BR_STEP_CONFIGURE, hooks_dir);
 			goto out;
 		}
-		r = hooksd_hook_text(req->hook_bin, stages[i], req->hook_env, req->n_hook_env, &want[i]);
+		r = hooksd_hook_text(req->hook_bin, stages[i], req->hook_env, req->n_hook_env, req->opt_in, &want[i]);
 		if (r < 0) {
 			r = br_error_set(err, r, BR_STEP_CONFIGURE, "the hooks' directory '%s': not an absolute path",
 					 req->hook_bin);

@@ -122,8 +122,8 @@ int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error 
 
 /* ---- CRI-O and podman: hooks.d files (runtime-configure-hooksd.c) ---- */
 
-/* Where podman (and CRI-O, which reads both) takes hook files from an
- * administrator; /usr/share/... is the packages'. */
+/* Where podman takes hook files from an administrator; /usr/share/... is
+ * the packages', and CRI-O's only default one. */
 #define HOOKSD_DIR_DEFAULT "/etc/containers/oci/hooks.d"
 #define HOOKSD_DIR_SHARE "/usr/share/containers/oci/hooks.d"
 #define CRIO_CONFIG "/etc/crio/crio.conf"
@@ -148,15 +148,17 @@ struct hooksd_request {
 	const char *hook_bin;  /* node path of bpfreaper-prestart/-poststop's dir */
 	const char *const *hook_env; /* NAME=VALUE: the hooks' whole environment */
 	size_t n_hook_env;
+	bool opt_in; /* oci-config/hooks.d-opt-in: annotated containers only */
 	const char *state_dir; /* where the record goes, as seen here */
 	bool dry_run;
 };
 
 /* The hooks.d JSON for one stage ("prestart", "poststop") running
  * hook_bin/bpfreaper-<stage>, the same as oci-config/hooks.d's; env (n_env
- * NAME=VALUE strings, 0: none) as the hook's "env". -EINVAL: hook_bin is
- * not an absolute path. */
-int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env,
+ * NAME=VALUE strings, 0: none) as the hook's "env"; opt_in: those of
+ * oci-config/hooks.d-opt-in instead. -EINVAL: hook_bin is not an absolute
+ * path. */
+int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env, bool opt_in,
 		     char **ret_text);
 /* CRI-O's hooks_dir in one config file's TOML text: *ret_dirs a JSON array
  * of strings, or NULL when the file does not set it. Takes the

@@ -60,9 +60,9 @@ static int parse_hooksd(const struct ctl_ctx *ctx, bool configure, struct config
 	a->hooksd.hooks_dir = a->req.config_path;
 	if (a->req.set_as_default || a->req.wrapper)
 		return ctl_usage_err(ctx, "--set-as-default and --wrapper are for docker");
-	if (!configure && (a->hooksd.hooks_dir || a->hooksd.hook_bin || a->hooksd.n_hook_env))
+	if (!configure && (a->hooksd.hooks_dir || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in))
 		return ctl_usage_err(ctx,
-				     "unconfigure --runtime=%s takes its files from the record: no --config, --hook-bin or --hook-env",
+				     "unconfigure --runtime=%s takes its files from the record: no --config, --hook-*, --opt-in",
 				     a->runtime);
 	if (a->hooksd.hooks_dir && a->hooksd.hooks_dir[0] != '/')
 		return ctl_usage_err(ctx, "--config: an absolute path, not '%s'", a->hooksd.hooks_dir);
@@ -91,6 +91,7 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		{ "root", required_argument, NULL, 'R' },
 		{ "hook-bin", required_argument, NULL, 'b' },
 		{ "hook-env", required_argument, NULL, 'e' },
+		{ "opt-in", no_argument, NULL, 'o' },
 		{},
 	};
 	const char *runtime = NULL, *env;
@@ -133,6 +134,9 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		case 'b':
 			a->hooksd.hook_bin = optarg;
 			break;
+		case 'o':
+			a->hooksd.opt_in = true;
+			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				return ctl_usage_err(ctx, "--hook-env: NAME=VALUE, not '%s'", optarg);
@@ -157,8 +161,8 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 			       runtime);
 	if (!streq(runtime, "docker"))
 		return ctl_usage_err(ctx, "--runtime: docker, crio or podman, not '%s'", runtime);
-	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env)
-		return ctl_usage_err(ctx, "--root, --hook-bin and --hook-env are for crio and podman");
+	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in)
+		return ctl_usage_err(ctx, "--root, --hook-bin, --hook-env and --opt-in are for crio and podman");
 	if (a->req.set_as_default && !configure)
 		return ctl_usage_err(ctx, "--set-as-default is for configure");
 	if (a->req.config_path && a->req.config_path[0] != '/')
@@ -236,12 +240,12 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 
 		r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
 		if (r < 0)
-			return ctl_err_br(ctx, CTL_FAILED, &err, "docker");
+			return ctl_err_br(ctx, CTL_FAILED, &err, "docker: %s: %s", err.detail, strerror(-r));
 		reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
 	} else {
 		r = configure ? hooksd_configure(&a.hooksd, &res, &err) : hooksd_unconfigure(&a.hooksd, &res, &err);
 		if (r < 0)
-			return ctl_err_br(ctx, CTL_FAILED, &err, a.runtime);
+			return ctl_err_br(ctx, CTL_FAILED, &err, "%s: %s: %s", a.runtime, err.detail, strerror(-r));
 		reloaded = hooksd_reload(&a, &res);
 		reload_failed = false;
 	}

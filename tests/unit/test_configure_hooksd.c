@@ -98,9 +98,9 @@ TEST(hook_text_is_the_shipped_form)
 	_cleanup_json_ json_object *p = NULL, *q = NULL;
 	json_object *hook, *v;
 
-	CHECK_EQ_INT(hooksd_hook_text("/opt/bpfreaper/bin", "prestart", env, 2, &pre), 0);
-	CHECK_EQ_INT(hooksd_hook_text("/opt/bpfreaper/bin", "poststop", NULL, 0, &post), 0);
-	CHECK_EQ_INT(hooksd_hook_text("relative", "poststop", NULL, 0, &post), -EINVAL);
+	CHECK_EQ_INT(hooksd_hook_text("/opt/bpfreaper/bin", "prestart", env, 2, false, &pre), 0);
+	CHECK_EQ_INT(hooksd_hook_text("/opt/bpfreaper/bin", "poststop", NULL, 0, false, &post), 0);
+	CHECK_EQ_INT(hooksd_hook_text("relative", "poststop", NULL, 0, false, &post), -EINVAL);
 	if (check_failed)
 		return;
 	CHECK_EQ_INT(json_parse_strict(pre, strlen(pre), OCI_JSON_MAX_DEPTH, &p), 0);
@@ -118,6 +118,24 @@ TEST(hook_text_is_the_shipped_form)
 	CHECK_EQ_STR(json_object_get_string(json_object_array_get_idx(v, 0)), "poststop");
 	CHECK(json_object_object_get_ex(q, "hook", &hook));
 	CHECK(!json_object_object_get_ex(hook, "env", NULL));
+}
+
+/* The opt-in form is oci-config/hooks.d-opt-in's, byte for byte but the
+ * path. */
+TEST(hook_text_opt_in_is_the_shipped_form)
+{
+	static const char *const stages[] = { "prestart", "poststop" };
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *text = NULL, *shipped = NULL;
+		char path[256];
+		size_t len;
+
+		snprintf(path, sizeof(path), "oci-config/hooks.d-opt-in/bpfreaper-%s.json", stages[i]);
+		CHECK_EQ_INT(hooksd_hook_text("/usr/libexec/oci/hooks.d", stages[i], NULL, 0, true, &text), 0);
+		CHECK_EQ_INT(read_file_limited(AT_FDCWD, path, 4096, &shipped, &len), 0);
+		CHECK_EQ_STR(text, shipped);
+	}
 }
 
 static void put(const char *path, const char *text)
@@ -207,6 +225,38 @@ TEST(crio_files_under_a_root)
 	configure_result_done(&res);
 	CHECK(!exists(root, HOOKSD_DIR_DEFAULT "/bpfreaper-prestart.json"));
 
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	CHECK_EQ_INT(system(cmd), 0);
+}
+
+/* No hooks_dir set anywhere: CRI-O reads /usr/share/... alone, so hook
+ * files in /etc need the drop-in, which keeps /usr/share. */
+TEST(crio_default_reads_usr_share_alone)
+{
+	char root[] = "/tmp/bpfreaper-hooksd-XXXXXX", state[PATH_MAX], dropin[PATH_MAX], cmd[PATH_MAX + 16];
+	struct hooksd_request req = { .manager = HOOKSD_CRIO, .hook_bin = "/opt/bpfreaper/bin" };
+	struct configure_result res;
+	struct br_error err = BR_ERROR_INIT;
+	_cleanup_json_ json_object *dirs = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	CHECK(mkdtemp(root) != NULL);
+	if (check_failed)
+		return;
+	snprintf(state, sizeof(state), "%s/state", root);
+	snprintf(dropin, sizeof(dropin), "%s" CRIO_DROPIN_DIR "/" CRIO_DROPIN_NAME, root);
+	req.root = root;
+	req.state_dir = state;
+	CHECK_EQ_INT(hooksd_configure(&req, &res, &err), 0);
+	configure_result_done(&res);
+	CHECK_EQ_INT(read_file_limited(AT_FDCWD, dropin, 4096, &text, &len), 0);
+	if (check_failed)
+		return;
+	dirs = dirs_of(text, 0);
+	CHECK_EQ_INT((int)json_object_array_length(dirs), 2);
+	CHECK_EQ_STR(dir_at(dirs, 0), HOOKSD_DIR_SHARE);
+	CHECK_EQ_STR(dir_at(dirs, 1), HOOKSD_DIR_DEFAULT);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	CHECK_EQ_INT(system(cmd), 0);
 }
