@@ -70,8 +70,9 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 		cmp -s "$WORK/k8s-src/bin/$f" "$WORK/node/opt/bpfreaper/bin/$f" || fail "$f not copied"
 		assert_eq "$f mode" "$(stat -c %a "$WORK/node/opt/bpfreaper/bin/$f")" 755
 	done
-	# hooks.d: the shipped files, valid JSON, only the hook path changed.
-	d=$WORK/node/usr/share/containers/oci/hooks.d
+	# hooks.d (by configure, in /etc: /usr may be read-only): the shipped
+	# files, valid JSON, only the hook path changed.
+	d=$WORK/node/etc/containers/oci/hooks.d
 	for f in "$ROOT"/oci-config/hooks.d/*.json; do
 		jq -e . "$d/$(basename "$f")" >/dev/null || fail "$(basename "$f") is not valid JSON"
 		assert_eq "$(basename "$f") path" "$(jq -r .hook.path "$d/$(basename "$f")")" \
@@ -91,10 +92,13 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 	assert set(rt) == {"options", "pod_annotations"}, rt
 	EOF
 	grep -q "restart containerd" "$WORK/k8s.out" || fail "no restart note: $(cat "$WORK/k8s.out")"
-	# The manifest lists exactly the paths that appeared.
+	# The manifest and configure's record list exactly the paths that
+	# appeared.
 	after1=$(k8s_snapshot)
 	made=$(comm -13 <(echo "$before" | cut -d' ' -f1) <(echo "$after1" | cut -d' ' -f1) | sed 's|^\.||' | sort)
-	listed=$( (awk '{ print $3 }' "$WORK/node/opt/bpfreaper/manifest"; echo /opt/bpfreaper/manifest) | sort)
+	listed=$( (awk '{ print $3 }' "$WORK/node/opt/bpfreaper/manifest"; echo /opt/bpfreaper/manifest
+		echo /opt/bpfreaper/state/configured-crio.json
+		jq -r '.files[].path' "$WORK/node/opt/bpfreaper/state/configured-crio.json") | sort)
 	assert_eq "manifest" "$listed" "$made"
 	! echo "$made" | grep -qx /opt || fail "/opt existed before and is listed as made"
 	assert_eq "files there before, changed" "$(comm -23 <(echo "$before") <(echo "$after1"))" ""
@@ -128,10 +132,7 @@ test_k8s_installer_keeps_foreign_and_changed_files() {
 		>"$d/bpfreaper-prestart.json"
 	foreign=$(sha256sum <"$d/bpfreaper-prestart.json")
 	k8s_run install
-	grep -q "/usr/share/containers/oci/hooks.d/bpfreaper-prestart.json exists and was not installed by bpfreaper: left as it is" \
-		"$WORK/k8s.out" || fail "install said: $(cat "$WORK/k8s.out")"
 	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
-	! grep -q "bpfreaper-prestart.json" "$WORK/node/opt/bpfreaper/manifest" || fail "foreign file in the manifest"
 	# An operator edits the drop-in; an upgrade brings a new poststop.
 	echo '  # SystemdCgroup = true  (operator)' >>"$dropin"
 	cp "$dropin" "$WORK/edited.toml"
@@ -153,6 +154,19 @@ test_k8s_installer_keeps_foreign_and_changed_files() {
 	assert_absent "$WORK/node/opt/bpfreaper"
 	assert_present "$WORK/node/opt"
 	assert_eq "containerd config" "$(grep -c . "$WORK/node/etc/containerd/config.toml")" 4
+	# A file of that name where configure writes: never overwritten; the
+	# install fails (the pod is not Ready), its manifest still written so
+	# that uninstall removes the binaries it did install.
+	mkdir -p "$WORK/node/etc/containers/oci/hooks.d"
+	cp "$d/bpfreaper-prestart.json" "$WORK/node/etc/containers/oci/hooks.d/"
+	! BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 BPFREAPER_WIRE=hooksd sh "$K8S_INSTALL" install "$WORK/node" \
+		>"$WORK/k8s.out" 2>&1 || fail "install over a foreign hooks.d file succeeded: $(cat "$WORK/k8s.out")"
+	grep -q "bpfreaper-prestart.json exists and bpfreaperctl configure did not write it" "$WORK/k8s.out" ||
+		fail "install said: $(cat "$WORK/k8s.out")"
+	cmp -s "$d/bpfreaper-prestart.json" "$WORK/node/etc/containers/oci/hooks.d/bpfreaper-prestart.json" ||
+		fail "the foreign file was changed"
+	k8s_run uninstall
+	assert_absent "$WORK/node/opt/bpfreaper"
 }
 
 # containerd 1.x replaces a whole plugin section with an imported one: no
@@ -189,7 +203,10 @@ test_k8s_installer_hooksd_runs_under_podman() {
 	need_tool podman
 	k8s_src
 	rm -rf "$WORK/hooks.d" "$home"
+	# The hooks' environment: podman's cleanup process runs poststop with
+	# one of its own, and a test never writes to the host's /run/bpfreaper.
 	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_HOME=$home BPFREAPER_HOOKSD_DIR=$WORK/hooks.d BPFREAPER_WIRE=hooksd \
+		BPFREAPER_HOOK_ENV="BPFREAPER_RUN_DIR=$RUN_DIR PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
 		sh "$K8S_INSTALL" install / >"$WORK/k8s.out" 2>&1 || fail "install: $(cat "$WORK/k8s.out")"
 	# No warning: `bpfreaperctl load` succeeded too. (Not the tracer's
 	# directory: another run's unload may remove it right away.)
