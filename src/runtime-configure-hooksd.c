@@ -495,6 +495,62 @@ static int set_result_file(struct configure_file *f, const char *p, enum configu
 	return copy_str(f->path, sizeof(f->path), p);
 }
 
+/* "dirs" of the new record: the earlier record's, and each directory a file
+ * written now needs that does not exist yet (node paths, outermost first),
+ * so that unconfigure takes them away again. */
+static int record_dirs(const struct hooksd_request *req, json_object *record, const struct configure_result *res,
+		       json_object *new_record)
+{
+	json_object *dirs = json_object_new_array(), *prior;
+
+	if (!dirs)
+		return -ENOMEM;
+	json_object_object_add(new_record, "dirs", dirs);
+	if (record && json_object_object_get_ex(record, "dirs", &prior) && json_object_is_type(prior, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(prior); i++)
+			json_object_array_add(dirs, json_object_get(json_object_array_get_idx(prior, i)));
+	for (size_t i = 0; i < res->n_files; i++) {
+		char dir[PATH_MAX], real[PATH_MAX];
+		size_t first = json_object_array_length(dirs);
+		char *slash;
+
+		if (res->files[i].action != CONFIGURE_WRITTEN || copy_str(dir, sizeof(dir), res->files[i].path) < 0)
+			continue;
+		while ((slash = strrchr(dir, '/')) && slash != dir) {
+			struct stat st;
+
+			*slash = '\0';
+			/* Recorded already: so are the ones above it. */
+			if (dirs_have(dirs, dir) || under_root(req, dir, real, sizeof(real)) < 0 || stat(real, &st) == 0)
+				break;
+			/* Outermost first: inserted before those of this file
+			 * found so far. */
+			json_object_array_add(dirs, NULL);
+			for (size_t k = json_object_array_length(dirs) - 1; k > first; k--)
+				json_object_array_put_idx(dirs, k, json_object_get(json_object_array_get_idx(dirs, k - 1)));
+			json_object_array_put_idx(dirs, first, json_object_new_string(dir));
+		}
+	}
+	return 0;
+}
+
+/* The directories configure made, innermost first; one not empty stays. */
+static void remove_recorded_dirs(const struct hooksd_request *at, json_object *record)
+{
+	json_object *dirs;
+
+	if (!json_object_object_get_ex(record, "dirs", &dirs) || !json_object_is_type(dirs, json_type_array))
+		return;
+	for (size_t i = json_object_array_length(dirs); i-- > 0;) {
+		json_object *d = json_object_array_get_idx(dirs, i);
+		char real[PATH_MAX];
+
+		if (json_object_is_type(d, json_type_string) && json_object_get_string(d)[0] == '/' &&
+		    under_root(at, json_object_get_string(d), real, sizeof(real)) == 0)
+			(void)rmdir(real);
+	}
+}
+
 int hooksd_configure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err)
 {
 	static const char *const stages[] = { "prestart", "poststop" };
@@ -599,6 +655,9 @@ int hooksd_configure(const struct hooksd_request *req, struct configure_result *
 	json_object_object_add(new_record, "root",
 			       json_object_new_string(req->root && *req->root ? req->root : "/"));
 	json_object_object_add(new_record, "files", files);
+	r = record_dirs(req, record, ret, new_record);
+	if (r < 0)
+		goto out;
 	for (size_t i = 0; i < ret->n_files; i++) {
 		const char *text = ret->files[i].action == CONFIGURE_WRITTEN ? ret->files[i].text
 										 : recorded_text(record, want_paths[i]);
@@ -694,6 +753,8 @@ int hooksd_unconfigure(const struct hooksd_request *req, struct configure_result
 			goto fail;
 		}
 	}
+	if (!req->dry_run)
+		remove_recorded_dirs(&at, record);
 	if (!req->dry_run && unlink(ret->record) < 0 && errno != ENOENT) {
 		r = br_error_errno(err, -errno, BR_STEP_CONFIGURE, ret->record);
 		goto fail;

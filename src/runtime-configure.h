@@ -175,7 +175,8 @@ int crio_dropin_text(json_object *dirs, const char *hooks_dir, char **ret_text, 
  * configure did not write: -EEXIST. A second run changes nothing. */
 int hooksd_configure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
 /* Remove what the record lists, each file only if it still holds what
- * configure wrote (else CONFIGURE_KEPT); then the record. The files are
+ * configure wrote (else CONFIGURE_KEPT), and the directories it made that
+ * are empty then; then the record. The files are
  * under req->root, else the root configure had. No record: nothing. */
 int hooksd_unconfigure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
 

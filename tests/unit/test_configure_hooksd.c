@@ -257,6 +257,12 @@ TEST(crio_default_reads_usr_share_alone)
 	CHECK_EQ_INT((int)json_object_array_length(dirs), 2);
 	CHECK_EQ_STR(dir_at(dirs, 0), HOOKSD_DIR_SHARE);
 	CHECK_EQ_STR(dir_at(dirs, 1), HOOKSD_DIR_DEFAULT);
+	/* The directories it made go too (the state directory is not its). */
+	CHECK(exists(root, "/etc/crio/crio.conf.d") && exists(root, HOOKSD_DIR_DEFAULT));
+	CHECK_EQ_INT(hooksd_unconfigure(&req, &res, &err), 0);
+	configure_result_done(&res);
+	CHECK(!exists(root, "/etc"));
+	CHECK(exists(root, "/state"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	CHECK_EQ_INT(system(cmd), 0);
 }
