@@ -64,6 +64,14 @@ hook_env_json() {
 	esac
 }
 
+# crash_hook NAME STAGE POINT: NAME's first STAGE hook is the test build's
+# (the shipped hooks have no kill points) and kills itself at POINT
+# (BPFREAPER_CRASH_AT, src/crashpoint.h).
+crash_hook() {
+	bundle_edit "$1" '.hooks[$stage][0] |= (.path = $bin + "/" + (.path | split("/") | last) | .env = $env)' \
+		--arg stage "$2" --arg bin "$TEST_BIN" --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$3")"
+}
+
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
 bundle_edit() {
 	local f=$WORK/bundles/$1/config.json
