@@ -72,6 +72,15 @@ crash_hook() {
 		--arg stage "$2" --arg bin "$TEST_BIN" --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$3")"
 }
 
+# json_padded SIZE JSON: JSON and then blanks, SIZE bytes in all: an input
+# exactly at (or one byte over) its limit (src/input-limits.h).
+json_padded() {
+	local pad=$(($1 - ${#2}))
+	[ "$pad" -ge 0 ] || { fail "json_padded: JSON is longer than $1 bytes"; return 1; }
+	printf '%s' "$2"
+	head -c "$pad" /dev/zero | tr '\0' ' '
+}
+
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
 bundle_edit() {
 	local f=$WORK/bundles/$1/config.json
