@@ -13,8 +13,6 @@
 #include <glob.h>
 #include <sys/stat.h>
 
-/* Config files are small; a larger one is not what the probe expects. */
-#define CONFIG_MAX_BYTES (1024 * 1024)
 #define HOOKSD_FILES_MAX 512
 #define CONTAINERD_FILES_MAX 64
 #define PROC_SCAN_MAX 65536
@@ -74,7 +72,7 @@ static char *read_config(const char *path, int *ret_err)
 	else if (!S_ISREG(st.st_mode))
 		r = -EBADFD;
 	else
-		r = read_fd_limited(fd, CONFIG_MAX_BYTES, &text, &len);
+		r = read_fd_limited(fd, CONFIGURE_FILE_MAX, &text, &len);
 	*ret_err = r;
 	return r < 0 ? NULL : text;
 }
@@ -139,7 +137,7 @@ static int find_process(const char *root, const char *name)
 		if (*end || pid <= 0 || pid > INT_MAX)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/comm", proc, de->d_name);
-		if (read_file_limited(AT_FDCWD, path, 64, &comm, &len) < 0)
+		if (read_file_limited(AT_FDCWD, path, PROC_COMM_MAX_BYTES, &comm, &len) < 0)
 			continue;
 		comm[strcspn(comm, "\n")] = '\0';
 		if (streq(comm, name))

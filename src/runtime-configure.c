@@ -636,7 +636,7 @@ int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error 
 			return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl reload docker.service failed");
 		return 0;
 	}
-	r = read_file_limited(AT_FDCWD, pid_file, 64, &text, &len);
+	r = read_file_limited(AT_FDCWD, pid_file, PID_FILE_MAX_BYTES, &text, &len);
 	if (r < 0)
 		return br_error_errno(err, r, BR_STEP_CONFIGURE, pid_file);
 	errno = 0;

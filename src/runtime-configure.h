@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "input-limits.h"
 
 /* The runtime name Docker knows the wrapper by. */
 #define CONFIGURE_RUNTIME_NAME "bpfreaper"
@@ -26,8 +27,6 @@
 /* Beside each file configure edits: the file as it was before the first
  * configure. */
 #define CONFIGURE_BACKUP_SUFFIX ".bpfreaper-backup"
-/* daemon.json and bpfreaper.json are a few KiB; past this it is not one. */
-#define CONFIGURE_FILE_MAX (4u << 20)
 
 /* ---- the merge, on texts (no files) ---- */
 

@@ -187,6 +187,21 @@ test_config_check() {
 	assert_usage_error config check a b
 }
 
+# bpfreaper.json at its limit (CONFIG_MAX_BYTES, 256 KiB) is read; one byte
+# more is refused in one line that names the limit.
+test_config_check_size_limit() {
+	local f=$WORK/cc.json
+	json_padded $((256 * 1024)) '{"mode": "report"}' >"$f"
+	ctl config check "$f"
+	assert_eq "at the limit" "$CTL_RC" 0
+	grep -q "valid, mode report" "$WORK/ctl.out" || fail "said: $(cat "$WORK/ctl.out" "$WORK/ctl.err")"
+	json_padded $((256 * 1024 + 1)) '{"mode": "report"}' >"$f"
+	ctl config check "$f"
+	assert_eq "one byte over" "$CTL_RC" 1
+	assert_eq "lines said" "$(wc -l <"$WORK/ctl.err")" 1
+	grep -q "^$f: larger than 256 KiB" "$WORK/ctl.err" || fail "said: $(cat "$WORK/ctl.err")"
+}
+
 test_readonly_verbs_create_nothing() {
 	local rd=$WORK/fresh-run v
 	local -a cmds=("list" "list --no-trunc" "show $E2E_PREFIX-none" "report $E2E_PREFIX-none" "reports" "doctor")

@@ -151,6 +151,21 @@ bad_bundle() {
 		fail "no skipped entry with '$1': $(cat "$RUN_DIR/skipped" 2>/dev/null)"
 }
 
+# A bundle's config.json at its limit (BUNDLE_CONFIG_MAX_BYTES, 16 MiB, the
+# same as prestart's) gets the hooks; one byte more runs the runtime
+# unchanged with the limit named.
+test_bundle_config_size_limit() {
+	local b=$WORK/wrap/bundle
+	wrap_setup
+	mkdir -p "$b"
+	json_padded $((16 * 1024 * 1024)) "$DOCKERISH" >"$b/config.json"
+	passes create --bundle "$b" "$E2E_PREFIX-x"
+	assert_eq "createRuntime at the limit" "$(hook_paths "$b/config.json" createRuntime)" "$BIN/bpfreaper-prestart"
+	json_padded $((16 * 1024 * 1024 + 1)) "$DOCKERISH" >"$b/config.json"
+	bad_bundle "config.json: larger than 16 MiB"
+	sed -i "/^[0-9]* $E2E_PREFIX-x /d" "$RUN_DIR/skipped"
+}
+
 test_bad_input_runs_runtime_unchanged() {
 	local b=$WORK/wrap/bundle rc
 	wrap_setup

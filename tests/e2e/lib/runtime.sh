@@ -64,6 +64,23 @@ hook_env_json() {
 	esac
 }
 
+# crash_hook NAME STAGE POINT: NAME's first STAGE hook is the test build's
+# (the shipped hooks have no kill points) and kills itself at POINT
+# (BPFREAPER_CRASH_AT, src/crashpoint.h).
+crash_hook() {
+	bundle_edit "$1" '.hooks[$stage][0] |= (.path = $bin + "/" + (.path | split("/") | last) | .env = $env)' \
+		--arg stage "$2" --arg bin "$TEST_BIN" --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$3")"
+}
+
+# json_padded SIZE JSON: JSON and then blanks, SIZE bytes in all: an input
+# exactly at (or one byte over) its limit (src/input-limits.h).
+json_padded() {
+	local pad=$(($1 - ${#2}))
+	[ "$pad" -ge 0 ] || { fail "json_padded: JSON is longer than $1 bytes"; return 1; }
+	printf '%s' "$2"
+	head -c "$pad" /dev/zero | tr '\0' ' '
+}
+
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
 bundle_edit() {
 	local f=$WORK/bundles/$1/config.json
