@@ -262,14 +262,7 @@ int chain_unconfigure_text(const char *text, size_t len, json_object *undo, char
 
 /* ---- files ---- */
 
-struct file_now {
-	bool exists;
-	struct stat st;
-	char *text;
-	size_t len;
-};
-
-static void file_now_done(struct file_now *f)
+void file_now_done(struct file_now *f)
 {
 	free(f->text);
 	*f = (struct file_now){};
@@ -288,7 +281,7 @@ static int split_path(const char *path, char *dir, size_t dir_size, char *name, 
 	return copy_str(name, name_size, slash + 1);
 }
 
-static int file_read(const char *path, struct file_now *ret, struct br_error *err)
+int file_read(const char *path, struct file_now *ret, struct br_error *err)
 {
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	_cleanup_close_ int dirfd = -EBADF;
@@ -319,7 +312,7 @@ static int file_read(const char *path, struct file_now *ret, struct br_error *er
 
 /* Replace path with text; owner and mode of the file it replaces (st), else
  * root's 0644, as Docker's own packages ship daemon.json. */
-static int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err)
+int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err)
 {
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	_cleanup_close_ int dirfd = -EBADF;
@@ -338,7 +331,7 @@ static int file_write(const char *path, const char *text, const struct stat *st,
 	return 0;
 }
 
-static int file_remove(const char *path, struct br_error *err)
+int file_remove(const char *path, struct br_error *err)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, path);

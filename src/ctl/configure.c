@@ -22,6 +22,8 @@ static const char *const action_names[] = {
 
 struct configure_args {
 	struct configure_request req;
+	bool containerd; /* else docker */
+	bool restart_set;
 	enum restart_mode restart;
 	const char *pid_file;
 };
@@ -84,6 +86,7 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 				a->restart = RESTART_NONE;
 			else
 				return ctl_usage_err(ctx, "--restart-mode: signal, systemd or none, not '%s'", optarg);
+			a->restart_set = true;
 			break;
 		case 'p':
 			a->pid_file = optarg;
@@ -99,11 +102,18 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!runtime)
 		return ctl_usage_err(ctx, "--runtime=docker is needed");
-	if (streq(runtime, "containerd") || streq(runtime, "crio") || streq(runtime, "podman"))
+	a->containerd = streq(runtime, "containerd");
+	if (a->containerd) {
+		/* containerd reads its config only when it starts. */
+		if (a->restart == RESTART_SIGNAL && a->restart_set)
+			return ctl_usage_err(ctx, "--restart-mode=signal: containerd applies a change only when restarted: systemd or none");
+		if (!a->restart_set)
+			a->restart = RESTART_NONE;
+	} else if (streq(runtime, "crio") || streq(runtime, "podman"))
 		return ctl_err(ctx, CTL_USAGE, "--runtime=%s: not supported yet; docs/install.md says how to wire it",
 			       runtime);
-	if (!streq(runtime, "docker"))
-		return ctl_usage_err(ctx, "--runtime: docker, not '%s'", runtime);
+	if (!a->containerd && !streq(runtime, "docker"))
+		return ctl_usage_err(ctx, "--runtime: docker or containerd, not '%s'", runtime);
 	if (a->req.set_as_default && !configure)
 		return ctl_usage_err(ctx, "--set-as-default is for configure");
 	if (a->req.config_path && a->req.config_path[0] != '/')
@@ -136,6 +146,17 @@ static const char *reload(const struct configure_args *a, const struct configure
 	*ret_failed = false;
 	if (a->req.dry_run || !res->changed)
 		return "not needed";
+	if (a->containerd) {
+		if (a->restart == RESTART_NONE)
+			return "none: run `systemctl restart containerd` to apply it (running containers keep running)";
+		r = containerd_restart(a->restart, &err);
+		if (r < 0) {
+			*ret_failed = true;
+			snprintf(buf, size, "failed: %s: %s", err.detail, strerror(-r));
+			return buf;
+		}
+		return "systemctl restart containerd.service";
+	}
 	if (a->restart == RESTART_NONE)
 		return "none: run `systemctl reload docker` (or kill -HUP dockerd) to apply it";
 	r = docker_reload(a->restart, a->pid_file, &err);
@@ -165,22 +186,28 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 	r = parse(ctx, argc, argv, configure, &a, wrapper, sizeof(wrapper));
 	if (r != CTL_OK)
 		return r;
-	r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
+	if (a.containerd)
+		r = configure ? containerd_configure(&a.req, &res, &err) : containerd_unconfigure(&a.req, &res, &err);
+	else
+		r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
 	if (r < 0)
-		return ctl_err_br(ctx, CTL_FAILED, &err, "docker");
+		return ctl_err_br(ctx, CTL_FAILED, &err, a.containerd ? "containerd" : "docker");
 	reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
 	if (ctx->json) {
 		_cleanup_json_ json_object *o = json_object_new_object();
 		json_object *files = json_object_new_array();
 
-		json_object_object_add(o, "runtime", json_object_new_string("docker"));
+		json_object_object_add(o, "runtime", json_object_new_string(a.containerd ? "containerd" : "docker"));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(a.req.dry_run));
 		json_object_object_add(o, "changed", json_object_new_boolean(res.changed));
 		json_object_object_add(o, "chain", *res.chain ? json_object_new_string(res.chain) : NULL);
 		json_object_object_add(o, "record", json_object_new_string(res.record));
 		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
-			json_object *f = json_object_new_object();
+			json_object *f;
 
+			if (!res.files[i].path[0])
+				continue;
+			f = json_object_new_object();
 			json_object_object_add(f, "path", json_object_new_string(res.files[i].path));
 			json_object_object_add(f, "action", json_object_new_string(action_names[res.files[i].action]));
 			if (a.req.dry_run && res.files[i].text)
@@ -194,6 +221,8 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
 			const struct configure_file *f = &res.files[i];
 
+			if (!f->path[0])
+				continue;
 			if (a.req.dry_run && f->action != CONFIGURE_UNCHANGED) {
 				printf("%s: would be %s%s\n", f->path, action_names[f->action], f->text ? ":" : "");
 				if (f->text)
@@ -203,7 +232,8 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 			}
 		}
 		if (configure && *res.chain)
-			printf("bpfreaper-runtime runs %s (the default runtime before)\n", res.chain);
+			printf("bpfreaper-runtime runs %s (%s)\n", res.chain,
+			       a.containerd ? "runc's BinaryName before" : "the default runtime before");
 		printf("reload: %s\n", reloaded);
 	}
 	configure_result_done(&res);
