@@ -20,6 +20,8 @@ extern char **environ;
 #define RECORD_NAME "configured-containerd.json"
 /* A config dump is some 10 KiB; a node's own files are smaller still. */
 #define DUMP_MAX (1u << 20)
+/* What the hooks read from a pod's annotations (policy per pod). */
+#define POD_ANNOTATIONS_BPFREAPER "io.bpfreaper.*"
 
 /* The CRI plugin that holds the runtimes, per config version. */
 static const char *cri_plugin(int version)
@@ -189,13 +191,52 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Does table in the dump hold key? */
+static bool table_has_key(const char *dump, const char *table, const char *key)
+{
+	struct toml_line l;
+	bool ml = false, in = false;
+	char k[64];
+
+	while (next_line(&dump, &ml, &l)) {
+		if (l.header)
+			in = streq(l.name, table);
+		else if (in && !ml && line_key(&l, k, sizeof(k)) && streq(k, key))
+			return true;
+	}
+	return false;
+}
+
+/* runc's pod_annotations line with the wrapper's annotations passed on
+ * (containerd hands the hooks only the pod annotations listed there). A
+ * list that passes them already, or spans lines, is kept as it is. */
+static void put_annotations(FILE *f, const struct toml_line *l)
+{
+	const char *close = l->end;
+	bool empty;
+
+	while (close > l->start && strchr(" \t\r", close[-1]))
+		close--;
+	if (close == l->start || close[-1] != ']' || memmem(l->start, (size_t)(l->end - l->start), "\"*\"", 3) ||
+	    memmem(l->start, (size_t)(l->end - l->start), "\"" POD_ANNOTATIONS_BPFREAPER "\"",
+		   strlen(POD_ANNOTATIONS_BPFREAPER) + 2)) {
+		fprintf(f, "%.*s\n", (int)(l->end - l->start), l->start);
+		return;
+	}
+	close--;
+	empty = close > l->start && close[-1] == '[';
+	fprintf(f, "%.*s%s\"" POD_ANNOTATIONS_BPFREAPER "\"%.*s\n", (int)(close - l->start), l->start,
+		empty ? "" : ", ", (int)(l->end - close), close);
+}
+
 int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	char plugin[64], runc[128], options[160], key[64];
 	struct toml_line l;
 	size_t size = 0;
-	bool ml = false, in_plugin = false, in_options = false, seen_runc = false, seen_options = false;
+	bool ml = false, in_plugin = false, in_options = false, in_runc = false, seen_runc = false,
+	     seen_options = false, has_annotations;
 	int version = containerd_dump_version(dump);
 	FILE *f;
 
@@ -205,6 +246,7 @@ int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_tex
 	snprintf(plugin, sizeof(plugin), "%s", cri_plugin(version));
 	snprintf(runc, sizeof(runc), "%s.containerd.runtimes.runc", plugin);
 	snprintf(options, sizeof(options), "%s.options", runc);
+	has_annotations = table_has_key(dump, runc, "pod_annotations");
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
@@ -222,15 +264,23 @@ int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_tex
 		if (l.header) {
 			in_plugin = in_table(l.name, plugin);
 			in_options = streq(l.name, options);
-			seen_runc |= streq(l.name, runc);
+			in_runc = streq(l.name, runc);
+			seen_runc |= in_runc;
 		}
 		if (!in_plugin)
 			continue;
 		if (in_options && !ml && line_key(&l, key, sizeof(key)) && streq(key, "BinaryName"))
 			continue;
+		if (in_runc && !ml && line_key(&l, key, sizeof(key)) && streq(key, "pod_annotations")) {
+			put_annotations(f, &l);
+			continue;
+		}
 		if (l.header && l.name[0] && streq(l.name, plugin))
 			fputc('\n', f);
 		fprintf(f, "%.*s\n", (int)(l.end - l.start), l.start);
+		if (in_runc && l.header && !has_annotations)
+			fprintf(f, "%*spod_annotations = [\"" POD_ANNOTATIONS_BPFREAPER "\"]\n",
+				(int)(strspn(l.start, " \t") + 2), "");
 		if (in_options && l.header) {
 			fprintf(f, "%*sBinaryName = ", (int)(strspn(l.start, " \t") + 2), "");
 			put_quoted(f, wrapper);
@@ -464,29 +514,50 @@ int containerd_import_remove(const char *main_text, const char *dropin, char **r
 
 /* ---- processes ---- */
 
-int containerd_config_dump(const char *binary, const char *config, char **ret_text, struct br_error *err)
+int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
+			   struct br_error *err)
 {
 	const char *bin = binary ? binary : "containerd";
-	char *const with_config[] = { (char *)bin, "--config", (char *)(config ? config : ""), "config", "dump", NULL };
+	bool chrooted = root && !streq(root, "/");
 	/* No file: containerd's built-in defaults, what it runs without one. */
-	char *const defaults[] = { (char *)bin, "--config", "/dev/null", "config", "dump", NULL };
-	posix_spawn_file_actions_t fa;
+	char *const argv[] = { (char *)bin, "--config", (char *)(config ? config : "/dev/null"), "config", "dump", NULL };
 	_cleanup_close_ int rd = -EBADF;
 	_cleanup_free_ char *text = NULL;
-	int pipefd[2], status, r;
+	int pipefd[2], status, r = 0;
 	size_t len;
 	pid_t child;
 
+	if (chrooted && bin[0] != '/')
+		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE, "%s: not an absolute path", bin);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "pipe");
 	rd = pipefd[0];
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	r = posix_spawnp(&child, bin, &fa, NULL, config && access(config, F_OK) == 0 ? with_config : defaults,
-			 environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if (!chrooted) {
+		posix_spawn_file_actions_t fa;
+
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+		r = posix_spawnp(&child, bin, &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	} else {
+		/* Another root (a node's, mounted in a pod): its own containerd,
+		 * which resolves absolute imports inside that root. */
+		/* Opened here: the root may have no /dev. */
+		_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		child = null < 0 ? -1 : fork();
+		if (child == 0) {
+			if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(null, STDIN_FILENO) < 0 ||
+			    dup2(null, STDERR_FILENO) < 0 || chroot(root) < 0 || chdir("/") < 0)
+				_exit(127);
+			execve(bin, argv, environ);
+			_exit(127);
+		}
+		if (child < 0)
+			r = errno;
+	}
 	close(pipefd[1]);
 	if (r != 0)
 		return br_error_errno(err, -r, BR_STEP_CONFIGURE, bin);
@@ -495,6 +566,8 @@ int containerd_config_dump(const char *binary, const char *config, char **ret_te
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, bin);
 	if (r < 0)
 		return br_error_errno(err, r, BR_STEP_CONFIGURE, "containerd config dump");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return br_error_set(err, -ENOEXEC, BR_STEP_CONFIGURE, "%s could not be run", bin);
 	/* containerd refuses a file it cannot parse: so does configure. */
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE,
@@ -625,7 +698,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 		if (r < 0)
 			goto out;
 	}
-	r = containerd_config_dump(NULL, main_path, &dump, err);
+	r = containerd_config_dump(NULL, NULL, access(main_path, F_OK) == 0 ? main_path : NULL, &dump, err);
 	if (r < 0)
 		goto out;
 	version = containerd_dump_version(dump);
@@ -714,7 +787,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	}
 	/* What containerd will run now, asked of containerd: an import after
 	 * ours, or a file it cannot read, and nothing is left half-done. */
-	r = containerd_config_dump(NULL, main_path, &after, err);
+	r = containerd_config_dump(NULL, NULL, main_path, &after, err);
 	if (r == 0 && (containerd_dump_binary(after, now_binary, sizeof(now_binary)) < 0 ||
 		       !streq(now_binary, req->wrapper)))
 		r = br_error_set(err, -EIO, BR_STEP_CONFIGURE,

@@ -153,7 +153,8 @@ int containerd_dump_version(const char *dump);
  * the CRI plugin (or its runc runtime) is not in the dump. */
 int containerd_dump_binary(const char *dump, char *ret, size_t size);
 /* The drop-in: the CRI plugin's whole effective section from the dump with
- * the runc runtime's BinaryName set to wrapper. */
+ * the runc runtime's BinaryName set to wrapper and "io.bpfreaper.*" added
+ * to its pod_annotations. */
 int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err);
 /* Does the main config's top-level "imports" (patterns, relative to the
  * main config's directory) name the drop-in? */
@@ -165,9 +166,13 @@ int containerd_import_add(const char *main_text, const char *dropin, int version
  * *ret_text NULL: not there. */
 int containerd_import_remove(const char *main_text, const char *dropin, char **ret_text);
 
-/* Runs `containerd [--config config] config dump` (config NULL or absent:
- * containerd's defaults). binary NULL: "containerd" from $PATH. */
-int containerd_config_dump(const char *binary, const char *config, char **ret_text, struct br_error *err);
+/* Runs `containerd --config config config dump` (config NULL: none, i.e.
+ * containerd's defaults). binary NULL: "containerd" from $PATH. root other
+ * than NULL or "/": binary and config are paths inside root, run chrooted
+ * there. -ENOEXEC: binary could not be run; -EINVAL: containerd refuses
+ * the config. */
+int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
+			   struct br_error *err);
 /* config_path: config.toml (NULL: the default); the drop-in goes in its
  * directory's conf.d. After writing, config dump must show the wrapper, or
  * everything is put back (-EIO). */

@@ -573,11 +573,12 @@ test_containerd_configure() {
 	assert_eq "chained runtime" "$(jq -r .runtime "$WORK/wrap/config.json")" "$rec"
 	cmp -s "$cfg.bpfreaper-backup" "$WORK/ctrd-config.orig" || fail "no exact backup of config.toml"
 	# Everything else containerd runs is as it was: the dumps differ in
-	# BinaryName and in the list of files read only.
+	# runc's BinaryName and pod_annotations and in the list of files read.
 	containerd --config "$cfg" config dump >"$WORK/dump.configured"
 	diff "$WORK/dump.orig" "$WORK/dump.configured" | grep '^[<>]' | grep -v -e '^[<>] imports = ' \
-		-e "^< *BinaryName = \"$rec\"\$" -e "^> *BinaryName = \"$WRAP\"\$" >"$WORK/dump.diff" || true
-	[ ! -s "$WORK/dump.diff" ] || fail "configure changed more than BinaryName: $(cat "$WORK/dump.diff")"
+		-e "^< *BinaryName = \"$rec\"\$" -e "^> *BinaryName = \"$WRAP\"\$" \
+		-e '^< *pod_annotations = \[\]$' -e '^> *pod_annotations = \["io.bpfreaper.\*"\]$' >"$WORK/dump.diff" || true
+	[ ! -s "$WORK/dump.diff" ] || fail "configure changed more than runc's BinaryName and pod_annotations: $(cat "$WORK/dump.diff")"
 	grep -q '^ *SystemdCgroup = true$' "$WORK/dump.configured" || fail "SystemdCgroup lost"
 	grep -q '^ *ConfigPath = "/etc/gvisor.toml"$' "$WORK/dump.configured" || fail "gvisor's options lost"
 

@@ -32,6 +32,7 @@ static const char dump_v2[] =
 	"        BinaryName = \"/usr/bin/runsc\"\n"
 	"\n"
 	"    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n"
+	"      pod_annotations = [\"io.kubernetes.cri.*\"]\n"
 	"      runtime_type = \"io.containerd.runc.v2\"\n"
 	"\n"
 	"      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
@@ -90,6 +91,8 @@ TEST(dropin_is_the_cri_section_with_binary_name)
 	CHECK(strstr(text, "/opt/containerd") == NULL);
 	CHECK(strstr(text, "imports") == NULL);
 	CHECK(strstr(text, "nvidia-container-runtime") == NULL);
+	/* Pod annotations reach the hooks; the node's still do. */
+	CHECK(strstr(text, "\n      pod_annotations = [\"io.kubernetes.cri.*\", \"io.bpfreaper.*\"]\n") != NULL);
 	/* Read back as a dump: runc runs the wrapper. */
 	CHECK_EQ_INT(containerd_dump_binary(text, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, WRAPPER);
@@ -99,6 +102,7 @@ TEST(dropin_is_the_cri_section_with_binary_name)
 		return;
 	CHECK(strstr(v3, "\nversion = 3\n") != NULL);
 	CHECK(strstr(v3, "snapshotter") == NULL);
+	CHECK(strstr(v3, "runtimes.runc]\n      pod_annotations = [\"io.bpfreaper.*\"]\n") != NULL);
 	CHECK_EQ_INT(containerd_dump_binary(v3, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, "/opt/a \"b\"/bpfreaper-runtime");
 
