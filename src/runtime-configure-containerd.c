@@ -42,8 +42,7 @@ struct toml_line {
  * are never headers. */
 static bool next_line(const char **p, bool *in_multiline, struct toml_line *ret)
 {
-	const char *s = *p, *t, *close;
-	size_t n;
+	const char *s = *p, *t;
 
 	if (!*s)
 		return false;
@@ -56,7 +55,9 @@ static bool next_line(const char **p, bool *in_multiline, struct toml_line *ret)
 	while (t < ret->end && (*t == ' ' || *t == '\t'))
 		t++;
 	if (!*in_multiline && t < ret->end && *t == '[') {
-		close = ret->end;
+		const char *close = ret->end;
+		size_t n;
+
 		while (close > t && close[-1] != ']')
 			close--;
 		while (t < close && *t == '[')
@@ -92,9 +93,9 @@ static bool line_key(const struct toml_line *l, char *ret, size_t size)
 	e = eq;
 	while (e > k && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	n = (size_t)(e - k);
-	if (n == 0 || n >= size)
+	if (e <= k || (size_t)(e - k) >= size)
 		return false;
+	n = (size_t)(e - k);
 	memcpy(ret, k, n);
 	ret[n] = '\0';
 	return true;
@@ -177,6 +178,27 @@ int containerd_dump_binary(const char *dump, char *ret, size_t size)
 			return line_string(&l, ret, size);
 	}
 	return seen ? 0 : -ENOENT;
+}
+
+int containerd_dump_default_runtime(const char *dump, char *ret, size_t size)
+{
+	char table[128], key[64];
+	struct toml_line l;
+	bool ml = false, in = false;
+	int version = containerd_dump_version(dump);
+
+	if (version < 0)
+		return version;
+	snprintf(table, sizeof(table), "%s.containerd", cri_plugin(version));
+	/* containerd's own default when the key is absent. */
+	snprintf(ret, size, "runc");
+	while (next_line(&dump, &ml, &l)) {
+		if (l.header)
+			in = streq(l.name, table);
+		else if (in && !ml && line_key(&l, key, sizeof(key)) && streq(key, "default_runtime_name"))
+			return line_string(&l, ret, size);
+	}
+	return 0;
 }
 
 /* s as a TOML basic string. */
@@ -339,7 +361,7 @@ static bool find_imports(const char *text, struct imports_array *ret,
 		}
 		if (ml || !line_key(&l, key, sizeof(key)) || !streq(key, "imports"))
 			continue;
-		q = memchr(l.start, '=', (size_t)(l.end - l.start)) + 1;
+		q = (const char *)memchr(l.start, '=', (size_t)(l.end - l.start)) + 1;
 		while (*q == ' ' || *q == '\t')
 			q++;
 		if (*q != '[')
@@ -676,7 +698,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	const char *main_path = req->config_path ? req->config_path : CONTAINERD_CONFIG_DEFAULT;
 	_cleanup_json_ json_object *record = NULL, *undo_chain = NULL, *new_record = NULL;
 	_cleanup_free_ char *dump = NULL, *after = NULL;
-	char dropin[PATH_MAX], binary[PATH_MAX], now_binary[PATH_MAX];
+	char dropin[PATH_MAX], binary[PATH_MAX], now_binary[PATH_MAX], default_runtime[128];
 	const char *paths[3] = { main_path, dropin, req->bpfreaper_config }, *recorded, *chain = NULL;
 	struct file_now now[3] = {};
 	char *text[3] = {};
@@ -711,6 +733,15 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	 * install's) is never chained: the wrapper would exec itself. */
 	if (r == 0 && *binary && !streq(strrchr(binary, '/') ? strrchr(binary, '/') + 1 : binary, WRAPPER_NAME))
 		chain = binary;
+	/* Pods run the CRI default runtime; wiring runc while they run
+	 * another would look done and clean up nothing. */
+	if (containerd_dump_default_runtime(dump, default_runtime, sizeof(default_runtime)) == 0 &&
+	    !streq(default_runtime, "runc")) {
+		r = br_error_set(err, -EOPNOTSUPP, BR_STEP_CONFIGURE,
+				 "containerd's CRI default runtime is \"%s\", not runc: configure wires runc only",
+				 default_runtime);
+		goto out;
+	}
 	r = containerd_dropin_text(dump, req->wrapper, &text[F_DROPIN], err);
 	if (r < 0)
 		goto out;

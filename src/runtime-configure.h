@@ -152,6 +152,8 @@ int containerd_dump_version(const char *dump);
 /* The runc runtime's BinaryName in the dump into ret ("" none); -ENOENT:
  * the CRI plugin (or its runc runtime) is not in the dump. */
 int containerd_dump_binary(const char *dump, char *ret, size_t size);
+/* The CRI plugin's default_runtime_name into ret ("runc" if unset). */
+int containerd_dump_default_runtime(const char *dump, char *ret, size_t size);
 /* The drop-in: the CRI plugin's whole effective section from the dump with
  * the runc runtime's BinaryName set to wrapper and "io.bpfreaper.*" added
  * to its pod_annotations. */

@@ -4,8 +4,14 @@
  * files people wrote. The files and containerd itself: the e2e test
  * test_runtime_wrap/containerd_configure. */
 #include "check.h"
+#include "fileio.h"
 #include "runtime-configure.h"
 #include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #define WRAPPER "/usr/bin/bpfreaper-runtime"
 #define DROPIN "/etc/containerd/conf.d/bpfreaper.toml"
@@ -64,6 +70,13 @@ TEST(dump_version_and_binary)
 	CHECK_EQ_STR(binary, "/usr/bin/nvidia-container-runtime");
 	CHECK_EQ_INT(containerd_dump_binary(dump_v3_no_options, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, "");
+	CHECK_EQ_INT(containerd_dump_default_runtime(dump_v2, binary, sizeof(binary)), 0);
+	CHECK_EQ_STR(binary, "runc");
+	CHECK_EQ_INT(containerd_dump_default_runtime("version = 3\n[plugins.\"io.containerd.cri.v1.runtime\".containerd]\n"
+						     "  default_runtime_name = \"nvidia\"\n",
+						     binary, sizeof(binary)),
+		     0);
+	CHECK_EQ_STR(binary, "nvidia");
 	/* The CRI plugin disabled: not in the dump. */
 	CHECK_EQ_INT(containerd_dump_binary("version = 2\n[plugins]\n  [plugins.\"io.containerd.internal.v1.opt\"]\n",
 					    binary, sizeof(binary)),
@@ -183,4 +196,161 @@ TEST(imports_cover_globs_and_relative_paths)
 	/* An imports key in a table is not containerd's. */
 	CHECK(!containerd_imports_cover("[x]\nimports = [\"conf.d/*.toml\"]\n", main_path, DROPIN));
 	CHECK(!containerd_imports_cover(NULL, main_path, DROPIN));
+}
+
+/* ---- the files, with the real containerd's config dump ---- */
+
+static char dir[] = "/tmp/bpfreaper-unit-ctrd.XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	CHECK_EQ_INT(system(cmd), 0);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* The file's content, "" if absent. */
+static char *got(const char *name)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (read_file_limited(AT_FDCWD, path, 1 << 20, &text, &len) < 0)
+		return strdup("");
+	return text;
+}
+
+static int run(bool configure, struct configure_result *res, struct br_error *err)
+{
+	char config[PATH_MAX], wcfg[PATH_MAX], state[PATH_MAX];
+	struct configure_request req = { .config_path = config, .bpfreaper_config = wcfg, .state_dir = state,
+					 .wrapper = WRAPPER };
+
+	snprintf(config, sizeof(config), "%s/config.toml", dir);
+	snprintf(wcfg, sizeof(wcfg), "%s/bpfreaper.json", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	return configure ? containerd_configure(&req, res, err) : containerd_unconfigure(&req, res, err);
+}
+
+/* A directory of the case's own; false (skipped) without containerd. */
+static bool setup(void)
+{
+	if (access("/usr/bin/containerd", X_OK) != 0)
+		return !CHECK_SKIP("no containerd here");
+	CHECK(mkdtemp(dir) != NULL);
+	return true;
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ_INT(system(cmd), 0);
+	strcpy(strrchr(dir, '.'), ".XXXXXX");
+}
+
+/* containerd merges imports in order: configure's goes last, so an earlier
+ * import that sets runc's BinaryName is chained, not left to win. */
+TEST(an_earlier_import_is_chained)
+{
+	_cleanup_free_ char *wcfg = NULL, *main_text = NULL;
+	struct configure_result res;
+	struct br_error err = BR_ERROR_INIT;
+
+	if (!setup())
+		return;
+	put("config.toml", "version = 2\nimports = [\"gpu.toml\"]\n");
+	put("gpu.toml", "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
+			"  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n");
+	CHECK_EQ_INT(run(true, &res, &err), 0);
+	CHECK_EQ_STR(err.detail, "");
+	CHECK_EQ_STR(res.chain, "/usr/bin/nvidia-container-runtime");
+	configure_result_done(&res);
+	wcfg = got("bpfreaper.json");
+	CHECK(strstr(wcfg, "\"runtime\": \"/usr/bin/nvidia-container-runtime\"") != NULL);
+	main_text = got("config.toml");
+	CHECK(strstr(main_text, "imports = [\"gpu.toml\", \"") != NULL);
+	CHECK_EQ_INT(run(false, &res, &err), 0);
+	configure_result_done(&res);
+	free(main_text);
+	main_text = got("config.toml");
+	CHECK_EQ_STR(main_text, "version = 2\nimports = [\"gpu.toml\"]\n");
+	teardown();
+}
+
+/* A later import that sets BinaryName again wins over the drop-in:
+ * configure sees it in the dump and puts every file back. */
+TEST(a_later_import_that_wins_undoes_everything)
+{
+	static const char main_text[] = "version = 2\nimports = [\"conf.d/*.toml\"]\n";
+	_cleanup_free_ char *m = NULL, *w = NULL, *d = NULL, *rec = NULL;
+	struct configure_result res;
+	struct br_error err = BR_ERROR_INIT;
+
+	if (!setup())
+		return;
+	put("config.toml", main_text);
+	put("conf.d/zz-gpu.toml", "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
+				  "  BinaryName = \"/usr/bin/nvidia-container-runtime\"\n");
+	put("bpfreaper.json", "{\"mode\":\"enforce\"}\n");
+	CHECK_EQ_INT(run(true, &res, &err), -EIO);
+	CHECK(strstr(err.detail, "a later import") != NULL);
+	m = got("config.toml");
+	w = got("bpfreaper.json");
+	d = got("conf.d/bpfreaper.toml");
+	rec = got("state/configured-containerd.json");
+	CHECK_EQ_STR(m, main_text);
+	CHECK_EQ_STR(w, "{\"mode\":\"enforce\"}\n");
+	CHECK_EQ_STR(d, "");
+	CHECK_EQ_STR(rec, "");
+	teardown();
+}
+
+/* A BinaryName that is a bpfreaper-runtime already (another install's) is
+ * replaced, never chained: the wrapper would exec itself. */
+TEST(a_wrapper_is_never_chained)
+{
+	_cleanup_free_ char *w = NULL;
+	struct configure_result res;
+	struct br_error err = BR_ERROR_INIT;
+
+	if (!setup())
+		return;
+	put("config.toml", "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n"
+			   "  BinaryName = \"/opt/old/bin/bpfreaper-runtime\"\n");
+	CHECK_EQ_INT(run(true, &res, &err), 0);
+	CHECK_EQ_STR(res.chain, "");
+	configure_result_done(&res);
+	w = got("bpfreaper.json");
+	CHECK(strstr(w, "runtime") == NULL);
+	teardown();
+}
+
+/* Pods run the CRI default runtime: another than runc is refused. */
+TEST(another_default_runtime_is_refused)
+{
+	_cleanup_free_ char *d = NULL;
+	struct configure_result res;
+	struct br_error err = BR_ERROR_INIT;
+
+	if (!setup())
+		return;
+	put("config.toml", "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
+			   "  default_runtime_name = \"nvidia\"\n");
+	CHECK_EQ_INT(run(true, &res, &err), -EOPNOTSUPP);
+	d = got("conf.d/bpfreaper.toml");
+	CHECK_EQ_STR(d, "");
+	teardown();
 }
