@@ -529,7 +529,7 @@ int containerd_import_remove(const char *main_text, const char *dropin, char **r
 	if (!out)
 		return -ENOMEM;
 	memcpy(out, text, (size_t)(from - text));
-	strcpy(out + (from - text), to);
+	memcpy(out + (from - text), to, strlen(to) + 1);
 	*ret_text = out;
 	return 0;
 }
@@ -603,20 +603,7 @@ int containerd_config_dump(const char *root, const char *binary, const char *con
 
 int containerd_restart(enum restart_mode mode, struct br_error *err)
 {
-	char *const systemctl[] = { "systemctl", "restart", "containerd.service", NULL };
-	int r, status;
-	pid_t child;
-
-	if (mode != RESTART_SYSTEMD)
-		return 0;
-	r = posix_spawnp(&child, "systemctl", NULL, NULL, systemctl, environ);
-	if (r != 0)
-		return br_error_errno(err, -r, BR_STEP_CONFIGURE, "systemctl");
-	if (waitpid(child, &status, 0) < 0)
-		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "systemctl");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl restart containerd.service failed");
-	return 0;
+	return mode == RESTART_SYSTEMD ? configure_systemctl("restart", "containerd.service", err) : 0;
 }
 
 /* ---- the files ---- */
@@ -745,7 +732,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	r = containerd_dropin_text(dump, req->wrapper, &text[F_DROPIN], err);
 	if (r < 0)
 		goto out;
-	if (now[F_DROPIN].exists && streq(now[F_DROPIN].text, text[F_DROPIN]))
+	if (now[F_DROPIN].exists && text[F_DROPIN] && streq(now[F_DROPIN].text, text[F_DROPIN]))
 		free(TAKE_PTR(text[F_DROPIN]));
 	if (!containerd_imports_cover(now[F_MAIN].text, main_path, dropin)) {
 		r = containerd_import_add(now[F_MAIN].text, dropin, version, &text[F_MAIN]);

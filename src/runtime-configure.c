@@ -607,28 +607,34 @@ void configure_result_done(struct configure_result *r)
 	}
 }
 
+int configure_systemctl(const char *verb, const char *unit, struct br_error *err)
+{
+	char *const systemctl[] = { "systemctl", (char *)verb, (char *)unit, NULL };
+	int r, status;
+	pid_t child;
+
+	r = posix_spawnp(&child, "systemctl", NULL, NULL, systemctl, environ);
+	if (r != 0)
+		return br_error_errno(err, -r, BR_STEP_CONFIGURE, "systemctl");
+	if (waitpid(child, &status, 0) < 0)
+		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "systemctl");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl %s %s failed", verb, unit);
+	return 0;
+}
+
 int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error *err)
 {
-	char *const systemctl[] = { "systemctl", "reload", "docker.service", NULL };
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	long pid;
 	char *end;
-	int r, status;
-	pid_t child;
+	int r;
 
 	if (mode == RESTART_NONE)
 		return 0;
-	if (mode == RESTART_SYSTEMD) {
-		r = posix_spawnp(&child, "systemctl", NULL, NULL, systemctl, environ);
-		if (r != 0)
-			return br_error_errno(err, -r, BR_STEP_CONFIGURE, "systemctl");
-		if (waitpid(child, &status, 0) < 0)
-			return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "systemctl");
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl reload docker.service failed");
-		return 0;
-	}
+	if (mode == RESTART_SYSTEMD)
+		return configure_systemctl("reload", "docker.service", err);
 	r = read_file_limited(AT_FDCWD, pid_file, 64, &text, &len);
 	if (r < 0)
 		return br_error_errno(err, r, BR_STEP_CONFIGURE, pid_file);

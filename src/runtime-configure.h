@@ -134,6 +134,8 @@ int file_read(const char *path, struct file_now *ret, struct br_error *err);
 /* Atomic replace; owner and mode of st (NULL: root's 0644). */
 int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err);
 int file_remove(const char *path, struct br_error *err);
+/* `systemctl verb unit`; -EIO if it fails. */
+int configure_systemctl(const char *verb, const char *unit, struct br_error *err);
 
 /* ---- containerd (runtime-configure-containerd.c) ---- */
 

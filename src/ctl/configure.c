@@ -234,7 +234,7 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		if (configure && *res.chain)
 			printf("bpfreaper-runtime runs %s (%s)\n", res.chain,
 			       a.containerd ? "runc's BinaryName before" : "the default runtime before");
-		printf("reload: %s\n", reloaded);
+		printf("%s: %s\n", a.containerd ? "restart" : "reload", reloaded);
 	}
 	configure_result_done(&res);
 	return reload_failed ? CTL_FAILED : CTL_OK;
