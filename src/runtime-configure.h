@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "input-limits.h"
@@ -88,10 +89,14 @@ struct configure_file {
 	char *text; /* the new content (WRITTEN, RESTORED) */
 };
 
+/* Docker: daemon.json, bpfreaper.json. containerd: config.toml, the
+ * drop-in, bpfreaper.json. An unused entry has path "". */
+#define CONFIGURE_FILES_MAX 3
 struct configure_result {
-	/* docker: daemon.json, bpfreaper.json; crio, podman: the two hook
-	 * files and (crio) the crio.conf.d drop-in. */
-	struct configure_file files[3];
+	/* docker: daemon.json, bpfreaper.json; containerd: config.toml, the
+	 * drop-in, bpfreaper.json; crio, podman: the two hook files and
+	 * (crio) the crio.conf.d drop-in. Unused entries have an empty path. */
+	struct configure_file files[CONFIGURE_FILES_MAX];
 	size_t n_files;
 	char chain[PATH_MAX];           /* the runtime the wrapper execs; "" runc */
 	char record[PATH_MAX];          /* the state file */
@@ -178,5 +183,70 @@ int hooksd_configure(const struct hooksd_request *req, struct configure_result *
  * are empty then; then the record. The files are
  * under req->root, else the root configure had. No record: nothing. */
 int hooksd_unconfigure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
+
+/* ---- shared by the runtimes' files (runtime-configure-*.c) ---- */
+
+struct file_now {
+	bool exists;
+	struct stat st;
+	char *text;
+	size_t len;
+};
+void file_now_done(struct file_now *f);
+/* A regular file's content; absent (or its directory absent) is exists false. */
+int file_read(const char *path, struct file_now *ret, struct br_error *err);
+/* Atomic replace; owner and mode of st (NULL: root's 0644). */
+int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err);
+int file_remove(const char *path, struct br_error *err);
+/* `systemctl verb unit`; -EIO if it fails. */
+int configure_systemctl(const char *verb, const char *unit, struct br_error *err);
+
+/* ---- containerd (runtime-configure-containerd.c) ---- */
+
+#define CONTAINERD_CONFIG_DEFAULT "/etc/containerd/config.toml"
+/* Beside config.toml, in the directory containerd 2.x packages import. */
+#define CONTAINERD_DROPIN_DIR "conf.d"
+#define CONTAINERD_DROPIN_NAME "bpfreaper.toml"
+/* The drop-in's first line: unconfigure without a record removes only a
+ * file that starts with it. */
+#define CONTAINERD_DROPIN_MARK "# bpfreaperctl configure --runtime=containerd"
+
+/* On texts (no files, no processes). dump: `containerd config dump`. */
+/* The dump's top-level "version" (2: containerd 1.x or 2.x reading a
+ * version 2 file; 3: 2.x); -EINVAL for anything else. */
+int containerd_dump_version(const char *dump);
+/* The runc runtime's BinaryName in the dump into ret ("" none); -ENOENT:
+ * the CRI plugin (or its runc runtime) is not in the dump. */
+int containerd_dump_binary(const char *dump, char *ret, size_t size);
+/* The CRI plugin's default_runtime_name into ret ("runc" if unset). */
+int containerd_dump_default_runtime(const char *dump, char *ret, size_t size);
+/* The drop-in: the CRI plugin's whole effective section from the dump with
+ * the runc runtime's BinaryName set to wrapper and "io.bpfreaper.*" added
+ * to its pod_annotations. */
+int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err);
+/* Does the main config's top-level "imports" (patterns, relative to the
+ * main config's directory) name the drop-in? */
+bool containerd_imports_cover(const char *main_text, const char *main_path, const char *dropin);
+/* main_text with dropin added last to "imports" (a new line before the
+ * first table if there is none). version: for a file that has none. */
+int containerd_import_add(const char *main_text, const char *dropin, int version, char **ret_text);
+/* main_text without that entry (the whole line if it was the only one);
+ * *ret_text NULL: not there. */
+int containerd_import_remove(const char *main_text, const char *dropin, char **ret_text);
+
+/* Runs `containerd --config config config dump` (config NULL: none, i.e.
+ * containerd's defaults). binary NULL: "containerd" from $PATH. root other
+ * than NULL or "/": binary and config are paths inside root, run chrooted
+ * there. -ENOEXEC: binary could not be run; -EINVAL: containerd refuses
+ * the config. */
+int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
+			   struct br_error *err);
+/* config_path: config.toml (NULL: the default); the drop-in goes in its
+ * directory's conf.d. After writing, config dump must show the wrapper, or
+ * everything is put back (-EIO). */
+int containerd_configure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
+int containerd_unconfigure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
+/* containerd applies runtime changes only when it starts again. */
+int containerd_restart(enum restart_mode mode, struct br_error *err);
 
 #endif

@@ -27,6 +27,8 @@ struct configure_args {
 	struct configure_request req;
 	struct hooksd_request hooksd; /* crio, podman */
 	const char *hook_env[HOOKSD_ENV_MAX];
+	bool containerd; /* else docker, or hooksd */
+	bool restart_set;
 	enum restart_mode restart;
 	const char *pid_file;
 };
@@ -121,6 +123,7 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 				a->restart = RESTART_NONE;
 			else
 				return ctl_usage_err(ctx, "--restart-mode: signal, systemd or none, not '%s'", optarg);
+			a->restart_set = true;
 			break;
 		case 'p':
 			a->pid_file = optarg;
@@ -152,15 +155,20 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!runtime)
-		return ctl_usage_err(ctx, "--runtime=docker|crio|podman is needed");
+		return ctl_usage_err(ctx, "--runtime=docker|containerd|crio|podman is needed");
 	a->runtime = runtime;
 	if (streq(runtime, "crio") || streq(runtime, "podman"))
 		return parse_hooksd(ctx, configure, a);
-	if (streq(runtime, "containerd"))
-		return ctl_err(ctx, CTL_USAGE, "--runtime=%s: not supported yet; docs/install.md says how to wire it",
-			       runtime);
-	if (!streq(runtime, "docker"))
-		return ctl_usage_err(ctx, "--runtime: docker, crio or podman, not '%s'", runtime);
+	a->containerd = streq(runtime, "containerd");
+	if (a->containerd) {
+		/* containerd reads its config only when it starts. */
+		if (a->restart == RESTART_SIGNAL && a->restart_set)
+			return ctl_usage_err(ctx, "--restart-mode=signal: containerd applies a change only when restarted: systemd or none");
+		if (!a->restart_set)
+			a->restart = RESTART_NONE;
+	} else if (!streq(runtime, "docker")) {
+		return ctl_usage_err(ctx, "--runtime: docker, containerd, crio or podman, not '%s'", runtime);
+	}
 	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in)
 		return ctl_usage_err(ctx, "--root, --hook-bin, --hook-env and --opt-in are for crio and podman");
 	if (a->req.set_as_default && !configure)
@@ -195,6 +203,17 @@ static const char *reload(const struct configure_args *a, const struct configure
 	*ret_failed = false;
 	if (a->req.dry_run || !res->changed)
 		return "not needed";
+	if (a->containerd) {
+		if (a->restart == RESTART_NONE)
+			return "none: run `systemctl restart containerd` to apply it (running containers keep running)";
+		r = containerd_restart(a->restart, &err);
+		if (r < 0) {
+			*ret_failed = true;
+			snprintf(buf, size, "failed: %s: %s", err.detail, strerror(-r));
+			return buf;
+		}
+		return "systemctl restart containerd.service";
+	}
 	if (a->restart == RESTART_NONE)
 		return "none: run `systemctl reload docker` (or kill -HUP dockerd) to apply it";
 	r = docker_reload(a->restart, a->pid_file, &err);
@@ -234,13 +253,17 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 	r = parse(ctx, argc, argv, configure, &a, wrapper, sizeof(wrapper));
 	if (r != CTL_OK)
 		return r;
-	if (streq(a.runtime, "docker")) {
+	if (!streq(a.runtime, "crio") && !streq(a.runtime, "podman")) {
 		/* static: reloaded points into it past this block. */
 		static char reload_buf[sizeof(err.detail) + PATH_MAX + 64];
 
-		r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
+		if (a.containerd)
+			r = configure ? containerd_configure(&a.req, &res, &err)
+				      : containerd_unconfigure(&a.req, &res, &err);
+		else
+			r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
 		if (r < 0)
-			return ctl_err_br(ctx, CTL_FAILED, &err, "docker: %s: %s", err.detail, strerror(-r));
+			return ctl_err_br(ctx, CTL_FAILED, &err, "%s: %s: %s", a.runtime, err.detail, strerror(-r));
 		reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
 	} else {
 		r = configure ? hooksd_configure(&a.hooksd, &res, &err) : hooksd_unconfigure(&a.hooksd, &res, &err);
@@ -258,9 +281,12 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		json_object_object_add(o, "changed", json_object_new_boolean(res.changed));
 		json_object_object_add(o, "chain", *res.chain ? json_object_new_string(res.chain) : NULL);
 		json_object_object_add(o, "record", json_object_new_string(res.record));
-		for (size_t i = 0; i < res.n_files; i++) {
-			json_object *f = json_object_new_object();
+		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
+			json_object *f;
 
+			if (!res.files[i].path[0])
+				continue;
+			f = json_object_new_object();
 			json_object_object_add(f, "path", json_object_new_string(res.files[i].path));
 			json_object_object_add(f, "action", json_object_new_string(action_names[res.files[i].action]));
 			if (a.req.dry_run && res.files[i].text)
@@ -271,9 +297,11 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		json_object_object_add(o, "reload", json_object_new_string(reloaded));
 		ctl_print_json(ctx, o);
 	} else {
-		for (size_t i = 0; i < res.n_files; i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
 			const struct configure_file *f = &res.files[i];
 
+			if (!f->path[0])
+				continue;
 			if (a.req.dry_run && f->action != CONFIGURE_UNCHANGED) {
 				printf("%s: would be %s%s\n", f->path, action_names[f->action], f->text ? ":" : "");
 				if (f->text)
@@ -283,8 +311,9 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 			}
 		}
 		if (configure && *res.chain)
-			printf("bpfreaper-runtime runs %s (the default runtime before)\n", res.chain);
-		printf("reload: %s\n", reloaded);
+			printf("bpfreaper-runtime runs %s (%s)\n", res.chain,
+			       a.containerd ? "runc's BinaryName before" : "the default runtime before");
+		printf("%s: %s\n", a.containerd ? "restart" : "reload", reloaded);
 	}
 	configure_result_done(&res);
 	return reload_failed ? CTL_FAILED : CTL_OK;
