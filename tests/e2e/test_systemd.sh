@@ -15,11 +15,8 @@ E2E_ALONE="test_units_under_systemd"
 test_units_under_systemd() {
 	local deb r layout_before
 	[ "$(cat /proc/1/comm)" = systemd ] || skip "PID 1 is not systemd (tests/kernels/guest-systemd boots one)"
-	need_tool dpkg-buildpackage
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
-	SECONDS=0
-	deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
-	echo "    package built in ${SECONDS} s" >&2
+	deb=$(tree_deb)
 	trap 'dpkg --purge bpfreaper >/dev/null 2>&1 || true; rm -rf /etc/bpfreaper /var/lib/bpfreaper' EXIT
 	dpkg -i "$deb" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i: $(tail -5 "$WORK/dpkg.log")"
 	assert_eq "timer enabled" "$(systemctl is-enabled bpfreaper-gc.timer)" enabled
