@@ -240,7 +240,12 @@ $(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop
+# The Debian package, built once per tree (packaging/build-deb --fresh):
+# make check's package tests and its systemd guest install this build.
+deb:
+	packaging/build-deb --fresh $(BUILD)/deb >/dev/null || packaging/build-deb $(BUILD)/deb >/dev/null
+
+check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop deb
 	tests/run
 
 demo: all $(ROOTFS_HELPERS)
@@ -249,7 +254,7 @@ demo: all $(ROOTFS_HELPERS)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test-build unit unit-asan fuzz-build fuzz-quick fuzz lint check demo clean
+.PHONY: all test-build unit unit-asan fuzz-build fuzz-quick fuzz lint deb check demo clean
 .SECONDARY:
 
 # Installation. Hooks go where Debian's other OCI hooks live; the hooks.d

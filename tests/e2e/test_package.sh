@@ -86,7 +86,7 @@ test_debian_package_install_podman_purge() {
 	need_tool dpkg-buildpackage dh
 	need_tool podman lintian
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
-	deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
+	deb=$(tree_deb)
 	r=$(lintian "$deb" 2>&1 | grep -v "running with root" || true)
 	! echo "$r" | grep -q "^E:" || fail "lintian errors: $r"
 	[ -z "$r" ] || echo "    lintian: $r" >&2

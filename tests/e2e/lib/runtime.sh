@@ -226,3 +226,21 @@ valgrind_wrappers() {
 		chmod +x "$WORK/vg-$h"
 	done
 }
+
+# tree_deb: the path of this tree's Debian package. The one `make deb`
+# built (make check does, before any test) when build/deb still matches the
+# tree (packaging/build-deb --fresh), so that the host's package tests and
+# the systemd guest install one build instead of each making its own (five
+# minutes in a TCG guest); otherwise a build of its own in $WORK/deb.
+tree_deb() {
+	local deb
+	if deb=$("$ROOT/packaging/build-deb" --fresh "$ROOT/build/deb"); then
+		echo "    package: build/deb, as make deb built it for this tree" >&2
+	else
+		need_tool dpkg-buildpackage
+		SECONDS=0
+		deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
+		echo "    package built in ${SECONDS} s (build/deb is not this tree's: make deb)" >&2
+	fi
+	echo "$deb"
+}
