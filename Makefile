@@ -70,6 +70,8 @@ $(OBJ)/hook-%.o: hooks/%.c | $(SKELS) $(OBJ)
 
 # The runtime wrapper writes the installed hooks' paths into bundles.
 $(OBJ)/hook-runtime.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
+# configure --runtime=crio|podman points hooks.d files at them.
+$(OBJ)/ctl/configure.o: CFLAGS += -DBPFREAPER_HOOKDIR='"$(HOOKDIR)"'
 
 $(BUILD)/libbpfreaper.a: $(LIB_OBJS)
 	ar rcs $@ $^
@@ -98,6 +100,34 @@ $(BIN)/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper-edge.a $(BUILD)/libbpfrea
 
 $(BUILD) $(BIN) $(OBJ) $(OBJ)/ctl $(OBJ)/edge:
 	mkdir -p $@
+
+# The test build: the same code with its kill and stop points
+# (src/crashpoint.h), for the e2e tests that kill or stop a hook at a step.
+# Only the library files that name crashpoint (crashpoint.c and its callers)
+# are compiled again; every other object is the shipped one. The shipped
+# binaries never get -DBPFREAPER_TEST_BUILD (tests/lint/no-test-hooks).
+TEST_BUILD := $(BUILD)/test
+TEST_POINT_SRCS := $(shell grep -lw crashpoint $(LIB_SRCS))
+TEST_POINT_OBJS := $(patsubst src/%.c,$(TEST_BUILD)/obj/%.o,$(TEST_POINT_SRCS))
+TEST_LIB_OBJS := $(filter-out $(patsubst src/%.c,$(OBJ)/%.o,$(TEST_POINT_SRCS)),$(LIB_OBJS)) $(TEST_POINT_OBJS)
+TEST_BINARIES := $(patsubst $(BIN)/%,$(TEST_BUILD)/bin/%,$(BINARIES))
+
+$(TEST_BUILD)/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBPFREAPER_TEST_BUILD -c $< -o $@
+
+$(TEST_BUILD)/libbpfreaper.a: $(TEST_LIB_OBJS)
+	ar rcs $@ $^
+
+$(TEST_BUILD)/bin/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(TEST_BUILD)/libbpfreaper.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOOK_LDFLAGS) $(filter-out -pie,$(LDFLAGS)) -o $@ $^ $(LIBS)
+
+$(TEST_BUILD)/bin/bpfreaperctl: $(CTL_OBJS) $(BUILD)/libbpfreaper-edge.a $(TEST_BUILD)/libbpfreaper.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test-build: $(TEST_BINARIES)
 
 # Unit tests: pure parts, no kernel needed. One binary per
 # tests/unit/test_*.c, each linked with the runner (tests/unit/check.c) that
@@ -148,7 +178,8 @@ $(BUILD)/test-progs.bpf.o: tests/helpers/progs.bpf.c | $(BUILD)
 ROOTFS_HELPERS := $(BUILD)/bpfleak $(BUILD)/bpftoken $(BUILD)/bpffake $(BUILD)/bpfunseen $(BUILD)/bpfunseen32 \
 	$(BUILD)/test-progs.bpf.o
 
-unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(ROOTFS_HELPERS) $(BUILD)/bpfids
+# The test build goes with the tests: the e2e kill-point tests run it.
+unit: $(UNIT_BINS) $(BPF_TEST_BINS) $(ROOTFS_HELPERS) $(BUILD)/bpfids $(TEST_BINARIES)
 
 # The unit tests again under ASan and UBSan (any report fails them).
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -209,7 +240,12 @@ $(BUILD)/dyn/bpfreaper-%: $(OBJ)/hook-%.o $(BUILD)/libbpfreaper-edge.a $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop
+# The Debian package, built once per tree (packaging/build-deb --fresh):
+# make check's package tests and its systemd guest install this build.
+deb:
+	packaging/build-deb --fresh $(BUILD)/deb >/dev/null || packaging/build-deb $(BUILD)/deb >/dev/null
+
+check: all unit $(ASAN_UNIT_BINS) fuzz-build $(BUILD)/dyn/bpfreaper-prestart $(BUILD)/dyn/bpfreaper-poststop deb
 	tests/run
 
 demo: all $(ROOTFS_HELPERS)
@@ -218,7 +254,7 @@ demo: all $(ROOTFS_HELPERS)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit unit-asan fuzz-build fuzz-quick fuzz lint check demo clean
+.PHONY: all test-build unit unit-asan fuzz-build fuzz-quick fuzz lint deb check demo clean
 .SECONDARY:
 
 # Installation. Hooks go where Debian's other OCI hooks live; the hooks.d
@@ -290,7 +326,7 @@ bench: all $(BUILD)/bpfleak
 # Named from the lists, never found under build/: packaging/build-deb puts
 # a package tree there whose etc/logrotate.d is a directory.
 HOOK_OBJS := $(patsubst hooks/%.c,$(OBJ)/hook-%.o,$(wildcard hooks/*.c))
-DEP_FILES := $(patsubst %.o,%.d,$(LIB_OBJS) $(CTL_OBJS) $(EDGE_OBJS) $(HOOK_OBJS) $(OBJ)/unit-check.o \
+DEP_FILES := $(patsubst %.o,%.d,$(LIB_OBJS) $(CTL_OBJS) $(EDGE_OBJS) $(HOOK_OBJS) $(OBJ)/unit-check.o $(TEST_POINT_OBJS) \
 		$(ASAN_OBJS) $(ASAN)/obj/unit-check.o $(FUZZ_OBJS)) \
 	$(addsuffix .d,$(UNIT_BINS) $(BPF_TEST_BINS) $(ASAN_UNIT_BINS) $(FUZZ_TARGETS))
 -include $(DEP_FILES)

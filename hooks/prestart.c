@@ -149,7 +149,11 @@ int main(int argc, char **argv)
 	if (res.pod_annotation_invalid)
 		log_warn("prestart: container %s: annotation %s is not printable ASCII of at most %d bytes: "
 			 "not shown in reports and logs", h.oci.id, res.pod_annotation_invalid, POD_FIELD_MAX);
-	if (res.bundle.code)
+	if (res.bundle.code == -EFBIG)
+		log_warn("prestart: container %s: bundle config.json larger than " BUNDLE_CONFIG_MAX_TEXT
+			 " (the limit of a bundle's config.json): bpffs directories it makes cannot be placed "
+			 "on the host", h.oci.id);
+	else if (res.bundle.code)
 		log_warn("prestart: container %s: bundle config.json unreadable (%s): "
 			 "bpffs directories it makes cannot be placed on the host",
 			 h.oci.id, strerror(-res.bundle.code));

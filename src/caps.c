@@ -2,6 +2,7 @@
 /* Capability checks and dropping; see caps.h. */
 #include "caps.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -132,7 +133,7 @@ int userns_is_initial(void)
 	size_t len;
 	int r;
 
-	r = read_file_limited(AT_FDCWD, "/proc/self/uid_map", 4096, &text, &len);
+	r = read_file_limited(AT_FDCWD, "/proc/self/uid_map", UID_MAP_MAX_BYTES, &text, &len);
 	if (r < 0)
 		return r;
 	/* The initial namespace maps every uid onto itself, in one line; a

@@ -2,6 +2,7 @@
 /* cgroup v2 lookup; see cgroup.h. */
 #include "cgroup.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "mountinfo.h"
 #include "util.h"
 
@@ -185,7 +186,7 @@ int cgroup_of_pid(pid_t pid, struct cgroup_ref *ret)
 	if (pid <= 0)
 		return -EINVAL;
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
-	r = read_file_limited(AT_FDCWD, proc, 64 * 1024, &text, &len);
+	r = read_file_limited(AT_FDCWD, proc, PROC_CGROUP_MAX_BYTES, &text, &len);
 	if (r < 0)
 		return r;
 	r = cgroup_parse_proc(text, ref.rel, sizeof(ref.rel));
@@ -247,7 +248,7 @@ static void comm_of(pid_t pid, char *buf, size_t size)
 	size_t len = 0;
 
 	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
-	if (read_file_limited(AT_FDCWD, p, 64, &text, &len) < 0) {
+	if (read_file_limited(AT_FDCWD, p, PROC_COMM_MAX_BYTES, &text, &len) < 0) {
 		snprintf(buf, size, "?");
 		return;
 	}

@@ -60,7 +60,6 @@ int cgroup_path_of_fd(int fd, char *buf, size_t size);
  * rather than half-checked. */
 #define CGROUP_WALK_MAX_DEPTH 16
 #define CGROUP_WALK_MAX_CGROUPS 1024
-#define CGROUP_PROCS_MAX_BYTES (1024 * 1024)
 
 struct cgroup_foreign {
 	pid_t pid;

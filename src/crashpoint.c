@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Test-only kill points; see crashpoint.h. */
+/* Test-only kill points; see crashpoint.h. Empty in the shipped build. */
 #include "crashpoint.h"
+
+#ifdef BPFREAPER_TEST_BUILD
 #include "util.h"
 
 #include <signal.h>
@@ -29,3 +31,5 @@ void crashpoint(const char *name)
 	if (point_hit("BPFREAPER_CRASH_AT", name, &kill_hits))
 		raise(SIGKILL);
 }
+
+#endif /* BPFREAPER_TEST_BUILD */

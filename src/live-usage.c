@@ -14,14 +14,11 @@
 
 #include "live-usage.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "oci-state.h"
 #include "reap-bpfobj.h"
 #include "store-state.h"
 #include "util.h"
-
-/* A sample holds at most one entry per registration the tracer can hold;
- * about 80 bytes each in the file. */
-#define LIVE_SAMPLE_MAX_BYTES (MAX_REGISTERED_CGROUPS * 128)
 
 int obj_fd_memlock(int fd, uint64_t *ret)
 {

@@ -2,6 +2,7 @@
 /* /proc/self/mountinfo parsing; see mountinfo.h. */
 #include "mountinfo.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -24,9 +24,6 @@ struct mount_table {
 	size_t n;
 };
 
-/* Hosts running thousands of containers have tens of thousands of mounts. */
-#define MOUNTINFO_MAX_BYTES (64u << 20)
-
 /* /proc/self/mountinfo. */
 int mount_table_read(struct mount_table *ret);
 /* A text in mountinfo's format; takes text (malloc'd) in all cases. Lines

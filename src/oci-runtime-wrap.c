@@ -242,49 +242,52 @@ static bool spec_has_create_runtime(json_object *root)
 	return part[0] > 1 || (part[0] == 1 && (part[1] > 0 || part[2] >= 2));
 }
 
-/* The checks below name what is wrong in *ret_why, static text; the public
- * functions put it in the caller's error. */
-static int add_hooks_text(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
-			  const char **ret_why)
+/* What is wrong with the bundle's config, in the caller's error. */
+static int bundle_error(struct br_error *err, int code, const char *why)
+{
+	/* code itself, not what br_error_set returns: the analyzer cannot
+	 * see that it is the same. */
+	(void)br_error_set(err, code, BR_STEP_BUNDLE, "%s", why);
+	return code;
+}
+
+int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
+			    struct br_error *err)
 {
 	static const char *const pre_stages[] = { "prestart", "createRuntime", "createContainer", "startContainer" };
+	static const char stage_wrong_type[] = "\"hooks\" or one of its stages has the wrong type";
 	_cleanup_json_ json_object *root = NULL;
 	json_object *h;
 	bool has_pre = false, has_post = false, found;
 	const char *out;
 	int r;
 
-	*ret_why = "not valid JSON";
 	r = json_parse_strict(text, len, OCI_JSON_MAX_DEPTH, &root);
 	if (r < 0)
-		return r;
-	if (!json_object_is_type(root, json_type_object)) {
-		*ret_why = "not a JSON object";
-		return -EINVAL;
-	}
-	if (!json_integers_exact(text, len)) {
-		*ret_why = "an integer is outside the 64-bit range and could not be written back exactly";
-		return -ERANGE;
-	}
+		return bundle_error(err, r, "not valid JSON");
+	if (!json_object_is_type(root, json_type_object))
+		return bundle_error(err, -EINVAL, "not a JSON object");
+	if (!json_integers_exact(text, len))
+		return bundle_error(err, -ERANGE,
+				    "an integer is outside the 64-bit range and could not be written back exactly");
 	if (!json_object_object_get_ex(root, "hooks", &h) || json_object_is_type(h, json_type_null)) {
 		h = json_object_new_object();
 		if (!h || json_object_object_add(root, "hooks", h) < 0) {
 			json_object_put(h);
-			return -ENOMEM;
+			return bundle_error(err, -ENOMEM, "cannot add the hooks");
 		}
 	}
-	*ret_why = "\"hooks\" or one of its stages has the wrong type";
 	if (!json_object_is_type(h, json_type_object))
-		return -EINVAL;
+		return bundle_error(err, -EINVAL, stage_wrong_type);
 	for (size_t i = 0; i < ARRAY_SIZE(pre_stages); i++) {
 		r = stage_runs(h, pre_stages[i], hooks->prestart, &found);
 		if (r < 0)
-			return r;
+			return bundle_error(err, r, stage_wrong_type);
 		has_pre |= found;
 	}
 	r = stage_runs(h, "poststop", hooks->poststop, &has_post);
 	if (r < 0)
-		return r;
+		return bundle_error(err, r, stage_wrong_type);
 	if (has_pre && has_post) {
 		*ret_text = NULL;
 		return 0;
@@ -296,33 +299,22 @@ static int add_hooks_text(const char *text, size_t len, const struct runtime_hoo
 		r = append_hook(h, spec_has_create_runtime(root) ? "createRuntime" : "prestart", hooks->prestart,
 				"--default-mode=report", hooks->config_path);
 		if (r < 0)
-			return r;
+			return bundle_error(err, r, "cannot add the hooks");
 	}
 	if (!has_post) {
 		r = append_hook(h, "poststop", hooks->poststop, NULL, hooks->config_path);
 		if (r < 0)
-			return r;
+			return bundle_error(err, r, "cannot add the hooks");
 	}
 	out = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!out)
-		return -ENOMEM;
+		return bundle_error(err, -ENOMEM, "cannot add the hooks");
 	*ret_text = strdup(out);
-	return *ret_text ? 0 : -ENOMEM;
+	return *ret_text ? 0 : bundle_error(err, -ENOMEM, "cannot add the hooks");
 }
 
-int bundle_config_add_hooks(const char *text, size_t len, const struct runtime_hooks *hooks, char **ret_text,
-			    struct br_error *err)
-{
-	const char *why = "";
-	int r = add_hooks_text(text, len, hooks, ret_text, &why);
-
-	if (r < 0)
-		br_error_set(err, r, BR_STEP_BUNDLE, "%s", why);
-	return r;
-}
-
-static int add_hooks_file(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
-			  const char **ret_why)
+int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
+		     struct br_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL, *edited = NULL;
@@ -330,23 +322,17 @@ static int add_hooks_file(int dirfd, const char *name, const struct runtime_hook
 	size_t len;
 	int r;
 
-	*ret_why = "cannot open";
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
-	*ret_why = "cannot read";
+		return bundle_error(err, -errno, "cannot open");
 	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode)) {
-		*ret_why = "not a regular file";
-		return -EBADFD;
-	}
+		return bundle_error(err, -errno, "cannot read");
+	if (!S_ISREG(st.st_mode))
+		return bundle_error(err, -EBADFD, "not a regular file");
 	r = read_fd_limited(fd, BUNDLE_CONFIG_MAX_BYTES, &text, &len);
-	if (r == -EFBIG)
-		*ret_why = "larger than " BUNDLE_CONFIG_MAX_TEXT;
 	if (r < 0)
-		return r;
-	r = add_hooks_text(text, len, hooks, &edited, ret_why);
+		return bundle_error(err, r, r == -EFBIG ? "larger than " BUNDLE_CONFIG_MAX_TEXT : "cannot read");
+	r = bundle_config_add_hooks(text, len, hooks, &edited, err);
 	if (r < 0)
 		return r;
 	if (!edited) {
@@ -355,24 +341,12 @@ static int add_hooks_file(int dirfd, const char *name, const struct runtime_hook
 	}
 	/* Not durable: bundles live under /run on container hosts, and a
 	 * crash loses the container with its bundle anyway. */
-	*ret_why = "cannot replace";
 	r = write_file_atomic_owned(dirfd, name, edited, strlen(edited), (int)(st.st_mode & 07777), st.st_uid,
 				    st.st_gid, false);
 	if (r < 0)
-		return r;
+		return bundle_error(err, r, "cannot replace");
 	*ret_edited = true;
 	return 0;
-}
-
-int bundle_add_hooks(int dirfd, const char *name, const struct runtime_hooks *hooks, bool *ret_edited,
-		     struct br_error *err)
-{
-	const char *why = "";
-	int r = add_hooks_file(dirfd, name, hooks, ret_edited, &why);
-
-	if (r < 0)
-		br_error_set(err, r, BR_STEP_BUNDLE, "%s", why);
-	return r;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)

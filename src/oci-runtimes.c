@@ -5,6 +5,7 @@
 #include "enumtab.h"
 #include "fileio.h"
 #include "oci-state.h"
+#include "runtime-configure.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -13,8 +14,6 @@
 #include <glob.h>
 #include <sys/stat.h>
 
-/* Config files are small; a larger one is not what the probe expects. */
-#define CONFIG_MAX_BYTES (1024 * 1024)
 #define HOOKSD_FILES_MAX 512
 #define CONTAINERD_FILES_MAX 64
 #define PROC_SCAN_MAX 65536
@@ -74,7 +73,7 @@ static char *read_config(const char *path, int *ret_err)
 	else if (!S_ISREG(st.st_mode))
 		r = -EBADFD;
 	else
-		r = read_fd_limited(fd, CONFIG_MAX_BYTES, &text, &len);
+		r = read_fd_limited(fd, CONFIGURE_FILE_MAX, &text, &len);
 	*ret_err = r;
 	return r < 0 ? NULL : text;
 }
@@ -139,7 +138,7 @@ static int find_process(const char *root, const char *name)
 		if (*end || pid <= 0 || pid > INT_MAX)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/comm", proc, de->d_name);
-		if (read_file_limited(AT_FDCWD, path, 64, &comm, &len) < 0)
+		if (read_file_limited(AT_FDCWD, path, PROC_COMM_MAX_BYTES, &comm, &len) < 0)
 			continue;
 		comm[strcspn(comm, "\n")] = '\0';
 		if (streq(comm, name))
@@ -156,7 +155,7 @@ static void find_presence(const char *root, const char *path_list, const char *b
 
 	if (find_binary(root, path_list, binary, bin)) {
 		st->present = true;
-		set_str(st->found, sizeof(st->found), bin);
+		snprintf(st->found, sizeof(st->found), "%s", bin);
 	}
 	for (size_t i = 0; sockets && sockets[i]; i++) {
 		char full[PATH_MAX];
@@ -540,17 +539,48 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 	}
 }
 
+/* What containerd itself runs: `containerd config dump` by the host's own
+ * containerd (chrooted into root when it is not "/", so that absolute
+ * imports resolve in that root). It knows every TOML form (dotted keys,
+ * inline tables) and its own version's merge rules. NULL when it cannot
+ * run (not installed, no CAP_SYS_CHROOT, another architecture's binary):
+ * the scan of the files stands in. *ret_refused: it ran and refused the
+ * config, so containerd would not start. */
+static char *containerd_dump(const char *root, const char *path_list, const char *main_rel, bool *ret_refused)
+{
+	struct br_error err = BR_ERROR_INIT;
+	char bin[PATH_MAX], full[PATH_MAX];
+	char *dump = NULL;
+	bool has_main = below(root, main_rel, full, sizeof(full)) == 0 && access(full, F_OK) == 0;
+	int r;
+
+	*ret_refused = false;
+	/* Without a main config containerd 2.2 and later import conf.d by
+	 * default, which a dump with no config does not: scan instead. */
+	if (!has_main || !find_binary(root, path_list, "containerd", bin))
+		return NULL;
+	r = containerd_config_dump(root, bin, main_rel, &dump, &err);
+	*ret_refused = r == -EINVAL;
+	if (r == 0 && containerd_dump_version(dump) < 0) {
+		free(dump);
+		return NULL;
+	}
+	return r < 0 ? NULL : dump;
+}
+
 /* containerd: the main config, or what it imports, names the wrapper as a
  * CRI runtime's BinaryName. Without a main config, containerd 2.2 and
  * later import the .toml files of /etc/containerd/conf.d by default. */
-static void probe_containerd(const char *root, struct manager_status *st)
+static void probe_containerd(const char *root, const char *path_list, struct manager_status *st)
 {
 	_cleanup_free_ struct containerd_toml *acc = NULL;
+	_cleanup_free_ char *dump = NULL;
 	const struct containerd_runtime *wired = NULL;
 	char full[PATH_MAX];
 	int files = 0;
 	const char *main_rel = "/etc/containerd/config.toml";
 	const char *def;
+	bool refused;
 
 	if (below(root, main_rel, full, sizeof(full)) < 0)
 		return;
@@ -559,10 +589,22 @@ static void probe_containerd(const char *root, struct manager_status *st)
 		set_str(st->detail, sizeof(st->detail), "out of memory");
 		return;
 	}
-	if (access(full, F_OK) == 0)
+	dump = containerd_dump(root, path_list, main_rel, &refused);
+	if (refused) {
+		snprintf(st->detail, sizeof(st->detail),
+			 "containerd config dump fails on %s: containerd would not start with it", main_rel);
+		return;
+	}
+	if (dump) {
+		/* One merged file: every runtime is set "by" the main config. */
+		containerd_toml_scan(dump, acc);
+		for (size_t i = 0; i < acc->n_runtimes; i++)
+			snprintf(acc->runtimes[i].from, sizeof(acc->runtimes[i].from), "%s", main_rel);
+	} else if (access(full, F_OK) == 0) {
 		scan_containerd_file(root, main_rel, acc, &files, st);
-	else
+	} else {
 		scan_containerd_glob(root, "/etc/containerd/conf.d/*.toml", acc, &files, st);
+	}
 	def = *acc->default_runtime ? acc->default_runtime : "runc";
 	/* The default runtime first: it is the one every pod gets. */
 	for (size_t i = 0; i < acc->n_runtimes; i++) {
@@ -764,7 +806,7 @@ int manager_probe(const char *root, const char *path_list, enum manager m, struc
 		break;
 	case MANAGER_CONTAINERD:
 		find_presence(root, path_list, "containerd", containerd_sockets, &st);
-		probe_containerd(root, &st);
+		probe_containerd(root, path_list, &st);
 		break;
 	case MANAGER_CRIO: {
 		struct hooks_dirs dirs;

@@ -3,7 +3,8 @@
  * Which container managers a host has (docker, containerd, CRI-O, podman)
  * and whether each is wired to run bpfreaper: read-only probes of files
  * beneath a root directory ("/" for the host, a fake tree in tests). Never
- * starts, signals or edits anything.
+ * starts, signals or edits anything; runs only `containerd config dump`,
+ * which reads.
  */
 #ifndef BPFREAPER_RUNTIMES_H
 #define BPFREAPER_RUNTIMES_H

@@ -101,84 +101,70 @@ bool container_id_valid(const char *id, struct br_error *err)
 	return !why;
 }
 
+/* What is wrong in the state, in the caller's error. */
+static int state_error(struct br_error *err, int code, const char *why)
+{
+	/* code itself, not what br_error_set returns: the analyzer cannot
+	 * see that it is the same. */
+	(void)br_error_set(err, code, BR_STEP_OCI_STATE, "%s", why);
+	return code;
+}
+
 static int dup_string(json_object *root, const char *key, bool required, size_t max, char **ret,
-		      const char **ret_why, const char *why_missing, const char *why_type)
+		      struct br_error *err, const char *why_missing, const char *why_type)
 {
 	json_object *v;
 	const char *s;
 
 	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null)) {
-		if (required) {
-			*ret_why = why_missing;
-			return -EINVAL;
-		}
+		if (required)
+			return state_error(err, -EINVAL, why_missing);
 		*ret = NULL;
 		return 0;
 	}
-	if (!json_object_is_type(v, json_type_string)) {
-		*ret_why = why_type;
-		return -EINVAL;
-	}
+	if (!json_object_is_type(v, json_type_string))
+		return state_error(err, -EINVAL, why_type);
 	s = json_object_get_string(v);
-	if (strlen(s) > max) {
-		*ret_why = why_type;
-		return -EINVAL;
-	}
+	if (strlen(s) > max)
+		return state_error(err, -EINVAL, why_type);
 	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
+	return *ret ? 0 : state_error(err, -ENOMEM, "");
 }
 
-/* What is wrong goes to *ret_why (static text); oci_state_parse() puts it in
- * the caller's error. */
-static int parse_state(const char *buf, size_t len, struct oci_state *ret, const char **ret_why)
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct br_error *err)
 {
 	_cleanup_json_ json_object *root = NULL;
 	struct oci_state s = {};
 	json_object *v;
 	int r;
 
-	*ret_why = "";
-	if (len > OCI_STATE_MAX_BYTES) {
-		*ret_why = "state JSON larger than " OCI_STATE_MAX_TEXT;
-		return -EFBIG;
-	}
+	if (len > OCI_STATE_MAX_BYTES)
+		return state_error(err, -EFBIG, "state JSON larger than " OCI_STATE_MAX_TEXT);
 	r = json_parse_strict(buf, len, OCI_JSON_MAX_DEPTH, &root);
-	if (r < 0) {
-		*ret_why = "state is not valid JSON";
-		return r;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		*ret_why = "state JSON is not an object";
-		return -EINVAL;
-	}
-	r = dup_string(root, "id", true, 4096, &s.id, ret_why, "state has no \"id\"",
-		       "\"id\" is not a string");
-	if (r == 0 && id_problem(s.id)) {
-		*ret_why = id_problem(s.id);
-		r = -EINVAL;
-	}
+	if (r < 0)
+		return state_error(err, r, "state is not valid JSON");
+	if (!json_object_is_type(root, json_type_object))
+		return state_error(err, -EINVAL, "state JSON is not an object");
+	r = dup_string(root, "id", true, 4096, &s.id, err, "state has no \"id\"", "\"id\" is not a string");
+	if (r == 0 && id_problem(s.id))
+		r = state_error(err, -EINVAL, id_problem(s.id));
 	if (r == 0)
-		r = dup_string(root, "status", true, 64, &s.status, ret_why,
-			       "state has no \"status\"", "\"status\" is not a short string");
+		r = dup_string(root, "status", true, 64, &s.status, err, "state has no \"status\"",
+			       "\"status\" is not a short string");
 	if (r == 0)
-		r = dup_string(root, "ociVersion", false, 64, &s.oci_version, ret_why, "",
+		r = dup_string(root, "ociVersion", false, 64, &s.oci_version, err, "",
 			       "\"ociVersion\" is not a short string");
 	if (r == 0)
-		r = dup_string(root, "bundle", false, PATH_MAX - 1, &s.bundle, ret_why, "",
-			       "\"bundle\" is not a path");
-	if (r == 0 && s.bundle && s.bundle[0] != '/') {
-		*ret_why = "\"bundle\" is not an absolute path";
-		r = -EINVAL;
-	}
+		r = dup_string(root, "bundle", false, PATH_MAX - 1, &s.bundle, err, "", "\"bundle\" is not a path");
+	if (r == 0 && s.bundle && s.bundle[0] != '/')
+		r = state_error(err, -EINVAL, "\"bundle\" is not an absolute path");
 	if (r == 0 && json_object_object_get_ex(root, "pid", &v)) {
 		int64_t pid = json_object_get_int64(v);
 
-		if (!json_object_is_type(v, json_type_int) || pid < 0 || pid > INT_MAX) {
-			*ret_why = "\"pid\" is not a non-negative integer";
-			r = -EINVAL;
-		} else {
+		if (!json_object_is_type(v, json_type_int) || pid < 0 || pid > INT_MAX)
+			r = state_error(err, -EINVAL, "\"pid\" is not a non-negative integer");
+		else
 			s.pid = (int)pid;
-		}
 	}
 	if (r == 0) {
 		/* Read only what is needed: annotations that are not an object
@@ -188,7 +174,7 @@ static int parse_state(const char *buf, size_t len, struct oci_state *ret, const
 		} else {
 			s.annotations = json_object_new_object();
 			if (!s.annotations)
-				r = -ENOMEM;
+				r = state_error(err, -ENOMEM, "");
 		}
 	}
 	if (r < 0) {
@@ -197,16 +183,6 @@ static int parse_state(const char *buf, size_t len, struct oci_state *ret, const
 	}
 	*ret = s;
 	return 0;
-}
-
-int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct br_error *err)
-{
-	const char *why = "";
-	int r = parse_state(buf, len, ret, &why);
-
-	if (r < 0)
-		br_error_set(err, r, BR_STEP_OCI_STATE, "%s", why);
-	return r;
 }
 
 const char *oci_state_annotation(const struct oci_state *s, const char *key)

@@ -12,16 +12,8 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "input-limits.h"
 
-/* Limits that protect memory only, one per input. Kubernetes allows 256 KiB
- * of annotations per object and CRI-O repeats them all in one JSON string
- * (io.kubernetes.cri-o.Annotations), so a state carries well under 1 MiB
- * and a bundle's config.json a few; these are far above both. Past them it
- * is bpfreaper's trouble: the container runs unrecorded (README, the rule). */
-#define OCI_STATE_MAX_BYTES (16 * 1024 * 1024)
-#define OCI_STATE_MAX_TEXT "16 MiB"
-#define BUNDLE_CONFIG_MAX_BYTES (16 * 1024 * 1024)
-#define BUNDLE_CONFIG_MAX_TEXT "16 MiB"
 /* Nesting accepted in either: runtimes write a few levels; unknown fields
  * may add some, and json-c's recursion stays shallow. */
 #define OCI_JSON_MAX_DEPTH 64

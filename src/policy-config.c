@@ -114,28 +114,35 @@ void config_done(struct config *c)
 	c->wait_ms = -1;
 }
 
-static int get_path(json_object *root, const char *key, char **ret, const char **ret_why,
-		    const char *why)
+/* What is wrong in the config, in the caller's error. */
+static int config_error(struct br_error *err, int code, const char *why)
+{
+	/* code itself, not what br_error_set returns: the analyzer cannot
+	 * see that it is the same. */
+	(void)br_error_set(err, code, BR_STEP_CONFIG, "%s", why);
+	return code;
+}
+
+static int get_path(json_object *root, const char *key, char **ret, struct br_error *err, const char *why)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/' ||
-	    json_object_get_string_len(v) >= PATH_MAX) {
-		*ret_why = why;
-		return -EINVAL;
-	}
+	    json_object_get_string_len(v) >= PATH_MAX)
+		return config_error(err, -EINVAL, why);
 	*ret = strdup(json_object_get_string(v));
-	return *ret ? 0 : -ENOMEM;
+	return *ret ? 0 : config_error(err, -ENOMEM, strerror(ENOMEM));
 }
 
 /* An empty array is valid: no annotation may change the mode. */
-static int parse_annotation_modes(json_object *v, struct config *c, const char **ret_why)
+static int parse_annotation_modes(json_object *v, struct config *c, struct br_error *err)
 {
-	*ret_why = "\"annotation_modes\" is not an array of enforce, report, off";
+	static const char why[] = "\"annotation_modes\" is not an array of enforce, report, off";
+
 	if (!json_object_is_type(v, json_type_array))
-		return -EINVAL;
+		return config_error(err, -EINVAL, why);
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		json_object *name = json_object_array_get_idx(v, i);
 		enum mode m = json_object_is_type(name, json_type_string)
@@ -143,7 +150,7 @@ static int parse_annotation_modes(json_object *v, struct config *c, const char *
 				      : MODE_UNSET;
 
 		if (m == MODE_UNSET)
-			return -EINVAL;
+			return config_error(err, -EINVAL, why);
 		c->annotation_modes |= 1u << m;
 	}
 	c->annotation_modes_set = true;
@@ -151,43 +158,42 @@ static int parse_annotation_modes(json_object *v, struct config *c, const char *
 }
 
 /* {"count": N, "max_age": "7d"}: either may be left out or 0 (no limit). */
-static int parse_retention(json_object *v, struct config *c, const char **ret_why)
+static int parse_retention(json_object *v, struct config *c, struct br_error *err)
 {
+	static const char why[] = "\"report_retention\" is not {\"count\": N, \"max_age\": \"7d\"}";
 	json_object *count, *age;
 
-	*ret_why = "\"report_retention\" is not {\"count\": N, \"max_age\": \"7d\"}";
 	if (!json_object_is_type(v, json_type_object))
-		return -EINVAL;
+		return config_error(err, -EINVAL, why);
 	json_object_object_foreach(v, key, val)
 	{
 		(void)val;
 		if (!streq(key, "count") && !streq(key, "max_age"))
-			return -EINVAL;
+			return config_error(err, -EINVAL, why);
 	}
 	if (json_object_object_get_ex(v, "count", &count)) {
 		if (!json_object_is_type(count, json_type_int) || json_object_get_int64(count) < 0 ||
-		    json_object_get_int64(count) > 100000000) {
-			*ret_why = "\"report_retention\": \"count\" is not an integer from 0 to 100000000";
-			return -EINVAL;
-		}
+		    json_object_get_int64(count) > 100000000)
+			return config_error(err, -EINVAL,
+					    "\"report_retention\": \"count\" is not an integer from 0 to 100000000");
 		c->retention.count = (size_t)json_object_get_int64(count);
 	}
 	if (json_object_object_get_ex(v, "max_age", &age) &&
 	    (!json_object_is_type(age, json_type_string) ||
-	     duration_parse(json_object_get_string(age), &c->retention.max_age_s) < 0)) {
-		*ret_why = "\"report_retention\": \"max_age\" is not a duration such as \"12h\", \"7d\", \"2w\"";
-		return -EINVAL;
-	}
+	     duration_parse(json_object_get_string(age), &c->retention.max_age_s) < 0))
+		return config_error(err, -EINVAL,
+				    "\"report_retention\": \"max_age\" is not a duration such as \"12h\", \"7d\", \"2w\"");
 	c->retention_set = true;
 	return 0;
 }
 
 /* {"objects": N, "bytes": N}: either may be left out or 0 (no limit). */
-static int parse_live_budget(json_object *v, struct config *c, const char **ret_why)
+static int parse_live_budget(json_object *v, struct config *c, struct br_error *err)
 {
-	*ret_why = "\"live_budget\" is not {\"objects\": N, \"bytes\": N} with integers from 0 to 2^50";
+	static const char why[] = "\"live_budget\" is not {\"objects\": N, \"bytes\": N} with integers from 0 to 2^50";
+
 	if (!json_object_is_type(v, json_type_object))
-		return -EINVAL;
+		return config_error(err, -EINVAL, why);
 	json_object_object_foreach(v, key, val)
 	{
 		uint64_t *dst = streq(key, "objects") ? &c->live_budget.objects
@@ -196,7 +202,7 @@ static int parse_live_budget(json_object *v, struct config *c, const char **ret_
 
 		if (!dst || !json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0 ||
 		    (uint64_t)json_object_get_int64(val) > LIVE_BUDGET_MAX)
-			return -EINVAL;
+			return config_error(err, -EINVAL, why);
 		*dst = (uint64_t)json_object_get_int64(val);
 	}
 	return 0;
@@ -302,8 +308,6 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 int config_parse_at(const char *text, size_t len, struct config *ret, struct br_error *err,
 		    struct config_where *ret_where)
 {
-	/* What is wrong, static text (a keep rule says it in err itself). */
-	const char *why = NULL;
 	_cleanup_json_ json_object *root = NULL;
 	struct config c = { .wait_ms = -1 };
 	json_object *v;
@@ -354,8 +358,7 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 			json_object *rule = json_object_array_get_idx(v, i);
 
 			if (!json_object_is_type(rule, json_type_string)) {
-				why = "\"keep\" is not an array of path globs";
-				r = -EINVAL;
+				r = config_error(err, -EINVAL, "\"keep\" is not an array of path globs");
 			} else {
 				r = keep_rules_add(&c.keep, json_object_get_string(rule), err);
 				if (r < 0)
@@ -364,28 +367,25 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		}
 	}
 	if (r == 0)
-		r = get_path(root, "log_file", &c.log_file, &why, "\"log_file\" is not an absolute path");
+		r = get_path(root, "log_file", &c.log_file, err, "\"log_file\" is not an absolute path");
 	if (r == 0)
-		r = get_path(root, "report_dir", &c.report_dir, &why,
+		r = get_path(root, "report_dir", &c.report_dir, err,
 			     "\"report_dir\" is not an absolute path");
 	if (r == 0)
-		r = get_path(root, "metrics_textfile", &c.metrics_textfile, &why,
+		r = get_path(root, "metrics_textfile", &c.metrics_textfile, err,
 			     "\"metrics_textfile\" is not an absolute path (a directory)");
 	if (r == 0 && json_object_object_get_ex(root, "wait_ms", &v)) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > WAIT_MS_MAX) {
-			why = "\"wait_ms\" is not an integer from 0 to 60000";
-			r = -EINVAL;
+			r = config_error(err, -EINVAL, "\"wait_ms\" is not an integer from 0 to 60000");
 		} else {
 			c.wait_ms = (int)json_object_get_int64(v);
 		}
 	}
 	if (r == 0 && json_object_object_get_ex(root, "tracer_backend", &v) &&
 	    (!json_object_is_type(v, json_type_string) ||
-	     tracer_backend_parse(json_object_get_string(v), &c.backend) < 0)) {
-		why = "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES;
-		r = -EINVAL;
-	}
+	     tracer_backend_parse(json_object_get_string(v), &c.backend) < 0))
+		r = config_error(err, -EINVAL, "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES);
 	if (r == 0 && json_object_object_get_ex(root, "on_error", &v)) {
 		int e = ENUM_PARSE(on_error_names,
 				   json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
@@ -393,8 +393,7 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		if (e >= 0) {
 			c.on_error = (enum on_error)e;
 		} else {
-			why = "\"on_error\" is not one of ignore, fail";
-			r = -EINVAL;
+			r = config_error(err, -EINVAL, "\"on_error\" is not one of ignore, fail");
 		}
 	}
 	if (r == 0 && json_object_object_get_ex(root, "tracer_idle", &v)) {
@@ -403,8 +402,7 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		if (streq(e, "keep") || streq(e, "unload")) {
 			c.unload_idle_tracer = streq(e, "unload");
 		} else {
-			why = "\"tracer_idle\" is not one of keep, unload";
-			r = -EINVAL;
+			r = config_error(err, -EINVAL, "\"tracer_idle\" is not one of keep, unload");
 		}
 	}
 	if (r == 0 && json_object_object_get_ex(root, "report_freed", &v)) {
@@ -413,26 +411,24 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 		if (streq(e, "count") || streq(e, "list")) {
 			c.list_freed = streq(e, "list");
 		} else {
-			why = "\"report_freed\" is not one of count, list";
-			r = -EINVAL;
+			r = config_error(err, -EINVAL, "\"report_freed\" is not one of count, list");
 		}
 	}
 	if (r == 0 && json_object_object_get_ex(root, "annotation_modes", &v))
-		r = parse_annotation_modes(v, &c, &why);
+		r = parse_annotation_modes(v, &c, err);
 	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
-		r = parse_retention(v, &c, &why);
+		r = parse_retention(v, &c, err);
 	if (r == 0 && json_object_object_get_ex(root, "live_budget", &v))
-		r = parse_live_budget(v, &c, &why);
+		r = parse_live_budget(v, &c, err);
 	if (r == 0)
-		r = get_path(root, "hooks_dir", &c.hooks_dir, &why, "\"hooks_dir\" is not an absolute path");
+		r = get_path(root, "hooks_dir", &c.hooks_dir, err, "\"hooks_dir\" is not an absolute path");
 	if (r == 0 && json_object_object_get_ex(root, "runtime", &v)) {
 		/* A bare name is looked up in PATH; a relative path would depend
 		 * on the bundle's working directory. */
 		const char *rt = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
 		if (!rt[0] || (rt[0] != '/' && strchr(rt, '/')) || strlen(rt) >= PATH_MAX) {
-			why = "\"runtime\" is neither a command name nor an absolute path";
-			r = -EINVAL;
+			r = config_error(err, -EINVAL, "\"runtime\" is neither a command name nor an absolute path");
 		} else {
 			c.runtime = strdup(rt);
 			if (!c.runtime)
@@ -441,9 +437,7 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 	}
 	if (r < 0) {
 		config_done(&c);
-		if (why)
-			br_error_set(err, r, BR_STEP_CONFIG, "%s", why);
-		else if (err && err->code != r) /* a keep rule said it already */
+		if (err && err->code != r) /* each failure above says it; not a strdup */
 			br_error_set(err, r, BR_STEP_CONFIG, "%s", strerror(-r));
 		return r;
 	}

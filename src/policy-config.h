@@ -13,11 +13,10 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "input-limits.h"
 #include "tracer-load.h"
 
 #define CONFIG_PATH_DEFAULT "/etc/bpfreaper/bpfreaper.json"
-#define CONFIG_MAX_BYTES (256 * 1024)
-#define CONFIG_MAX_TEXT "256 KiB"
 #define KEEP_RULES_MAX 64
 #define KEEP_RULE_MAX_LEN 1024
 #define WAIT_MS_MAX 60000

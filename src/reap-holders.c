@@ -2,6 +2,7 @@
 /* Holders of BPF objects; see reap-holders.h. */
 #include "reap-holders.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -15,10 +16,6 @@ void holder_list_done(struct holder_list *l)
 	l->v = NULL;
 	l->n = 0;
 }
-
-/* The iterator's output: one holder_rec per (process, object) fd; far
- * below this on any host, and a bound keeps a runaway read finite. */
-#define HOLDERS_OUTPUT_MAX (256u << 20)
 
 int holders_scan(struct holder_list *ret)
 {

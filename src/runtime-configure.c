@@ -262,14 +262,7 @@ int chain_unconfigure_text(const char *text, size_t len, json_object *undo, char
 
 /* ---- files ---- */
 
-struct file_now {
-	bool exists;
-	struct stat st;
-	char *text;
-	size_t len;
-};
-
-static void file_now_done(struct file_now *f)
+void file_now_done(struct file_now *f)
 {
 	free(f->text);
 	*f = (struct file_now){};
@@ -288,7 +281,7 @@ static int split_path(const char *path, char *dir, size_t dir_size, char *name, 
 	return copy_str(name, name_size, slash + 1);
 }
 
-static int file_read(const char *path, struct file_now *ret, struct br_error *err)
+int file_read(const char *path, struct file_now *ret, struct br_error *err)
 {
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	_cleanup_close_ int dirfd = -EBADF;
@@ -319,7 +312,7 @@ static int file_read(const char *path, struct file_now *ret, struct br_error *er
 
 /* Replace path with text; owner and mode of the file it replaces (st), else
  * root's 0644, as Docker's own packages ship daemon.json. */
-static int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err)
+int file_write(const char *path, const char *text, const struct stat *st, struct br_error *err)
 {
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	_cleanup_close_ int dirfd = -EBADF;
@@ -338,7 +331,7 @@ static int file_write(const char *path, const char *text, const struct stat *st,
 	return 0;
 }
 
-static int file_remove(const char *path, struct br_error *err)
+int file_remove(const char *path, struct br_error *err)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, path);
@@ -444,7 +437,7 @@ int docker_configure(const struct configure_request *req, struct configure_resul
 	const char *chain, *recorded;
 	int r;
 
-	*ret = (struct configure_result){};
+	*ret = (struct configure_result){ .n_files = 2 };
 	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
@@ -570,7 +563,7 @@ int docker_unconfigure(const struct configure_request *req, struct configure_res
 	const char *recorded;
 	int r;
 
-	*ret = (struct configure_result){};
+	*ret = (struct configure_result){ .n_files = 2 };
 	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
@@ -614,29 +607,35 @@ void configure_result_done(struct configure_result *r)
 	}
 }
 
+int configure_systemctl(const char *verb, const char *unit, struct br_error *err)
+{
+	char *const systemctl[] = { "systemctl", (char *)verb, (char *)unit, NULL };
+	int r, status;
+	pid_t child;
+
+	r = posix_spawnp(&child, "systemctl", NULL, NULL, systemctl, environ);
+	if (r != 0)
+		return br_error_errno(err, -r, BR_STEP_CONFIGURE, "systemctl");
+	if (waitpid(child, &status, 0) < 0)
+		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "systemctl");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl %s %s failed", verb, unit);
+	return 0;
+}
+
 int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error *err)
 {
-	char *const systemctl[] = { "systemctl", "reload", "docker.service", NULL };
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	long pid;
 	char *end;
-	int r, status;
-	pid_t child;
+	int r;
 
 	if (mode == RESTART_NONE)
 		return 0;
-	if (mode == RESTART_SYSTEMD) {
-		r = posix_spawnp(&child, "systemctl", NULL, NULL, systemctl, environ);
-		if (r != 0)
-			return br_error_errno(err, -r, BR_STEP_CONFIGURE, "systemctl");
-		if (waitpid(child, &status, 0) < 0)
-			return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "systemctl");
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return br_error_set(err, -EIO, BR_STEP_CONFIGURE, "systemctl reload docker.service failed");
-		return 0;
-	}
-	r = read_file_limited(AT_FDCWD, pid_file, 64, &text, &len);
+	if (mode == RESTART_SYSTEMD)
+		return configure_systemctl("reload", "docker.service", err);
+	r = read_file_limited(AT_FDCWD, pid_file, PID_FILE_MAX_BYTES, &text, &len);
 	if (r < 0)
 		return br_error_errno(err, r, BR_STEP_CONFIGURE, pid_file);
 	errno = 0;

@@ -19,8 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input-limits.h"
+
 #define COUNTERS_FILE "counters"
-#define COUNTERS_MAX_BYTES 4096
 
 /* New counters go anywhere: the file is keyed by name, not position. */
 enum counter {

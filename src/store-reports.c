@@ -3,6 +3,7 @@
  * only regular files named like reports, by name under the directory fd. */
 #include "store-reports.h"
 #include "fileio.h"
+#include "input-limits.h"
 #include "oci-state.h"
 #include "store-rundir.h"
 #include "store-state.h"
@@ -10,9 +11,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-
-/* A report is written once and read rarely; a larger one is not ours. */
-#define REPORT_MAX_BYTES (64 * 1024 * 1024)
 
 int reports_dir_path(const char *report_dir, char *buf, size_t size)
 {

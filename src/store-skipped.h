@@ -15,9 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input-limits.h"
+
 #define SKIPPED_FILE "skipped"
 #define SKIPPED_OLD_FILE "skipped.1"
-#define SKIPPED_MAX_BYTES (64 * 1024)
 #define SKIPPED_REASON_MAX 400
 
 struct skipped_summary {

@@ -24,11 +24,11 @@
 #include "oci-binds.h"
 #include "policy-config.h"
 #include "error.h"
+#include "input-limits.h"
 #include "oci-podid.h"
 #include "store-rundir.h"
 
 #define STATE_VERSION 1
-#define STATE_MAX_BYTES (1024 * 1024)
 
 struct container_state {
 	char *id;

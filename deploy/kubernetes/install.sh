@@ -1,24 +1,44 @@
 #!/bin/sh
 # bpfreaper's node installer, run by the DaemonSet (daemonset.yaml) with the
 # node's root at HOST_ROOT, or by hand. It copies the hooks, bpfreaperctl and
-# bpfreaper-runtime into the node, wires in CRI-O/podman (hooks.d files) and
-# containerd >= 2.0 (a conf.d drop-in), loads the tracer, and writes a
-# manifest of every file and directory it made. `uninstall` removes exactly
-# those, and keeps any of them an operator changed since (checksum).
+# bpfreaper-runtime into the node, wires in CRI-O/podman (hooks.d files, and
+# CRI-O's hooks_dir where needed) and Docker (daemon.json) with `bpfreaperctl
+# configure` against the node's files, containerd >= 2.0 (a conf.d drop-in),
+# installs bpfreaper.json from the ConfigMap once `config check` passes,
+# loads the tracer, and writes a manifest of every file and directory it
+# made. `uninstall` first unconfigures every runtime (so none is left
+# pointing at a missing binary), then removes exactly what the manifest
+# lists, keeping any file an operator changed since (checksum).
 #
-#   install.sh [install|uninstall|stop] [HOST_ROOT]     (default: install /host)
+#   install.sh [install|uninstall|stop|run] [HOST_ROOT]  (default: install /host)
+#
+# `run` is the DaemonSet's PID 1: install, write READY_FILE last (the
+# readiness probe), then wait for SIGTERM and exit at once.
 #
 # Environment (all optional):
 #   HOST_ROOT                    the node's / as this script sees it (/host)
 #   BPFREAPER_SRC                holds bin/ and hooks.d/ (the script's directory)
-#   BPFREAPER_HOME               host directory for the binaries (bin/) and
-#                                the manifest (/opt/bpfreaper); the image sets
-#                                it to what bpfreaper-runtime was built for
+#   BPFREAPER_HOME               host directory for the binaries (bin/), the
+#                                manifest and configure's records (state/)
+#                                (/opt/bpfreaper); it must be writable: never
+#                                under a read-only /usr (COS, Flatcar, Talos,
+#                                Bottlerocket); the image sets it to what
+#                                bpfreaper-runtime was built for
 #                                (make HOOKDIR=$BPFREAPER_HOME/bin)
-#   BPFREAPER_WIRE               auto (default), or a list of: hooksd containerd
-#   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/usr/share/containers/oci/hooks.d,
-#                                CRI-O's only default one; podman reads it too;
-#                                another one where CRI-O's hooks_dir says so)
+#   BPFREAPER_WIRE               auto (default), or a list of: hooksd docker containerd
+#   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/etc/containers/oci/hooks.d:
+#                                podman and CRI-O read it; CRI-O gets a
+#                                crio.conf.d drop-in where its hooks_dir does not)
+#   BPFREAPER_RESTART_MODE       how Docker is told to reload: none (default:
+#                                the pod sees no node process; the log says
+#                                what to run), signal (needs hostPID), systemd
+#   BPFREAPER_CONFIG_SRC         bpfreaper.json to install as the node's
+#                                /etc/bpfreaper/bpfreaper.json, after `config
+#                                check` (/etc/bpfreaper-config/bpfreaper.json,
+#                                the ConfigMap; absent: none installed)
+#   BPFREAPER_HOOK_ENV           NAME=VALUE words: the hooks' whole environment
+#                                (none: the runtime's)
+#   BPFREAPER_READY_FILE         written last by `run` (/tmp/bpfreaper-ready)
 #   BPFREAPER_OPT_IN             1: hooks.d files that run only for containers
 #                                annotated io.bpfreaper.mode (hooks.d-opt-in/)
 #   BPFREAPER_CONTAINERD_VERSION containerd's version when the script cannot
@@ -36,11 +56,14 @@ SRC=${BPFREAPER_SRC:-$(cd "$(dirname "$0")" && pwd)}
 HOME_DIR=${BPFREAPER_HOME:-/opt/bpfreaper}
 BIN_DIR=$HOME_DIR/bin
 MANIFEST=$HOME_DIR/manifest
-HOOKSD_DIR=${BPFREAPER_HOOKSD_DIR:-/usr/share/containers/oci/hooks.d}
+HOOKSD_DIR=${BPFREAPER_HOOKSD_DIR:-/etc/containers/oci/hooks.d}
+STATE_DIR=$HOME_DIR/state
+RESTART_MODE=${BPFREAPER_RESTART_MODE:-none}
+CONFIG_SRC=${BPFREAPER_CONFIG_SRC:-/etc/bpfreaper-config/bpfreaper.json}
+READY_FILE=${BPFREAPER_READY_FILE:-/tmp/bpfreaper-ready}
+DOCKER_CONFIG=/etc/docker/daemon.json
 CONTAINERD_DROPIN=/etc/containerd/conf.d/50-bpfreaper.toml
 CTD_RUNTIME=${BPFREAPER_CONTAINERD_RUNTIME:-runc}
-# Where the shipped hooks.d files point; rewritten to BIN_DIR.
-SHIPPED_HOOK_DIR=/usr/libexec/oci/hooks.d
 
 say() { echo "bpfreaper-install: $*"; }
 warn() { echo "bpfreaper-install: warning: $*" >&2; }
@@ -186,14 +209,93 @@ wire_containerd() {
 	say "restart containerd to use $CONTAINERD_DROPIN (running containers keep running)"
 }
 
+# wire_failed WHAT: noted; do_install ends in failure once the manifest
+# lists what it did install, so that uninstall still finds it.
+WIRE_FAILED=
+wire_failed() {
+	warn "$1 failed"
+	WIRE_FAILED="$WIRE_FAILED $1"
+}
+
+# ctl ARGS...: the image's bpfreaperctl with configure's records under the
+# node's BPFREAPER_HOME (not /var/lib/bpfreaper: a package on the node reads
+# that one, with paths of its own) and the node's wrapper config.
+# Uninstall by hand, without the image, runs the copy on the node.
+ctl() {
+	_ctl=$SRC/bin/bpfreaperctl
+	[ -x "$_ctl" ] || _ctl=$HOST_ROOT$BIN_DIR/bpfreaperctl
+	BPFREAPER_STATE_DIR=$HOST_ROOT$STATE_DIR BPFREAPER_CONFIG=$HOST_ROOT/etc/bpfreaper/bpfreaper.json "$_ctl" "$@"
+}
+
+# ctl_say ARGS...: ctl, its lines prefixed like this script's own, its exit
+# status kept (a pipe into sed would hide it).
+ctl_say() {
+	_out=$(ctl "$@" 2>&1) && _rc=0 || _rc=$?
+	[ -z "$_out" ] || printf '%s\n' "$_out" | sed 's/^/bpfreaper-install: /'
+	return "$_rc"
+}
+
+crio_present() {
+	[ -d "$HOST_ROOT/etc/crio" ] || [ -x "$HOST_ROOT/usr/bin/crio" ] || [ -x "$HOST_ROOT/usr/local/bin/crio" ]
+}
+
+# The hooks.d files, by `configure --runtime=crio` where CRI-O is (its
+# hooks_dir gets the directory if it lacks it; podman reads the same
+# files), else --runtime=podman.
 wire_hooksd() {
-	_from=$SRC/hooks.d
-	[ "${BPFREAPER_OPT_IN:-0}" != 1 ] || _from=$SRC/hooks.d-opt-in
-	for _f in "$_from"/*.json; do
-		[ -e "$_f" ] || die "no hooks.d files in $_from"
-		sed "s|$SHIPPED_HOOK_DIR/|$BIN_DIR/|g" "$_f" >"$TMP/$(basename "$_f")"
-		put "$TMP/$(basename "$_f")" "$HOOKSD_DIR/$(basename "$_f")" 0644
+	_rt=podman
+	! crio_present || _rt=crio
+	# Directories configure would make are made here, so that the
+	# manifest lists them and uninstall removes them.
+	mkdirs "$HOOKSD_DIR"
+	[ "$_rt" != crio ] || mkdirs /etc/crio/crio.conf.d
+	set --
+	[ "${BPFREAPER_OPT_IN:-0}" != 1 ] || set -- --opt-in
+	for _e in ${BPFREAPER_HOOK_ENV:-}; do set -- "$@" --hook-env="$_e"; done
+	ctl_say configure --runtime="$_rt" --root="${HOST_ROOT:-/}" --config="$HOOKSD_DIR" --hook-bin="$BIN_DIR" "$@" ||
+		wire_failed "configure --runtime=$_rt"
+}
+
+# Docker's daemon.json merged (every other key kept, the default runtime
+# chained); the reload by BPFREAPER_RESTART_MODE.
+wire_docker() {
+	if [ ! -e "$SRC/bin/bpfreaper-runtime" ]; then
+		warn "no bpfreaper-runtime in $SRC/bin: Docker is not wired in"
+		return 0
+	fi
+	ctl_say configure --runtime=docker --config="$HOST_ROOT$DOCKER_CONFIG" --wrapper="$BIN_DIR/bpfreaper-runtime" \
+		--restart-mode="$RESTART_MODE" --pid-file="$HOST_ROOT/run/docker.pid" || wire_failed "configure --runtime=docker"
+}
+
+# unconfigure_all: every runtime configure recorded, before any binary
+# goes: a runtime left pointing at a missing wrapper fails every container
+# start. A failure stops the uninstall with the binaries still there.
+unconfigure_all() {
+	for _rec in "$HOST_ROOT$STATE_DIR"/configured-*.json; do
+		[ -e "$_rec" ] || continue
+		_rt=${_rec##*/configured-}
+		_rt=${_rt%.json}
+		case $_rt in
+		crio | podman) set -- --root="${HOST_ROOT:-/}" ;;
+		docker) set -- --restart-mode="$RESTART_MODE" --pid-file="$HOST_ROOT/run/docker.pid" ;;
+		*) set -- ;;
+		esac
+		ctl_say unconfigure --runtime="$_rt" "$@" ||
+			die "unconfigure --runtime=$_rt failed: the binaries stay; run" \
+				"'bpfreaperctl unconfigure --runtime=$_rt' (BPFREAPER_STATE_DIR=$STATE_DIR), then uninstall again"
 	done
+}
+
+# The ConfigMap's bpfreaper.json, if any, checked before the node uses it:
+# while the live config is invalid every container runs unrecorded.
+# Checked before anything is installed: a refused config changes nothing.
+check_config() {
+	[ ! -e "$CONFIG_SRC" ] || "$SRC/bin/bpfreaperctl" config check "$CONFIG_SRC" >&2 ||
+		die "$CONFIG_SRC is not a valid bpfreaper.json: nothing installed"
+}
+
+install_config() {
+	[ ! -e "$CONFIG_SRC" ] || put "$CONFIG_SRC" /etc/bpfreaper/bpfreaper.json 0644
 }
 
 do_install() {
@@ -202,12 +304,20 @@ do_install() {
 	NEW=$TMP/manifest
 	: >"$NEW"
 	[ -d "$HOST_ROOT/" ] || die "host root $HOST_ROOT is not a directory"
+	check_config
 	# Directories made by an earlier run stay recorded while they exist.
 	[ ! -f "$HOST_ROOT$MANIFEST" ] ||
 		awk '$1 == "d" { print }' "$HOST_ROOT$MANIFEST" | while read -r _k _s _d; do
 			[ ! -d "$HOST_ROOT$_d" ] || echo "$_k $_s $_d" >>"$NEW"
 		done
+	# A read-only /usr (or wherever BPFREAPER_HOME points): say so before
+	# anything is made.
+	_d=$BIN_DIR
+	while [ ! -d "$HOST_ROOT$_d" ]; do _d=$(dirname "$_d"); done
+	[ -w "$HOST_ROOT$_d" ] ||
+		die "$_d is not writable on this node: set BPFREAPER_HOME to a writable path (e.g. /var/lib/bpfreaper)"
 	mkdirs "$BIN_DIR"
+	mkdirs "$STATE_DIR"
 	for _b in bpfreaper-prestart bpfreaper-poststop bpfreaperctl bpfreaper-runtime; do
 		if [ -e "$SRC/bin/$_b" ]; then
 			put "$SRC/bin/$_b" "$BIN_DIR/$_b" 0755
@@ -215,17 +325,20 @@ do_install() {
 			die "$SRC/bin/$_b is missing"
 		fi
 	done
+	install_config
 	_wire=${BPFREAPER_WIRE:-auto}
 	if [ "$_wire" = auto ]; then
 		# hooks.d always: CRI-O and podman read it, nothing else does.
 		_wire=hooksd
+		[ ! -e "$HOST_ROOT$DOCKER_CONFIG" ] || _wire="$_wire docker"
 		! containerd_present || _wire="$_wire containerd"
 	fi
 	for _w in $_wire; do
 		case $_w in
 		hooksd) wire_hooksd ;;
+		docker) wire_docker ;;
 		containerd) wire_containerd ;;
-		*) die "BPFREAPER_WIRE: unknown '$_w' (hooksd, containerd)" ;;
+		*) die "BPFREAPER_WIRE: unknown '$_w' (hooksd, docker, containerd)" ;;
 		esac
 	done
 	# What an earlier run installed and this one did not: gone, unless
@@ -237,6 +350,7 @@ do_install() {
 	fi
 	cp "$NEW" "$HOST_ROOT$MANIFEST.new"
 	mv -f "$HOST_ROOT$MANIFEST.new" "$HOST_ROOT$MANIFEST"
+	[ -z "$WIRE_FAILED" ] || die "not wired:$WIRE_FAILED (see above); manifest $MANIFEST"
 	if [ "${BPFREAPER_SKIP_LOAD:-0}" != 1 ]; then
 		# The tracer's bpffs is mounted under /run/bpfreaper: that volume
 		# needs Bidirectional mount propagation to reach the node.
@@ -248,6 +362,7 @@ do_install() {
 
 do_uninstall() {
 	_m=$HOST_ROOT$MANIFEST
+	unconfigure_all
 	if [ ! -f "$_m" ]; then
 		say "no $MANIFEST: nothing to remove"
 		return 0
@@ -267,10 +382,26 @@ do_uninstall() {
 	say "uninstalled (the tracer stays loaded: bpfreaperctl unload once no container runs)"
 }
 
+# The DaemonSet's PID 1. The kernel gives PID 1 no default action for
+# SIGTERM: without the trap the kubelet would wait out the grace period.
+# The preStop hook (`stop`) has run by then.
+do_run() {
+	rm -f "$READY_FILE"
+	do_install
+	: >"$READY_FILE"
+	say "ready"
+	trap 'rm -f "$READY_FILE"; kill "$_sleeper" 2>/dev/null; exit 0' TERM INT
+	sleep 2147483647 &
+	_sleeper=$!
+	wait "$_sleeper"
+}
+
 case $ACTION in
 install) do_install ;;
 uninstall) do_uninstall ;;
+run) do_run ;;
 stop)
+	rm -f "$READY_FILE"
 	if [ "${BPFREAPER_UNINSTALL_ON_STOP:-false}" = true ]; then do_uninstall; fi ;;
-*) die "usage: $0 [install|uninstall|stop] [HOST_ROOT]" ;;
+*) die "usage: $0 [install|uninstall|stop|run] [HOST_ROOT]" ;;
 esac

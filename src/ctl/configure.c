@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "../oci-runtime-wrap.h"
 #include "../oci-state.h"
 #include "../policy-config.h"
 #include "../runtime-configure.h"
@@ -18,10 +19,16 @@ static const char *const action_names[] = {
 	[CONFIGURE_WRITTEN] = "written",
 	[CONFIGURE_RESTORED] = "restored",
 	[CONFIGURE_REMOVED] = "removed",
+	[CONFIGURE_KEPT] = "kept (changed since configure wrote it)",
 };
 
 struct configure_args {
+	const char *runtime;
 	struct configure_request req;
+	struct hooksd_request hooksd; /* crio, podman */
+	const char *hook_env[HOOKSD_ENV_MAX];
+	bool containerd; /* else docker, or hooksd */
+	bool restart_set;
 	enum restart_mode restart;
 	const char *pid_file;
 };
@@ -44,6 +51,34 @@ static int wrapper_beside_self(char *buf, size_t size)
 	return path_join(buf, size, self, "bpfreaper-runtime");
 }
 
+/* crio, podman: --config is the hooks.d directory, a node path like
+ * --hook-bin; --root is where the node's / is seen from here. */
+static int parse_hooksd(const struct ctl_ctx *ctx, bool configure, struct configure_args *a)
+{
+	const char *env;
+
+	a->hooksd.manager = streq(a->runtime, "crio") ? HOOKSD_CRIO : HOOKSD_PODMAN;
+	a->hooksd.dry_run = a->req.dry_run;
+	a->hooksd.hooks_dir = a->req.config_path;
+	if (a->req.set_as_default || a->req.wrapper)
+		return ctl_usage_err(ctx, "--set-as-default and --wrapper are for docker");
+	if (!configure && (a->hooksd.hooks_dir || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in))
+		return ctl_usage_err(ctx,
+				     "unconfigure --runtime=%s takes its files from the record: no --config, --hook-*, --opt-in",
+				     a->runtime);
+	if (a->hooksd.hooks_dir && a->hooksd.hooks_dir[0] != '/')
+		return ctl_usage_err(ctx, "--config: an absolute path, not '%s'", a->hooksd.hooks_dir);
+	if (a->hooksd.root && a->hooksd.root[0] != '/')
+		return ctl_usage_err(ctx, "--root: an absolute path, not '%s'", a->hooksd.root);
+	if (!a->hooksd.hook_bin)
+		a->hooksd.hook_bin = BPFREAPER_HOOKDIR;
+	else if (a->hooksd.hook_bin[0] != '/')
+		return ctl_usage_err(ctx, "--hook-bin: an absolute path, not '%s'", a->hooksd.hook_bin);
+	env = getenv("BPFREAPER_STATE_DIR");
+	a->hooksd.state_dir = env && env[0] == '/' ? env : CONFIGURE_STATE_DIR_DEFAULT;
+	return CTL_OK;
+}
+
 static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configure, struct configure_args *a,
 		 char *wrapper, size_t wrapper_size)
 {
@@ -55,6 +90,10 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 		{ "restart-mode", required_argument, NULL, 'm' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "wrapper", required_argument, NULL, 'w' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "hook-bin", required_argument, NULL, 'b' },
+		{ "hook-env", required_argument, NULL, 'e' },
+		{ "opt-in", no_argument, NULL, 'o' },
 		{},
 	};
 	const char *runtime = NULL, *env;
@@ -84,12 +123,30 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 				a->restart = RESTART_NONE;
 			else
 				return ctl_usage_err(ctx, "--restart-mode: signal, systemd or none, not '%s'", optarg);
+			a->restart_set = true;
 			break;
 		case 'p':
 			a->pid_file = optarg;
 			break;
 		case 'w':
 			a->req.wrapper = optarg;
+			break;
+		case 'R':
+			a->hooksd.root = optarg;
+			break;
+		case 'b':
+			a->hooksd.hook_bin = optarg;
+			break;
+		case 'o':
+			a->hooksd.opt_in = true;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return ctl_usage_err(ctx, "--hook-env: NAME=VALUE, not '%s'", optarg);
+			if (a->hooksd.n_hook_env == HOOKSD_ENV_MAX)
+				return ctl_usage_err(ctx, "--hook-env: at most %d", HOOKSD_ENV_MAX);
+			a->hook_env[a->hooksd.n_hook_env++] = optarg;
+			a->hooksd.hook_env = a->hook_env;
 			break;
 		default:
 			return ctl_bad_option(ctx, argv - 1);
@@ -98,12 +155,22 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
 	if (!runtime)
-		return ctl_usage_err(ctx, "--runtime=docker is needed");
-	if (streq(runtime, "containerd") || streq(runtime, "crio") || streq(runtime, "podman"))
-		return ctl_err(ctx, CTL_USAGE, "--runtime=%s: not supported yet; docs/install.md says how to wire it",
-			       runtime);
-	if (!streq(runtime, "docker"))
-		return ctl_usage_err(ctx, "--runtime: docker, not '%s'", runtime);
+		return ctl_usage_err(ctx, "--runtime=docker|containerd|crio|podman is needed");
+	a->runtime = runtime;
+	if (streq(runtime, "crio") || streq(runtime, "podman"))
+		return parse_hooksd(ctx, configure, a);
+	a->containerd = streq(runtime, "containerd");
+	if (a->containerd) {
+		/* containerd reads its config only when it starts. */
+		if (a->restart == RESTART_SIGNAL && a->restart_set)
+			return ctl_usage_err(ctx, "--restart-mode=signal: containerd applies a change only when restarted: systemd or none");
+		if (!a->restart_set)
+			a->restart = RESTART_NONE;
+	} else if (!streq(runtime, "docker")) {
+		return ctl_usage_err(ctx, "--runtime: docker, containerd, crio or podman, not '%s'", runtime);
+	}
+	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in)
+		return ctl_usage_err(ctx, "--root, --hook-bin, --hook-env and --opt-in are for crio and podman");
 	if (a->req.set_as_default && !configure)
 		return ctl_usage_err(ctx, "--set-as-default is for configure");
 	if (a->req.config_path && a->req.config_path[0] != '/')
@@ -136,6 +203,17 @@ static const char *reload(const struct configure_args *a, const struct configure
 	*ret_failed = false;
 	if (a->req.dry_run || !res->changed)
 		return "not needed";
+	if (a->containerd) {
+		if (a->restart == RESTART_NONE)
+			return "none: run `systemctl restart containerd` to apply it (running containers keep running)";
+		r = containerd_restart(a->restart, &err);
+		if (r < 0) {
+			*ret_failed = true;
+			snprintf(buf, size, "failed: %s: %s", err.detail, strerror(-r));
+			return buf;
+		}
+		return "systemctl restart containerd.service";
+	}
 	if (a->restart == RESTART_NONE)
 		return "none: run `systemctl reload docker` (or kill -HUP dockerd) to apply it";
 	r = docker_reload(a->restart, a->pid_file, &err);
@@ -152,12 +230,22 @@ static const char *reload(const struct configure_args *a, const struct configure
 	return a->restart == RESTART_SIGNAL ? "SIGHUP sent to dockerd" : "systemctl reload docker.service";
 }
 
+/* podman reads hooks.d at each container start, CRI-O watches its hooks
+ * directories; only CRI-O's hooks_dir list itself is read at its start. */
+static const char *hooksd_reload(const struct configure_args *a, const struct configure_result *res)
+{
+	if (a->hooksd.manager != HOOKSD_CRIO || a->req.dry_run || res->n_files < 3 ||
+	    res->files[2].action == CONFIGURE_UNCHANGED || res->files[2].action == CONFIGURE_KEPT)
+		return "not needed";
+	return "restart CRI-O to read its new hooks_dir (systemctl restart crio; running containers keep running)";
+}
+
 static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 {
-	struct configure_args a = { .restart = RESTART_SIGNAL, .pid_file = DOCKER_PID_FILE_DEFAULT };
+	struct configure_args a = { .runtime = "docker", .restart = RESTART_SIGNAL, .pid_file = DOCKER_PID_FILE_DEFAULT };
 	struct configure_result res;
 	struct br_error err = BR_ERROR_INIT;
-	char wrapper[PATH_MAX], reload_buf[sizeof(err.detail) + PATH_MAX + 64];
+	char wrapper[PATH_MAX];
 	const char *reloaded;
 	bool reload_failed;
 	int r;
@@ -165,22 +253,40 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 	r = parse(ctx, argc, argv, configure, &a, wrapper, sizeof(wrapper));
 	if (r != CTL_OK)
 		return r;
-	r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
-	if (r < 0)
-		return ctl_err_br(ctx, CTL_FAILED, &err, "docker");
-	reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
+	if (!streq(a.runtime, "crio") && !streq(a.runtime, "podman")) {
+		/* static: reloaded points into it past this block. */
+		static char reload_buf[sizeof(err.detail) + PATH_MAX + 64];
+
+		if (a.containerd)
+			r = configure ? containerd_configure(&a.req, &res, &err)
+				      : containerd_unconfigure(&a.req, &res, &err);
+		else
+			r = configure ? docker_configure(&a.req, &res, &err) : docker_unconfigure(&a.req, &res, &err);
+		if (r < 0)
+			return ctl_err_br(ctx, CTL_FAILED, &err, "%s: %s: %s", a.runtime, err.detail, strerror(-r));
+		reloaded = reload(&a, &res, reload_buf, sizeof(reload_buf), &reload_failed);
+	} else {
+		r = configure ? hooksd_configure(&a.hooksd, &res, &err) : hooksd_unconfigure(&a.hooksd, &res, &err);
+		if (r < 0)
+			return ctl_err_br(ctx, CTL_FAILED, &err, "%s: %s: %s", a.runtime, err.detail, strerror(-r));
+		reloaded = hooksd_reload(&a, &res);
+		reload_failed = false;
+	}
 	if (ctx->json) {
 		_cleanup_json_ json_object *o = json_object_new_object();
 		json_object *files = json_object_new_array();
 
-		json_object_object_add(o, "runtime", json_object_new_string("docker"));
+		json_object_object_add(o, "runtime", json_object_new_string(a.runtime));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(a.req.dry_run));
 		json_object_object_add(o, "changed", json_object_new_boolean(res.changed));
 		json_object_object_add(o, "chain", *res.chain ? json_object_new_string(res.chain) : NULL);
 		json_object_object_add(o, "record", json_object_new_string(res.record));
 		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
-			json_object *f = json_object_new_object();
+			json_object *f;
 
+			if (!res.files[i].path[0])
+				continue;
+			f = json_object_new_object();
 			json_object_object_add(f, "path", json_object_new_string(res.files[i].path));
 			json_object_object_add(f, "action", json_object_new_string(action_names[res.files[i].action]));
 			if (a.req.dry_run && res.files[i].text)
@@ -194,6 +300,8 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 		for (size_t i = 0; i < ARRAY_SIZE(res.files); i++) {
 			const struct configure_file *f = &res.files[i];
 
+			if (!f->path[0])
+				continue;
 			if (a.req.dry_run && f->action != CONFIGURE_UNCHANGED) {
 				printf("%s: would be %s%s\n", f->path, action_names[f->action], f->text ? ":" : "");
 				if (f->text)
@@ -203,8 +311,9 @@ static int run(const struct ctl_ctx *ctx, int argc, char **argv, bool configure)
 			}
 		}
 		if (configure && *res.chain)
-			printf("bpfreaper-runtime runs %s (the default runtime before)\n", res.chain);
-		printf("reload: %s\n", reloaded);
+			printf("bpfreaper-runtime runs %s (%s)\n", res.chain,
+			       a.containerd ? "runc's BinaryName before" : "the default runtime before");
+		printf("%s: %s\n", a.containerd ? "restart" : "reload", reloaded);
 	}
 	configure_result_done(&res);
 	return reload_failed ? CTL_FAILED : CTL_OK;

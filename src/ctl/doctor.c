@@ -243,8 +243,8 @@ static void check_managers(struct checks *c)
 {
 	static const struct { const char *not_wired, *incomplete; } fixes[_MANAGER_MAX] = {
 		[MANAGER_DOCKER] = { "add a runtime whose path is " WRAPPER_NAME " to /etc/docker/daemon.json, restart dockerd (README: Docker and containerd)", NULL },
-		[MANAGER_CONTAINERD] = { "name " WRAPPER_NAME " as the runc runtime's BinaryName with pod_annotations = [\"io.bpfreaper.*\"], restart containerd (README: Docker and containerd; Kubernetes: deploy/kubernetes)",
-					 "add pod_annotations = [\"io.bpfreaper.*\"] to that runtime's table, restart containerd (README: Docker and containerd)" },
+		[MANAGER_CONTAINERD] = { "run `bpfreaperctl configure --runtime=containerd`, then restart containerd (docs/install.md; Kubernetes: deploy/kubernetes)",
+					 "run `bpfreaperctl configure --runtime=containerd` (it adds pod_annotations = [\"io.bpfreaper.*\"]), then restart containerd (docs/install.md)" },
 		[MANAGER_CRIO] = { "install oci-config/hooks.d/*.json in /usr/share/containers/oci/hooks.d (README: Kubernetes with CRI-O; deploy/kubernetes)",
 				   "install bpfreaper-poststop.json beside it (README: Kubernetes with CRI-O)" },
 		[MANAGER_PODMAN] = { "install oci-config/hooks.d/*.json in /usr/share/containers/oci/hooks.d (README: podman)",

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "../policy-config.h"
 #include "../fileio.h"
+#include "../input-limits.h"
 #include "../oci-state.h"
 #include "../store-reports.h"
 #include "../store-rundir.h"
@@ -82,7 +83,7 @@ static int print_report(const struct ctl_ctx *ctx, const char *id, const char *d
 	int r;
 
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = dirfd < 0 ? -errno : read_file_limited(dirfd, name, 64 * 1024 * 1024, &text, &len);
+	r = dirfd < 0 ? -errno : read_file_limited(dirfd, name, REPORT_MAX_BYTES, &text, &len);
 	if (r == -ENOENT && missing_ok)
 		return r;
 	if (r < 0)

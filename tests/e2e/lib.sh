@@ -13,6 +13,9 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$ROOT/build/bin
+# The test build of the same code (make test-build): the only one with kill
+# and stop points (src/crashpoint.h), for the tests that use them.
+TEST_BIN=$ROOT/build/test/bin
 BPFLEAK=$ROOT/build/bpfleak
 E2E_PREFIX=${E2E_PREFIX:-brt}
 CG2=/sys/fs/cgroup/unified

@@ -102,7 +102,8 @@ test_help_per_verb_and_usage_errors() {
 	assert_usage_error configure --runtime=docker --config=relative.json
 	assert_usage_error configure --runtime=docker --restart-mode=restart
 	assert_usage_error unconfigure --runtime=docker --set-as-default
-	assert_json_error 2 --json configure --runtime=containerd
+	assert_usage_error configure --runtime=containerd --config=relative.toml
+	assert_json_error 2 --json configure --runtime=containerd --restart-mode=signal
 	assert_json_error 2 --json no-such-verb
 	# No verb at all: the usage on stderr, status 2.
 	ctl
@@ -185,6 +186,21 @@ test_config_check() {
 	assert_usage_error config
 	assert_usage_error config verify
 	assert_usage_error config check a b
+}
+
+# bpfreaper.json at its limit (CONFIG_MAX_BYTES, 256 KiB) is read; one byte
+# more is refused in one line that names the limit.
+test_config_check_size_limit() {
+	local f=$WORK/cc.json
+	json_padded $((256 * 1024)) '{"mode": "report"}' >"$f"
+	ctl config check "$f"
+	assert_eq "at the limit" "$CTL_RC" 0
+	grep -q "valid, mode report" "$WORK/ctl.out" || fail "said: $(cat "$WORK/ctl.out" "$WORK/ctl.err")"
+	json_padded $((256 * 1024 + 1)) '{"mode": "report"}' >"$f"
+	ctl config check "$f"
+	assert_eq "one byte over" "$CTL_RC" 1
+	assert_eq "lines said" "$(wc -l <"$WORK/ctl.err")" 1
+	grep -q "^$f: larger than 256 KiB" "$WORK/ctl.err" || fail "said: $(cat "$WORK/ctl.err")"
 }
 
 test_readonly_verbs_create_nothing() {

@@ -14,7 +14,7 @@ leaky_bundle() { # NAME [CRASH-AT]
 	make_bundle "$1" "mkdir -p /sys/fs/bpf/$E2E_PREFIX-$1/d && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1/d/m &&
 		bpfleak prog /sys/fs/bpf/$E2E_PREFIX-$1-prog && bpfleak map /sys/fs/bpf/$E2E_PREFIX-$1-map" >/dev/null
 	if [ -n "${2:-}" ]; then
-		bundle_edit "$1" '.hooks.poststop[0].env = $env' --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$2")"
+		crash_hook "$1" poststop "$2"
 	else
 		bundle_edit "$1" 'del(.hooks.poststop)'
 	fi
@@ -223,7 +223,7 @@ test_kill_points_then_poststop_again() {
 test_prestart_killed_after_state() {
 	local cg=$CG2/$CG_PARENT/$E2E_PREFIX-kpre cgid
 	make_bundle kpre "touch /sync/ran" >/dev/null
-	bundle_edit kpre '(.hooks.prestart[0]).env = $env' --argjson env "$(hook_env_json BPFREAPER_CRASH_AT=state-written)"
+	crash_hook kpre prestart state-written
 	# runc takes the cgroup made for it: its id is known before the run
 	# (runc removes it afterwards).
 	mkdir -p "$cg"

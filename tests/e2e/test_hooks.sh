@@ -66,6 +66,53 @@ test_prestart_drains_huge_stdin() {
 # an object may carry), one value of 200 KiB (kubectl's
 # last-applied-configuration), 5 000 annotations. The container runs and,
 # in enforce, its pin is removed.
+# The OCI state at its limit (OCI_STATE_MAX_BYTES, 16 MiB) is read; one byte
+# more is one line naming the limit. Either way poststop exits 0: the
+# runtime only logs a failed poststop.
+test_state_size_limit() {
+	local state='{"ociVersion":"1.0.2","id":"never-seen","status":"stopped"}'
+	rc=0
+	json_padded $((16 * 1024 * 1024)) "$state" | "$BIN/bpfreaper-poststop" 2>"$WORK/hook.err" || rc=$?
+	err=$(cat "$WORK/hook.err")
+	assert_eq "exit at the limit" "$rc" 0
+	echo "$err" | grep -q "nothing to do" || fail "at the limit said: $err"
+	rc=0
+	json_padded $((16 * 1024 * 1024 + 1)) "$state" | "$BIN/bpfreaper-poststop" 2>"$WORK/hook.err" || rc=$?
+	err=$(cat "$WORK/hook.err")
+	assert_eq "exit one byte over" "$rc" 0
+	one_line
+	echo "$err" | grep -q "state JSON larger than 16 MiB" || fail "one byte over said: $err"
+}
+
+# A bundle's config.json at its limit (BUNDLE_CONFIG_MAX_BYTES, 16 MiB)
+# gives prestart the bind mounts; one byte more, and the container still
+# runs, recorded, with one warning naming the limit (the bind mounts are
+# only needed to place its bpffs directories on the host).
+test_prestart_bundle_config_size_limit() {
+	local b size
+	for size in $((16 * 1024 * 1024)) $((16 * 1024 * 1024 + 1)); do
+		b=$(make_bundle cfgsize "true")
+		# runc drops a hook's stderr when it succeeds: its log file.
+		bundle_edit cfgsize 'del(.hooks.poststop) | .hooks.prestart[0].env = $env' \
+			--argjson env "$(hook_env_json "BPFREAPER_LOG_FILE=$WORK/hooks-cfgsize.log")"
+		json_padded "$size" "$(jq -c . "$b/config.json")" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+		: >"$WORK/hooks-cfgsize.log"
+		run_ctr cfgsize || fail "$RUNTIME run with a config.json of $size bytes: $(hook_said cfgsize)"
+		assert_present "$(state_of cfgsize)"
+		if [ "$size" = $((16 * 1024 * 1024)) ]; then
+			assert_eq "binds at the limit" "$(jq '.binds | length' "$(state_of cfgsize)")" 2
+			! hook_said cfgsize | grep -q "config.json" || fail "at the limit said: $(hook_said cfgsize)"
+		else
+			assert_eq "binds one byte over" "$(jq '.binds | length' "$(state_of cfgsize)")" 0
+			assert_eq "warnings one byte over" "$(hook_said cfgsize | grep -c "config.json")" 1
+			hook_said cfgsize | grep -q "bundle config.json larger than 16 MiB" ||
+				fail "one byte over said: $(hook_said cfgsize)"
+		fi
+		poststop_now cfgsize || fail "poststop after a config.json of $size bytes"
+		rm -f "$(report_of cfgsize)"
+	done
+}
+
 test_kubernetes_sized_annotations() {
 	local f total
 	make_bundle bigann "bpfleak map /sys/fs/bpf/$E2E_PREFIX-bigann && touch /sync/ran" >/dev/null

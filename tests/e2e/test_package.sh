@@ -86,7 +86,7 @@ test_debian_package_install_podman_purge() {
 	need_tool dpkg-buildpackage dh
 	need_tool podman lintian
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
-	deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
+	deb=$(tree_deb)
 	r=$(lintian "$deb" 2>&1 | grep -v "running with root" || true)
 	! echo "$r" | grep -q "^E:" || fail "lintian errors: $r"
 	[ -z "$r" ] || echo "    lintian: $r" >&2
@@ -134,10 +134,18 @@ test_debian_package_install_podman_purge() {
 		fail "configure: $(cat "$WORK/cfg.log")"
 	assert_eq "wired" "$(jq -r '.runtimes.bpfreaper.path' "$WORK/pkg-daemon.json")" /usr/bin/bpfreaper-runtime
 	assert_present /var/lib/bpfreaper/configured-docker.json
+	# podman's hooks.d too (a directory of the test's own): the removal
+	# undoes every runtime recorded, not only Docker.
+	mkdir -p "$WORK/pkg-hooks.d"
+	/usr/bin/bpfreaperctl configure --runtime=podman --config="$WORK/pkg-hooks.d" >"$WORK/cfg.log" 2>&1 ||
+		fail "configure podman: $(cat "$WORK/cfg.log")"
+	assert_eq "podman hooks.d" "$(jq -r .hook.path "$WORK/pkg-hooks.d/bpfreaper-prestart.json")" \
+		/usr/libexec/oci/hooks.d/bpfreaper-prestart
 	DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq bpfreaper >"$WORK/apt.log" 2>&1 ||
 		fail "apt-get purge: $(tail -5 "$WORK/apt.log")"
 	cmp -s "$WORK/pkg-daemon.json" "$WORK/pkg-daemon.orig" ||
 		fail "daemon.json after the removal: $(cat "$WORK/pkg-daemon.json")"
+	assert_eq "podman hooks.d after the removal" "$(ls "$WORK/pkg-hooks.d")" ""
 	assert_absent /var/lib/bpfreaper
 	for f in $files; do
 		[ -d "$f" ] && continue

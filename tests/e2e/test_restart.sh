@@ -16,9 +16,9 @@ restart_bundle() { # NAME
 # poststop that runs to the end).
 poststop_crash() {
 	if [ -n "$2" ]; then
-		bundle_edit "$1" '.hooks.poststop[0].env = $env' --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$2")"
+		crash_hook "$1" poststop "$2"
 	else
-		bundle_edit "$1" 'del(.hooks.poststop[0].env)'
+		bundle_edit "$1" 'del(.hooks.poststop[0].env) | .hooks.poststop[0].path = $post' --arg post "$BIN/bpfreaper-poststop"
 	fi
 }
 
@@ -119,7 +119,7 @@ test_rerun_prestart_killed_after_keeping() {
 	local cg1
 	first_run_unfinished rk
 	cg1=$RUN1_CGROUP
-	bundle_edit rk '.hooks.prestart[0].env = $env' --argjson env "$(hook_env_json BPFREAPER_CRASH_AT=earlier-kept)"
+	crash_hook rk prestart earlier-kept
 	! run_ctr rk || fail "runc ran the container with its prestart killed"
 	assert_absent "$P-rk-1"
 	assert_absent "$P-rk-2"
@@ -134,7 +134,9 @@ test_rerun_prestart_killed_after_keeping() {
 pm_restart_once() { # NAME
 	local name=$1 id cg1
 	install_hooksd
-	jq '.hook.env = ((.hook.env // $env) + ["BPFREAPER_CRASH_AT=records-read"])' --argjson env "$(hook_env_json)" \
+	# The test build's poststop: the shipped one has no kill points.
+	jq '.hook.path = $post | .hook.env = ((.hook.env // $env) + ["BPFREAPER_CRASH_AT=records-read"])' \
+		--arg post "$TEST_BIN/bpfreaper-poststop" --argjson env "$(hook_env_json)" \
 		"$WORK/hooks.d/bpfreaper-poststop.json" \
 		>"$WORK/hooks.d/poststop.new" && mv "$WORK/hooks.d/poststop.new" "$WORK/hooks.d/bpfreaper-poststop.json"
 	mkdir -p "$WORK/sync/$name"

@@ -151,6 +151,21 @@ bad_bundle() {
 		fail "no skipped entry with '$1': $(cat "$RUN_DIR/skipped" 2>/dev/null)"
 }
 
+# A bundle's config.json at its limit (BUNDLE_CONFIG_MAX_BYTES, 16 MiB, the
+# same as prestart's) gets the hooks; one byte more runs the runtime
+# unchanged with the limit named.
+test_bundle_config_size_limit() {
+	local b=$WORK/wrap/bundle
+	wrap_setup
+	mkdir -p "$b"
+	json_padded $((16 * 1024 * 1024)) "$DOCKERISH" >"$b/config.json"
+	passes create --bundle "$b" "$E2E_PREFIX-x"
+	assert_eq "createRuntime at the limit" "$(hook_paths "$b/config.json" createRuntime)" "$BIN/bpfreaper-prestart"
+	json_padded $((16 * 1024 * 1024 + 1)) "$DOCKERISH" >"$b/config.json"
+	bad_bundle "config.json: larger than 16 MiB"
+	sed -i "/^[0-9]* $E2E_PREFIX-x /d" "$RUN_DIR/skipped"
+}
+
 test_bad_input_runs_runtime_unchanged() {
 	local b=$WORK/wrap/bundle rc
 	wrap_setup
@@ -289,6 +304,12 @@ ctrd_start() {
 	[ttrpc]
 	  address = "$d/ttrpc.sock"
 	EOF
+	ctrd_run "$d"
+}
+
+# ctrd_run DIR: containerd from DIR/config.toml (which keeps it in DIR).
+ctrd_run() {
+	local d=$1
 	BPFREAPER_CONFIG=$WORK/wrap/config.json BPFREAPER_LOG_FILE=$WORK/wrap/log \
 		containerd --config "$d/config.toml" >"$d/log" 2>&1 </dev/null &
 	echo $! >"$d/pid"
@@ -490,6 +511,130 @@ test_docker_configure() {
 		fail "docker run after unconfigure: $(cat "$WORK/dcfg2.out")"
 	grep -q -- "^--debug .* create " "$rec.log" || fail "after unconfigure rec did not run: $(cat "$rec.log")"
 	dk rmi "$img" >/dev/null 2>&1 || true
+	rm -rf "$BPFREAPER_STATE_DIR"
+	unset BPFREAPER_CONFIG BPFREAPER_STATE_DIR
+}
+
+# ---------------------------------------------------------------------------
+# bpfreaperctl configure/unconfigure --runtime=containerd against a private
+# containerd 1.6 with its CRI plugin on: a config that already chains a
+# recording runtime through runc's BinaryName, sets SystemdCgroup, another
+# runtime with an inline table and another plugin's setting.
+
+# ctrd_binary_name CONFIG: runc's BinaryName in CRI, as containerd reads it.
+ctrd_binary_name() {
+	containerd --config "$1" config dump |
+		awk '/^ *\[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options\]/ { o = 1; next }
+			/^ *\[/ { o = 0 } o && $1 == "BinaryName" { gsub(/"/, "", $3); print $3 }'
+}
+
+test_containerd_configure() {
+	local c=$WORK/ctrd cfg=$WORK/ctrd/config.toml ns=$E2E_PREFIX-ctr id=$E2E_PREFIX-ccfg rec=$WORK/wrap/rec-runtime
+	local out binary rc=0
+	wrap_setup
+	trap daemons_down EXIT
+	need_tool containerd ctr
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%s.log\nexec runc "$@"\n' "$rec" >"$rec"
+	chmod +x "$rec"
+	mkdir -p "$c/cni" "$c/cnibin"
+	# Dotted keys, an inline table, tables out of order: containerd reads
+	# them all, and so must configure (through containerd config dump).
+	cat >"$cfg" <<-EOF
+	version = 2
+	root = "$c/root"
+	state = "$c/state"
+	disabled_plugins = ["io.containerd.internal.v1.opt"]
+	[grpc]
+	  address = "$c/sock"
+	[ttrpc]
+	  address = "$c/ttrpc.sock"
+	[plugins."io.containerd.gc.v1.scheduler"]
+	  pause_threshold = 0.03
+	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+	  BinaryName = "$rec"
+	  SystemdCgroup = true
+	[plugins."io.containerd.grpc.v1.cri"]
+	  disable_tcp_service = true
+	  sandbox_image = "example.com/pause:9"
+	  cni.conf_dir = "$c/cni"
+	  cni.bin_dir = "$c/cnibin"
+	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+	  runtime_type = "io.containerd.runc.v2"
+	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.gvisor]
+	  runtime_type = "io.containerd.runsc.v1"
+	  options = { TypeUrl = "io.containerd.runsc.v1.options", ConfigPath = "/etc/gvisor.toml" }
+	EOF
+	cp "$cfg" "$WORK/ctrd-config.orig"
+	cp "$WORK/wrap/config.json" "$WORK/wrapcfg.orig"
+	containerd --config "$cfg" config dump >"$WORK/dump.orig" || fail "config dump of the test's config failed"
+	export BPFREAPER_CONFIG=$WORK/wrap/config.json BPFREAPER_STATE_DIR=$WORK/cfgstate
+	ctrd_run "$c"
+
+	# --dry-run writes nothing
+	out=$("$BIN/bpfreaperctl" configure --runtime=containerd --config="$cfg" --dry-run) ||
+		fail "configure --dry-run: $out"
+	grep -q "conf.d/bpfreaper.toml: would be written" <<<"$out" || fail "configure --dry-run said: $out"
+	cmp -s "$cfg" "$WORK/ctrd-config.orig" || fail "--dry-run changed config.toml"
+	cmp -s "$WORK/wrap/config.json" "$WORK/wrapcfg.orig" || fail "--dry-run changed the wrapper's config"
+	[ ! -e "$c/conf.d" ] || fail "--dry-run wrote $(ls -R "$c/conf.d")"
+	[ ! -e "$BPFREAPER_STATE_DIR" ] || fail "--dry-run wrote $(ls -R "$BPFREAPER_STATE_DIR")"
+
+	"$BIN/bpfreaperctl" configure --runtime=containerd --config="$cfg" >"$WORK/configure.out" 2>&1 ||
+		fail "configure: $(cat "$WORK/configure.out")"
+	grep -q "systemctl restart containerd" "$WORK/configure.out" ||
+		fail "configure does not say how to apply it: $(cat "$WORK/configure.out")"
+	binary=$(ctrd_binary_name "$cfg")
+	assert_eq "runc's BinaryName" "$binary" "$WRAP"
+	assert_eq "chained runtime" "$(jq -r .runtime "$WORK/wrap/config.json")" "$rec"
+	cmp -s "$cfg.bpfreaper-backup" "$WORK/ctrd-config.orig" || fail "no exact backup of config.toml"
+	# Everything else containerd runs is as it was: the dumps differ in
+	# runc's BinaryName and pod_annotations and in the list of files read.
+	containerd --config "$cfg" config dump >"$WORK/dump.configured"
+	diff "$WORK/dump.orig" "$WORK/dump.configured" | grep '^[<>]' | grep -v -e '^[<>] imports = ' \
+		-e "^< *BinaryName = \"$rec\"\$" -e "^> *BinaryName = \"$WRAP\"\$" \
+		-e '^< *pod_annotations = \[\]$' -e '^> *pod_annotations = \["io.bpfreaper.\*"\]$' >"$WORK/dump.diff" || true
+	[ ! -s "$WORK/dump.diff" ] || fail "configure changed more than runc's BinaryName and pod_annotations: $(cat "$WORK/dump.diff")"
+	grep -q '^ *SystemdCgroup = true$' "$WORK/dump.configured" || fail "SystemdCgroup lost"
+	grep -q '^ *ConfigPath = "/etc/gvisor.toml"$' "$WORK/dump.configured" || fail "gvisor's options lost"
+
+	# twice: nothing changes
+	cp "$cfg" "$WORK/ctrd-config.configured"
+	cp "$c/conf.d/bpfreaper.toml" "$WORK/dropin.configured"
+	out=$("$BIN/bpfreaperctl" --json configure --runtime=containerd --config="$cfg") || fail "configure again: $out"
+	assert_eq "second configure changed" "$(jq .changed <<<"$out")" false
+	cmp -s "$cfg" "$WORK/ctrd-config.configured" || fail "the second configure changed config.toml"
+	cmp -s "$c/conf.d/bpfreaper.toml" "$WORK/dropin.configured" || fail "the second configure changed the drop-in"
+
+	# containerd applies it when it starts again. ctr does not use the CRI
+	# plugin's runtimes (there is no crictl here): it is given the
+	# BinaryName containerd read back, and the CRI plugin's own log line
+	# shows the restarted containerd loaded it.
+	daemon_stop "$c"
+	ctrd_run "$c"
+	grep -q "Runtimes:map\[.*runc:{[^}]*BinaryName:$WRAP " "$c/log" ||
+		fail "the restarted containerd's CRI plugin does not run the wrapper: $(grep 'Start cri plugin' "$c/log")"
+	mkdir -p "$c/fifo"
+	timeout 60 ctr -a "$c/sock" -n "$ns" run --rm --fifo-dir "$c/fifo" --runc-binary "$binary" --privileged \
+		--cgroup "/$CG_PARENT/$id" --mount type=bind,src=/sys/fs/bpf,dst=/sys/fs/bpf,options=rbind:rw \
+		--rootfs "$WORK/rootfs" "$id" /bin/sh -c "bpfleak map /sys/fs/bpf/$E2E_PREFIX-ccfg" \
+		>"$WORK/ccfg.out" 2>"$WORK/ccfg.err" </dev/null || rc=$?
+	[ "$rc" = 0 ] || fail "ctr run: $rc: $(cat "$WORK/ccfg.err" "$WORK/wrap/log")"
+	assert_absent "$P-ccfg"
+	assert_freed map "$(ids_of ccfg map)"
+	grep -q "hooks added" "$WORK/wrap/log" || fail "the wrapper added no hooks: $(cat "$WORK/wrap/log")"
+	grep -q " create .*$id" "$rec.log" || fail "the chained runtime did not create $id: $(cat "$rec.log")"
+
+	# unconfigure: containerd reads what it read before
+	"$BIN/bpfreaperctl" unconfigure --runtime=containerd >"$WORK/unconfigure.out" 2>&1 ||
+		fail "unconfigure: $(cat "$WORK/unconfigure.out")"
+	containerd --config "$cfg" config dump >"$WORK/dump.after" || fail "config dump after unconfigure failed"
+	cmp -s "$WORK/dump.orig" "$WORK/dump.after" ||
+		fail "config dump after unconfigure: $(diff "$WORK/dump.orig" "$WORK/dump.after")"
+	cmp -s "$cfg" "$WORK/ctrd-config.orig" || fail "config.toml not restored: $(diff "$WORK/ctrd-config.orig" "$cfg")"
+	[ ! -e "$c/conf.d/bpfreaper.toml" ] || fail "unconfigure left the drop-in"
+	assert_eq "wrapper's runtime after unconfigure" "$(jq -r .runtime "$WORK/wrap/config.json")" null
+	[ ! -e "$BPFREAPER_STATE_DIR/configured-containerd.json" ] || fail "unconfigure left its record"
+	daemons_down
 	rm -rf "$BPFREAPER_STATE_DIR"
 	unset BPFREAPER_CONFIG BPFREAPER_STATE_DIR
 }

@@ -15,13 +15,12 @@ E2E_ALONE="test_units_under_systemd"
 test_units_under_systemd() {
 	local deb r layout_before
 	[ "$(cat /proc/1/comm)" = systemd ] || skip "PID 1 is not systemd (tests/kernels/guest-systemd boots one)"
-	need_tool dpkg-buildpackage
 	! dpkg -s bpfreaper >/dev/null 2>&1 || skip "bpfreaper is installed on this host already"
-	SECONDS=0
-	deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
-	echo "    package built in ${SECONDS} s" >&2
+	deb=$(tree_deb)
 	trap 'dpkg --purge bpfreaper >/dev/null 2>&1 || true; rm -rf /etc/bpfreaper /var/lib/bpfreaper' EXIT
+	SECONDS=0
 	dpkg -i "$deb" >"$WORK/dpkg.log" 2>&1 || fail "dpkg -i: $(tail -5 "$WORK/dpkg.log")"
+	echo "    installed in ${SECONDS} s" >&2
 	assert_eq "timer enabled" "$(systemctl is-enabled bpfreaper-gc.timer)" enabled
 	assert_eq "timer active" "$(systemctl is-active bpfreaper-gc.timer)" active
 	assert_eq "load service enabled" "$(systemctl is-enabled bpfreaper-load.service)" enabled
@@ -52,11 +51,13 @@ test_units_under_systemd() {
 	printf '[Service]\nExecStartPost=/bin/sh -c "touch /etc/bpfreaper-probe 2>/dev/null; echo $$? >/run/bpfreaper/probe"\n' \
 		>/run/systemd/system/bpfreaper-gc.service.d/probe.conf
 	systemctl daemon-reload
+	SECONDS=0
 	systemctl start bpfreaper-gc.service ||
 		fail "bpfreaper-gc.service: $(journalctl -b -u bpfreaper-gc.service --no-pager | tail -5)"
 	! ip -d link show dev "$VETH" | grep -q "prog/xdp" ||
 		fail "XDP still attached after bpfreaper-gc.service: $(journalctl -b -u bpfreaper-gc.service --no-pager | tail -5)"
 	assert_absent "$(state_of sd)"
+	echo "    gc service ran in ${SECONDS} s" >&2
 	r=/var/lib/bpfreaper/reports/$E2E_PREFIX-sd.json
 	assert_present "$r"
 	assert_eq "report by" "$(jq -r .by "$r")" gc

@@ -239,7 +239,7 @@ test_host_pin_renamed_over_a_pin_before_its_unlink() {
 	bundle_edit race 'del(.hooks.poststop)'
 	run_ctr race || fail "$RUNTIME run: $(cat "$WORK/race.err")"
 	echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$E2E_PREFIX-race\",\"status\":\"stopped\"}" |
-		BPFREAPER_STOP_AT=pins-found "$BIN/bpfreaper-poststop" 2>"$WORK/race.post" &
+		BPFREAPER_STOP_AT=pins-found "$TEST_BIN/bpfreaper-poststop" 2>"$WORK/race.post" &
 	pid=$!
 	for _ in $(seq 200); do
 		st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)

@@ -406,3 +406,55 @@ TEST(root_too_long_is_refused)
 	CHECK_EQ_INT(manager_probe(longroot, NULL, MANAGER_DOCKER, &st), -ENAMETOOLONG);
 	CHECK_EQ_INT(manager_probe("/", NULL, _MANAGER_MAX, &st), -EINVAL);
 }
+
+/* Dotted keys and an inline table, as containerd reads them: the probe asks
+ * the node's own containerd (config dump, chrooted into the node's root),
+ * not the scan, which reads only [table] headers and key = value. */
+TEST(containerd_dump_reads_dotted_keys_and_inline_tables)
+{
+	static const char cfg[] =
+		"version = 2\n"
+		"[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n"
+		"  runtimes.runc.runtime_type = \"io.containerd.runc.v2\"\n"
+		"  runtimes.runc.pod_annotations = [\"io.bpfreaper.*\"]\n"
+		"  runtimes.runc.options = { BinaryName = \"/opt/bpfreaper/bin/bpfreaper-runtime\", SystemdCgroup = true }\n";
+	char cmd[PATH_MAX + 512];
+	struct manager_status st;
+
+	if (access("/usr/bin/containerd", X_OK) != 0) {
+		(void)CHECK_SKIP("no containerd here");
+		return;
+	}
+	if (geteuid() != 0) {
+		(void)CHECK_SKIP("needs root to chroot into the node's root");
+		return;
+	}
+	new_root();
+	/* The node's containerd and the libraries it loads, in the node. */
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; r='%s'; mkdir -p \"$r/usr/bin\"; ln /usr/bin/containerd \"$r/usr/bin/\" 2>/dev/null ||"
+		 " cp /usr/bin/containerd \"$r/usr/bin/\"; for l in $(ldd /usr/bin/containerd | grep -o '/[^ ]*');"
+		 " do mkdir -p \"$r${l%%/*}\"; cp -L \"$l\" \"$r$l\"; done",
+		 root);
+	CHECK_EQ_INT(system(cmd), 0);
+	put("/etc/containerd/config.toml", cfg, 0644);
+	st = probe(MANAGER_CONTAINERD);
+	CHECK(st.present);
+	CHECK(st.wired);
+	CHECK(!st.incomplete);
+	CHECK_EQ_STR(st.wired_by, "/etc/containerd/config.toml");
+	CHECK_EQ_STR(st.detail, "runtime runc (the CRI default), BinaryName /opt/bpfreaper/bin/bpfreaper-runtime");
+
+	/* A config containerd refuses: it would not start, whatever it names. */
+	put("/etc/containerd/config.toml", "version = 2\n[plugins\n", 0644);
+	st = probe(MANAGER_CONTAINERD);
+	CHECK(!st.wired);
+	CHECK(strstr(st.detail, "containerd would not start with it") != NULL);
+
+	/* Without containerd the scan stands in, and misses both forms. */
+	put("/etc/containerd/config.toml", cfg, 0644);
+	rm_file("/usr/bin/containerd");
+	st = probe(MANAGER_CONTAINERD);
+	CHECK(!st.wired);
+	drop_root();
+}

@@ -64,6 +64,23 @@ hook_env_json() {
 	esac
 }
 
+# crash_hook NAME STAGE POINT: NAME's first STAGE hook is the test build's
+# (the shipped hooks have no kill points) and kills itself at POINT
+# (BPFREAPER_CRASH_AT, src/crashpoint.h).
+crash_hook() {
+	bundle_edit "$1" '.hooks[$stage][0] |= (.path = $bin + "/" + (.path | split("/") | last) | .env = $env)' \
+		--arg stage "$2" --arg bin "$TEST_BIN" --argjson env "$(hook_env_json "BPFREAPER_CRASH_AT=$3")"
+}
+
+# json_padded SIZE JSON: JSON and then blanks, SIZE bytes in all: an input
+# exactly at (or one byte over) its limit (src/input-limits.h).
+json_padded() {
+	local pad=$(($1 - ${#2}))
+	[ "$pad" -ge 0 ] || { fail "json_padded: JSON is longer than $1 bytes"; return 1; }
+	printf '%s' "$2"
+	head -c "$pad" /dev/zero | tr '\0' ' '
+}
+
 # bundle_edit NAME JQ [JQ-ARGS...]: rewrite NAME's config.json with jq.
 bundle_edit() {
 	local f=$WORK/bundles/$1/config.json
@@ -208,4 +225,22 @@ valgrind_wrappers() {
 		EOS
 		chmod +x "$WORK/vg-$h"
 	done
+}
+
+# tree_deb: the path of this tree's Debian package. The one `make deb`
+# built (make check does, before any test) when build/deb still matches the
+# tree (packaging/build-deb --fresh), so that the host's package tests and
+# the systemd guest install one build instead of each making its own (five
+# minutes in a TCG guest); otherwise a build of its own in $WORK/deb.
+tree_deb() {
+	local deb
+	if deb=$("$ROOT/packaging/build-deb" --fresh "$ROOT/build/deb"); then
+		echo "    package: build/deb, as make deb built it for this tree" >&2
+	else
+		need_tool dpkg-buildpackage
+		SECONDS=0
+		deb=$("$ROOT/packaging/build-deb" "$WORK/deb") || fail "dpkg-buildpackage failed"
+		echo "    package built in ${SECONDS} s (build/deb is not this tree's: make deb)" >&2
+	fi
+	echo "$deb"
 }
