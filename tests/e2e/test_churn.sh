@@ -18,7 +18,7 @@ test_churn_then_pin() {
 		mkdir /sys/fs/bpf/$E2E_PREFIX-churn && bpfleak map /sys/fs/bpf/$E2E_PREFIX-churn/m" >/dev/null
 	run_ctr churn || fail "$RUNTIME run: $(cat "$WORK/churn.err")"
 	r=$(report_of churn)
-	assert_eq "overflow" "$(jq -c .overflow "$r")" '{"objects":false,"dirs":false}'
+	assert_eq "overflow" "$(jq -c .overflow "$r")" '{"objects":false,"dirs":false,"pool_dry":false}'
 	assert_absent "$P-churn/m"
 	assert_absent "$P-churn"
 	assert_absent "$P-churn-d"
