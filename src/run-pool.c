@@ -26,8 +26,8 @@ int pool_tend(const struct rundir *rd, const struct tracer *t, size_t *ret_fille
  * their maps seconds after their start), and at most. It ends at once when
  * no container is registered. */
 #define TEND_POLL_MS 20
-#define TEND_QUIET_MS 10000
-#define TEND_MAX_MS 120000
+#define TEND_QUIET_MS 30000
+#define TEND_MAX_MS 300000
 
 static uint64_t now_ms(void)
 {

@@ -23,14 +23,14 @@ int pool_tend(const struct rundir *rd, const struct tracer *t, size_t *ret_fille
  *
  * The process is the hook's binary again (exec'd with POOL_TEND_ARG, its
  * command line nothing of the container's), and it keeps tending while
- * containers are registered, until the pool has not changed for 10 s (at
- * most 2 minutes): containers that take maps soon after their start
+ * containers are registered, until the pool has not changed for 30 s (at
+ * most 5 minutes): containers that take maps soon after their start
  * (agents making their maps) find them there, not only those that take
  * them before the next hook runs. One such process at a time per run
  * directory. */
 #define POOL_TEND_ARG "--tend-records-pool"
 /* watch: a container starts and may take maps from now on: the tending
- * process goes on 10 s from now at least (started if none runs). Else one
+ * process goes on 30 s from now at least (started if none runs). Else one
  * is started only if the pool is off. */
 int pool_tend_detached(const struct rundir *rd, const struct tracer *t, bool watch);
 /* The detached process's main (the hooks call it for POOL_TEND_ARG):
