@@ -58,7 +58,7 @@ int pool_tend_main(void)
 	struct tracer t = TRACER_INIT;
 	struct rundir rd = {};
 	_cleanup_close_ int one = -EBADF;
-	uint64_t start = now_ms(), changed = start, w;
+	uint64_t start = now_ms(), changed = start;
 	size_t filled, freed;
 	int r;
 
@@ -74,7 +74,8 @@ int pool_tend_main(void)
 		r = pool_tend(&rd, &t, &filled, &freed);
 		if (filled || freed)
 			changed = now_ms();
-		w = wanted_ms(&rd);
+		uint64_t w = wanted_ms(&rd);
+
 		if (w > changed)
 			changed = w;
 		/* Unloaded meanwhile: nothing to tend. */
@@ -90,16 +91,17 @@ int pool_tend_main(void)
 int pool_tend_detached(const struct rundir *rd, const struct tracer *t, bool watch)
 {
 	_cleanup_close_ int stamp = -EBADF, one = -EBADF;
-	size_t spare;
 	pid_t pid;
-	int r, status, null;
+	int status;
 
 	if (watch) {
 		stamp = openat(rd->root_fd, "pool.wanted", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (stamp < 0 || futimens(stamp, NULL) < 0)
 			return -errno;
 	} else {
-		r = tracer_pool_spare(t, &spare);
+		size_t spare;
+		int r = tracer_pool_spare(t, &spare);
+
 		if (r < 0)
 			return r;
 		if (spare == POOL_SPARE)
@@ -116,6 +118,8 @@ int pool_tend_detached(const struct rundir *rd, const struct tracer *t, bool wat
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		int null;
+
 		/* A second fork: the hook never has a child to reap, and the
 		 * tending process belongs to whoever reaps orphans. */
 		if (fork() != 0)

@@ -157,10 +157,11 @@ int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, si
 {
 	uint32_t next = 0, slot = 0; /* the kernel fills it in; valgrind does not model that */
 	size_t spare;
-	int r;
 
 	*ret_filled = *ret_freed = 0;
 	for (;;) {
+		int r;
+
 		if (max_changes && *ret_filled + *ret_freed >= max_changes)
 			return 0;
 		r = tracer_pool_spare(t, &spare);
