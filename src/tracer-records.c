@@ -126,7 +126,7 @@ static int pool_push(const struct tracer *t, uint32_t slot)
 
 int tracer_pool_spare(const struct tracer *t, size_t *ret)
 {
-	uint64_t pushed, popped;
+	uint64_t pushed = 0, popped = 0;
 	int r = pool_count(t, POOL_PUSHED, &pushed);
 
 	if (r == 0)
@@ -232,8 +232,11 @@ static int read_first(const struct tracer *t, uint64_t owner, struct first_key *
 		      size_t *ret_n)
 {
 	enum { BATCH = 256 };
-	_cleanup_free_ struct first_key *bk = malloc(BATCH * sizeof(*bk));
-	_cleanup_free_ struct record *bv = malloc(BATCH * sizeof(*bv));
+	/* calloc: valgrind does not see the kernel fill them; the pages are
+	 * fresh ones all the same (over 100 KiB: mmap), touched only where
+	 * the kernel writes. */
+	_cleanup_free_ struct first_key *bk = calloc(BATCH, sizeof(*bk));
+	_cleanup_free_ struct record *bv = calloc(BATCH, sizeof(*bv));
 	_cleanup_free_ struct first_key *keys = NULL;
 	_cleanup_free_ struct record *v = NULL;
 	size_t n = 0, cap = 0;
@@ -312,12 +315,13 @@ int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped)
 	r = tracer_list_registered(t, &ids, &n);
 	if (r < 0)
 		return r;
-	qsort(ids, n, sizeof(*ids), cmp_u64);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_u64);
 	/* A delete restarts the walk at the first key; a kept key goes on. */
 	while (bpf_map_get_next_key(t->first_fd, prev, &next) == 0) {
 		k = next;
 		prev = &k;
-		if (bsearch(&k.owner, ids, n, sizeof(*ids), cmp_u64))
+		if (n && bsearch(&k.owner, ids, n, sizeof(*ids), cmp_u64))
 			continue;
 		/* Registered after our listing: its records are new, kept. */
 		if (tracer_cgroup_state(t, k.owner, &(struct cg_state){}) == 0)
@@ -330,7 +334,7 @@ int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped)
 	while (bpf_map_get_next_key(t->compacted_fd, prev, &cnext) == 0) {
 		ck = cnext;
 		prev = &ck;
-		if (bsearch(&ck, ids, n, sizeof(*ids), cmp_u64) ||
+		if ((n && bsearch(&ck, ids, n, sizeof(*ids), cmp_u64)) ||
 		    tracer_cgroup_state(t, ck, &(struct cg_state){}) == 0)
 			continue;
 		if (bpf_map_delete_elem(t->compacted_fd, &ck) == 0)
@@ -483,7 +487,7 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
 	_cleanup_free_ struct first_key *fkeys = NULL;
 	_cleanup_free_ struct record *fv = NULL, *ov = NULL;
 	_cleanup_close_ int own = -EBADF;
-	struct compacted done;
+	struct compacted done = {};
 	size_t fn = 0, on = 0;
 	int r;
 
