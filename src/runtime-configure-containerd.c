@@ -18,8 +18,6 @@
 extern char **environ;
 
 #define RECORD_NAME "configured-containerd.json"
-/* A config dump is some 10 KiB; a node's own files are smaller still. */
-#define DUMP_MAX (1u << 20)
 /* What the hooks read from a pod's annotations (policy per pod). */
 #define POD_ANNOTATIONS_BPFREAPER "io.bpfreaper.*"
 
@@ -583,7 +581,7 @@ int containerd_config_dump(const char *root, const char *binary, const char *con
 	close(pipefd[1]);
 	if (r != 0)
 		return br_error_errno(err, -r, BR_STEP_CONFIGURE, bin);
-	r = read_fd_limited(rd, DUMP_MAX, &text, &len);
+	r = read_fd_limited(rd, CONTAINERD_DUMP_MAX_BYTES, &text, &len);
 	if (waitpid(child, &status, 0) < 0)
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, bin);
 	if (r < 0)
