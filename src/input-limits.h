@@ -31,6 +31,9 @@
  * imports, crio.conf): a few KiB; past this it is not one. */
 /* input: container manager config files */
 #define CONFIGURE_FILE_MAX (4u << 20)
+/* A dump is some 10 KiB, the node's merged files. */
+/* input: `containerd config dump` output */
+#define CONTAINERD_DUMP_MAX_BYTES (1u << 20)
 /* input: state/ID.json */
 #define STATE_MAX_BYTES (1024 * 1024)
 /* A report is written once and read rarely; a larger one is not ours. */

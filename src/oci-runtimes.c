@@ -92,9 +92,7 @@ static bool is_socket(const char *path)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* The first directory of path_list holding an executable name, as a path
- * below root in ret (size PATH_MAX). */
-static bool find_binary(const char *root, const char *path_list, const char *name, char *ret)
+bool manager_find_binary(const char *root, const char *path_list, const char *name, char *ret)
 {
 	const char *p = path_list;
 
@@ -153,7 +151,7 @@ static void find_presence(const char *root, const char *path_list, const char *b
 	char bin[PATH_MAX];
 	int pid;
 
-	if (find_binary(root, path_list, binary, bin)) {
+	if (manager_find_binary(root, path_list, binary, bin)) {
 		st->present = true;
 		snprintf(st->found, sizeof(st->found), "%s", bin);
 	}
@@ -557,7 +555,7 @@ static char *containerd_dump(const char *root, const char *path_list, const char
 	*ret_refused = false;
 	/* Without a main config containerd 2.2 and later import conf.d by
 	 * default, which a dump with no config does not: scan instead. */
-	if (!has_main || !find_binary(root, path_list, "containerd", bin))
+	if (!has_main || !manager_find_binary(root, path_list, "containerd", bin))
 		return NULL;
 	r = containerd_config_dump(root, bin, main_rel, &dump, &err);
 	*ret_refused = r == -EINVAL;

@@ -49,6 +49,9 @@ const char *manager_name(enum manager m);
  * wiring bpfreaper in, with detail saying why; only a too long root is an
  * error (-ENAMETOOLONG). */
 int manager_probe(const char *root, const char *path_list, enum manager m, struct manager_status *ret);
+/* The first directory of path_list holding an executable name, as a path
+ * below root in ret (size PATH_MAX). */
+bool manager_find_binary(const char *root, const char *path_list, const char *name, char *ret);
 
 /* containerd's TOML, as far as the probe reads it: imports, the CRI
  * default runtime, and per CRI runtime (runtimes.NAME) its BinaryName and

@@ -18,8 +18,6 @@
 extern char **environ;
 
 #define RECORD_NAME "configured-containerd.json"
-/* A config dump is some 10 KiB; a node's own files are smaller still. */
-#define DUMP_MAX (1u << 20)
 /* What the hooks read from a pod's annotations (policy per pod). */
 #define POD_ANNOTATIONS_BPFREAPER "io.bpfreaper.*"
 
@@ -583,7 +581,7 @@ int containerd_config_dump(const char *root, const char *binary, const char *con
 	close(pipefd[1]);
 	if (r != 0)
 		return br_error_errno(err, -r, BR_STEP_CONFIGURE, bin);
-	r = read_fd_limited(rd, DUMP_MAX, &text, &len);
+	r = read_fd_limited(rd, CONTAINERD_DUMP_MAX_BYTES, &text, &len);
 	if (waitpid(child, &status, 0) < 0)
 		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, bin);
 	if (r < 0)
@@ -609,6 +607,34 @@ int containerd_restart(enum restart_mode mode, struct br_error *err)
 /* ---- the files ---- */
 
 enum { F_MAIN, F_DROPIN, F_CHAIN };
+
+static bool other_root(const char *root)
+{
+	return root && *root && !streq(root, "/");
+}
+
+/* A node path as seen here: below root. */
+static int at_root(const char *root, const char *p, char *buf, size_t size)
+{
+	return path_printf(buf, size, "%s%s", other_root(root) ? root : "", p);
+}
+
+/* The dump of the node's config (config: a node path, NULL none). On
+ * another root, by the node's own containerd chrooted there: the node's
+ * version and merge rules, its absolute imports resolved on the node. */
+static int node_dump(const char *root, const char *config, char **ret_text, struct br_error *err)
+{
+	char bin[PATH_MAX];
+
+	if (!other_root(root))
+		return containerd_config_dump(NULL, NULL, config, ret_text, err);
+	if (!manager_find_binary(root, MANAGER_DEFAULT_PATH, "containerd", bin))
+		return br_error_set(err, -ENOEXEC, BR_STEP_CONFIGURE,
+				    "no containerd binary under %s (%s): configure asks the node's own containerd "
+				    "for its config",
+				    root, MANAGER_DEFAULT_PATH);
+	return containerd_config_dump(root, bin, config, ret_text, err);
+}
 
 static int dropin_path(const char *main_path, char *buf, size_t size)
 {
@@ -686,7 +712,9 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	_cleanup_json_ json_object *record = NULL, *undo_chain = NULL, *new_record = NULL;
 	_cleanup_free_ char *dump = NULL, *after = NULL;
 	char dropin[PATH_MAX], binary[PATH_MAX], now_binary[PATH_MAX], default_runtime[128];
-	const char *paths[3] = { main_path, dropin, req->bpfreaper_config }, *recorded, *chain = NULL;
+	char real_main[PATH_MAX], real_dropin[PATH_MAX];
+	/* As seen here; main_path and dropin are the node's, in its files. */
+	const char *paths[3] = { real_main, real_dropin, req->bpfreaper_config }, *recorded, *chain = NULL;
 	struct file_now now[3] = {};
 	char *text[3] = {};
 	int version, r;
@@ -695,6 +723,9 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	r = dropin_path(main_path, dropin, sizeof(dropin));
 	if (r < 0)
 		return br_error_set(err, r, BR_STEP_CONFIGURE, "%s: not an absolute path", main_path);
+	if (at_root(req->root, main_path, real_main, sizeof(real_main)) < 0 ||
+	    at_root(req->root, dropin, real_dropin, sizeof(real_dropin)) < 0)
+		return br_error_set(err, -ENAMETOOLONG, BR_STEP_CONFIGURE, "%s%s: too long", req->root ? req->root : "", main_path);
 	r = record_load(req, ret->record, sizeof(ret->record), &record, err);
 	if (r < 0)
 		return r;
@@ -707,7 +738,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 		if (r < 0)
 			goto out;
 	}
-	r = containerd_config_dump(NULL, NULL, access(main_path, F_OK) == 0 ? main_path : NULL, &dump, err);
+	r = node_dump(req->root, now[F_MAIN].exists ? main_path : NULL, &dump, err);
 	if (r < 0)
 		goto out;
 	version = containerd_dump_version(dump);
@@ -770,10 +801,11 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 
 		add_str(new_record, "manager", "containerd");
 		add_str(new_record, "config", main_path);
+		add_str(new_record, "root", other_root(req->root) ? req->root : "/");
 		add_str(new_record, "dropin", dropin);
 		json_object_object_add(new_record, "config_existed", json_object_new_boolean(now[F_MAIN].exists));
 		json_object_object_add(new_record, "dropin_existed", json_object_new_boolean(now[F_DROPIN].exists));
-		r = path_printf(backup, sizeof(backup), "%s%s", main_path, CONFIGURE_BACKUP_SUFFIX);
+		r = path_printf(backup, sizeof(backup), "%s%s", real_main, CONFIGURE_BACKUP_SUFFIX);
 		if (r < 0)
 			goto out;
 		add_str(new_record, "backup", now[F_MAIN].exists ? backup : NULL);
@@ -805,7 +837,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	}
 	/* What containerd will run now, asked of containerd: an import after
 	 * ours, or a file it cannot read, and nothing is left half-done. */
-	r = containerd_config_dump(NULL, NULL, main_path, &after, err);
+	r = node_dump(req->root, main_path, &after, err);
 	if (r == 0 && (containerd_dump_binary(after, now_binary, sizeof(now_binary)) < 0 ||
 		       !streq(now_binary, req->wrapper)))
 		r = br_error_set(err, -EIO, BR_STEP_CONFIGURE,
@@ -844,8 +876,8 @@ int containerd_unconfigure(const struct configure_request *req, struct configure
 {
 	_cleanup_json_ json_object *record = NULL;
 	const char *main_path = req->config_path ? req->config_path : CONTAINERD_CONFIG_DEFAULT;
-	const char *written, *backup, *wrapper_config = req->bpfreaper_config;
-	char dropin[PATH_MAX];
+	const char *written, *backup, *wrapper_config = req->bpfreaper_config, *root = req->root;
+	char dropin[PATH_MAX], real_main[PATH_MAX], real_dropin[PATH_MAX];
 	struct file_now now[3] = {}, saved = {};
 	const char *paths[3];
 	int r;
@@ -858,12 +890,18 @@ int containerd_unconfigure(const struct configure_request *req, struct configure
 		main_path = member_str(record, "config");
 		if (member_str(record, "wrapper_config"))
 			wrapper_config = member_str(record, "wrapper_config");
+		/* Without --root, the files where configure found them. */
+		if (!root)
+			root = member_str(record, "root");
 	}
 	r = dropin_path(main_path, dropin, sizeof(dropin));
 	if (r < 0)
 		return br_error_set(err, r, BR_STEP_CONFIGURE, "%s: not an absolute path", main_path);
-	paths[F_MAIN] = main_path;
-	paths[F_DROPIN] = dropin;
+	if (at_root(root, main_path, real_main, sizeof(real_main)) < 0 ||
+	    at_root(root, dropin, real_dropin, sizeof(real_dropin)) < 0)
+		return br_error_set(err, -ENAMETOOLONG, BR_STEP_CONFIGURE, "%s%s: too long", root ? root : "", main_path);
+	paths[F_MAIN] = real_main;
+	paths[F_DROPIN] = real_dropin;
 	paths[F_CHAIN] = wrapper_config;
 	for (size_t i = 0; i < 3; i++) {
 		r = file_read(paths[i], &now[i], err);
@@ -876,17 +914,17 @@ int containerd_unconfigure(const struct configure_request *req, struct configure
 	 * wrote; else only the import entry goes. */
 	if (written && now[F_MAIN].exists && streq(now[F_MAIN].text, written) &&
 	    !json_object_get_boolean(member(record, "config_existed"))) {
-		r = set_file(&ret->files[F_MAIN], main_path, CONFIGURE_REMOVED, NULL);
+		r = set_file(&ret->files[F_MAIN], real_main, CONFIGURE_REMOVED, NULL);
 	} else if (written && now[F_MAIN].exists && streq(now[F_MAIN].text, written) && backup &&
 		   file_read(backup, &saved, err) == 0 && saved.exists) {
-		r = set_file(&ret->files[F_MAIN], main_path, CONFIGURE_RESTORED, TAKE_PTR(saved.text));
+		r = set_file(&ret->files[F_MAIN], real_main, CONFIGURE_RESTORED, TAKE_PTR(saved.text));
 	} else {
 		char *text = NULL;
 
 		br_error_clear(err);
 		r = containerd_import_remove(now[F_MAIN].text, dropin, &text);
 		if (r == 0)
-			r = set_file(&ret->files[F_MAIN], main_path, text ? CONFIGURE_WRITTEN : CONFIGURE_UNCHANGED,
+			r = set_file(&ret->files[F_MAIN], real_main, text ? CONFIGURE_WRITTEN : CONFIGURE_UNCHANGED,
 				     text);
 	}
 	if (r < 0)
@@ -894,9 +932,9 @@ int containerd_unconfigure(const struct configure_request *req, struct configure
 	/* The drop-in: ours, by the record or by its first line. */
 	if (now[F_DROPIN].exists &&
 	    (record || strncmp(now[F_DROPIN].text, CONTAINERD_DROPIN_MARK, strlen(CONTAINERD_DROPIN_MARK)) == 0))
-		r = set_file(&ret->files[F_DROPIN], dropin, CONFIGURE_REMOVED, NULL);
+		r = set_file(&ret->files[F_DROPIN], real_dropin, CONFIGURE_REMOVED, NULL);
 	else
-		r = set_file(&ret->files[F_DROPIN], dropin, CONFIGURE_UNCHANGED, NULL);
+		r = set_file(&ret->files[F_DROPIN], real_dropin, CONFIGURE_UNCHANGED, NULL);
 	if (r < 0)
 		goto out;
 	{

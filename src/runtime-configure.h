@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bpfreaperctl configure/unconfigure: bpfreaper-runtime wired into Docker's
- * daemon.json, merged key by key (every other key kept), and taken out
- * again. What was there before is recorded in a state file first, so that
- * unconfigure (and a package's removal) puts it back. Never prints; only
- * daemon_reload() signals or runs anything.
+ * daemon.json or containerd's CRI plugin, merged key by key (every other key
+ * kept), and bpfreaper's hooks into CRI-O's and podman's hooks.d; and taken
+ * out again. What was there before is recorded in a state file first, so
+ * that unconfigure (and a package's removal) puts it back. Never prints;
+ * only docker_reload(), containerd_restart() and containerd_config_dump()
+ * signal or run anything.
  */
 #ifndef BPFREAPER_RUNTIME_CONFIGURE_H
 #define BPFREAPER_RUNTIME_CONFIGURE_H
@@ -68,6 +70,10 @@ int chain_unconfigure_text(const char *text, size_t len, json_object *undo, char
 
 struct configure_request {
 	const char *config_path;      /* daemon.json (NULL: the default) */
+	/* containerd: the node's / as seen here (NULL or "/": this host);
+	 * config_path is then a node path, and the node's own containerd,
+	 * chrooted there, is asked for the dump. */
+	const char *root;
 	const char *bpfreaper_config; /* the wrapper's config, where the chain goes */
 	const char *state_dir;        /* where the record goes (NULL: the default) */
 	const char *wrapper;          /* absolute path of bpfreaper-runtime */
@@ -89,8 +95,6 @@ struct configure_file {
 	char *text; /* the new content (WRITTEN, RESTORED) */
 };
 
-/* Docker: daemon.json, bpfreaper.json. containerd: config.toml, the
- * drop-in, bpfreaper.json. An unused entry has path "". */
 #define CONFIGURE_FILES_MAX 3
 struct configure_result {
 	/* docker: daemon.json, bpfreaper.json; containerd: config.toml, the
@@ -243,7 +247,9 @@ int containerd_config_dump(const char *root, const char *binary, const char *con
 			   struct br_error *err);
 /* config_path: config.toml (NULL: the default); the drop-in goes in its
  * directory's conf.d. After writing, config dump must show the wrapper, or
- * everything is put back (-EIO). */
+ * everything is put back (-EIO). With a root: -ENOEXEC if the root has no
+ * containerd binary to ask. unconfigure takes the root from the record
+ * unless req->root is set. */
 int containerd_configure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
 int containerd_unconfigure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
 /* containerd applies runtime changes only when it starts again. */

@@ -3,7 +3,8 @@
 # node's root at HOST_ROOT, or by hand. It copies the hooks, bpfreaperctl and
 # bpfreaper-runtime into the node, wires in CRI-O/podman (hooks.d files, and
 # CRI-O's hooks_dir where needed) and Docker (daemon.json) with `bpfreaperctl
-# configure` against the node's files, containerd >= 2.0 (a conf.d drop-in),
+# configure` against the node's files, containerd (a conf.d drop-in and
+# its imports line, by configure, with the node's own containerd asked),
 # installs bpfreaper.json from the ConfigMap once `config check` passes,
 # loads the tracer, and writes a manifest of every file and directory it
 # made. `uninstall` first unconfigures every runtime (so none is left
@@ -29,9 +30,10 @@
 #   BPFREAPER_HOOKSD_DIR         host hooks.d directory (/etc/containers/oci/hooks.d:
 #                                podman and CRI-O read it; CRI-O gets a
 #                                crio.conf.d drop-in where its hooks_dir does not)
-#   BPFREAPER_RESTART_MODE       how Docker is told to reload: none (default:
-#                                the pod sees no node process; the log says
-#                                what to run), signal (needs hostPID), systemd
+#   BPFREAPER_RESTART_MODE       how Docker is told to reload and containerd to
+#                                restart: none (default: the pod sees no node
+#                                process; the log says what to run), signal
+#                                (Docker only, needs hostPID), systemd
 #   BPFREAPER_CONFIG_SRC         bpfreaper.json to install as the node's
 #                                /etc/bpfreaper/bpfreaper.json, after `config
 #                                check` (/etc/bpfreaper-config/bpfreaper.json,
@@ -41,10 +43,6 @@
 #   BPFREAPER_READY_FILE         written last by `run` (/tmp/bpfreaper-ready)
 #   BPFREAPER_OPT_IN             1: hooks.d files that run only for containers
 #                                annotated io.bpfreaper.mode (hooks.d-opt-in/)
-#   BPFREAPER_CONTAINERD_VERSION containerd's version when the script cannot
-#                                ask the node's containerd (e.g. 2.1.4)
-#   BPFREAPER_CONTAINERD_RUNTIME CRI runtime to point at the wrapper (runc: every
-#                                pod; another name: pods with that RuntimeClass)
 #   BPFREAPER_SKIP_LOAD          1: do not run `bpfreaperctl load`
 #   BPFREAPER_UNINSTALL_ON_STOP  true: `stop` (the preStop hook) uninstalls
 set -eu
@@ -62,8 +60,10 @@ RESTART_MODE=${BPFREAPER_RESTART_MODE:-none}
 CONFIG_SRC=${BPFREAPER_CONFIG_SRC:-/etc/bpfreaper-config/bpfreaper.json}
 READY_FILE=${BPFREAPER_READY_FILE:-/tmp/bpfreaper-ready}
 DOCKER_CONFIG=/etc/docker/daemon.json
-CONTAINERD_DROPIN=/etc/containerd/conf.d/50-bpfreaper.toml
-CTD_RUNTIME=${BPFREAPER_CONTAINERD_RUNTIME:-runc}
+CONTAINERD_CONFIG=/etc/containerd/config.toml
+# containerd applies a change only when restarted: no signal mode.
+CTD_RESTART_MODE=$RESTART_MODE
+[ "$CTD_RESTART_MODE" != signal ] || CTD_RESTART_MODE=none
 
 say() { echo "bpfreaper-install: $*"; }
 warn() { echo "bpfreaper-install: warning: $*" >&2; }
@@ -137,76 +137,28 @@ remove_recorded() {
 	fi
 }
 
-# containerd_major: containerd's major version on the node, or nothing.
-containerd_major() {
-	_v=${BPFREAPER_CONTAINERD_VERSION:-}
-	if [ -z "$_v" ]; then
-		for _b in /usr/bin/containerd /usr/local/bin/containerd /bin/containerd; do
-			[ -x "$HOST_ROOT$_b" ] || continue
-			# Prints "containerd <module> v2.1.4 <commit>".
-			if [ -z "$HOST_ROOT" ]; then
-				_v=$("$_b" --version 2>/dev/null) || _v=
-			else
-				_v=$(chroot "$HOST_ROOT" "$_b" --version 2>/dev/null) || _v=
-			fi
-			[ -n "$_v" ] && break
-		done
-	fi
-	echo "$_v" | tr ' ' '\n' | sed -n 's/^v\{0,1\}\([0-9][0-9]*\)\.[0-9].*/\1/p' | head -1
-}
-
 containerd_present() {
-	[ -n "${BPFREAPER_CONTAINERD_VERSION:-}" ] || [ -d "$HOST_ROOT/etc/containerd" ] ||
-		[ -x "$HOST_ROOT/usr/bin/containerd" ] || [ -x "$HOST_ROOT/usr/local/bin/containerd" ]
+	[ -d "$HOST_ROOT/etc/containerd" ] || [ -x "$HOST_ROOT/usr/bin/containerd" ] ||
+		[ -x "$HOST_ROOT/usr/local/bin/containerd" ]
 }
 
-# The lines that point containerd's CRI runtime at the wrapper. Version 2
-# keys: containerd 2.x migrates a version 2 drop-in itself, and refuses a
-# drop-in of a higher version than its main config.
-containerd_lines() {
-	echo "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$CTD_RUNTIME]"
-	[ "$CTD_RUNTIME" = runc ] || echo "  runtime_type = \"io.containerd.runc.v2\""
-	echo "  pod_annotations = [\"io.bpfreaper.*\"]"
-	echo "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$CTD_RUNTIME.options]"
-	echo "  BinaryName = \"$BIN_DIR/bpfreaper-runtime\""
-}
-
+# containerd's runc runtime pointed at the wrapper by `configure
+# --runtime=containerd` against the node's config.toml: it asks the node's
+# own containerd (chrooted into HOST_ROOT) for the effective config, writes
+# a conf.d drop-in carrying the whole CRI section (containerd 1.6/1.7
+# replace a plugin's section with an imported one's) and the imports line,
+# and chains an existing BinaryName. containerd reads it only when it
+# restarts.
 wire_containerd() {
-	_major=$(containerd_major)
 	if [ ! -e "$SRC/bin/bpfreaper-runtime" ]; then
 		warn "no bpfreaper-runtime in $SRC/bin: containerd is not wired in"
 		return 0
 	fi
-	case $_major in
-	'')
-		warn "cannot tell containerd's version (set BPFREAPER_CONTAINERD_VERSION): containerd is not wired in"
-		return 0 ;;
-	0 | 1)
-		# containerd 1.x replaces a whole plugin section with the one an
-		# imported file has: a drop-in would drop every other CRI setting
-		# of the main config (SystemdCgroup, sandbox image, registries).
-		warn "containerd $_major.x merges imported files by whole plugin sections, so bpfreaper writes no drop-in;" \
-			"add these lines to the CRI runtime's tables in /etc/containerd/config.toml and restart containerd:"
-		containerd_lines | sed 's/^/    /' >&2
-		return 0 ;;
-	esac
-	{
-		echo "# Written by bpfreaper's node installer; its uninstall removes it."
-		echo "version = 2"
-		containerd_lines
-	} >"$TMP/containerd.toml"
-	put "$TMP/containerd.toml" "$CONTAINERD_DROPIN" 0644
-	_main=$HOST_ROOT/etc/containerd/config.toml
-	if [ -f "$_main" ]; then
-		# The imports key is top level: before the first [table].
-		awk '/^[[:space:]]*\[/ { exit } /conf\.d\// { found = 1 } END { exit !found }' "$_main" ||
-			warn "/etc/containerd/config.toml does not import conf.d: add" \
-				"imports = [\"/etc/containerd/conf.d/*.toml\"] at its top (before any [table])"
-	else
-		warn "no /etc/containerd/config.toml: containerd 2.2 and later import conf.d by default, 2.0 and 2.1 need a" \
-			"config.toml with imports = [\"/etc/containerd/conf.d/*.toml\"]"
-	fi
-	say "restart containerd to use $CONTAINERD_DROPIN (running containers keep running)"
+	# Made here, so that the manifest lists it and uninstall removes it.
+	mkdirs "$(dirname "$CONTAINERD_CONFIG")/conf.d"
+	ctl_say configure --runtime=containerd --root="${HOST_ROOT:-/}" --config="$CONTAINERD_CONFIG" \
+		--wrapper="$BIN_DIR/bpfreaper-runtime" --restart-mode="$CTD_RESTART_MODE" ||
+		wire_failed "configure --runtime=containerd"
 }
 
 # wire_failed WHAT: noted; do_install ends in failure once the manifest
@@ -277,6 +229,7 @@ unconfigure_all() {
 		_rt=${_rt%.json}
 		case $_rt in
 		crio | podman) set -- --root="${HOST_ROOT:-/}" ;;
+		containerd) set -- --root="${HOST_ROOT:-/}" --restart-mode="$CTD_RESTART_MODE" ;;
 		docker) set -- --restart-mode="$RESTART_MODE" --pid-file="$HOST_ROOT/run/docker.pid" ;;
 		*) set -- ;;
 		esac

@@ -169,8 +169,13 @@ static int parse(const struct ctl_ctx *ctx, int argc, char **argv, bool configur
 	} else if (!streq(runtime, "docker")) {
 		return ctl_usage_err(ctx, "--runtime: docker, containerd, crio or podman, not '%s'", runtime);
 	}
-	if (a->hooksd.root || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in)
-		return ctl_usage_err(ctx, "--root, --hook-bin, --hook-env and --opt-in are for crio and podman");
+	if ((a->hooksd.root && !a->containerd) || a->hooksd.hook_bin || a->hooksd.n_hook_env || a->hooksd.opt_in)
+		return ctl_usage_err(ctx, "--hook-bin, --hook-env and --opt-in are for crio and podman, --root for "
+					  "containerd, crio and podman");
+	/* containerd: --config is then a node path, like crio's. */
+	if (a->hooksd.root && a->hooksd.root[0] != '/')
+		return ctl_usage_err(ctx, "--root: an absolute path, not '%s'", a->hooksd.root);
+	a->req.root = a->hooksd.root;
 	if (a->req.set_as_default && !configure)
 		return ctl_usage_err(ctx, "--set-as-default is for configure");
 	if (a->req.config_path && a->req.config_path[0] != '/')

@@ -15,18 +15,24 @@
 
 /* What configure and unconfigure both take. */
 #define CONFIGURE_OPTIONS                                                                     \
-	"  --runtime=NAME        docker, crio or podman (containerd: not yet)\n" \
+	"  --runtime=NAME        docker, containerd, crio or podman\n" \
 	"  --config=PATH         docker: its config (default /etc/docker/daemon.json);\n" \
+	"                        containerd: its config.toml (default\n" \
+	"                        /etc/containerd/config.toml, a node path with --root);\n" \
 	"                        crio, podman: the hooks.d directory (default\n" \
 	"                        /etc/containers/oci/hooks.d)\n" \
 	"  --dry-run             print what would be written, write nothing\n" \
 	"  --restart-mode=MODE   signal (default: SIGHUP to the PID in --pid-file, which\n" \
 	"                        reloads runtimes and default-runtime without stopping\n" \
-	"                        containers), systemd (systemctl reload docker), none\n" \
+	"                        containers), systemd (systemctl reload docker), none;\n" \
+	"                        containerd: none (default: the command is printed) or\n" \
+	"                        systemd (systemctl restart containerd)\n" \
 	"  --pid-file=PATH       dockerd's PID file (default /run/docker.pid)\n" \
 	"  --wrapper=PATH        bpfreaper-runtime (default: beside bpfreaperctl)\n" \
+	"  --root=DIR            containerd, crio, podman: the node's / seen from here (a\n" \
+	"                        DaemonSet's /host); containerd: the node's containerd,\n" \
+	"                        chrooted there, reads the config\n" \
 	"  crio, podman (man bpfreaperctl: CRI-O's hooks_dir drop-in):\n" \
-	"  --root=DIR            the node's / seen from here (a DaemonSet's /host)\n" \
 	"  --hook-bin=DIR        configure: where the hooks are (default: make install's)\n" \
 	"  --hook-env=NAME=VAL   configure: the hooks' environment (repeatable)\n" \
 	"  --opt-in              configure: only for containers annotated io.bpfreaper.mode\n"
@@ -86,7 +92,7 @@ static const struct ctl_verb verbs[] = {
 	  "--json: {\"file\", \"valid\", \"error\", \"line\", \"column\"} on stdout. Check a\n"
 	  "config before installing it: while the live one is invalid every container runs\n"
 	  "unrecorded (and nothing is removed). Reads the file only.\n" },
-	{ "configure", do_configure, "configure --runtime=docker|crio|podman: wire bpfreaper into a container manager",
+	{ "configure", do_configure, "configure --runtime=docker|containerd|crio|podman: wire bpfreaper into a container manager",
 	  "usage: bpfreaperctl configure --runtime=docker [--config=PATH] [--set-as-default] [--dry-run]\n"
 	  "                              [--restart-mode=signal|systemd|none] [--pid-file=PATH] [--wrapper=PATH]\n\n"
 	  "Adds the runtime \"bpfreaper\" (bpfreaper-runtime) to daemon.json, keeping every other\n"
@@ -97,7 +103,7 @@ static const struct ctl_verb verbs[] = {
 	  "/var/lib/bpfreaper)/configured-docker.json for unconfigure. A second run changes nothing.\n\n"
 	  "  --set-as-default      make it Docker's default runtime\n"
 	  CONFIGURE_OPTIONS },
-	{ "unconfigure", do_unconfigure, "unconfigure --runtime=docker|crio|podman: undo configure",
+	{ "unconfigure", do_unconfigure, "unconfigure --runtime=docker|containerd|crio|podman: undo configure",
 	  "usage: bpfreaperctl unconfigure --runtime=docker [--config=PATH] [--dry-run]\n"
 	  "                                [--restart-mode=signal|systemd|none] [--pid-file=PATH]\n\n"
 	  "Puts back what configure changed: a file that still holds what configure wrote gets its\n"

@@ -103,6 +103,9 @@ test_help_per_verb_and_usage_errors() {
 	assert_usage_error configure --runtime=docker --restart-mode=restart
 	assert_usage_error unconfigure --runtime=docker --set-as-default
 	assert_usage_error configure --runtime=containerd --config=relative.toml
+	assert_usage_error configure --runtime=containerd --root=relative/host
+	assert_usage_error configure --runtime=containerd --hook-bin=/x
+	assert_usage_error configure --runtime=docker --root=/host
 	assert_json_error 2 --json configure --runtime=containerd --restart-mode=signal
 	assert_json_error 2 --json no-such-verb
 	# No verb at all: the usage on stderr, status 2.

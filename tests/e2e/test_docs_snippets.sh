@@ -64,6 +64,8 @@ snip_host_untouched() {
 	assert_absent /etc/crio/crio.conf.d/99-bpfreaper.conf
 	assert_absent /var/lib/bpfreaper/configured-podman.json
 	assert_absent /var/lib/bpfreaper/configured-crio.json
+	assert_absent /var/lib/bpfreaper/configured-containerd.json
+	assert_absent /etc/containerd/conf.d/bpfreaper.toml
 }
 
 test_docs_podman_snippets() {
@@ -97,7 +99,7 @@ test_docs_crio_snippets() {
 }
 
 test_docs_docker_snippets() {
-	assert_eq "Docker snippets" "$(snippets "$ROOT/docs/install.md" '### Docker and containerd: `bpfreaper-runtime`')" 2
+	assert_eq "Docker snippets" "$(snippets "$ROOT/docs/install.md" '### Docker')" 2
 	snip_setup
 	# The node's daemon.json, with keys of its own: merged into, not replaced.
 	snip_ns sh -c 'mkdir -p /etc/docker && printf "{\n  \"log-driver\": \"journald\"\n}\n" >/etc/docker/daemon.json &&
@@ -110,6 +112,29 @@ test_docs_docker_snippets() {
 	snip_run 2
 	snip_ns cat /etc/docker/daemon.json | cmp -s - "$WORK/snip-daemon.orig" ||
 		fail "daemon.json after unconfigure: $(snip_ns cat /etc/docker/daemon.json)"
+	snip_host_untouched
+}
+
+# containerd: configure against the node's config.toml (the host's, in the
+# overlay), read by the host's containerd 1.6; the restart is the stand-in's.
+test_docs_containerd_snippets() {
+	need_tool containerd
+	assert_eq "containerd snippets" "$(snippets "$ROOT/docs/install.md" '### containerd (Kubernetes CRI)')" 2
+	snip_setup
+	snip_ns sh -c 'mkdir -p /etc/containerd && { [ -e /etc/containerd/config.toml ] || printf "version = 2\n" >/etc/containerd/config.toml; } &&
+		rm -rf /etc/bpfreaper/bpfreaper.json /var/lib/bpfreaper/configured-containerd.json /etc/containerd/conf.d'
+	snip_ns cat /etc/containerd/config.toml >"$WORK/snip-ctd.orig"
+	snip_run 1
+	grep -q "BinaryName = \"$BIN/bpfreaper-runtime\"" "$WORK/snip.out" || fail "--dry-run printed no drop-in: $(cat "$WORK/snip.out")"
+	snip_ns containerd --config /etc/containerd/config.toml config dump >"$WORK/snip-ctd.dump" || fail "config dump"
+	grep -q "BinaryName = \"$BIN/bpfreaper-runtime\"" "$WORK/snip-ctd.dump" ||
+		fail "containerd does not run the wrapper: $(cat "$WORK/snip-ctd.dump")"
+	grep -qx "systemctl restart containerd" "$WORK/snip-calls" || fail "systemctl: $(cat "$WORK/snip-calls")"
+	snip_run 2
+	snip_ns cat /etc/containerd/config.toml | cmp -s - "$WORK/snip-ctd.orig" ||
+		fail "config.toml after unconfigure: $(snip_ns cat /etc/containerd/config.toml)"
+	! snip_ns test -e /etc/containerd/conf.d/bpfreaper.toml || fail "drop-in left"
+	assert_eq "restarts" "$(grep -c "restart containerd" "$WORK/snip-calls")" 2
 	snip_host_untouched
 }
 

@@ -23,9 +23,22 @@ k8s_src() {
 	cp -r "$ROOT/oci-config/hooks.d" "$ROOT/oci-config/hooks.d-opt-in" "$s/"
 }
 
-# k8s_node: a fake node root at $WORK/node with containerd 2.x's config
-# (importing conf.d, with a setting of its own), the containerd, CRI-O and
-# podman binaries (stand-ins), another tool's hooks.d file, and /opt.
+# k8s_containerd NODE: the host's containerd (1.6) and the libraries it
+# links, in NODE: configure asks the node's own containerd, chrooted there,
+# for the effective config, as it does on a real node.
+k8s_containerd() {
+	local lib
+	mkdir -p "$1/usr/bin"
+	cp /usr/bin/containerd "$1/usr/bin/"
+	for lib in $(ldd /usr/bin/containerd | grep -o '/[^ ]*'); do
+		mkdir -p "$1$(dirname "$lib")"
+		cp "$lib" "$1$lib"
+	done
+}
+
+# k8s_node: a fake node root at $WORK/node with a containerd config
+# importing conf.d (with a setting of its own), a real containerd, CRI-O
+# and podman binaries (stand-ins), another tool's hooks.d file, and /opt.
 k8s_node() {
 	local n=$WORK/node
 	rm -rf "$n"
@@ -38,15 +51,15 @@ k8s_node() {
 	EOF
 	echo '{"version": "1.0.0", "hook": {"path": "/usr/libexec/oci/hooks.d/oci-seccomp-bpf-hook"}, "when": {"always": true}, "stages": ["prestart"]}' \
 		>"$n/usr/share/containers/oci/hooks.d/other-tool.json"
-	printf '#!/bin/sh\n' >"$n/usr/bin/containerd"
+	k8s_containerd "$n"
 	printf '#!/bin/sh\n' >"$n/usr/bin/podman"
 	printf '#!/bin/sh\n' >"$n/usr/bin/crio"
-	chmod 0755 "$n/usr/bin/containerd" "$n/usr/bin/podman" "$n/usr/bin/crio"
+	chmod 0755 "$n/usr/bin/podman" "$n/usr/bin/crio"
 }
 
 # k8s_run ACTION: the installer on the fake node, output in $WORK/k8s.out.
 k8s_run() {
-	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 BPFREAPER_CONTAINERD_VERSION=${K8S_CTD_VERSION:-2.1.4} \
+	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 \
 		sh "$K8S_INSTALL" "$1" "$WORK/node" >"$WORK/k8s.out" 2>&1 || fail "install.sh $1: $(cat "$WORK/k8s.out")"
 }
 
@@ -80,16 +93,17 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 		assert_eq "$(basename "$f") rest" "$(jq -cS 'del(.hook.path)' "$d/$(basename "$f")")" "$(jq -cS 'del(.hook.path)' "$f")"
 		assert_eq "$(basename "$f") mode" "$(stat -c %a "$d/$(basename "$f")")" 644
 	done
-	# containerd: a drop-in TOML that names the wrapper for the runc runtime
-	# and passes pod annotations on.
-	python3 - "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml" <<-'EOF' || fail "drop-in: $(cat "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml")"
+	# containerd (by configure): a drop-in that names the wrapper for the
+	# runc runtime, keeps the node's SystemdCgroup and passes pod
+	# annotations on; the config imports conf.d already, so it is unchanged.
+	python3 - "$WORK/node/etc/containerd/conf.d/bpfreaper.toml" <<-'EOF' || fail "drop-in: $(cat "$WORK/node/etc/containerd/conf.d/bpfreaper.toml")"
 	import sys, tomllib
 	c = tomllib.load(open(sys.argv[1], "rb"))
 	rt = c["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["runc"]
 	assert c["version"] == 2, c
-	assert rt["options"] == {"BinaryName": "/opt/bpfreaper/bin/bpfreaper-runtime"}, rt
-	assert rt["pod_annotations"] == ["io.bpfreaper.*"], rt
-	assert set(rt) == {"options", "pod_annotations"}, rt
+	assert rt["options"]["BinaryName"] == "/opt/bpfreaper/bin/bpfreaper-runtime", rt
+	assert rt["options"]["SystemdCgroup"] is True, rt
+	assert "io.bpfreaper.*" in rt["pod_annotations"], rt
 	EOF
 	grep -q "restart containerd" "$WORK/k8s.out" || fail "no restart note: $(cat "$WORK/k8s.out")"
 	# The manifest and configure's record list exactly the paths that
@@ -98,7 +112,9 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 	made=$(comm -13 <(echo "$before" | cut -d' ' -f1) <(echo "$after1" | cut -d' ' -f1) | sed 's|^\.||' | sort)
 	listed=$( (awk '{ print $3 }' "$WORK/node/opt/bpfreaper/manifest"; echo /opt/bpfreaper/manifest
 		echo /opt/bpfreaper/state/configured-crio.json
-		jq -r '.files[].path' "$WORK/node/opt/bpfreaper/state/configured-crio.json") | sort)
+		jq -r '.files[].path' "$WORK/node/opt/bpfreaper/state/configured-crio.json"
+		echo /opt/bpfreaper/state/configured-containerd.json
+		jq -r .dropin "$WORK/node/opt/bpfreaper/state/configured-containerd.json") | sort)
 	assert_eq "manifest" "$listed" "$made"
 	! echo "$made" | grep -qx /opt || fail "/opt existed before and is listed as made"
 	assert_eq "files there before, changed" "$(comm -23 <(echo "$before") <(echo "$after1"))" ""
@@ -109,7 +125,7 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 		assert_eq "doctor $f" "$(jq -r --arg c "$f" '.[] | select(.check == $c) | .result' "$WORK/k8s-doctor.json")" pass
 	done
 	jq -r '.[] | select(.check == "containerd") | .detail' "$WORK/k8s-doctor.json" |
-		grep -q "wired by /etc/containerd/conf.d/50-bpfreaper.toml" || fail "doctor: $(cat "$WORK/k8s-doctor.json")"
+		grep -q "BinaryName /opt/bpfreaper/bin/bpfreaper-runtime" || fail "doctor: $(cat "$WORK/k8s-doctor.json")"
 	# Again: nothing changes, nothing is written.
 	k8s_run install
 	after2=$(k8s_snapshot)
@@ -124,7 +140,7 @@ test_k8s_installer_installs_reinstalls_and_uninstalls_exactly() {
 }
 
 test_k8s_installer_keeps_foreign_and_changed_files() {
-	local foreign d=$WORK/node/usr/share/containers/oci/hooks.d dropin=$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml
+	local foreign d=$WORK/node/usr/share/containers/oci/hooks.d dropin=$WORK/node/etc/containerd/conf.d/bpfreaper.toml
 	k8s_src
 	k8s_node
 	# Another install's file of the same name (the Debian package's path).
@@ -133,21 +149,22 @@ test_k8s_installer_keeps_foreign_and_changed_files() {
 	foreign=$(sha256sum <"$d/bpfreaper-prestart.json")
 	k8s_run install
 	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
-	# An operator edits the drop-in; an upgrade brings a new poststop.
-	echo '  # SystemdCgroup = true  (operator)' >>"$dropin"
-	cp "$dropin" "$WORK/edited.toml"
+	# An operator changes a CRI setting in the drop-in (its header says
+	# to, while it is imported); an upgrade brings a new poststop. configure
+	# builds the drop-in from containerd's effective config: the setting
+	# stays.
+	sed -i 's|^\( *\)sandbox_image = .*|\1sandbox_image = "registry.example/pause:operator"|' "$dropin"
+	grep -q 'pause:operator' "$dropin" || fail "no sandbox_image in the drop-in: $(cat "$dropin")"
 	echo "# newer" >>"$WORK/k8s-src/bin/bpfreaper-poststop"
 	k8s_run install
-	grep -q "/etc/containerd/conf.d/50-bpfreaper.toml was changed since bpfreaper installed it: kept, not updated" \
-		"$WORK/k8s.out" || fail "re-install said: $(cat "$WORK/k8s.out")"
-	cmp -s "$dropin" "$WORK/edited.toml" || fail "the edited drop-in was rewritten"
+	grep -q 'sandbox_image = "registry.example/pause:operator"' "$dropin" ||
+		fail "the operator's setting was lost: $(cat "$dropin")"
 	cmp -s "$WORK/k8s-src/bin/bpfreaper-poststop" "$WORK/node/opt/bpfreaper/bin/bpfreaper-poststop" ||
 		fail "the unchanged poststop was not upgraded"
 	k8s_run uninstall
-	grep -q "/etc/containerd/conf.d/50-bpfreaper.toml was changed since bpfreaper installed it: kept" "$WORK/k8s.out" ||
-		fail "uninstall said: $(cat "$WORK/k8s.out")"
-	cmp -s "$dropin" "$WORK/edited.toml" || fail "the edited drop-in was removed or changed"
-	grep -q "/etc/containerd/conf.d is not empty: kept" "$WORK/k8s.out" || fail "uninstall said: $(cat "$WORK/k8s.out")"
+	# The drop-in is configure's, so it goes with the wiring; the node's
+	# own config.toml is as it was.
+	assert_absent "$WORK/node/etc/containerd/conf.d"
 	assert_eq "foreign file" "$(sha256sum <"$d/bpfreaper-prestart.json")" "$foreign"
 	assert_present "$d/other-tool.json"
 	assert_absent "$d/bpfreaper-poststop.json"
@@ -169,37 +186,35 @@ test_k8s_installer_keeps_foreign_and_changed_files() {
 	assert_absent "$WORK/node/opt/bpfreaper"
 }
 
-# containerd 1.x replaces a whole plugin section with an imported one: no
-# drop-in there, the lines for the main config instead. 2.x without an
-# import of conf.d: the drop-in, and a warning that nothing reads it yet.
-test_k8s_installer_containerd_versions() {
-	local cfg
+# A containerd configure refuses (pods run another CRI default runtime):
+# the install fails, so the pod is not Ready, and leaves the node's
+# containerd files as they were; uninstall still removes what it made.
+test_k8s_installer_containerd_refused() {
+	local before
+	local LC_ALL=C
+	export LC_ALL
 	k8s_src
 	k8s_node
-	cfg=$(sha256sum <"$WORK/node/etc/containerd/config.toml")
-	K8S_CTD_VERSION="containerd github.com/containerd/containerd v1.7.20 8fc6bcff" k8s_run install
-	assert_absent "$WORK/node/etc/containerd/conf.d"
-	grep -q "containerd 1.x merges imported files by whole plugin sections" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
-	grep -q 'BinaryName = "/opt/bpfreaper/bin/bpfreaper-runtime"' "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
-	assert_eq "config" "$(sha256sum <"$WORK/node/etc/containerd/config.toml")" "$cfg"
-	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor | grep -q "^containerd  *warn .*bpfreaper is not wired in" ||
-		fail "doctor: $(BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor)"
+	cat >>"$WORK/node/etc/containerd/config.toml" <<-'EOF'
+	[plugins."io.containerd.grpc.v1.cri".containerd]
+	  default_runtime_name = "kata"
+	EOF
+	before=$(k8s_snapshot)
+	! BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 sh "$K8S_INSTALL" install "$WORK/node" >"$WORK/k8s.out" 2>&1 ||
+		fail "install with a kata default runtime succeeded: $(cat "$WORK/k8s.out")"
+	grep -q 'default runtime is "kata", not runc' "$WORK/k8s.out" || fail "install said: $(cat "$WORK/k8s.out")"
+	grep -q "not wired: configure --runtime=containerd" "$WORK/k8s.out" || fail "install said: $(cat "$WORK/k8s.out")"
+	assert_eq "containerd files" "$(comm -3 <(echo "$before" | grep '^./etc/containerd') <(k8s_snapshot | grep '^./etc/containerd'))" \
+		"	./etc/containerd/conf.d d 755"
 	k8s_run uninstall
-	sed -i '/^imports/d' "$WORK/node/etc/containerd/config.toml"
-	K8S_CTD_VERSION=2.0.0 k8s_run install
-	assert_present "$WORK/node/etc/containerd/conf.d/50-bpfreaper.toml"
-	grep -q "does not import conf.d" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
-	BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor | grep -q "^containerd  *warn .*bpfreaper is not wired in" ||
-		fail "doctor: $(BPFREAPER_HOST_ROOT=$WORK/node "$BIN/bpfreaperctl" doctor)"
-	k8s_run uninstall
-	assert_absent "$WORK/node/etc/containerd/conf.d"
+	assert_eq "after uninstall" "$(diff <(echo "$before") <(k8s_snapshot))" ""
 }
 
 # The hooks.d files the installer writes, on this host, with a real podman
 # reading them and the installer's own `bpfreaperctl load`: an enforce
 # container's pin is removed, and uninstall leaves nothing.
 test_k8s_installer_hooksd_runs_under_podman() {
-	local home=$WORK/k8s-home
+	local home=$WORK/k8s-home h
 	need_tool podman
 	k8s_src
 	rm -rf "$WORK/hooks.d" "$home"
@@ -212,6 +227,12 @@ test_k8s_installer_hooksd_runs_under_podman() {
 	# directory: another run's unload may remove it right away.)
 	! grep -q "warning" "$WORK/k8s.out" || fail "install warned: $(cat "$WORK/k8s.out")"
 	assert_eq "hook path" "$(jq -r .hook.path "$WORK/hooks.d/bpfreaper-prestart.json")" "$home/bin/bpfreaper-prestart"
+	# Checked before any container runs: hooks without this run's directory
+	# would write into the host's shared /run/bpfreaper.
+	for h in prestart poststop; do
+		jq -e --arg e "BPFREAPER_RUN_DIR=$RUN_DIR" '.hook.env | index($e)' "$WORK/hooks.d/bpfreaper-$h.json" >/dev/null ||
+			fail "the $h hook does not get this run's BPFREAPER_RUN_DIR: $(cat "$WORK/hooks.d/bpfreaper-$h.json")"
+	done
 	pm_run k8spm "bpfleak map /sys/fs/bpf/$E2E_PREFIX-k8spm" --annotation io.bpfreaper.mode=enforce ||
 		fail "podman run: $(cat "$WORK/k8spm.err")"
 	assert_absent "$P-k8spm"
@@ -279,16 +300,18 @@ test_doctor_lists_container_managers() {
 	"$BIN/bpfreaperctl" doctor | grep -E "^(docker|containerd|cri-o|podman) " | sed 's/^/    /' >&2
 }
 
-# k8s_ro_node: a node root at $WORK/rnode with a read-only /usr (a read-only
-# bind mount of its own usr, as on COS, Flatcar, Talos, Bottlerocket), a
-# daemon.json with keys of its own, podman (a stand-in) and containerd 2.x's
-# config. The mount goes when the test's shell exits.
+# k8s_ro_node [CONFIG_TOML]: a node root at $WORK/rnode with a read-only
+# /usr (a read-only bind mount of its own usr, as on COS, Flatcar, Talos,
+# Bottlerocket), a daemon.json with keys of its own, podman (a stand-in),
+# containerd (the host's 1.6) and its config: CONFIG_TOML, else one that
+# imports conf.d. The mount goes when the test's shell exits.
 k8s_ro_node() {
 	local n=$WORK/rnode
 	rm -rf "$n"
 	mkdir -p "$n/etc/docker" "$n/etc/containerd" "$n/usr/bin" "$n/usr/share/containers/oci/hooks.d" "$n/opt" "$n/var/lib"
 	printf '{\n  "log-driver": "journald",\n  "registry-mirrors": ["https://mirror.example"]\n}\n' >"$n/etc/docker/daemon.json"
-	printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n' >"$n/etc/containerd/config.toml"
+	printf '%s\n' "${1:-$(printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]')}" >"$n/etc/containerd/config.toml"
+	k8s_containerd "$n"
 	printf '#!/bin/sh\n' >"$n/usr/bin/podman"
 	chmod 0755 "$n/usr/bin/podman"
 	mount --bind "$n/usr" "$n/usr"
@@ -303,7 +326,7 @@ k8s_ro_node() {
 k8s_ro_run() {
 	local action=$1
 	shift
-	env BPFREAPER_SRC="$WORK/k8s-src" BPFREAPER_SKIP_LOAD=1 BPFREAPER_CONTAINERD_VERSION=2.1.4 \
+	env BPFREAPER_SRC="$WORK/k8s-src" BPFREAPER_SKIP_LOAD=1 \
 		BPFREAPER_CONFIG_SRC="$WORK/k8s-cm.json" "$@" sh "$K8S_INSTALL" "$action" "$WORK/rnode" >"$WORK/k8s.out" 2>&1
 }
 
@@ -340,7 +363,7 @@ test_k8s_installer_readonly_usr_docker_podman() {
 		'["journald",["https://mirror.example"]]'
 	grep -q "reload: none: run .systemctl reload docker" "$WORK/k8s.out" || fail "no reload said: $(cat "$WORK/k8s.out")"
 	cmp -s "$WORK/k8s-cm.json" "$n/etc/bpfreaper/bpfreaper.json" || fail "the ConfigMap's config is not installed"
-	assert_present "$n/etc/containerd/conf.d/50-bpfreaper.toml"
+	assert_present "$n/etc/containerd/conf.d/bpfreaper.toml"
 	assert_eq "/usr" "$(diff <(echo "$before" | grep '^./usr') <(k8s_rsnapshot | grep '^./usr'))" ""
 
 	k8s_ro_run uninstall || fail "uninstall: $(cat "$WORK/k8s.out")"
@@ -355,16 +378,68 @@ test_k8s_installer_readonly_usr_docker_podman() {
 	umount "$n/usr"
 }
 
-# containerd through `bpfreaperctl configure --runtime=containerd` is
-# another change of issue 27's; until it lands the installer keeps its own
-# drop-in (tested above and in test_k8s_installer_containerd_versions).
+# containerd 1.6 (the host's binary, in the node root: configure runs the
+# node's own containerd chrooted there, so "config dump" reads the node's
+# files and resolves the absolute import in the node) with a config of its
+# own that imports nothing: the installer's configure adds the import and a
+# drop-in carrying the whole CRI section, /usr untouched; uninstall puts
+# the config back byte for byte, and containerd's effective config with it,
+# before the wrapper goes.
 test_k8s_installer_readonly_usr_containerd_configure() {
-	local out
-	out=$("$BIN/bpfreaperctl" configure --runtime=containerd --dry-run 2>&1) || true
-	case $out in
-	*"not supported yet"*) skip "bpfreaperctl configure --runtime=containerd is not there yet (issue 27, containerd part)" ;;
-	esac
-	fail "configure --runtime=containerd exists now: wire install.sh to it and test it here ($out)"
+	local n=$WORK/rnode before dump0 dump1
+	k8s_src
+	k8s_ro_node "$(cat <<-'EOF'
+	version = 2
+	oom_score = -999
+	[plugins."io.containerd.grpc.v1.cri"]
+	  sandbox_image = "registry.example/pause:3.9"
+	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+	  SystemdCgroup = true
+	EOF
+	)"
+	rm -f "$n/etc/docker/daemon.json"
+	before=$(k8s_rsnapshot)
+	dump0=$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump) ||
+		fail "containerd refuses the node's config"
+	echo '{"mode": "enforce"}' >"$WORK/k8s-cm.json"
+	k8s_ro_run install || fail "install: $(cat "$WORK/k8s.out")"
+	grep -q "restart: none: run .systemctl restart containerd" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
+	assert_eq "config.toml" "$(diff <(echo "$before" | grep '^./etc/containerd/config.toml ' | cut -d' ' -f1-3) \
+		<(k8s_rsnapshot | grep '^./etc/containerd/config.toml ' | cut -d' ' -f1-3))" ""
+	assert_eq "the import" "$(grep '^imports' "$n/etc/containerd/config.toml")" \
+		'imports = ["/etc/containerd/conf.d/bpfreaper.toml"]'
+	# What the node's containerd will run: the wrapper, with every other
+	# setting of the node's.
+	dump1=$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump) ||
+		fail "containerd refuses the wired config"
+	python3 - <(echo "$dump0") <(echo "$dump1") <<-'EOF' || fail "dump after configure: $dump1"
+	import sys, tomllib
+	before, after = (tomllib.load(open(f, "rb")) for f in sys.argv[1:3])
+	cri = after["plugins"]["io.containerd.grpc.v1.cri"]
+	runc = cri["containerd"]["runtimes"]["runc"]
+	assert runc["options"]["BinaryName"] == "/opt/bpfreaper/bin/bpfreaper-runtime", runc
+	assert runc["options"]["SystemdCgroup"] is True, runc
+	assert cri["sandbox_image"] == "registry.example/pause:3.9", cri
+	assert after["oom_score"] == -999, after
+	# Nothing else changed: the same dump but for BinaryName, the
+	# annotations and the import.
+	del runc["options"]["BinaryName"]
+	runc["pod_annotations"] = [a for a in runc["pod_annotations"] if a != "io.bpfreaper.*"]
+	after.pop("imports", None); before.pop("imports", None)
+	assert before == after, (before, after)
+	EOF
+	assert_eq "/usr" "$(diff <(echo "$before" | grep '^./usr') <(k8s_rsnapshot | grep '^./usr'))" ""
+
+	k8s_ro_run uninstall || fail "uninstall: $(cat "$WORK/k8s.out")"
+	[ "$(grep -n "config.toml: restored" "$WORK/k8s.out" | cut -d: -f1)" -lt \
+		"$(grep -n "removed /opt/bpfreaper/bin/bpfreaper-runtime" "$WORK/k8s.out" | cut -d: -f1)" ] ||
+		fail "the wrapper went before containerd was unconfigured: $(cat "$WORK/k8s.out")"
+	assert_eq "dump after uninstall" "$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump)" "$dump0"
+	# All gone, the config byte for byte as it was; configure keeps the
+	# config.toml it found beside it, as for Docker.
+	assert_eq "node after uninstall" "$(diff <(echo "$before") <(k8s_rsnapshot) | grep '^[<>]')" \
+		"> ./etc/containerd/config.toml.bpfreaper-backup f 644 $(sha256sum <"$n/etc/containerd/config.toml" | cut -d' ' -f1)"
+	umount "$n/usr"
 }
 
 # `run` is the pod's PID 1: Ready (the file) only once wired, and SIGTERM
@@ -375,7 +450,7 @@ test_k8s_installer_run_is_pid1_and_stops_at_sigterm() {
 	k8s_src
 	k8s_node
 	rm -f "$ready"
-	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 BPFREAPER_CONTAINERD_VERSION=2.1.4 BPFREAPER_READY_FILE=$ready \
+	BPFREAPER_SRC=$WORK/k8s-src BPFREAPER_SKIP_LOAD=1 BPFREAPER_READY_FILE=$ready \
 		unshare --pid --fork --kill-child sh "$K8S_INSTALL" run "$WORK/node" >"$WORK/k8s.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do [ -e "$ready" ] || sleep 0.1; done

@@ -24,10 +24,16 @@ pkgscript_copy() {
 	grep -q "$WORK/pkgscript-state/configured-" "$out" || fail "$1 script: no record glob to redirect"
 }
 
+# pkgscript_wire: Docker, podman and containerd (a 1.6 config of its own
+# that imports nothing; this host's containerd reads it) configured, with
+# the records in $WORK/pkgscript-state.
 pkgscript_wire() {
-	local hd=$WORK/pkgscript-hooks.d
-	rm -rf "$hd" "$WORK/pkgscript-state"
-	mkdir -p "$hd"
+	local hd=$WORK/pkgscript-hooks.d ctd=$WORK/pkgscript-containerd
+	rm -rf "$hd" "$ctd" "$WORK/pkgscript-state"
+	mkdir -p "$hd" "$ctd"
+	printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n' \
+		>"$ctd/config.toml"
+	cp "$ctd/config.toml" "$WORK/pkgscript-containerd.orig"
 	printf '{\n\t"log-driver": "journald"\n}\n' >"$WORK/pkgscript-daemon.json"
 	cp "$WORK/pkgscript-daemon.json" "$WORK/pkgscript-daemon.orig"
 	BPFREAPER_STATE_DIR=$WORK/pkgscript-state BPFREAPER_CONFIG=$WORK/pkgscript-wrapper.json \
@@ -35,8 +41,12 @@ pkgscript_wire() {
 		--restart-mode=none >/dev/null || fail "configure docker"
 	BPFREAPER_STATE_DIR=$WORK/pkgscript-state "$BIN/bpfreaperctl" configure --runtime=podman --config="$hd" \
 		--hook-bin=/usr/libexec/oci/hooks.d >/dev/null || fail "configure podman"
+	BPFREAPER_STATE_DIR=$WORK/pkgscript-state BPFREAPER_CONFIG=$WORK/pkgscript-wrapper.json \
+		"$BIN/bpfreaperctl" configure --runtime=containerd --config="$ctd/config.toml" >/dev/null ||
+		fail "configure containerd"
+	assert_present "$ctd/conf.d/bpfreaper.toml"
 	assert_eq "records" "$(cd "$WORK/pkgscript-state" && ls | paste -sd' ')" \
-		"configured-docker.json configured-podman.json"
+		"configured-containerd.json configured-docker.json configured-podman.json"
 }
 
 pkgscript_check_removal() {
@@ -49,6 +59,10 @@ pkgscript_check_removal() {
 	cmp -s "$WORK/pkgscript-daemon.json" "$WORK/pkgscript-daemon.orig" ||
 		fail "daemon.json after the $kind removal: $(cat "$WORK/pkgscript-daemon.json")"
 	assert_eq "hooks.d after the $kind removal" "$(ls "$WORK/pkgscript-hooks.d")" ""
+	cmp -s "$WORK/pkgscript-containerd/config.toml" "$WORK/pkgscript-containerd.orig" ||
+		fail "containerd's config.toml after the $kind removal: $(cat "$WORK/pkgscript-containerd/config.toml")"
+	assert_absent "$WORK/pkgscript-containerd/conf.d/bpfreaper.toml"
+	grep -q "systemctl restart containerd" "$WORK/pkgscript.log" || fail "$kind: no restart said: $(cat "$WORK/pkgscript.log")"
 	assert_eq "records after the $kind removal" "$(ls "$WORK/pkgscript-state")" ""
 
 	# A record unconfigure cannot read: the removal stops, saying how.
@@ -60,7 +74,8 @@ pkgscript_check_removal() {
 	assert_eq "$kind removal exit with a bad record" "$rc" 1
 	grep -q "run 'bpfreaperctl unconfigure --runtime=podman'" "$WORK/pkgscript.log" ||
 		fail "$kind: no command said: $(cat "$WORK/pkgscript.log")"
-	rm -rf "$WORK/pkgscript-state" "$WORK/pkgscript-hooks.d" "$WORK"/pkgscript-daemon.* "$WORK/pkgscript-wrapper.json"
+	rm -rf "$WORK/pkgscript-state" "$WORK/pkgscript-hooks.d" "$WORK"/pkgscript-daemon.* "$WORK/pkgscript-wrapper.json" \
+		"$WORK"/pkgscript-containerd*
 }
 
 test_deb_prerm_unconfigures_every_runtime() {
