@@ -45,7 +45,8 @@ int rundir_bpffs(const struct rundir *rd, char *buf, size_t size, int mount_if_m
 dev_t rundir_bpffs_dev(const struct rundir *rd);
 /* flock(2) on <root>/lock; returns the fd to close to unlock. */
 int rundir_lock(const struct rundir *rd, int operation);
-/* Held while a registration picks its records slot (tracer_register); a
+/* Held while the pool of records maps is counted and changed
+ * (tracer_unregister, tracer_pool_tend, gc's compaction counts); a
  * separate file, since registrations hold the main lock shared. */
 int rundir_lock_slots(const struct rundir *rd);
 
