@@ -210,7 +210,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	}
 	/* The maps this container may take from the pool are put back in
 	 * another process: this start does not wait for it. */
-	(void)pool_tend_detached(&rd, &t, true);
+	(void)pool_tend_detached(&rd, &t);
 out:
 	tracer_close(&t);
 	rundir_close(&rd);

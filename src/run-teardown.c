@@ -163,7 +163,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 		crashpoint("unregistered");
 		/* Its records map, back in the pool, may be one too many. */
 		if (r == 0)
-			(void)pool_tend_detached(&rd, &t, false);
+			(void)pool_tend_detached(&rd, &t);
 		if (r == -ENOENT)
 			r = 0;
 		if (r < 0) {

@@ -246,33 +246,36 @@ test_gc_cgroup_recreated_at_same_path_counts_as_gone() {
 }
 
 # A container's first 8 records (FIRST_RECORDS) go to the map all share;
-# past them it takes a records map from the pool of 2 (POOL_SPARE). The
-# process the hooks start keeps filling the pool as containers take maps (no
-# grace period on a start, nor a hook needed after the take), and once the
-# containers are gone gives back all but 2: the kernel frees those. The
-# containers take their maps two at a time, as many as the pool holds.
+# past them it takes a records map from the pool of 2 (POOL_SPARE). Three
+# pairs of containers, each pair started once the one before has taken its
+# maps: the pair's prestarts find the pool empty and refill it in a process
+# of their own (no grace period on a start), so each pair finds its maps.
+# Once the containers are gone the poststops give back all but 2: the
+# kernel frees those.
 test_records_maps_from_the_pool() {
-	local i j id pids=() cgid maps own=() out kept gone
+	local i j pids=() cgid maps own=() out kept gone id
 	for i in $(seq 6); do
 		make_bundle "pl$i" "until [ -e /sync/make ]; do sleep 0.05; done &&
 			mkdir /sys/fs/bpf/$E2E_PREFIX-pl$i && bpfleak maps /sys/fs/bpf/$E2E_PREFIX-pl$i 10 &&
 			touch /sync/made && until [ -e /sync/go ]; do sleep 0.05; done" >/dev/null
-		run_ctr "pl$i" &
-		pids+=($!)
 	done
-	for i in $(seq 6); do wait_for "$(state_of "pl$i")"; done
-	for i in $(seq 6); do
-		touch "$WORK/sync/pl$i/make"
-		[ $((i % 2)) = 1 ] && continue
-		for j in $((i - 1)) $i; do
+	for i in 1 3 5; do
+		for j in $i $((i + 1)); do
+			run_ctr "pl$j" &
+			pids+=($!)
+		done
+		for j in $i $((i + 1)); do wait_for "$(state_of "pl$j")"; done
+		for _ in $(seq 100); do [ "$(pool_spare)" = 2 ] && break; sleep 0.1; done
+		assert_eq "the pool when pl$i and pl$((i + 1)) have started" "$(pool_spare)" 2
+		for j in $i $((i + 1)); do touch "$WORK/sync/pl$j/make"; done
+		for j in $i $((i + 1)); do
 			exists_within 60 "$WORK/sync/pl$j/made" || fail "pl$j made no maps: $(cat "$WORK/pl$j.err")"
 			cgid=$(jq -r .cgroup_id "$(state_of "pl$j")")
 			maps=$(records_maps_of "$cgid")
 			assert_eq "maps holding pl$j's 20 records (the shared one and its own)" "$(echo "$maps" | wc -l)" 2
 			own+=("$(echo "$maps" | tail -1)")
 		done
-		for _ in $(seq 100); do [ "$(pool_spare)" = 2 ] && break; sleep 0.1; done
-		assert_eq "the pool filled back after pl$i" "$(pool_spare)" 2
+		assert_eq "the pool once pl$i and pl$((i + 1)) took their maps" "$(pool_spare)" 0
 	done
 	assert_eq "records maps of their own" "$(printf '%s\n' "${own[@]}" | sort -u | wc -l)" 6
 	for i in $(seq 6); do touch "$WORK/sync/pl$i/go"; done
