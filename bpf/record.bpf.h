@@ -42,6 +42,18 @@ struct {
 	__type(value, struct record);
 } first SEC(".maps");
 
+/* Records of containers past their first ones that found the pool of
+ * records maps empty (several took maps between two hook runs): kept here,
+ * shared by whoever needs it, rather than dropped. No container has a
+ * quota here; full, the record is dropped (CG_POOL_DRY). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SPILL_RECORDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct first_key);
+	__type(value, struct record);
+} spill SEC(".maps");
+
 /* The records maps of containers past their first records (key
  * record_key_t, value struct record), in the slot their cg_state names,
  * made by user space and claimed by the tracer from free_slots;
@@ -285,7 +297,8 @@ static __always_inline void append_record(struct record *rec)
 	/* The same thing again (a pin replaced, a directory made, removed
 	 * unseen and made again): the newer record stands for it. */
 	if (bpf_map_update_elem(&first, &fk, rec, BPF_EXIST) == 0 ||
-	    (own && bpf_map_update_elem(own, &fk.key, rec, BPF_EXIST) == 0)) {
+	    (own && bpf_map_update_elem(own, &fk.key, rec, BPF_EXIST) == 0) ||
+	    bpf_map_update_elem(&spill, &fk, rec, BPF_EXIST) == 0) {
 		if (rec->kind == REC_PIN)
 			__sync_fetch_and_or(&st->flags, CG_PINS_FORGOTTEN);
 		return;
@@ -308,6 +321,10 @@ static __always_inline void append_record(struct record *rec)
 	if (!own)
 		own = claim_records(st);
 	if (!own) {
+		if (bpf_map_update_elem(&spill, &fk, rec, BPF_NOEXIST) == 0) {
+			__sync_fetch_and_or(&st->flags, CG_SPILLED);
+			goto counted;
+		}
 		__sync_fetch_and_or(&st->flags, CG_POOL_DRY);
 		set_overflow(st, name);
 		return;
@@ -330,7 +347,12 @@ static __always_inline struct record *lookup_record(__u64 owner, struct cg_state
 	if (rec)
 		return rec;
 	own = own_records(st);
-	return own ? bpf_map_lookup_elem(own, &key) : NULL;
+	if (own) {
+		rec = bpf_map_lookup_elem(own, &key);
+		if (rec)
+			return rec;
+	}
+	return bpf_map_lookup_elem(&spill, &fk);
 }
 
 /* Drops the record at key, if it is still there: its thing is gone. */
@@ -344,7 +366,7 @@ static __always_inline void forget(__u64 owner, struct cg_state *st, record_key_
 		__sync_fetch_and_add(&st->first_records, -1);
 	} else {
 		own = own_records(st);
-		if (!own || bpf_map_delete_elem(own, &key))
+		if ((!own || bpf_map_delete_elem(own, &key)) && bpf_map_delete_elem(&spill, &fk))
 			return; /* dropped already: gc, or another thread */
 	}
 	if (space == KEY_PIN)

@@ -32,9 +32,12 @@
  *   array of maps from user space waits for an RCU grace period (10 to
  *   20 ms): the hooks never do it themselves; a detached process refills the
  *   pool after a prestart, and gc trims it. A map is cleared, not freed,
- *   when its container goes, and goes back to the pool. An empty pool
- *   (CG_POOL_DRY) drops the records past the first FIRST_RECORDS: reported
- *   as an overflow, never a removal.
+ *   when its container goes, and goes back to the pool.
+ * - A container that finds the pool empty (others took its maps between
+ *   two hook runs) records into `spill`, one map all containers share
+ *   without quotas (CG_SPILLED), until a later record finds a map in the
+ *   pool. Only when `spill` is full too are records dropped (CG_POOL_DRY):
+ *   reported as an overflow, never a removal.
  *
  * The budgets count records that are live, not every record ever written:
  * a record is keyed by what it names (the object's id, or a hash of the
@@ -50,6 +53,7 @@
  * bytes each): the budgets are sized for that (see docs/limits.md). */
 #define FIRST_RECORDS 8
 #define POOL_SPARE 2
+#define SPILL_RECORDS 32768
 #define NO_SLOT 0xffffffffu
 #define MAX_OBJ_RECORDS 30720
 #define MAX_DIR_RECORDS 2048
@@ -159,8 +163,11 @@ enum cg_flags {
 	 * tracepoint sees them (the trampoline backend does). */
 	CG_UNSEEN_SYSCALL_PROG = 1u << 7,
 	/* A record past the first FIRST_RECORDS found the pool of records
-	 * maps empty and was dropped (set with the overflow flag). */
+	 * maps empty and `spill` full, and was dropped (set with the overflow
+	 * flag). */
 	CG_POOL_DRY = 1u << 8,
+	/* Some of its records went to `spill` (the pool was empty then). */
+	CG_SPILLED = 1u << 9,
 };
 
 enum record_flags {

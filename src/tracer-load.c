@@ -178,7 +178,7 @@ static int check_layout(int map_fd, uint32_t key_size, uint32_t value_size)
 /* The maps user space shares with the programs, pinned by these names. */
 static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
 {
-	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted", "first", "pool" };
+	static const char *const names[] = { "cgroups", "records", "slot_maps", "free_slots", "compacted", "first", "pool", "spill" };
 
 	if (i >= ARRAY_SIZE(names))
 		return NULL;
@@ -196,8 +196,10 @@ static int *shared_map_fd(struct tracer *t, size_t i, const char **ret_name)
 		return &t->compacted_fd;
 	case 5:
 		return &t->first_fd;
-	default:
+	case 6:
 		return &t->pool_fd;
+	default:
+		return &t->spill_fd;
 	}
 }
 
@@ -239,6 +241,8 @@ int tracer_open(const struct rundir *rd, struct tracer *ret)
 		r = check_layout(t.compacted_fd, sizeof(uint64_t), sizeof(struct compacted));
 	if (r == 0)
 		r = check_layout(t.first_fd, sizeof(struct first_key), sizeof(struct record));
+	if (r == 0)
+		r = check_layout(t.spill_fd, sizeof(struct first_key), sizeof(struct record));
 	if (r == 0)
 		r = check_layout(t.pool_fd, sizeof(uint32_t), sizeof(uint64_t));
 	if (r == 0)

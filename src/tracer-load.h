@@ -38,6 +38,7 @@ struct tracer {
 	int compacted_fd; /* records gc dropped, by owner */
 	int first_fd;   /* every container's first records */
 	int pool_fd;    /* maps pushed onto free_slots and popped off */
+	int spill_fd;   /* records of containers that found the pool empty */
 	enum tracer_backend backend; /* of the loaded tracer: never AUTO */
 	/* tracer_load() with AUTO fell back to tracepoints: why (code 0 if
 	 * it did not). */
@@ -46,7 +47,7 @@ struct tracer {
 
 #define TRACER_INIT                                                                                   \
 	{ .cgroups_fd = -EBADF, .records_fd = -EBADF, .slots_fd = -EBADF, .free_fd = -EBADF, .compacted_fd = -EBADF, \
-	  .first_fd = -EBADF, .pool_fd = -EBADF }
+	  .first_fd = -EBADF, .pool_fd = -EBADF, .spill_fd = -EBADF }
 
 struct rundir;
 

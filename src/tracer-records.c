@@ -225,10 +225,9 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The owner's entries in `first` (keys, and records if v), read in
- * batches: the map is shared, and holds at most FIRST_RECORDS of each
- * container. */
-static int read_first(const struct tracer *t, uint64_t owner, struct first_key **ret_keys, struct record **ret_v,
+/* The owner's entries in a map all containers share (`first`, `spill`:
+ * keys, and records if v), read in batches. */
+static int read_shared(int fd, uint64_t owner, struct first_key **ret_keys, struct record **ret_v,
 		      size_t *ret_n)
 {
 	enum { BATCH = 256 };
@@ -250,7 +249,7 @@ static int read_first(const struct tracer *t, uint64_t owner, struct first_key *
 		int r;
 
 		/* The hash's batch token is a bucket index (u32). */
-		r = bpf_map_lookup_batch(t->first_fd, first ? NULL : &batch, &batch, bk, bv, &count, NULL);
+		r = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, bk, bv, &count, NULL);
 		if (r < 0 && errno != ENOENT)
 			return -errno;
 		last = r < 0;
@@ -287,26 +286,55 @@ static int read_first(const struct tracer *t, uint64_t owner, struct first_key *
 	return 0;
 }
 
-/* Drops the owner's entries in `first`; *ret_n of them were there. */
-static int clear_first(const struct tracer *t, uint64_t owner, size_t *ret_n)
+/* Drops the owner's entries in a shared map. */
+static int clear_shared(int fd, uint64_t owner)
 {
 	_cleanup_free_ struct first_key *keys = NULL;
 	size_t n = 0;
-	int r = read_first(t, owner, &keys, NULL, &n);
+	int r = read_shared(fd, owner, &keys, NULL, &n);
 
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (bpf_map_delete_elem(t->first_fd, &keys[i]) < 0 && errno != ENOENT)
+		if (bpf_map_delete_elem(fd, &keys[i]) < 0 && errno != ENOENT)
 			r = -errno;
-	if (ret_n)
-		*ret_n = n;
 	return r;
+}
+
+/* ... in both. */
+static int clear_first(const struct tracer *t, uint64_t owner)
+{
+	int r = clear_shared(t->first_fd, owner);
+
+	return r < 0 ? r : clear_shared(t->spill_fd, owner);
+}
+
+/* Drops the entries of a shared map whose owner is not registered (ids:
+ * the registered ones, sorted). A delete restarts the walk at the first
+ * key; a kept key goes on. */
+static size_t sweep_shared(const struct tracer *t, int fd, const uint64_t *ids, size_t n)
+{
+	struct first_key k, next;
+	void *prev = NULL;
+	size_t dropped = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (n && bsearch(&k.owner, ids, n, sizeof(*ids), cmp_u64))
+			continue;
+		/* Registered after our listing: its records are new, kept. */
+		if (tracer_cgroup_state(t, k.owner, &(struct cg_state){}) == 0)
+			continue;
+		if (bpf_map_delete_elem(fd, &k) == 0)
+			dropped++;
+		prev = NULL;
+	}
+	return dropped;
 }
 
 int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
 	size_t n = 0;
-	struct first_key k, next;
 	uint64_t ck, cnext;
 	void *prev = NULL;
 	int r;
@@ -317,20 +345,7 @@ int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped)
 		return r;
 	if (n)
 		qsort(ids, n, sizeof(*ids), cmp_u64);
-	/* A delete restarts the walk at the first key; a kept key goes on. */
-	while (bpf_map_get_next_key(t->first_fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (n && bsearch(&k.owner, ids, n, sizeof(*ids), cmp_u64))
-			continue;
-		/* Registered after our listing: its records are new, kept. */
-		if (tracer_cgroup_state(t, k.owner, &(struct cg_state){}) == 0)
-			continue;
-		if (bpf_map_delete_elem(t->first_fd, &k) == 0)
-			(*ret_dropped)++;
-		prev = NULL;
-	}
-	prev = NULL;
+	*ret_dropped = sweep_shared(t, t->first_fd, ids, n) + sweep_shared(t, t->spill_fd, ids, n);
 	while (bpf_map_get_next_key(t->compacted_fd, prev, &cnext) == 0) {
 		ck = cnext;
 		prev = &ck;
@@ -353,7 +368,7 @@ int tracer_unregister(const struct tracer *t, uint64_t cgroup_id)
 	if (bpf_map_delete_elem(t->cgroups_fd, &cgroup_id) < 0)
 		return -errno;
 	/* After the registration: a record made meanwhile is dropped too. */
-	r = clear_first(t, cgroup_id, NULL);
+	r = clear_first(t, cgroup_id);
 	if (r < 0)
 		return r;
 	if (bpf_map_delete_elem(t->compacted_fd, &cgroup_id) < 0 && errno != ENOENT)
@@ -484,17 +499,19 @@ static int append_owned(struct record **v, size_t *n, const struct record *src, 
 int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct record_list *ret)
 {
 	struct record_list l = {};
-	_cleanup_free_ struct first_key *fkeys = NULL;
-	_cleanup_free_ struct record *fv = NULL, *ov = NULL;
+	_cleanup_free_ struct first_key *fkeys = NULL, *skeys = NULL;
+	_cleanup_free_ struct record *fv = NULL, *ov = NULL, *sv = NULL;
 	_cleanup_close_ int own = -EBADF;
 	struct compacted done = {};
-	size_t fn = 0, on = 0;
+	size_t fn = 0, on = 0, sn = 0;
 	int r;
 
 	r = tracer_cgroup_state(t, cgroup_id, &l.cg);
 	if (r < 0)
 		return r;
-	r = read_first(t, cgroup_id, &fkeys, &fv, &fn);
+	r = read_shared(t->first_fd, cgroup_id, &fkeys, &fv, &fn);
+	if (r == 0 && (l.cg.flags & CG_SPILLED))
+		r = read_shared(t->spill_fd, cgroup_id, &skeys, &sv, &sn);
 	if (r < 0)
 		return r;
 	own = open_slot(t, l.cg.slot);
@@ -508,6 +525,8 @@ int tracer_read_records(const struct tracer *t, uint64_t cgroup_id, struct recor
 		r = append_owned(&l.v, &l.n, fv, fn, cgroup_id);
 	if (r == 0)
 		r = append_owned(&l.v, &l.n, ov, on, cgroup_id);
+	if (r == 0)
+		r = append_owned(&l.v, &l.n, sv, sn, cgroup_id);
 	if (r < 0) {
 		record_list_done(&l);
 		return r;
@@ -548,29 +567,42 @@ static bool record_of_freed(const struct record *rec, uint64_t owner)
 	return rec->owner_id == owner && obj && object_freed(obj);
 }
 
+/* Drops the owner's records of freed objects in a shared map: how many. */
+static uint32_t compact_shared(int fd, uint64_t owner)
+{
+	_cleanup_free_ struct first_key *keys = NULL;
+	_cleanup_free_ struct record *v = NULL;
+	struct record now;
+	uint32_t dropped = 0;
+	size_t n = 0;
+
+	if (read_shared(fd, owner, &keys, &v, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (record_of_freed(&v[i], owner) && bpf_map_lookup_elem(fd, &keys[i], &now) == 0 &&
+		    same_record(&v[i], &now) && bpf_map_delete_elem(fd, &keys[i]) == 0)
+			dropped++;
+	return dropped;
+}
+
 int tracer_compact(const struct tracer *t, uint64_t cgroup_id, struct compacted *ret_dropped)
 {
-	_cleanup_free_ struct first_key *fkeys = NULL;
 	_cleanup_free_ record_key_t *keys = NULL;
-	_cleanup_free_ struct record *fv = NULL, *v = NULL;
+	_cleanup_free_ struct record *v = NULL;
 	_cleanup_close_ int own = -EBADF;
 	struct cg_state st;
-	size_t fn = 0, n = 0;
+	size_t n = 0;
 	struct record now;
 	int r;
 
 	*ret_dropped = (struct compacted){};
 	r = tracer_cgroup_state(t, cgroup_id, &st);
-	if (r == 0)
-		r = read_first(t, cgroup_id, &fkeys, &fv, &fn);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < fn; i++)
-		if (record_of_freed(&fv[i], cgroup_id) && bpf_map_lookup_elem(t->first_fd, &fkeys[i], &now) == 0 &&
-		    same_record(&fv[i], &now) && bpf_map_delete_elem(t->first_fd, &fkeys[i]) == 0) {
-			ret_dropped->obj++;
-			ret_dropped->first++;
-		}
+	ret_dropped->first = compact_shared(t->first_fd, cgroup_id);
+	ret_dropped->obj = ret_dropped->first;
+	if (st.flags & CG_SPILLED)
+		ret_dropped->obj += compact_shared(t->spill_fd, cgroup_id);
 	own = open_slot(t, st.slot);
 	if (own == -ENOENT)
 		return 0;
@@ -629,7 +661,7 @@ void record_list_done(struct record_list *l)
 int tracer_delete_records(const struct tracer *t, uint64_t cgroup_id, const struct cg_state *st)
 {
 	_cleanup_close_ int own = -EBADF;
-	int r = clear_first(t, cgroup_id, NULL);
+	int r = clear_first(t, cgroup_id);
 
 	if (r < 0)
 		return r;

@@ -1461,9 +1461,10 @@ out:
 	ASSERT_EQ(first_entries(), 0, "nothing left in the shared map");
 }
 
-/* With the pool empty, the first records are still kept, and only those
- * past them are dropped: an overflow that says why. */
-TEST(test_pool_dry)
+/* With the pool empty (other containers took its maps), the records past
+ * the first ones go to the shared spill map instead of being dropped; once
+ * the pool has a map again, the next record takes it. */
+TEST(test_pool_empty_spills)
 {
 	CLEANUP_AGENT a = {};
 	RECORDS l = {};
@@ -1478,17 +1479,17 @@ TEST(test_pool_dry)
 		goto out;
 	if (!pins(&a, "many", FIRST_RECORDS + 3) || !read_records(&l))
 		goto out;
-	ASSERT_EQ(l.n, FIRST_RECORDS, "the first records kept");
+	ASSERT_EQ(l.n, FIRST_RECORDS + 4, "every record kept");
 	ASSERT_EQ(count_kind(&l, REC_CREATE), 1, "the creation among them");
 	ASSERT_EQ(l.cg.slot, NO_SLOT, "no records map");
-	ASSERT_FLAGS(l.cg.flags, CG_OVERFLOW_OBJ | CG_POOL_DRY, 0, "cgroup flags");
+	ASSERT_FLAGS(l.cg.flags, CG_SPILLED, CG_OVERFLOW_OBJ | CG_POOL_DRY, "cgroup flags");
 	/* Filled again, the next record takes a map. */
 	if (!ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, 0, &filled, &freed), "fill the pool"))
 		goto out;
 	ASSERT_EQ(filled, POOL_SPARE, "maps put in the pool");
 	if (!ASSERT_OK(a_map(&a, "brb_after", NULL), "map") || !read_records(&l))
 		goto out;
-	ASSERT_EQ(l.n, FIRST_RECORDS + 1, "recorded once the pool has a map");
+	ASSERT_EQ(l.n, FIRST_RECORDS + 5, "recorded once the pool has a map");
 	ASSERT_TRUE(l.cg.slot != NO_SLOT, "a records map of its own");
 out:
 	teardown();
