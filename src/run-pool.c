@@ -16,7 +16,20 @@ int pool_tend(const struct rundir *rd, const struct tracer *t, size_t *ret_fille
 	*ret_filled = *ret_freed = 0;
 	if (slots < 0)
 		return slots;
-	return tracer_pool_tend(t, POOL_SPARE, 0, ret_filled, ret_freed);
+	return tracer_pool_tend(t, POOL_SPARE, ret_filled, ret_freed);
+}
+
+/* The lock one tending process at a time holds: its fd, or -EWOULDBLOCK
+ * while another holds it. */
+static int pool_lock_try(const struct rundir *rd)
+{
+	_cleanup_close_ int fd = openat(rd->root_fd, "pool.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }
 
 int pool_tend_main(void)
@@ -30,8 +43,8 @@ int pool_tend_main(void)
 	r = rundir_open_existing(&rd);
 	if (r == 0) {
 		/* Another one is tending: it sees what we would. */
-		one = openat(rd.root_fd, "pool.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		r = one < 0 ? -errno : flock(one, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
+		one = pool_lock_try(&rd);
+		r = one < 0 ? one : 0;
 	}
 	if (r == 0)
 		r = tracer_open(&rd, &t);
@@ -55,11 +68,9 @@ int pool_tend_detached(const struct rundir *rd, const struct tracer *t)
 	if (spare == POOL_SPARE)
 		return 0;
 	/* One is tending already: it sees the pool as it is now. */
-	one = openat(rd->root_fd, "pool.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	one = pool_lock_try(rd);
 	if (one < 0)
-		return -errno;
-	if (flock(one, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? 0 : -errno;
+		return one == -EWOULDBLOCK ? 0 : one;
 	closep(&one); /* for the process started next */
 	pid = fork();
 	if (pid < 0)

@@ -152,8 +152,7 @@ static int empty_slot(const struct tracer *t, uint32_t *next)
 	return -ENOSPC;
 }
 
-int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, size_t *ret_filled,
-		     size_t *ret_freed)
+int tracer_pool_tend(const struct tracer *t, size_t want, size_t *ret_filled, size_t *ret_freed)
 {
 	uint32_t next = 0, slot = 0; /* the kernel fills it in; valgrind does not model that */
 	size_t spare;
@@ -162,8 +161,6 @@ int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, si
 	for (;;) {
 		int r;
 
-		if (max_changes && *ret_filled + *ret_freed >= max_changes)
-			return 0;
 		r = tracer_pool_spare(t, &spare);
 		if (r < 0 || spare == want)
 			return r;

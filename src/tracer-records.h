@@ -52,11 +52,9 @@ int tracer_sweep_unowned(const struct tracer *t, size_t *ret_dropped);
 /* Empty records maps in the pool. Without the slots lock: a hint. */
 int tracer_pool_spare(const struct tracer *t, size_t *ret);
 /* Fills the pool up to want empty records maps, or frees those beyond
- * it, at most max_changes maps (0: no limit). Each map put in or taken out
- * costs an RCU grace period (10 to 20 ms): never on a hook's path. The
- * caller holds the slots lock. */
-int tracer_pool_tend(const struct tracer *t, size_t want, size_t max_changes, size_t *ret_filled,
-		     size_t *ret_freed);
+ * it. Each map put in or taken out costs an RCU grace period (10 to
+ * 20 ms): never on a hook's path. The caller holds the slots lock. */
+int tracer_pool_tend(const struct tracer *t, size_t want, size_t *ret_filled, size_t *ret_freed);
 /* -ENOENT if the cgroup is not registered. */
 int tracer_cgroup_state(const struct tracer *t, uint64_t cgroup_id, struct cg_state *ret);
 int tracer_count_registered(const struct tracer *t, size_t *ret);

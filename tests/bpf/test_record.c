@@ -629,7 +629,7 @@ static bool setup(const char *name, bool views_all, struct agent *a)
 	if (!ASSERT_OK(mkdir(E.dir, 0700), E.dir))
 		return false;
 	lock = rundir_lock_slots(&E.rd);
-	if (!ASSERT_OK(lock, "rundir_lock_slots") || !ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, 0, &filled, &freed), "fill the pool") ||
+	if (!ASSERT_OK(lock, "rundir_lock_slots") || !ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, &filled, &freed), "fill the pool") ||
 	    !ASSERT_OK(tracer_register(&E.t, E.cg_id, &views), "tracer_register"))
 		return false;
 	if (ASSERT_TRUE(agent_start(a, E.cg), "agent in the cgroup"))
@@ -1474,7 +1474,7 @@ TEST(test_pool_empty_spills)
 	 * nothing else here tends the pool. */
 	if (!setup("dry", false, &a))
 		return;
-	if (!ASSERT_OK(tracer_pool_tend(&E.t, 0, 0, &filled, &freed), "empty the pool") ||
+	if (!ASSERT_OK(tracer_pool_tend(&E.t, 0, &filled, &freed), "empty the pool") ||
 	    !ASSERT_OK(tracer_pool_spare(&E.t, &spare), "pool") || !ASSERT_EQ(spare, 0, "pool empty"))
 		goto out;
 	if (!pins(&a, "many", FIRST_RECORDS + 3) || !read_records(&l))
@@ -1484,7 +1484,7 @@ TEST(test_pool_empty_spills)
 	ASSERT_EQ(l.cg.slot, NO_SLOT, "no records map");
 	ASSERT_FLAGS(l.cg.flags, CG_SPILLED, CG_OVERFLOW_OBJ | CG_POOL_DRY, "cgroup flags");
 	/* Filled again, the next record takes a map. */
-	if (!ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, 0, &filled, &freed), "fill the pool"))
+	if (!ASSERT_OK(tracer_pool_tend(&E.t, POOL_SPARE, &filled, &freed), "fill the pool"))
 		goto out;
 	ASSERT_EQ(filled, POOL_SPARE, "maps put in the pool");
 	if (!ASSERT_OK(a_map(&a, "brb_after", NULL), "map") || !read_records(&l))
