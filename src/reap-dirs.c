@@ -2,9 +2,9 @@
 /*
  * The container's symlinks and empty directories in the views it could
  * write, removed deepest first, never through a symlink, never one older
- * than its registration; see reap-steps.h.
+ * than its registration, never one the plan keeps; see reap-dirs.h.
  */
-#include "reap-steps.h"
+#include "reap-dirs.h"
 #include "reap-bpfobj.h"
 #include "crashpoint.h"
 #include "reap-safepath.h"
@@ -37,7 +37,7 @@ static bool ident_of(const struct record *rec, struct safepath_ident *ret)
 /* Where a recorded mkdir landed on the host: an absolute container path
  * through the bundle's bind mounts; a relative one from the directory it was
  * relative to, found again by (device, inode). */
-static int host_dir_of(const struct record *rec, const struct reap_opts *opts, char *buf, size_t size)
+static int host_dir_of(const struct record *rec, const struct binds *binds, char *buf, size_t size)
 {
 	const struct record_name *at = record_name_of(rec);
 	char parent[PATH_MAX], joined[PATH_MAX];
@@ -46,7 +46,7 @@ static int host_dir_of(const struct record *rec, const struct reap_opts *opts, c
 	if (!at)
 		return -EINVAL;
 	if (!(rec->flags & REC_F_RELATIVE))
-		return binds_translate(opts->binds, at->path, buf, size);
+		return binds_translate(binds, at->path, buf, size);
 	r = bpffs_find_dir(dev_of_kdev(at->dir_dev), (ino_t)at->dir_ino, parent, sizeof(parent));
 	if (r < 0)
 		return r;
@@ -192,20 +192,20 @@ static int find_moved(struct made_entry *v, size_t n, const struct bpffs_views *
 
 /* Whether path may be removed at all: 1 with its view and the rest of the
  * path, else 0 (refused by rule, named in left) or -errno. */
-static int removable(const char *path, struct path_list *left, const struct reap_opts *opts,
-		     const struct bpffs_views *views, const struct bpffs_view **ret_view, const char **ret_rel)
+static int removable(const char *path, struct path_list *left, const struct reap_plan *plan,
+		     const struct bpffs_view **ret_view, const char **ret_rel)
 {
 	const char *why = NULL;
 	int r;
 
-	*ret_view = bpffs_view_of(views, path, ret_rel);
+	*ret_view = bpffs_view_of(&plan->views, path, ret_rel);
 	if (!*ret_view)
 		why = "outside the container's writable bpffs";
 	else if (!**ret_rel)
 		return 0; /* the view's root: a mount point */
-	else if (reap_kept_by(opts, path))
+	else if (reap_plan_keeps(plan, path))
 		why = "keep rule";
-	else if (!opts->remove)
+	else if (!plan->opts->remove)
 		why = "report mode";
 	if (!why)
 		return 1;
@@ -214,18 +214,17 @@ static int removable(const char *path, struct path_list *left, const struct reap
 }
 
 /* One symlink of the container's, at path. */
-static int remove_symlink(struct made_entry *e, const char *path, const struct record_list *records,
-			  struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
+static int remove_symlink(struct made_entry *e, const char *path, const struct reap_plan *plan,
+			  struct reap_result *res)
 {
 	const struct bpffs_view *view;
 	const char *rel = NULL, *why = NULL;
 	int err;
 
-	err = removable(path, &res->symlinks_left, opts, views, &view, &rel);
+	err = removable(path, &res->symlinks_left, plan, &view, &rel);
 	if (err <= 0)
 		return err;
-	(void)records;
-	err = safepath_unlink_symlink(view->fd, rel, &e->id, opts->registered_ns, target_of_record, (void *)e->rec,
+	err = safepath_unlink_symlink(view->fd, rel, &e->id, plan->opts->registered_ns, target_of_record, (void *)e->rec,
 				      &why);
 	if (err == 0)
 		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
@@ -237,25 +236,25 @@ static int remove_symlink(struct made_entry *e, const char *path, const struct r
 }
 
 /* One directory of the container's, at path. */
-static int remove_dir(struct made_entry *d, const char *path, const struct record_list *records,
-		      struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
+static int remove_dir(struct made_entry *d, const char *path, const struct reap_plan *plan,
+		      struct reap_result *res)
 {
 	const struct bpffs_view *view;
 	const char *rel = NULL, *why = NULL, *symlink_why = NULL;
 	int err;
 
-	err = removable(path, &res->dirs_left, opts, views, &view, &rel);
+	err = removable(path, &res->dirs_left, plan, &view, &rel);
 	if (err <= 0)
 		return err;
-	err = safepath_rmdir(view->fd, rel, &d->id, opts->registered_ns, &why);
+	err = safepath_rmdir(view->fd, rel, &d->id, plan->opts->registered_ns, &why);
 	if (err == 0) {
 		crashpoint("dir-removed");
 		return reap_path_add(&res->dirs_removed, path, 0, 0, 0, NULL);
 	}
 	/* Its name now holds a symlink: the container's own (by identity)
 	 * goes like the others. */
-	if (err == -ELOOP && safepath_unlink_symlink(view->fd, rel, NULL, opts->registered_ns, any_symlink_record,
-						     (void *)records, &symlink_why) == 0)
+	if (err == -ELOOP && safepath_unlink_symlink(view->fd, rel, NULL, plan->opts->registered_ns, any_symlink_record,
+						     (void *)&plan->mine, &symlink_why) == 0)
 		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
 	if ((err == -ENOENT || err == -ESRCH || err == -ENOTDIR || err == -ELOOP) && !d->found)
 		d->moved = true;
@@ -265,16 +264,17 @@ static int remove_dir(struct made_entry *d, const char *path, const struct recor
 }
 
 /* One entry, at path (its recorded name, or where the search found it). */
-typedef int (*remove_fn)(struct made_entry *e, const char *path, const struct record_list *records,
-			 struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views);
+typedef int (*remove_fn)(struct made_entry *e, const char *path, const struct reap_plan *plan,
+			 struct reap_result *res);
 
 /* The records of kind (REC_MKDIR, REC_SYMLINK) with their host paths,
  * each removed by remove, deepest first; then those that left their names
  * are looked for by identity and removed where they are now. A record the
  * tracer could not identify is named in left, never removed. */
-static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, const struct record_list *records,
-		       struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
+static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, const struct reap_plan *plan,
+		       struct reap_result *res)
 {
+	const struct record_list *records = &plan->mine;
 	struct made_entry *v;
 	size_t n = 0;
 	bool any_moved = false;
@@ -289,12 +289,12 @@ static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, 
 
 		if (rec->kind != kind || (rec->flags & REC_F_PATH_TRUNCATED))
 			continue;
-		if (host_dir_of(rec, opts, host, sizeof(host)) < 0) {
+		if (host_dir_of(rec, plan->opts->binds, host, sizeof(host)) < 0) {
 			res->dirs_unresolved += kind == REC_MKDIR;
 			continue;
 		}
 		if (!ident_of(rec, &v[n].id)) {
-			r = name_unproven(left, host, views);
+			r = name_unproven(left, host, &plan->views);
 			continue;
 		}
 		v[n].rec = rec;
@@ -309,16 +309,16 @@ static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, 
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (i > 0 && streq(v[i].path, v[i - 1].path) && v[i].id.ino == v[i - 1].id.ino)
 			continue;
-		r = remove(&v[i], v[i].path, records, res, opts, views);
+		r = remove(&v[i], v[i].path, plan, res);
 		any_moved |= v[i].moved;
 	}
-	if (r == 0 && any_moved && opts->remove) {
-		r = find_moved(v, n, views);
+	if (r == 0 && any_moved && plan->opts->remove) {
+		r = find_moved(v, n, &plan->views);
 		if (r == 0)
 			qsort(v, n, sizeof(*v), cmp_depth_desc);
 		for (size_t i = 0; i < n && r == 0; i++)
 			if (v[i].found)
-				r = remove(&v[i], v[i].found, records, res, opts, views);
+				r = remove(&v[i], v[i].found, plan, res);
 	}
 	made_entries_free(v, n);
 	return r;
@@ -329,10 +329,9 @@ static int remove_made(uint32_t kind, remove_fn remove, struct path_list *left, 
  * (device and inode, as the tracer saw them when the call returned), with a
  * target of the recorded start and length, made after the registration, in
  * a view; one renamed away is looked for by identity. */
-int reap_remove_symlinks(const struct record_list *records, struct reap_result *res,
-			 const struct reap_opts *opts, const struct bpffs_views *views)
+int reap_remove_symlinks(const struct reap_plan *plan, struct reap_result *res)
 {
-	return remove_made(REC_SYMLINK, remove_symlink, &res->symlinks_left, records, res, opts, views);
+	return remove_made(REC_SYMLINK, remove_symlink, &res->symlinks_left, plan, res);
 }
 
 /* Directories the container created: only in a view, only the very entry
@@ -341,8 +340,7 @@ int reap_remove_symlinks(const struct record_list *records, struct reap_result *
  * never through a symlink. One that left its name (a rename) is looked
  * for by identity in the views. Deepest first, so nested ones go before
  * their parents. */
-int reap_remove_dirs(const struct record_list *records, struct reap_result *res,
-		     const struct reap_opts *opts, const struct bpffs_views *views)
+int reap_remove_dirs(const struct reap_plan *plan, struct reap_result *res)
 {
-	return remove_made(REC_MKDIR, remove_dir, &res->dirs_left, records, res, opts, views);
+	return remove_made(REC_MKDIR, remove_dir, &res->dirs_left, plan, res);
 }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Where a container's pins are found and removed; see reap-steps.h. A pin
+ * Where a container's pins are found and removed; see reap-pins.h. A pin
  * is found by the object it holds, one the container created, and unlinked
  * only while its name is still the inode identified; a pin outside the
  * views the container could write is named, never unlinked. bpfreaper's own
  * pins (the tracer's) are tracer-load.c's.
  */
-#include "reap-steps.h"
+#include "reap-pins.h"
 #include "reap-bpfobj.h"
 #include "crashpoint.h"
 #include "reap-safepath.h"
@@ -16,14 +16,6 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-
-/* A pin found in a view that holds one of the container's objects. */
-struct pin_candidate {
-	const struct bpffs_view *view;
-	char *path; /* host path: the view's root and what follows, no symlink */
-	uint32_t kind, id;
-	ino_t ino; /* the pin's inode when it was identified */
-};
 
 void reap_pin_scan_done(struct pin_scan *scan)
 {
@@ -80,28 +72,18 @@ static int parent_dir_get(struct parent_dir *p, const struct bpffs_view *view, c
 	return fd;
 }
 
-/* First pass: look, unlink nothing. Which pins a keep rule covers decides
- * what may be detached. */
+/* First pass: look, unlink nothing. The plan then says which pins keep
+ * rules keep, which decides what may be detached. */
 static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, uint32_t id, ino_t ino)
 {
 	struct pin_candidate *nv;
-	struct reap_object *o;
-	const char *rule;
 
-	o = reap_find_object(scan->res, kind, id);
 	/* Someone else's object, never touched; or, while a creation went
 	 * unrecorded, maybe the container's: named, not proven. */
-	if (!o)
+	if (!reap_find_object(scan->res, kind, id))
 		return (scan->res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
 			       ? reap_path_add(&scan->res->pins_unproven, path, kind, id, 0, "no record proves it the container's")
 			       : 0;
-	rule = reap_kept_by(scan->opts, path);
-	if (rule) {
-		o->kept = true;
-		if (!o->kept_rule)
-			o->kept_rule = rule;
-		return reap_path_add_kept(&scan->res->pins_kept, path, kind, id, rule);
-	}
 	nv = realloc(scan->v, (scan->n + 1) * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
@@ -153,14 +135,13 @@ static int find_pin_visit(int dirfd, const char *name, const char *path, const s
 	return consider_pin(scan, path, kind, id, got.st_ino);
 }
 
-static int find_pins(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views,
-		     struct pin_scan *scan)
+static int find_pins(struct reap_result *res, const struct bpffs_views *views, struct pin_scan *scan)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < views->n; i++) {
 		scan->view = &views->v[i];
-		r = bpffs_walk_since(views->v[i].fd, views->v[i].path, pins_since(opts->registered_ns),
+		r = bpffs_walk_since(views->v[i].fd, views->v[i].path, pins_since(scan->registered_ns),
 				     &res->pins_older, &res->dirs_older, find_pin_visit, scan);
 		if (r == -ENOMEM)
 			break;
@@ -178,7 +159,7 @@ static int cmp_str(const void *a, const void *b)
 /* Where each recorded pin is on the host, sorted, duplicates dropped
  * (a path pinned, unlinked and pinned again). -EAGAIN: a pin the record
  * cannot place (relative name, truncated, no bind covers it). */
-static int recorded_pin_paths(const struct record_list *records, const struct reap_opts *opts, char ***ret,
+static int recorded_pin_paths(const struct record_list *records, const struct binds *binds, char ***ret,
 			      size_t *ret_n)
 {
 	char **v = calloc(records->n + 1, sizeof(*v));
@@ -194,7 +175,7 @@ static int recorded_pin_paths(const struct record_list *records, const struct re
 		if (rec->kind != REC_PIN)
 			continue;
 		if (rec->pin.at.dirfd != AT_FDCWD || rec->pin.at.path[0] != '/' || (rec->flags & REC_F_PATH_TRUNCATED) ||
-		    binds_translate(opts->binds, rec->pin.at.path, host, sizeof(host)) < 0)
+		    binds_translate(binds, rec->pin.at.path, host, sizeof(host)) < 0)
 			r = -EAGAIN;
 		else if (!(v[n++] = strdup(host)))
 			r = -ENOMEM;
@@ -254,7 +235,7 @@ static bool pin_in_place(struct reap_result *res, const struct bpffs_views *view
  * Each pin is checked again where it is unlinked (unlink_pin). 1: done,
  * 0: a walk is needed. */
 static int find_recorded_pins(const struct record_list *records, struct reap_result *res,
-			      const struct reap_opts *opts, const struct bpffs_views *views, struct pin_scan *scan)
+			      const struct bpffs_views *views, struct pin_scan *scan)
 {
 	struct parent_dir parent = PARENT_DIR_INIT;
 	struct pin_found *found = NULL;
@@ -267,7 +248,7 @@ static int find_recorded_pins(const struct record_list *records, struct reap_res
 	 * finds every pin. */
 	if (res->flags & (CG_OVERFLOW_OBJ | CG_PINS_FORGOTTEN | CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
 		return 0;
-	r = recorded_pin_paths(records, opts, &paths, &n);
+	r = recorded_pin_paths(records, scan->binds, &paths, &n);
 	if (r == -EAGAIN)
 		return 0;
 	if (r < 0)
@@ -275,8 +256,7 @@ static int find_recorded_pins(const struct record_list *records, struct reap_res
 	found = calloc(n + 1, sizeof(*found));
 	if (!found)
 		r = -ENOMEM;
-	/* All or nothing: decide before the first one is considered, which
-	 * marks kept objects and cannot be taken back for a walk. */
+	/* All or nothing: a walk must not find again what was considered. */
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (!pin_in_place(res, views, &parent, paths[i], &found[i]))
 			r = -EAGAIN;
@@ -319,7 +299,7 @@ static int unlink_pin(const struct pin_candidate *c, struct parent_dir *parent)
 	return 0;
 }
 
-int reap_unpin(struct reap_result *res, const struct reap_opts *opts, const struct pin_scan *scan)
+int reap_unpin(struct reap_result *res, bool remove, const struct pin_scan *scan)
 {
 	struct parent_dir parent = PARENT_DIR_INIT;
 	int r = 0;
@@ -328,7 +308,7 @@ int reap_unpin(struct reap_result *res, const struct reap_opts *opts, const stru
 		const struct pin_candidate *c = &scan->v[i];
 		int err;
 
-		if (!opts->remove) {
+		if (!remove) {
 			r = reap_path_add(&res->pins_left, c->path, c->kind, c->id, 0, "report mode");
 			continue;
 		}
@@ -349,17 +329,17 @@ int reap_unpin(struct reap_result *res, const struct reap_opts *opts, const stru
 	return r;
 }
 
-int reap_find_pins(const struct record_list *records, struct reap_result *res, const struct reap_opts *opts,
-		   const struct bpffs_views *views, struct pin_scan *scan)
+int reap_find_pins(const struct record_list *records, struct reap_result *res, const struct binds *binds,
+		   uint64_t registered_ns, const struct bpffs_views *views, struct pin_scan *scan)
 {
 	uint64_t start = now_us();
 	int r;
 
-	*scan = (struct pin_scan){ .res = res, .opts = opts };
-	r = find_recorded_pins(records, res, opts, views, scan);
+	*scan = (struct pin_scan){ .res = res, .binds = binds, .registered_ns = registered_ns };
+	r = find_recorded_pins(records, res, views, scan);
 	res->pins_from_record = r == 1;
 	if (r == 0)
-		r = find_pins(res, opts, views, scan);
+		r = find_pins(res, views, scan);
 	/* The whole search, a record attempt that fell back to a walk too. */
 	res->scan_us = now_us() - start;
 	return r < 0 ? r : 0;
@@ -400,7 +380,8 @@ static int outside_visit(int dirfd, const char *name, const char *path, const st
  * pinned it, or a bpffs the bundle bound read-only): found by identity on
  * every bpffs, and named, never unlinked. Costs a walk of the host's bpffs
  * instances, so only when a survivor is unexplained. */
-int reap_find_pins_outside(struct reap_result *res, const struct reap_opts *opts, const struct bpffs_views *views)
+int reap_find_pins_outside(struct reap_result *res, dev_t own_bpffs, uint64_t registered_ns,
+			   const struct bpffs_views *views)
 {
 	struct outside_scan scan = { .res = res, .views = views };
 	struct bpffs_instance *inst = NULL;
@@ -415,14 +396,14 @@ int reap_find_pins_outside(struct reap_result *res, const struct reap_opts *opts
 	}
 	if (!any)
 		return 0;
-	r = bpffs_instances(opts->own_bpffs, &inst, &n);
+	r = bpffs_instances(own_bpffs, &inst, &n);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_close_ int fd = safepath_open_root(inst[i].mountpoint);
 
 		if (fd >= 0)
-			r = bpffs_walk_since(fd, inst[i].mountpoint, pins_since(opts->registered_ns), NULL,
+			r = bpffs_walk_since(fd, inst[i].mountpoint, pins_since(registered_ns), NULL,
 					     NULL, outside_visit, &scan);
 		if (r != -ENOMEM)
 			r = 0;

@@ -15,25 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "oci-binds.h"
-#include "policy-config.h"
-#include "reap-result.h"
-#include "tracer-records.h"
-
-struct policy;
-
-struct reap_opts {
-	bool remove;       /* policy_removes(); false: report only */
-	unsigned wait_ms;  /* how long to wait for the kernel to free objects */
-	dev_t own_bpffs;   /* never walk bpfreaper's private bpffs */
-	const struct binds *binds;
-	/* Asked which pins, symlinks and dirs stay (policy_keeps()); NULL:
-	 * none does. */
-	const struct policy *policy;
-	/* CLOCK_REALTIME_COARSE ns at registration: older directories and
-	 * symlinks are not the container's. 0: unknown, no limit. */
-	uint64_t registered_ns;
-};
+#include "reap-plan.h"
 
 int reap(const struct record_list *records, const struct reap_opts *opts, struct reap_result *ret);
 
