@@ -116,6 +116,11 @@ bool policy_removes(const struct policy *p)
 	return p->mode == MODE_ENFORCE && !p->report_only;
 }
 
+const char *policy_mode_word(const struct policy *p)
+{
+	return policy_removes(p) ? "enforce" : "report";
+}
+
 const char *policy_keeps(const struct policy *p, const char *path)
 {
 	const char *rule = keep_rules_match(&p->keep, path);

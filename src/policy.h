@@ -73,6 +73,9 @@ bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason);
 /* Whether poststop removes what the container left, or only reports it. */
 bool policy_removes(const struct policy *p);
 /* The keep rule that keeps path (a host path), or NULL: removed. */
+/* What a teardown under p does, as reports and logs say it: "enforce"
+ * (removes) or "report" (removes nothing). */
+const char *policy_mode_word(const struct policy *p);
 const char *policy_keeps(const struct policy *p, const char *path);
 
 #endif

@@ -119,7 +119,7 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 	ropts.remove = policy_removes(&policy);
 	ropts.policy = &policy;
 	ropts.registered_ns = res.state.registered_ns;
-	meta.mode = ropts.remove ? "enforce" : "report";
+	meta.mode = policy_mode_word(&policy);
 	meta.by = opts->by;
 	meta.list_freed = opts->list_freed;
 	meta.earlier = earlier != 0;
