@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reap.h"
+#include "reap-result.h"
 #include "store-rundir.h"
 #include "store-state.h"
 

@@ -8,7 +8,8 @@
  */
 #include "tracer-load.h"
 #include "enumtab.h"
-#include "tracer-records.h"
+#include "../bpf/record.h"
+#include "store-rundir.h"
 #include "util.h"
 
 #include <bpf/bpf.h>
@@ -27,6 +28,16 @@
 
 #include "tracepoint.skel.h"
 #include "trampoline.skel.h"
+
+int tracer_records_map_create(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfreaper_rec", sizeof(record_key_t), sizeof(struct record),
+			    MAX_RECORDS_PER_CGROUP, &opts);
+	return fd < 0 ? -errno : fd;
+}
 
 static const char *const backend_names[] = {
 	[TRACER_BACKEND_AUTO] = "auto",

@@ -68,6 +68,9 @@ int tracer_open_or_load(const struct rundir *rd, enum tracer_backend want, struc
  * holds LOCK_EX. */
 int tracer_unload(const struct rundir *rd);
 void tracer_close(struct tracer *t);
+/* A new, empty records map of the shape the tracer's records slots hold
+ * (the loader's template, and the pool's maps). */
+int tracer_records_map_create(void);
 /* Loads a backend's programs and unloads them at once (doctor). */
 int tracer_probe(enum tracer_backend b, struct br_error *err);
 

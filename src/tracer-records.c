@@ -14,16 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-int tracer_records_map_create(void)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	int fd;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "bpfreaper_rec", sizeof(record_key_t), sizeof(struct record),
-			    MAX_RECORDS_PER_CGROUP, &opts);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Empties a records map. Keys are collected first: a walk restarts from
  * the first bucket after its previous key is deleted. malloc, not calloc:
  * every key read is written before it is used, and zeroing room for the

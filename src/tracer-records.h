@@ -19,7 +19,6 @@
 
 /* A container's own records map, as bpf/record.bpf.h declares it (the
  * loader gives the kernel one as the template of the `records` array). */
-int tracer_records_map_create(void);
 
 struct record_list {
 	struct cg_state cg;
