@@ -218,21 +218,21 @@ static int remove_symlink(struct made_entry *e, const char *path, const struct r
 			  struct reap_result *res)
 {
 	const struct bpffs_view *view;
-	const char *rel = NULL, *why = NULL;
+	const char *rel = NULL;
 	int err;
 
 	err = removable(path, &res->symlinks_left, plan, &view, &rel);
 	if (err <= 0)
 		return err;
-	err = safepath_unlink_symlink(view->fd, rel, &e->id, plan->opts->registered_ns, target_of_record, (void *)e->rec,
-				      &why);
+	err = safepath_unlink_symlink(view->fd, rel, &e->id, plan->opts->registered_ns, target_of_record,
+				      (void *)e->rec);
 	if (err == 0)
 		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
 	if ((err == -ENOENT || err == -ESRCH || err == -EINVAL) && !e->found)
 		e->moved = true;
 	if (err == -ENOENT || err == -EINVAL)
 		return 0; /* gone, or its name holds a non-symlink: not ours to name */
-	return reap_path_add(&res->symlinks_left, path, 0, 0, error_of(err), why);
+	return reap_path_add(&res->symlinks_left, path, 0, 0, error_of(err), safepath_why(err, false));
 }
 
 /* One directory of the container's, at path. */
@@ -240,13 +240,13 @@ static int remove_dir(struct made_entry *d, const char *path, const struct reap_
 		      struct reap_result *res)
 {
 	const struct bpffs_view *view;
-	const char *rel = NULL, *why = NULL, *symlink_why = NULL;
+	const char *rel = NULL;
 	int err;
 
 	err = removable(path, &res->dirs_left, plan, &view, &rel);
 	if (err <= 0)
 		return err;
-	err = safepath_rmdir(view->fd, rel, &d->id, plan->opts->registered_ns, &why);
+	err = safepath_rmdir(view->fd, rel, &d->id, plan->opts->registered_ns);
 	if (err == 0) {
 		crashpoint("dir-removed");
 		return reap_path_add(&res->dirs_removed, path, 0, 0, 0, NULL);
@@ -254,13 +254,13 @@ static int remove_dir(struct made_entry *d, const char *path, const struct reap_
 	/* Its name now holds a symlink: the container's own (by identity)
 	 * goes like the others. */
 	if (err == -ELOOP && safepath_unlink_symlink(view->fd, rel, NULL, plan->opts->registered_ns, any_symlink_record,
-						     (void *)&plan->mine, &symlink_why) == 0)
+						     (void *)&plan->mine) == 0)
 		return reap_path_add(&res->symlinks_removed, path, 0, 0, 0, NULL);
 	if ((err == -ENOENT || err == -ESRCH || err == -ENOTDIR || err == -ELOOP) && !d->found)
 		d->moved = true;
 	if (err == -ENOENT)
 		return 0;
-	return reap_path_add(&res->dirs_left, path, 0, 0, error_of(err), why);
+	return reap_path_add(&res->dirs_left, path, 0, 0, error_of(err), safepath_why(err, true));
 }
 
 /* One entry, at path (its recorded name, or where the search found it). */

@@ -177,30 +177,34 @@ uint64_t safepath_ctime_ns(const struct stat *st)
 	return (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
 }
 
-static int why_of(int r, const char **ret_why)
+const char *safepath_why(int r, bool dir)
 {
 	switch (r) {
 	case -ENOENT:
-		*ret_why = "gone";
-		break;
+		return "gone";
 	case -ELOOP:
-		*ret_why = "path has a symlink";
-		break;
+		return "path has a symlink";
 	case -EXDEV:
-		*ret_why = "leaves the bpffs";
-		break;
+		return "leaves the bpffs";
 	case -ENOTDIR:
-		*ret_why = "path is not a directory now";
-		break;
+		return "not a directory now";
+	case -EINVAL:
+		return "not a symlink now";
+	case -ESRCH:
+		return "another entry holds its name now";
+	case -EEXIST:
+		return "existed before the container";
+	case -ESTALE:
+		return "points elsewhere now";
+	case -ENOTEMPTY:
+		return "not empty";
 	default:
-		*ret_why = "could not resolve the path";
+		return dir ? "rmdir failed" : "unlink failed";
 	}
-	return r;
 }
 
 /* The entry rel names, not followed: its parent fd, name and stat. */
-static int entry_of(int rootfd, const char *rel, int *ret_fd, const char **ret_name, struct stat *ret_st,
-		    const char **ret_why)
+static int entry_of(int rootfd, const char *rel, int *ret_fd, const char **ret_name, struct stat *ret_st)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	struct stat parent;
@@ -208,14 +212,14 @@ static int entry_of(int rootfd, const char *rel, int *ret_fd, const char **ret_n
 
 	r = safepath_open_parent(rootfd, rel, &dfd, ret_name);
 	if (r < 0)
-		return why_of(r, ret_why);
+		return r;
 	if (fstatat(dfd, *ret_name, ret_st, AT_SYMLINK_NOFOLLOW) < 0)
-		return why_of(-errno, ret_why);
+		return -errno;
 	/* A mount point: its own filesystem, never ours to remove. */
 	if (fstat(dfd, &parent) < 0)
-		return why_of(-errno, ret_why);
+		return -errno;
 	if (parent.st_dev != ret_st->st_dev)
-		return why_of(-EXDEV, ret_why);
+		return -EXDEV;
 	*ret_fd = TAKE_FD(dfd);
 	return 0;
 }
@@ -226,43 +230,32 @@ static bool is_ident(const struct stat *st, const struct safepath_ident *ident)
 	return !ident || (st->st_dev == ident->dev && st->st_ino == ident->ino);
 }
 
-int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
-		   const char **ret_why)
+int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	const char *name;
 	struct stat st;
 	int r;
 
-	r = entry_of(rootfd, rel, &dfd, &name, &st, ret_why);
+	r = entry_of(rootfd, rel, &dfd, &name, &st);
 	if (r < 0)
 		return r;
-	if (S_ISLNK(st.st_mode)) {
-		*ret_why = "path has a symlink";
+	if (S_ISLNK(st.st_mode))
 		return -ELOOP;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		*ret_why = "not a directory now";
+	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	}
-	if (!is_ident(&st, ident)) {
-		*ret_why = "another entry holds its name now";
+	if (!is_ident(&st, ident))
 		return -ESRCH;
-	}
-	if (since_ns && safepath_ctime_ns(&st) < since_ns) {
-		*ret_why = "existed before the container";
+	if (since_ns && safepath_ctime_ns(&st) < since_ns)
 		return -EEXIST;
-	}
-	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0) {
-		r = -errno;
-		*ret_why = r == -ENOTEMPTY ? "not empty" : r == -ENOENT ? "gone" : "rmdir failed";
-		return r;
-	}
+	/* POSIX lets rmdir say EEXIST for "not empty": never "existed before". */
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		return errno == EEXIST ? -ENOTEMPTY : -errno;
 	return 0;
 }
 
 int safepath_unlink_symlink(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
-			    safepath_target_fn want, void *ud, const char **ret_why)
+			    safepath_target_fn want, void *ud)
 {
 	_cleanup_close_ int dfd = -EBADF;
 	char target[PATH_MAX];
@@ -271,33 +264,22 @@ int safepath_unlink_symlink(int rootfd, const char *rel, const struct safepath_i
 	ssize_t n;
 	int r;
 
-	r = entry_of(rootfd, rel, &dfd, &name, &st, ret_why);
+	r = entry_of(rootfd, rel, &dfd, &name, &st);
 	if (r < 0)
 		return r;
-	if (!S_ISLNK(st.st_mode)) {
-		*ret_why = "not a symlink now";
+	if (!S_ISLNK(st.st_mode))
 		return -EINVAL;
-	}
-	if (!is_ident(&st, ident)) {
-		*ret_why = "another entry holds its name now";
+	if (!is_ident(&st, ident))
 		return -ESRCH;
-	}
 	n = readlinkat(dfd, name, target, sizeof(target) - 1);
 	if (n < 0)
-		return why_of(-errno, ret_why);
+		return -errno;
 	target[n] = '\0';
-	if (want && !want(target, (size_t)n, &st, ud)) {
-		*ret_why = "points elsewhere now";
+	if (want && !want(target, (size_t)n, &st, ud))
 		return -ESTALE;
-	}
-	if (since_ns && safepath_ctime_ns(&st) < since_ns) {
-		*ret_why = "existed before the container";
+	if (since_ns && safepath_ctime_ns(&st) < since_ns)
 		return -EEXIST;
-	}
-	if (unlinkat(dfd, name, 0) < 0) {
-		r = -errno;
-		*ret_why = r == -ENOENT ? "gone" : "unlink failed";
-		return r;
-	}
+	if (unlinkat(dfd, name, 0) < 0)
+		return -errno;
 	return 0;
 }

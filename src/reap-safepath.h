@@ -43,21 +43,25 @@ struct safepath_ident {
 
 /* Removes the empty directory rel beneath rootfd if it is the entry ident
  * (NULL: any) and its ctime is not older than since_ns (0: no limit). 0
- * removed, -ENOENT gone; otherwise -errno with *ret_why: "path has a
- * symlink" (-ELOOP), "another entry holds its name now" (-ESRCH), "existed
- * before the container" (-EEXIST), "not a directory now" (-ENOTDIR), "not
- * empty", "leaves the bpffs" (-EXDEV), or "rmdir failed". */
-int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
-		   const char **ret_why);
+ * removed, -ENOENT gone; otherwise -errno, each refusal its own:
+ * -ELOOP a symlink on the path, -ESRCH another entry holds its name now,
+ * -EEXIST it existed before the container, -ENOTDIR not a directory now,
+ * -ENOTEMPTY, -EXDEV it leaves the bpffs; safepath_why() says it. */
+int safepath_rmdir(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns);
 
 /* Whether a symlink (st) with this target is the one expected (len: the
  * target's length). */
 typedef bool (*safepath_target_fn)(const char *target, size_t len, const struct stat *st, void *ud);
 /* Removes the symlink rel beneath rootfd if it is the entry ident (NULL:
  * any), want accepts it and its ctime is not older than since_ns. Like
- * safepath_rmdir; a target refused is -ESTALE "points elsewhere now",
- * anything but a symlink -EINVAL "not a symlink now". */
+ * safepath_rmdir; a target refused is -ESTALE, anything but a symlink
+ * -EINVAL. */
 int safepath_unlink_symlink(int rootfd, const char *rel, const struct safepath_ident *ident, uint64_t since_ns,
-			    safepath_target_fn want, void *ud, const char **ret_why);
+			    safepath_target_fn want, void *ud);
+/* What a report says of a directory (dir) or symlink that
+ * safepath_rmdir() or safepath_unlink_symlink() left with r: "gone",
+ * "path has a symlink", "not empty", "points elsewhere now"... one word
+ * per refusal, and "rmdir failed"/"unlink failed" for the rest. */
+const char *safepath_why(int r, bool dir);
 
 #endif
