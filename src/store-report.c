@@ -65,18 +65,13 @@ static json_object *run_json(const struct report_meta *meta)
 	return run;
 }
 
-int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
+/* Who, where, how: the report's first fields. */
+static void add_head(json_object *root, const struct report_meta *meta)
 {
-	_cleanup_json_ json_object *root = json_object_new_object();
-	json_object *created, *survivors, *links, *removed, *left, *timings, *overflow, *kept, *attach_kept,
-		*unproven, *dropped, *not_traced, *reused;
-	size_t n_freed = 0;
 	char cgid[32], stamp[64];
 	struct tm tm;
 	time_t now = time(NULL);
 
-	if (!root)
-		return -ENOMEM;
 	snprintf(cgid, sizeof(cgid), "%" PRIu64, meta->state->cgroup_id);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -97,15 +92,18 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 				       json_object_new_string(tracer_backend_name(meta->state->backend)));
 	json_object_object_add(root, "finished_at", json_object_new_string(stamp));
 	json_object_object_add(root, "run", run_json(meta));
+}
 
-	overflow = json_object_new_object();
+/* What the record could not hold or the tracer could not see, and the
+ * kernel memory held: a report that lost something must not look clean. */
+static void add_limits(json_object *root, const struct report_meta *meta, const struct reap_result *res)
+{
+	json_object *overflow = json_object_new_object(), *not_traced = json_object_new_array();
+
 	json_object_object_add(overflow, "objects", json_object_new_boolean(res->flags & CG_OVERFLOW_OBJ));
 	json_object_object_add(overflow, "dirs", json_object_new_boolean(res->flags & CG_OVERFLOW_DIR));
 	json_object_object_add(overflow, "pool_dry", json_object_new_boolean(res->flags & CG_POOL_DRY));
 	json_object_object_add(root, "overflow", overflow);
-	/* Calls the tracer saw happen but could not record: what they made
-	 * is not removed, and the report must not look clean. */
-	not_traced = json_object_new_array();
 	if (res->flags & CG_UNSEEN_COMPAT)
 		json_object_array_add(not_traced, json_object_new_string("32-bit programs (their bpf, mkdir and symlink calls)"));
 	if (res->flags & CG_UNSEEN_IO_URING)
@@ -122,110 +120,129 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 		json_object_object_add(bytes, "survived", json_object_new_int64((int64_t)meta->bytes_survived));
 		json_object_object_add(root, "bytes", bytes);
 	}
+}
 
-	created = json_object_new_array();
-	survivors = json_object_new_array();
-	links = json_object_new_array();
+static json_object *created_json(const struct reap_object *o)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "kind", json_object_new_string(obj_kind_name(o->kind)));
+	json_object_object_add(c, "id", json_object_new_int64(o->id));
+	json_object_object_add(c, "type", json_object_new_int64(o->type));
+	json_object_object_add(c, "name", json_object_new_string(o->name));
+	json_object_object_add(c, "pid", json_object_new_int64(o->pid));
+	json_object_object_add(c, "comm", json_object_new_string(o->comm));
+	json_object_object_add(c, "freed", json_object_new_boolean(o->freed));
+	if (o->kept)
+		json_object_object_add(c, "kept", json_object_new_boolean(true));
+	return c;
+}
+
+/* A survivor, where it is held and by whom. */
+static json_object *survivor_json(const struct reap_object *o)
+{
+	json_object *s = json_object_new_object();
+
+	json_object_object_add(s, "kind", json_object_new_string(obj_kind_name(o->kind)));
+	json_object_object_add(s, "id", json_object_new_int64(o->id));
+	json_object_object_add(s, "name", json_object_new_string(o->name));
+	json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
+	if (o->pinned_at)
+		json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
+	if (o->attached_at)
+		json_object_object_add(s, "attached_at", json_object_new_string(o->attached_at));
+	if (o->n_held_by) {
+		json_object *hb = json_object_new_array();
+
+		for (size_t h = 0; h < o->n_held_by; h++) {
+			json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "pid", json_object_new_int64(o->held_by[h].pid));
+			json_object_object_add(x, "comm", json_object_new_string_len(o->held_by[h].comm,
+				strnlen(o->held_by[h].comm, sizeof(o->held_by[h].comm))));
+			json_object_object_add(x, "fd", json_object_new_int64(o->held_by[h].fd));
+			json_object_array_add(hb, x);
+		}
+		json_object_object_add(s, "held_by", hb);
+	}
+	if (o->n_used_by) {
+		json_object *ub = json_object_new_array();
+
+		for (size_t u = 0; u < o->n_used_by; u++)
+			json_object_array_add(ub, json_object_new_int64(o->used_by[u]));
+		json_object_object_add(s, "used_by_progs", ub);
+	}
+	return s;
+}
+
+/* Objects by kind and id: the unproven creations, the reused ids. */
+static json_object *obj_ids_json(const struct reap_unproven *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_object *u = json_object_new_object();
+
+		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(v[i].kind)));
+		json_object_object_add(u, "id", json_object_new_int64(v[i].id));
+		json_object_array_add(a, u);
+	}
+	return a;
+}
+
+/* The container's objects (the freed ones counted, listed on request),
+ * and what was set aside: kept by rule, unproven, ids reused. */
+static void add_objects(json_object *root, const struct report_meta *meta, const struct reap_result *res)
+{
+	json_object *created = json_object_new_array(), *dropped = json_object_new_object(), *kept, *attach_kept;
+	size_t n_freed = 0;
+
 	for (size_t i = 0; i < res->n_objects; i++) {
 		const struct reap_object *o = &res->objects[i];
-		json_object *c;
 
-		if (o->detached)
-			json_object_array_add(links, json_object_new_int64(o->id));
-		if (o->freed)
-			n_freed++;
-		if (o->freed && !meta->list_freed)
-			continue; /* counted, not listed */
-		c = json_object_new_object();
-
-		json_object_object_add(c, "kind", json_object_new_string(obj_kind_name(o->kind)));
-		json_object_object_add(c, "id", json_object_new_int64(o->id));
-		json_object_object_add(c, "type", json_object_new_int64(o->type));
-		json_object_object_add(c, "name", json_object_new_string(o->name));
-		json_object_object_add(c, "pid", json_object_new_int64(o->pid));
-		json_object_object_add(c, "comm", json_object_new_string(o->comm));
-		json_object_object_add(c, "freed", json_object_new_boolean(o->freed));
-		if (o->kept)
-			json_object_object_add(c, "kept", json_object_new_boolean(true));
-		json_object_array_add(created, c);
-		if (!o->freed && !o->kept) {
-			json_object *s = json_object_new_object();
-
-			json_object_object_add(s, "kind", json_object_new_string(obj_kind_name(o->kind)));
-			json_object_object_add(s, "id", json_object_new_int64(o->id));
-			json_object_object_add(s, "name", json_object_new_string(o->name));
-			json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
-			if (o->pinned_at)
-				json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
-			if (o->attached_at)
-				json_object_object_add(s, "attached_at", json_object_new_string(o->attached_at));
-			if (o->n_held_by) {
-				json_object *hb = json_object_new_array();
-
-				for (size_t h = 0; h < o->n_held_by; h++) {
-					json_object *x = json_object_new_object();
-
-					json_object_object_add(x, "pid", json_object_new_int64(o->held_by[h].pid));
-					json_object_object_add(x, "comm", json_object_new_string_len(o->held_by[h].comm,
-						strnlen(o->held_by[h].comm, sizeof(o->held_by[h].comm))));
-					json_object_object_add(x, "fd", json_object_new_int64(o->held_by[h].fd));
-					json_object_array_add(hb, x);
-				}
-				json_object_object_add(s, "held_by", hb);
-			}
-			if (o->n_used_by) {
-				json_object *ub = json_object_new_array();
-
-				for (size_t u = 0; u < o->n_used_by; u++)
-					json_object_array_add(ub, json_object_new_int64(o->used_by[u]));
-				json_object_object_add(s, "used_by_progs", ub);
-			}
-			json_object_array_add(survivors, s);
-		}
+		n_freed += o->freed;
+		if (!o->freed || meta->list_freed)
+			json_object_array_add(created, created_json(o));
 	}
 	json_object_object_add(root, "created", created);
 	json_object_object_add(root, "freed_objects", json_object_new_int64((int64_t)n_freed));
-	dropped = json_object_new_object();
 	json_object_object_add(dropped, "freed_objects", json_object_new_int64(res->dropped_freed));
 	json_object_object_add(dropped, "removed_names", json_object_new_int64(res->dropped_names));
 	json_object_object_add(root, "records_dropped", dropped);
 
-	removed = json_object_new_object();
 	kept = path_array(&res->pins_kept);
 	attach_kept = path_array_as(&res->attach_kept, "where");
 	for (size_t i = 0; kept && attach_kept && i < json_object_array_length(attach_kept); i++)
 		json_object_array_add(kept, json_object_get(json_object_array_get_idx(attach_kept, i)));
 	json_object_put(attach_kept);
 	json_object_object_add(root, "kept", kept);
-	unproven = json_object_new_array();
-	for (size_t i = 0; unproven && i < res->n_unproven; i++) {
-		json_object *u = json_object_new_object();
-
-		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(res->unproven[i].kind)));
-		json_object_object_add(u, "id", json_object_new_int64(res->unproven[i].id));
-		json_object_array_add(unproven, u);
-	}
-	json_object_object_add(root, "unproven", unproven);
+	json_object_object_add(root, "unproven", obj_ids_json(res->unproven, res->n_unproven));
 	/* Records whose id now names another owner's object: never acted on. */
-	reused = json_object_new_array();
-	for (size_t i = 0; reused && i < res->n_ids_reused; i++) {
-		json_object *u = json_object_new_object();
-
-		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(res->ids_reused[i].kind)));
-		json_object_object_add(u, "id", json_object_new_int64(res->ids_reused[i].id));
-		json_object_array_add(reused, u);
-	}
-	json_object_object_add(root, "ids_reused", reused);
+	json_object_object_add(root, "ids_reused", obj_ids_json(res->ids_reused, res->n_ids_reused));
 	json_object_object_add(root, "unresolved", json_object_new_int64(res->unresolved));
 	json_object_object_add(root, "unproven_pins", path_array(&res->pins_unproven));
+}
+
+/* What was removed, what was left and why, and the survivors. */
+static void add_outcome(json_object *root, const struct reap_result *res)
+{
+	json_object *removed = json_object_new_object(), *left = json_object_new_object(),
+		    *links = json_object_new_array(), *survivors = json_object_new_array();
+
+	for (size_t i = 0; i < res->n_objects; i++) {
+		const struct reap_object *o = &res->objects[i];
+
+		if (o->detached)
+			json_object_array_add(links, json_object_new_int64(o->id));
+		if (!o->freed && !o->kept)
+			json_object_array_add(survivors, survivor_json(o));
+	}
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "symlinks", path_array(&res->symlinks_removed));
 	json_object_object_add(removed, "links_detached", links);
 	json_object_object_add(removed, "attachments", path_array_as(&res->attach_detached, "where"));
 	json_object_object_add(root, "removed", removed);
-
-	left = json_object_new_object();
 	json_object_object_add(left, "pins", path_array(&res->pins_left));
 	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
 	json_object_object_add(left, "symlinks", path_array(&res->symlinks_left));
@@ -234,26 +251,42 @@ int report_build(const struct report_meta *meta, const struct reap_result *res, 
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
 	json_object_object_add(left, "views_refused", json_object_new_int64((int64_t)res->views_refused));
 	json_object_object_add(root, "survivors", survivors);
+}
 
-	timings = json_object_new_object();
-	json_object_object_add(timings, "scan_us", json_object_new_int64((int64_t)res->scan_us));
-	json_object_object_add(timings, "pin_search",
+static json_object *timings_json(const struct report_meta *meta, const struct reap_result *res)
+{
+	json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "scan_us", json_object_new_int64((int64_t)res->scan_us));
+	json_object_object_add(t, "pin_search",
 			       json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none"));
 	if (res->bpffs_scanned) {
-		json_object_object_add(timings, "pins_opened", json_object_new_int64((int64_t)res->pins_opened));
-		json_object_object_add(timings, "pins_older", json_object_new_int64((int64_t)res->pins_older));
-		json_object_object_add(timings, "dirs_older", json_object_new_int64((int64_t)res->dirs_older));
+		json_object_object_add(t, "pins_opened", json_object_new_int64((int64_t)res->pins_opened));
+		json_object_object_add(t, "pins_older", json_object_new_int64((int64_t)res->pins_older));
+		json_object_object_add(t, "dirs_older", json_object_new_int64((int64_t)res->dirs_older));
 	}
-	json_object_object_add(timings, "detach_us", json_object_new_int64((int64_t)res->detach_us));
-	json_object_object_add(timings, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));
-	json_object_object_add(timings, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
-	json_object_object_add(timings, "wait_us", json_object_new_int64((int64_t)res->wait_us));
-	json_object_object_add(timings, "explain_us", json_object_new_int64((int64_t)res->explain_us));
+	json_object_object_add(t, "detach_us", json_object_new_int64((int64_t)res->detach_us));
+	json_object_object_add(t, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));
+	json_object_object_add(t, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
+	json_object_object_add(t, "wait_us", json_object_new_int64((int64_t)res->wait_us));
+	json_object_object_add(t, "explain_us", json_object_new_int64((int64_t)res->explain_us));
 	if (meta->bytes_measured)
-		json_object_object_add(timings, "bytes_us", json_object_new_int64((int64_t)meta->bytes_us));
-	json_object_object_add(timings, "total_us", json_object_new_int64((int64_t)meta->total_us));
-	json_object_object_add(root, "timings", timings);
+		json_object_object_add(t, "bytes_us", json_object_new_int64((int64_t)meta->bytes_us));
+	json_object_object_add(t, "total_us", json_object_new_int64((int64_t)meta->total_us));
+	return t;
+}
 
+int report_build(const struct report_meta *meta, const struct reap_result *res, char **ret_json)
+{
+	_cleanup_json_ json_object *root = json_object_new_object();
+
+	if (!root)
+		return -ENOMEM;
+	add_head(root, meta);
+	add_limits(root, meta, res);
+	add_objects(root, meta, res);
+	add_outcome(root, res);
+	json_object_object_add(root, "timings", timings_json(meta, res));
 	*ret_json = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 								    JSON_C_TO_STRING_NOSLASHESCAPE));
 	return *ret_json ? 0 : -ENOMEM;
