@@ -71,6 +71,102 @@ static int take_over_name(const struct rundir *rd, const struct tracer *t, const
 	return 0;
 }
 
+/* The container's cgroup, and only if no host process shares it. */
+static int container_cgroup(const struct oci_state *oci, struct cgroup_ref *cg, struct br_error *err)
+{
+	struct cgroup_foreign foreign;
+	int r;
+
+	r = cgroup_of_pid(oci->pid, cg);
+	if (r == -EPERM)
+		return br_error_set(err, r, BR_STEP_CGROUP, "pid %d is in the root cgroup, which is the whole host",
+				    (int)oci->pid);
+	if (r == -ENOMEDIUM)
+		return br_error_set(err, r, BR_STEP_CGROUP,
+				    "no usable cgroup2 mount for pid %d's cgroup in this mount namespace (looked in "
+				    "/proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root "
+				    "holds that cgroup)", (int)oci->pid);
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_CGROUP, "%s", "");
+
+	/* Everything a process in this cgroup pins is removed at poststop: a
+	 * host process sharing it (a cgroupsPath naming an existing cgroup,
+	 * podman --cgroups=disabled) would lose its own objects. */
+	r = cgroup_find_foreign(cg->path, oci->pid, &foreign);
+	if (r == 1)
+		return br_error_set(err, -EBUSY, BR_STEP_CGROUP_FOREIGN,
+				    "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
+				    foreign.cgroup, (int)foreign.pid, foreign.comm, cg->path);
+	if (r == -E2BIG)
+		return br_error_set(err, r, BR_STEP_CGROUP_FOREIGN,
+				    "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
+				    cg->path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_CGROUP_FOREIGN, "%s", "");
+	return 0;
+}
+
+/* The state poststop will need: who, where, under which policy, and the
+ * bundle's mounts. A bundle that cannot be read is said in res->bundle. */
+static int container_state_of(const struct oci_state *oci, const struct policy *policy,
+			      const struct cgroup_ref *cg, struct register_result *res, struct br_error *err)
+{
+	struct container_state *st = &res->state;
+	int r;
+
+	st->id = strdup(oci->id);
+	st->cgroup_path = strdup(cg->path);
+	st->cgroup = strdup(cg->rel);
+	st->bundle = oci->bundle ? strdup(oci->bundle) : NULL;
+	st->runtime_status = strdup(oci->status);
+	st->mode_source = strdup(policy->mode_source);
+	st->live_budget = policy->live_budget;
+	if (!st->id || !st->cgroup_path || !st->cgroup || !st->runtime_status || !st->mode_source ||
+	    (oci->bundle && !st->bundle))
+		return br_error_set(err, -ENOMEM, BR_STEP_STATE_WRITE, "out of memory");
+	st->cgroup_id = cg->id;
+	st->pid = oci->pid;
+	st->created_at = time(NULL);
+	st->mode = policy->mode;
+	pod_identity_from_annotations(oci, &st->pod, &res->pod_annotation_invalid);
+	for (size_t i = 0; i < policy->keep.n; i++) {
+		r = keep_rules_add(&st->keep, policy->keep.v[i], err);
+		if (r < 0) {
+			br_error_step(err, BR_STEP_STATE_WRITE);
+			return r;
+		}
+	}
+	/* Without the bundle's mounts, directories cannot be placed on the
+	 * host later; pins still can (they are found by identity). */
+	r = oci->bundle ? binds_from_bundle(oci->bundle, &st->binds) : -ENOENT;
+	if (r < 0) {
+		br_error_set(&res->bundle, r, BR_STEP_BUNDLE, "%s", strerror(-r));
+		return 0;
+	}
+	/* Now, before the container runs: it could plant a symlink in a bind
+	 * source that lies in a bpffs it writes, and poststop must not follow
+	 * it to another directory. */
+	r = binds_resolve(&st->binds);
+	if (r < 0)
+		return br_error_set(err, r, BR_STEP_BUNDLE, "resolve the bind mounts: %s", strerror(-r));
+	return 0;
+}
+
+/* The tracer records the cgroup from now on, with the bpffs views its
+ * names are kept for. */
+static int register_cgroup(const struct rundir *rd, const struct tracer *t, const struct container_state *st)
+{
+	struct tracer_views views = {};
+	int r;
+
+	r = bpffs_container_views(&st->binds, rundir_bpffs_dev(rd), views.v, CG_VIEWS_MAX, &views.n, &views.all);
+	if (r == 0)
+		r = tracer_register(t, st->cgroup_id, &views);
+	for (size_t i = 0; i < views.n; i++)
+		free(views.v[i]);
+	return r;
+}
+
 int container_register(const struct oci_state *oci, const struct policy *policy,
 		       enum tracer_backend backend, struct register_result *ret, struct br_error *err)
 {
@@ -78,85 +174,17 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 	struct rundir rd = {};
 	struct tracer t = TRACER_INIT;
 	struct cgroup_ref cg;
-	struct cgroup_foreign foreign;
 	_cleanup_close_ int lock = -EBADF, name_lock = -EBADF;
 	int r;
 
 	r = rundir_open(&rd);
 	if (r < 0)
 		return br_error_set(err, r, BR_STEP_RUN_DIR, "%s: %s", rundir_path(), strerror(-r));
-
-	r = cgroup_of_pid(oci->pid, &cg);
-	if (r == -EPERM)
-		br_error_set(err, r, BR_STEP_CGROUP, "pid %d is in the root cgroup, which is the whole host",
-			     (int)oci->pid);
-	else if (r == -ENOMEDIUM)
-		br_error_set(err, r, BR_STEP_CGROUP,
-			     "no usable cgroup2 mount for pid %d's cgroup in this mount namespace (looked in "
-			     "/proc/self/mountinfo for a cgroup2 mount that no later mount covers and whose root "
-			     "holds that cgroup)", (int)oci->pid);
-	else if (r < 0)
-		br_error_set(err, r, BR_STEP_CGROUP, "%s", "");
+	r = container_cgroup(oci, &cg, err);
+	if (r == 0)
+		r = container_state_of(oci, policy, &cg, &res, err);
 	if (r < 0)
 		goto out;
-
-	/* Everything a process in this cgroup pins is removed at poststop: a
-	 * host process sharing it (a cgroupsPath naming an existing cgroup,
-	 * podman --cgroups=disabled) would lose its own objects. */
-	r = cgroup_find_foreign(cg.path, oci->pid, &foreign);
-	if (r == 1)
-		r = br_error_set(err, -EBUSY, BR_STEP_CGROUP_FOREIGN,
-				 "%.150s holds pid %d (%s), which is not the container's: refusing to register %.150s",
-				 foreign.cgroup, (int)foreign.pid, foreign.comm, cg.path);
-	else if (r == -E2BIG)
-		br_error_set(err, r, BR_STEP_CGROUP_FOREIGN,
-			     "%.150s has more than %d levels or %d cgroups below it: cannot tell whose processes are there",
-			     cg.path, CGROUP_WALK_MAX_DEPTH, CGROUP_WALK_MAX_CGROUPS);
-	else if (r < 0)
-		br_error_set(err, r, BR_STEP_CGROUP_FOREIGN, "%s", "");
-	if (r < 0)
-		goto out;
-
-	res.state.id = strdup(oci->id);
-	res.state.cgroup_path = strdup(cg.path);
-	res.state.cgroup = strdup(cg.rel);
-	res.state.bundle = oci->bundle ? strdup(oci->bundle) : NULL;
-	res.state.runtime_status = strdup(oci->status);
-	res.state.mode_source = strdup(policy->mode_source);
-	res.state.live_budget = policy->live_budget;
-	if (!res.state.id || !res.state.cgroup_path || !res.state.cgroup || !res.state.runtime_status ||
-	    !res.state.mode_source ||
-	    (oci->bundle && !res.state.bundle)) {
-		r = br_error_set(err, -ENOMEM, BR_STEP_STATE_WRITE, "out of memory");
-		goto out;
-	}
-	res.state.cgroup_id = cg.id;
-	res.state.pid = oci->pid;
-	res.state.created_at = time(NULL);
-	res.state.mode = policy->mode;
-	pod_identity_from_annotations(oci, &res.state.pod, &res.pod_annotation_invalid);
-	for (size_t i = 0; i < policy->keep.n; i++) {
-		r = keep_rules_add(&res.state.keep, policy->keep.v[i], err);
-		if (r < 0) {
-			br_error_step(err, BR_STEP_STATE_WRITE);
-			goto out;
-		}
-	}
-	/* Without the bundle's mounts, directories cannot be placed on the
-	 * host later; pins still can (they are found by identity). */
-	r = oci->bundle ? binds_from_bundle(oci->bundle, &res.state.binds) : -ENOENT;
-	if (r < 0)
-		br_error_set(&res.bundle, r, BR_STEP_BUNDLE, "%s", strerror(-r));
-	/* Now, before the container runs: it could plant a symlink in a bind
-	 * source that lies in a bpffs it writes, and poststop must not follow
-	 * it to another directory. */
-	if (r == 0) {
-		r = binds_resolve(&res.state.binds);
-		if (r < 0) {
-			br_error_set(err, r, BR_STEP_BUNDLE, "resolve the bind mounts: %s", strerror(-r));
-			goto out;
-		}
-	}
 
 	lock = tracer_open_or_load(&rd, backend, &t, &res.tracer_loaded, err);
 	if (lock < 0) {
@@ -168,7 +196,6 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 									     : BR_STEP_TRACER_LOAD);
 		goto out;
 	}
-
 	res.state.backend = t.backend;
 	res.trampoline_error = t.trampoline_error;
 
@@ -193,16 +220,7 @@ int container_register(const struct oci_state *oci, const struct policy *policy,
 		goto out;
 	}
 	crashpoint("state-written");
-	{
-		struct tracer_views views = {};
-
-		r = bpffs_container_views(&res.state.binds, rundir_bpffs_dev(&rd), views.v, CG_VIEWS_MAX,
-					  &views.n, &views.all);
-		if (r == 0)
-			r = tracer_register(&t, cg.id, &views);
-		for (size_t i = 0; i < views.n; i++)
-			free(views.v[i]);
-	}
+	r = register_cgroup(&rd, &t, &res.state);
 	if (r < 0) {
 		br_error_set(err, r, r == -EEXIST ? BR_STEP_REGISTER_TAKEN : BR_STEP_REGISTER, "%s", "");
 		(void)state_remove(&rd, oci->id, 0);

@@ -61,18 +61,94 @@ static void count_teardown(const struct teardown_opts *opts, const struct reap_r
 	(void)counters_apply(ops, ARRAY_SIZE(ops));
 }
 
+/* Forget last, in report mode too: the report now holds what was
+ * recorded. Its records map, back in the pool, may be one too many. */
+static int forget_container(const struct rundir *rd, const struct tracer *t, uint64_t cgroup_id,
+			    const struct record_list *records, struct br_error *err)
+{
+	int r;
+
+	r = tracer_delete_records(t, cgroup_id, &records->cg);
+	crashpoint("records-dropped");
+	if (r == 0) {
+		_cleanup_close_ int slots = rundir_lock_slots(rd);
+
+		r = slots < 0 ? slots : tracer_unregister(t, cgroup_id);
+	}
+	crashpoint("unregistered");
+	if (r == 0)
+		(void)pool_tend_detached(rd, t);
+	if (r == -ENOENT)
+		r = 0;
+	return r < 0 ? br_error_set(err, r, BR_STEP_RECORDS_DROP, "%s", "") : 0;
+}
+
+/* The removal under the state's policy, and its report written. */
+static int reap_and_report(const struct rundir *rd, const char *id, uint64_t earlier,
+			   const struct teardown_opts *opts, uint64_t start_us, const struct record_list *records,
+			   struct teardown_result *res, struct br_error *err)
+{
+	struct policy policy = {};
+	struct live_bytes bytes = {};
+	struct report_meta meta = {};
+	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
+	uint64_t bytes_start;
+	int r;
+
+	r = policy_of_state(&res->state, opts->host_keep, opts->report_only, &policy);
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
+		goto out;
+	}
+	ropts.own_bpffs = rundir_bpffs_dev(rd);
+	ropts.binds = &res->state.binds;
+	ropts.remove = policy_removes(&policy);
+	ropts.policy = &policy;
+	ropts.registered_ns = res->state.registered_ns;
+	meta.mode = policy_mode_word(&policy);
+	meta.by = opts->by;
+	meta.list_freed = opts->list_freed;
+	meta.earlier = earlier != 0;
+	crashpoint("records-read");
+	/* Before anything is removed: afterwards the freed are gone. A failed
+	 * measurement only leaves the bytes out of the report. */
+	bytes_start = now_us();
+	meta.bytes_measured = live_bytes_of_records(records, &bytes) == 0;
+	meta.bytes_us = now_us() - bytes_start;
+	r = reap(records, &ropts, &res->reap);
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
+		goto out;
+	}
+	meta.bytes_held = bytes.total;
+	for (size_t i = 0; i < res->reap.n_objects; i++)
+		if (!res->reap.objects[i].freed)
+			meta.bytes_survived += live_bytes_of(&bytes, res->reap.objects[i].kind, res->reap.objects[i].id);
+	meta.state = &res->state;
+	meta.total_us = now_us() - start_us;
+	r = report_build(&meta, &res->reap, &res->report_json);
+	if (r == 0)
+		r = report_write(rd, opts->report_dir, id, earlier, res->report_json);
+	if (r < 0) {
+		br_error_set(err, r, BR_STEP_REPORT_WRITE, "%s", "");
+		goto out;
+	}
+	report_summary(&meta, &res->reap, res->summary, sizeof(res->summary));
+	res->mode = meta.mode;
+	crashpoint("report-written");
+out:
+	policy_done(&policy);
+	live_bytes_done(&bytes);
+	return r;
+}
+
 int container_teardown(const char *id, uint64_t earlier, const struct teardown_opts *opts,
 		       struct teardown_result *ret, struct br_error *err)
 {
 	struct teardown_result res = {};
 	struct record_list records = {};
 	struct tracer t = TRACER_INIT;
-	struct policy policy = {};
 	struct rundir rd = {};
-	struct reap_opts ropts = { .wait_ms = opts->wait_ms };
-	struct report_meta meta = {};
-	struct live_bytes bytes = {};
-	uint64_t bytes_start;
 	uint64_t start = now_us();
 	_cleanup_close_ int lock = -EBADF;
 	int r;
@@ -108,78 +184,17 @@ int container_teardown(const char *id, uint64_t earlier, const struct teardown_o
 		br_error_set(err, r, BR_STEP_RECORDS_READ, "%s", "");
 		goto out;
 	}
-
-	r = policy_of_state(&res.state, opts->host_keep, opts->report_only, &policy);
-	if (r < 0) {
-		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
+	r = reap_and_report(&rd, id, earlier, opts, start, &records, &res, err);
+	if (r == 0 && res.registered)
+		r = forget_container(&rd, &t, res.state.cgroup_id, &records, err);
+	if (r < 0)
 		goto out;
-	}
-	ropts.own_bpffs = rundir_bpffs_dev(&rd);
-	ropts.binds = &res.state.binds;
-	ropts.remove = policy_removes(&policy);
-	ropts.policy = &policy;
-	ropts.registered_ns = res.state.registered_ns;
-	meta.mode = policy_mode_word(&policy);
-	meta.by = opts->by;
-	meta.list_freed = opts->list_freed;
-	meta.earlier = earlier != 0;
-	crashpoint("records-read");
-	/* Before anything is removed: afterwards the freed are gone. A failed
-	 * measurement only leaves the bytes out of the report. */
-	bytes_start = now_us();
-	meta.bytes_measured = live_bytes_of_records(&records, &bytes) == 0;
-	meta.bytes_us = now_us() - bytes_start;
-	r = reap(&records, &ropts, &res.reap);
-	if (r < 0) {
-		br_error_set(err, r, BR_STEP_REMOVE, "%s", "");
-		goto out;
-	}
-	meta.bytes_held = bytes.total;
-	for (size_t i = 0; i < res.reap.n_objects; i++)
-		if (!res.reap.objects[i].freed)
-			meta.bytes_survived += live_bytes_of(&bytes, res.reap.objects[i].kind, res.reap.objects[i].id);
-
-	meta.state = &res.state;
-	meta.total_us = now_us() - start;
-	r = report_build(&meta, &res.reap, &res.report_json);
-	if (r == 0)
-		r = report_write(&rd, opts->report_dir, id, earlier, res.report_json);
-	if (r < 0) {
-		br_error_set(err, r, BR_STEP_REPORT_WRITE, "%s", "");
-		goto out;
-	}
-	report_summary(&meta, &res.reap, res.summary, sizeof(res.summary));
-	crashpoint("report-written");
-
-	/* Forget last. In report mode too: the report now holds what was recorded. */
-	if (res.registered) {
-		r = tracer_delete_records(&t, res.state.cgroup_id, &records.cg);
-		crashpoint("records-dropped");
-		if (r == 0) {
-			_cleanup_close_ int slots = rundir_lock_slots(&rd);
-
-			r = slots < 0 ? slots : tracer_unregister(&t, res.state.cgroup_id);
-		}
-		crashpoint("unregistered");
-		/* Its records map, back in the pool, may be one too many. */
-		if (r == 0)
-			(void)pool_tend_detached(&rd, &t);
-		if (r == -ENOENT)
-			r = 0;
-		if (r < 0) {
-			br_error_set(err, r, BR_STEP_RECORDS_DROP, "%s", "");
-			goto out;
-		}
-	}
 	r = state_remove(&rd, id, earlier);
 	if (r < 0)
 		br_error_set(err, r, BR_STEP_STATE_REMOVE, "%s", "");
 	else
 		count_teardown(opts, &res.reap);
-	res.mode = meta.mode;
 out:
-	policy_done(&policy);
-	live_bytes_done(&bytes);
 	record_list_done(&records);
 	tracer_close(&t);
 	rundir_close(&rd);
