@@ -228,6 +228,35 @@ int live_collect(const struct rundir *rd, const struct tracer *t, struct live_ro
 	return 0;
 }
 
+int live_list_row(const struct rundir *rd, const struct tracer *t, const struct state_file *f,
+		  struct list_row *ret, struct br_error *err)
+{
+	struct list_row row = { .earlier = f->earlier };
+	struct cg_state cg = {};
+	struct record_list l = {};
+	int r;
+
+	r = state_read(rd, f->id, f->earlier, &row.st, err);
+	if (r < 0)
+		return r;
+	row.status = !t ? "no-tracer" : tracer_cgroup_state(t, row.st.cgroup_id, &cg) == 0 ? "recording" : "unregistered";
+	row.overflowed = cg_overflowed(&cg);
+	if (t && streq(row.status, "recording")) {
+		(void)tracer_live_records(t, row.st.cgroup_id, &cg, &row.object_records, &row.dir_records);
+		/* What top shows, for the one container: O(its records). */
+		row.live_known = tracer_read_records(t, row.st.cgroup_id, &l) == 0 &&
+				 live_usage_of_records(&l, &row.live) == 0;
+		record_list_done(&l);
+	}
+	*ret = row;
+	return 0;
+}
+
+void list_row_done(struct list_row *row)
+{
+	container_state_done(&row->st);
+}
+
 void live_rows_done(struct live_rows *l)
 {
 	for (size_t i = 0; i < l->n; i++)

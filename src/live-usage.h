@@ -16,6 +16,7 @@
 #include "oci-podid.h"
 #include "policy-config.h"
 #include "store-rundir.h"
+#include "store-state.h"
 #include "tracer-load.h"
 #include "tracer-records.h"
 
@@ -90,6 +91,23 @@ struct live_rows {
  * bytes, largest first (then objects, then id). */
 int live_collect(const struct rundir *rd, const struct tracer *t, struct live_rows *ret);
 void live_rows_done(struct live_rows *l);
+
+/* One container with a state, as `bpfreaperctl list` shows it: whether the
+ * tracer still records it ("recording", "unregistered", or "no-tracer"
+ * when t is NULL), its records, and what its live objects hold. */
+struct list_row {
+	struct container_state st;
+	uint64_t earlier; /* 0: the current run; else a kept earlier run */
+	const char *status;
+	uint32_t object_records, dir_records;
+	bool overflowed;
+	bool live_known; /* live holds what its objects hold now */
+	struct live_usage live;
+};
+
+int live_list_row(const struct rundir *rd, const struct tracer *t, const struct state_file *f,
+		  struct list_row *ret, struct br_error *err);
+void list_row_done(struct list_row *row);
 
 /* Over its budget: more objects or more bytes than the budget's nonzero
  * parts. */

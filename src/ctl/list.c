@@ -53,6 +53,83 @@ static void list_skipped(const struct ctl_ctx *ctx, json_object *out)
 	}
 }
 
+static json_object *row_json(const struct list_row *row)
+{
+	const struct container_state *st = &row->st;
+	json_object *o = json_object_new_object();
+	char cgid[32];
+
+	json_object_object_add(o, "id", json_object_new_string(st->id));
+	json_object_object_add(o, "state", json_object_new_string(row->status));
+	/* A later run of the id started before this one was finished
+	 * (store-state.h): poststop or gc finishes it. */
+	json_object_object_add(o, "earlier_run", json_object_new_boolean(row->earlier != 0));
+	snprintf(cgid, sizeof(cgid), "%" PRIu64, st->cgroup_id);
+	json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
+	json_object_object_add(o, "cgroup_path", json_object_new_string(st->cgroup_path));
+	if (st->cgroup)
+		json_object_object_add(o, "cgroup", json_object_new_string(st->cgroup));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(st->mode)));
+	if (pod_identity_known(&st->pod))
+		json_object_object_add(o, "pod", pod_identity_to_json(&st->pod));
+	json_object_object_add(o, "object_records", json_object_new_int64(row->object_records));
+	json_object_object_add(o, "dir_records", json_object_new_int64(row->dir_records));
+	json_object_object_add(o, "overflow", json_object_new_boolean(row->overflowed));
+	if (row->live_known) {
+		json_object *lv = json_object_new_object();
+
+		json_object_object_add(lv, "maps", json_object_new_int64(row->live.maps));
+		json_object_object_add(lv, "progs", json_object_new_int64(row->live.progs));
+		json_object_object_add(lv, "links", json_object_new_int64(row->live.links));
+		json_object_object_add(lv, "pins", json_object_new_int64(row->live.pins));
+		json_object_object_add(lv, "bytes", json_object_new_int64((int64_t)live_usage_bytes(&row->live)));
+		json_object_object_add(o, "live", lv);
+	}
+	json_object_object_add(o, "age_s", json_object_new_int64((long)(time(NULL) - st->created_at)));
+	return o;
+}
+
+static void row_print(const struct list_row *row, int id_width)
+{
+	const struct container_state *st = &row->st;
+	char age_text[16], bytes[24] = "-", pod[POD_TEXT_MAX];
+
+	duration_format((long)(time(NULL) - st->created_at), age_text, sizeof(age_text));
+	pod_identity_format(&st->pod, pod, sizeof(pod));
+	if (row->live_known)
+		snprintf(bytes, sizeof(bytes), "%" PRIu64, live_usage_bytes(&row->live));
+	/* Truncated like podman's ps: unique prefixes are what show and
+	 * report take. */
+	printf("%-*.*s %-12s %-7s %8u %8u %10s %5s  %-24s %s%s%s\n", id_width ? id_width : 24,
+	       id_width ? id_width : (int)strlen(st->id), st->id, row->status, mode_name(st->mode), row->object_records,
+	       row->dir_records, bytes, age_text, pod, st->cgroup ? st->cgroup : st->cgroup_path,
+	       row->overflowed ? " (overflowed)" : "", row->earlier ? " (earlier run, not finished)" : "");
+}
+
+/* No run directory, or one that cannot be opened: say so, and still how
+ * many containers ran unrecorded. */
+static int list_no_rundir(const struct ctl_ctx *ctx, json_object *out, int r)
+{
+	char msg[PATH_MAX + 128];
+
+	/* Read-only: a host where no container ran yet has none, and listing
+	 * must not make one. */
+	if (r == -ENOENT && !ctx->json)
+		printf("no run directory %s: no container registered yet\n", rundir_path());
+	list_skipped(ctx, out);
+	if (r == -ENOENT) {
+		if (ctx->json)
+			ctl_print_json(ctx, out);
+		return CTL_OK;
+	}
+	if (!ctx->json)
+		return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
+	snprintf(msg, sizeof(msg), "list: open %s: %s", rundir_path(), strerror(-r));
+	json_object_object_add(out, "error", json_object_new_string(msg));
+	ctl_print_json(ctx, out);
+	return CTL_FAILED;
+}
+
 int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -64,7 +141,7 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	struct tracer t = TRACER_INIT;
 	struct state_ids ids = {};
 	struct rundir rd;
-	bool tracer = false;
+	bool tracer;
 	int id_width = CTL_ID_TRUNC;
 	int c, r;
 
@@ -76,30 +153,9 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc + 1)
 		return ctl_usage_err(ctx, "unexpected argument '%s'", argv[optind - 1]);
-	/* Read-only: a host where no container ran yet has no run directory,
-	 * and listing must not make one. */
 	r = rundir_open_existing(&rd);
-	if (r == -ENOENT) {
-		if (!ctx->json)
-			printf("no run directory %s: no container registered yet\n", rundir_path());
-		list_skipped(ctx, out);
-		if (ctx->json)
-			ctl_print_json(ctx, out);
-		return CTL_OK;
-	}
-	if (r < 0) {
-		char msg[PATH_MAX + 128];
-
-		/* A broken run directory is when containers run unrecorded:
-		 * still say how many. */
-		snprintf(msg, sizeof(msg), "list: open %s: %s", rundir_path(), strerror(-r));
-		list_skipped(ctx, out);
-		if (!ctx->json)
-			return ctl_err(ctx, CTL_FAILED, "open %s: %s", rundir_path(), strerror(-r));
-		json_object_object_add(out, "error", json_object_new_string(msg));
-		ctl_print_json(ctx, out);
-		return CTL_FAILED;
-	}
+	if (r < 0)
+		return list_no_rundir(ctx, out, r);
 	tracer = tracer_open(&rd, &t) == 0;
 	r = state_list(&rd, &ids);
 	if (r < 0) {
@@ -111,19 +167,11 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 		printf("%-*s %-12s %-7s %8s %8s %10s %5s  %-24s %s\n", id_width ? id_width : 24, "ID", "STATE", "MODE",
 		       "OBJECTS", "DIRS", "LIVE BYTES", "AGE", "POD", "CGROUP");
 	for (size_t i = 0; i < ids.n; i++) {
-		struct container_state st = {};
-		struct cg_state cg = {};
-		struct live_usage live = {};
-		bool live_known = false;
-		uint32_t nobj = 0, ndir = 0;
-		struct br_error err = BR_ERROR_INIT;
-		const char *status;
-		char pod[POD_TEXT_MAX];
-		long age;
-
 		const struct state_file *f = &ids.v[i];
+		struct br_error err = BR_ERROR_INIT;
+		struct list_row row = {};
 
-		if (state_read(&rd, f->id, f->earlier, &st, &err) < 0) {
+		if (live_list_row(&rd, tracer ? &t : NULL, f, &row, &err) < 0) {
 			char run[64] = "";
 
 			if (f->earlier)
@@ -132,66 +180,11 @@ int do_list(const struct ctl_ctx *ctx, int argc, char **argv)
 				*err.detail ? err.detail : strerror(-err.code));
 			continue;
 		}
-		status = !tracer ? "no-tracer"
-			 : tracer_cgroup_state(&t, st.cgroup_id, &cg) == 0 ? "recording"
-									   : "unregistered";
-		if (streq(status, "recording")) {
-			struct record_list l = {};
-
-			(void)tracer_live_records(&t, st.cgroup_id, &cg, &nobj, &ndir);
-			/* What top shows, for the one container: O(its records). */
-			live_known = tracer_read_records(&t, st.cgroup_id, &l) == 0 &&
-				     live_usage_of_records(&l, &live) == 0;
-			record_list_done(&l);
-		}
-		age = (long)(time(NULL) - st.created_at);
-		pod_identity_format(&st.pod, pod, sizeof(pod));
-		if (ctx->json) {
-			json_object *o = json_object_new_object();
-			char cgid[32];
-
-			json_object_object_add(o, "id", json_object_new_string(st.id));
-			json_object_object_add(o, "state", json_object_new_string(status));
-			/* A later run of the id started before this one was
-			 * finished (store-state.h): poststop or gc finishes it. */
-			json_object_object_add(o, "earlier_run", json_object_new_boolean(f->earlier != 0));
-			snprintf(cgid, sizeof(cgid), "%" PRIu64, st.cgroup_id);
-			json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
-			json_object_object_add(o, "cgroup_path", json_object_new_string(st.cgroup_path));
-			if (st.cgroup)
-				json_object_object_add(o, "cgroup", json_object_new_string(st.cgroup));
-			json_object_object_add(o, "mode", json_object_new_string(mode_name(st.mode)));
-			if (pod_identity_known(&st.pod))
-				json_object_object_add(o, "pod", pod_identity_to_json(&st.pod));
-			json_object_object_add(o, "object_records", json_object_new_int64(nobj));
-			json_object_object_add(o, "dir_records", json_object_new_int64(ndir));
-			json_object_object_add(o, "overflow", json_object_new_boolean(cg_overflowed(&cg)));
-			if (live_known) {
-				json_object *lv = json_object_new_object();
-
-				json_object_object_add(lv, "maps", json_object_new_int64(live.maps));
-				json_object_object_add(lv, "progs", json_object_new_int64(live.progs));
-				json_object_object_add(lv, "links", json_object_new_int64(live.links));
-				json_object_object_add(lv, "pins", json_object_new_int64(live.pins));
-				json_object_object_add(lv, "bytes", json_object_new_int64((int64_t)live_usage_bytes(&live)));
-				json_object_object_add(o, "live", lv);
-			}
-			json_object_object_add(o, "age_s", json_object_new_int64(age));
-			json_object_array_add(containers, o);
-		} else {
-			char age_text[16], bytes[24] = "-";
-
-			duration_format(age, age_text, sizeof(age_text));
-			if (live_known)
-				snprintf(bytes, sizeof(bytes), "%" PRIu64, live_usage_bytes(&live));
-			/* Truncated like podman's ps: unique prefixes are what
-			 * show and report take. */
-			printf("%-*.*s %-12s %-7s %8u %8u %10s %5s  %-24s %s%s%s\n", id_width ? id_width : 24,
-			       id_width ? id_width : (int)strlen(st.id), st.id, status, mode_name(st.mode), nobj, ndir,
-			       bytes, age_text, pod, st.cgroup ? st.cgroup : st.cgroup_path, cg_overflowed(&cg) ? " (overflowed)" : "",
-			       f->earlier ? " (earlier run, not finished)" : "");
-		}
-		container_state_done(&st);
+		if (ctx->json)
+			json_object_array_add(containers, row_json(&row));
+		else
+			row_print(&row, id_width);
+		list_row_done(&row);
 	}
 	list_skipped(ctx, out);
 	if (ctx->json)
