@@ -216,18 +216,22 @@ int configure_systemctl(const char *verb, const char *unit, struct br_error *err
 #define CONTAINERD_DROPIN_MARK "# bpfreaperctl configure --runtime=containerd"
 
 /* On texts (no files, no processes). dump: `containerd config dump`. */
-/* The dump's top-level "version" (2: containerd 1.x or 2.x reading a
- * version 2 file; 3: 2.x); -EINVAL for anything else. */
+/* The top-level "version" of a dump (2: containerd 1.6 or 1.7; 3: 2.x,
+ * whatever version its files have) or of a config file; -EINVAL for
+ * anything else. */
 int containerd_dump_version(const char *dump);
 /* The runc runtime's BinaryName in the dump into ret ("" none); -ENOENT:
  * the CRI plugin (or its runc runtime) is not in the dump. */
 int containerd_dump_binary(const char *dump, char *ret, size_t size);
 /* The CRI plugin's default_runtime_name into ret ("runc" if unset). */
 int containerd_dump_default_runtime(const char *dump, char *ret, size_t size);
-/* The drop-in: the CRI plugin's whole effective section from the dump with
- * the runc runtime's BinaryName set to wrapper and "io.bpfreaper.*" added
- * to its pod_annotations. */
-int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err);
+/* The drop-in that sets the runc runtime's BinaryName to wrapper and adds
+ * "io.bpfreaper.*" to its pod_annotations. For 1.6 and 1.7 (a version 2
+ * dump), the CRI plugin's whole effective section with those changes; for
+ * 2.x (version 3), those two keys only, in file_version (2 or 3: that of
+ * the config.toml importing it). */
+int containerd_dropin_text(const char *dump, int file_version, const char *wrapper, char **ret_text,
+			   struct br_error *err);
 /* Does the main config's top-level "imports" (patterns, relative to the
  * main config's directory) name the drop-in? */
 bool containerd_imports_cover(const char *main_text, const char *main_path, const char *dropin);
