@@ -5,17 +5,12 @@
  * "imports" entry. Nothing here prints. */
 #include "runtime-configure.h"
 #include "fileio.h"
-#include "oci-runtimes.h"
+#include "managers.h"
 #include "oci-state.h"
 #include "util.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
-
-extern char **environ;
 
 #define RECORD_NAME "configured-containerd.json"
 /* What the hooks read from a pod's annotations (policy per pod). */
@@ -66,9 +61,10 @@ static bool next_line(const char **p, bool *in_multiline, struct toml_line *ret)
 		if (n < sizeof(ret->name)) {
 			/* 1.x quotes plugin names "so", 2.x 'so': one
 			 * spelling, so that names compare. */
-			for (size_t i = 0; i < n; i++)
-				ret->name[i] = t[i] == '\'' ? '"' : t[i];
+			memcpy(ret->name, t, n);
 			ret->name[n] = '\0';
+			for (char *q = strchr(ret->name, '\''); q; q = strchr(q, '\''))
+				*q = '"';
 			ret->header = true;
 		}
 	}
@@ -128,27 +124,6 @@ static int line_string(const struct toml_line *l, char *ret, size_t size)
 		return -EINVAL;
 	ret[n] = '\0';
 	return 0;
-}
-
-int containerd_dump_version(const char *dump)
-{
-	struct toml_line l;
-	bool ml = false;
-	char key[64];
-
-	while (next_line(&dump, &ml, &l)) {
-		const char *eq;
-		long v;
-
-		if (l.header)
-			break;
-		if (!line_key(&l, key, sizeof(key)) || !streq(key, "version"))
-			continue;
-		eq = memchr(l.start, '=', (size_t)(l.end - l.start));
-		v = strtol(eq + 1, NULL, 10);
-		return v == 2 || v == 3 ? (int)v : -EINVAL;
-	}
-	return -EINVAL;
 }
 
 /* Is name the table prefix or a table below it? */
@@ -634,71 +609,6 @@ int containerd_import_remove(const char *main_text, const char *dropin, char **r
 }
 
 /* ---- processes ---- */
-
-int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
-			   struct br_error *err)
-{
-	const char *bin = binary ? binary : "containerd";
-	bool chrooted = root && !streq(root, "/");
-	/* No file: containerd's built-in defaults, what it runs without one. */
-	char *const argv[] = { (char *)bin, "--config", (char *)(config ? config : "/dev/null"), "config", "dump", NULL };
-	_cleanup_close_ int rd = -EBADF;
-	_cleanup_free_ char *text = NULL;
-	int pipefd[2], status, r = 0;
-	size_t len;
-	pid_t child;
-
-	if (chrooted && bin[0] != '/')
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE, "%s: not an absolute path", bin);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "pipe");
-	rd = pipefd[0];
-	if (!chrooted) {
-		posix_spawn_file_actions_t fa;
-
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-		r = posix_spawnp(&child, bin, &fa, NULL, argv, environ);
-		posix_spawn_file_actions_destroy(&fa);
-	} else {
-		/* Another root (a node's, mounted in a pod): its own containerd,
-		 * which resolves absolute imports inside that root. */
-		/* Opened here: the root may have no /dev. */
-		_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		child = null < 0 ? -1 : fork();
-		if (child == 0) {
-			if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(null, STDIN_FILENO) < 0 ||
-			    dup2(null, STDERR_FILENO) < 0 || chroot(root) < 0 || chdir("/") < 0)
-				_exit(127);
-			execve(bin, argv, environ);
-			_exit(127);
-		}
-		if (child < 0)
-			r = errno;
-	}
-	close(pipefd[1]);
-	if (r != 0)
-		return br_error_errno(err, -r, BR_STEP_CONFIGURE, bin);
-	r = read_fd_limited(rd, CONTAINERD_DUMP_MAX_BYTES, &text, &len);
-	if (waitpid(child, &status, 0) < 0)
-		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, bin);
-	if (r < 0)
-		return br_error_errno(err, r, BR_STEP_CONFIGURE, "containerd config dump");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return br_error_set(err, -ENOEXEC, BR_STEP_CONFIGURE, "%s could not be run", bin);
-	/* containerd refuses a file it cannot parse: so does configure. */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE,
-				    "`%s --config %s config dump` failed: containerd cannot read its config", bin,
-				    config ? config : "/dev/null");
-	if (strlen(text) != len)
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE, "containerd config dump: a NUL byte");
-	*ret_text = TAKE_PTR(text);
-	return 0;
-}
 
 int containerd_restart(enum restart_mode mode, struct br_error *err)
 {

@@ -5,8 +5,8 @@
  * kept), and bpfreaper's hooks into CRI-O's and podman's hooks.d; and taken
  * out again. What was there before is recorded in a state file first, so
  * that unconfigure (and a package's removal) puts it back. Never prints;
- * only docker_reload(), containerd_restart() and containerd_config_dump()
- * signal or run anything.
+ * only docker_reload() and containerd_restart() signal or run anything,
+ * besides containerd_config_dump() (managers.h).
  */
 #ifndef BPFREAPER_RUNTIME_CONFIGURE_H
 #define BPFREAPER_RUNTIME_CONFIGURE_H
@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "input-limits.h"
+#include "managers.h"
 
 /* The runtime name Docker knows the wrapper by. */
 #define CONFIGURE_RUNTIME_NAME "bpfreaper"
@@ -216,10 +217,7 @@ int configure_systemctl(const char *verb, const char *unit, struct br_error *err
 #define CONTAINERD_DROPIN_MARK "# bpfreaperctl configure --runtime=containerd"
 
 /* On texts (no files, no processes). dump: `containerd config dump`. */
-/* The top-level "version" of a dump (2: containerd 1.6 or 1.7; 3: 2.x,
- * whatever version its files have) or of a config file; -EINVAL for
- * anything else. */
-int containerd_dump_version(const char *dump);
+/* containerd_dump_version(): managers.h. */
 /* The runc runtime's BinaryName in the dump into ret ("" none); -ENOENT:
  * the CRI plugin (or its runc runtime) is not in the dump. */
 int containerd_dump_binary(const char *dump, char *ret, size_t size);
@@ -242,13 +240,6 @@ int containerd_import_add(const char *main_text, const char *dropin, int version
  * *ret_text NULL: not there. */
 int containerd_import_remove(const char *main_text, const char *dropin, char **ret_text);
 
-/* Runs `containerd --config config config dump` (config NULL: none, i.e.
- * containerd's defaults). binary NULL: "containerd" from $PATH. root other
- * than NULL or "/": binary and config are paths inside root, run chrooted
- * there. -ENOEXEC: binary could not be run; -EINVAL: containerd refuses
- * the config. */
-int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
-			   struct br_error *err);
 /* config_path: config.toml (NULL: the default); the drop-in goes in its
  * directory's conf.d. After writing, config dump must show the wrapper, or
  * everything is put back (-EIO). With a root: -ENOEXEC if the root has no
