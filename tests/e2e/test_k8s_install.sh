@@ -448,6 +448,11 @@ k8s_ro_containerd() {
 	assert before == after, (before, after)
 	EOF
 	assert_eq "/usr" "$(diff <(echo "$before" | grep '^./usr') <(k8s_rsnapshot | grep '^./usr'))" ""
+	# doctor asks the same containerd, and reads its dump ('quoted' in 2.x).
+	BPFREAPER_HOST_ROOT=$n "$BIN/bpfreaperctl" --json doctor >"$WORK/k8s-doctor.json" || true
+	jq -e '.[] | select(.check == "containerd") | select(.result == "pass")
+		| select(.detail | contains("BinaryName /opt/bpfreaper/bin/bpfreaper-runtime"))' "$WORK/k8s-doctor.json" >/dev/null ||
+		fail "doctor on the wired node: $(jq -c '.[] | select(.check == "containerd")' "$WORK/k8s-doctor.json")"
 
 	k8s_ro_run uninstall || fail "uninstall: $(cat "$WORK/k8s.out")"
 	[ "$(grep -n -e "config.toml: restored" -e "bpfreaper.toml: removed" "$WORK/k8s.out" | head -1 | cut -d: -f1)" -lt \
