@@ -239,6 +239,14 @@ static void put_annotations(FILE *f, const struct toml_line *l)
 		empty ? "" : ", ", (int)(l->end - close), close);
 }
 
+static int no_runc(const char *runc, struct br_error *err)
+{
+	return br_error_set(err, -ENOENT, BR_STEP_CONFIGURE,
+			    "containerd config dump has no [%s]: the CRI plugin is disabled or has no runc "
+			    "runtime, so nothing to wire (ctr and Docker name their runtime themselves)",
+			    runc);
+}
+
 /* "  pod_annotations = [...]": the strings of the dump's line l (NULL:
  * none), each as a basic string, with ours added last if no entry passes it
  * already. The same line again when the dump is read back with it, whatever
@@ -298,10 +306,7 @@ static int dropin_v2x(const char *dump, int file_version, const char *wrapper, c
 		}
 	}
 	if (!seen_runc)
-		return br_error_set(err, -ENOENT, BR_STEP_CONFIGURE,
-				    "containerd config dump has no [%s]: the CRI plugin is disabled or has no runc "
-				    "runtime, so nothing to wire (ctr and Docker name their runtime themselves)",
-				    runc);
+		return no_runc(runc, err);
 	snprintf(want, sizeof(want), "%s.containerd.runtimes.runc", cri_plugin(file_version));
 	f = open_memstream(&buf, &size);
 	if (!f)
@@ -392,10 +397,7 @@ int containerd_dropin_text(const char *dump, int file_version, const char *wrapp
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	if (!seen_runc)
-		return br_error_set(err, -ENOENT, BR_STEP_CONFIGURE,
-				    "containerd config dump has no [%s]: the CRI plugin is disabled or has no runc "
-				    "runtime, so nothing to wire (ctr and Docker name their runtime themselves)",
-				    runc);
+		return no_runc(runc, err);
 	*ret_text = TAKE_PTR(buf);
 	return 0;
 }
