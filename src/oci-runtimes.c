@@ -4,8 +4,9 @@
 #include "oci-runtimes.h"
 #include "enumtab.h"
 #include "fileio.h"
+#include "input-limits.h"
+#include "managers.h"
 #include "oci-state.h"
-#include "runtime-configure.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -28,16 +29,6 @@ static const char *const manager_names[_MANAGER_MAX] = {
 const char *manager_name(enum manager m)
 {
 	return ENUM_NAME(manager_names, m, "?");
-}
-
-/* root + path, once, with a length check ("/" as root adds nothing). */
-static int below(const char *root, const char *path, char *buf, size_t size)
-{
-	size_t rl = strlen(root);
-
-	while (rl > 0 && root[rl - 1] == '/')
-		rl--;
-	return path_printf(buf, size, "%.*s%s%s", (int)rl, root, path[0] == '/' ? "" : "/", path);
 }
 
 /* Copies src, cut to fit: these strings are for people to read. */
@@ -78,39 +69,11 @@ static char *read_config(const char *path, int *ret_err)
 	return r < 0 ? NULL : text;
 }
 
-static bool is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
 static bool is_socket(const char *path)
 {
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-bool manager_find_binary(const char *root, const char *path_list, const char *name, char *ret)
-{
-	const char *p = path_list;
-
-	while (*p) {
-		size_t n = strcspn(p, ":");
-		char rel[PATH_MAX], full[PATH_MAX];
-
-		if (n > 0 && p[0] == '/' &&
-		    snprintf(rel, sizeof(rel), "%.*s/%s", (int)n, p, name) < (int)sizeof(rel) &&
-		    below(root, rel, full, sizeof(full)) == 0 && is_executable(full)) {
-			(void)copy_str(ret, PATH_MAX, rel);
-			return true;
-		}
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return false;
 }
 
 /* A process whose comm is name under root/proc: its pid, else 0. */
@@ -121,7 +84,7 @@ static int find_process(const char *root, const char *name)
 	struct dirent *de;
 	int seen = 0;
 
-	if (below(root, "/proc", proc, sizeof(proc)) < 0)
+	if (path_below(root, "/proc", proc, sizeof(proc)) < 0)
 		return 0;
 	d = opendir(proc);
 	if (!d)
@@ -158,7 +121,7 @@ static void find_presence(const char *root, const char *path_list, const char *b
 	for (size_t i = 0; sockets && sockets[i]; i++) {
 		char full[PATH_MAX];
 
-		if (below(root, sockets[i], full, sizeof(full)) == 0 && is_socket(full)) {
+		if (path_below(root, sockets[i], full, sizeof(full)) == 0 && is_socket(full)) {
 			size_t l = strlen(st->found);
 
 			snprintf(st->found + l, sizeof(st->found) - l, "%s%s", l ? ", " : "", sockets[i]);
@@ -187,7 +150,7 @@ static void probe_docker(const char *root, struct manager_status *st)
 	const char *def_name = NULL;
 	int r;
 
-	if (below(root, rel, full, sizeof(full)) < 0)
+	if (path_below(root, rel, full, sizeof(full)) < 0)
 		return;
 	text = read_config(full, &r);
 	if (!text && r == -ENOENT)
@@ -469,7 +432,7 @@ static void scan_containerd_glob(const char *root, const char *rel_pattern, stru
 	char pattern[PATH_MAX];
 	glob_t g = {};
 
-	if (below(root, rel_pattern, pattern, sizeof(pattern)) < 0)
+	if (path_below(root, rel_pattern, pattern, sizeof(pattern)) < 0)
 		return;
 	if (glob(pattern, 0, NULL, &g) == 0) {
 		size_t rl = strlen(pattern) - strlen(rel_pattern);
@@ -491,7 +454,7 @@ static void scan_containerd_file(const char *root, const char *rel, struct conta
 	char full[PATH_MAX], dir[PATH_MAX];
 	int r;
 
-	if (++*files > CONTAINERD_FILES_MAX || below(root, rel, full, sizeof(full)) < 0)
+	if (++*files > CONTAINERD_FILES_MAX || path_below(root, rel, full, sizeof(full)) < 0)
 		return;
 	text = read_config(full, &r);
 	if (!text) {
@@ -549,7 +512,7 @@ static char *containerd_dump(const char *root, const char *path_list, const char
 	struct br_error err = BR_ERROR_INIT;
 	char bin[PATH_MAX], full[PATH_MAX];
 	char *dump = NULL;
-	bool has_main = below(root, main_rel, full, sizeof(full)) == 0 && access(full, F_OK) == 0;
+	bool has_main = path_below(root, main_rel, full, sizeof(full)) == 0 && access(full, F_OK) == 0;
 	int r;
 
 	*ret_refused = false;
@@ -580,7 +543,7 @@ static void probe_containerd(const char *root, const char *path_list, struct man
 	const char *def;
 	bool refused;
 
-	if (below(root, main_rel, full, sizeof(full)) < 0)
+	if (path_below(root, main_rel, full, sizeof(full)) < 0)
 		return;
 	acc = calloc(1, sizeof(*acc));
 	if (!acc) {
@@ -663,7 +626,7 @@ static void probe_hooksd(const char *root, const char *const *dirs, size_t n_dir
 		char full[PATH_MAX];
 		struct dirent *de;
 
-		if (below(root, dirs[i], full, sizeof(full)) < 0)
+		if (path_below(root, dirs[i], full, sizeof(full)) < 0)
 			continue;
 		d = opendir(full);
 		if (!d)
@@ -685,7 +648,7 @@ static void probe_hooksd(const char *root, const char *const *dirs, size_t n_dir
 				char other[PATH_MAX + 300], full_other[PATH_MAX];
 
 				snprintf(other, sizeof(other), "%s/%s", dirs[j], de->d_name);
-				masked = below(root, other, full_other, sizeof(full_other)) == 0 &&
+				masked = path_below(root, other, full_other, sizeof(full_other)) == 0 &&
 					 access(full_other, F_OK) == 0;
 			}
 			if (masked)
@@ -703,8 +666,8 @@ static void probe_hooksd(const char *root, const char *const *dirs, size_t n_dir
 			if (json_object_object_get_ex(hook, "hook", &h) && json_object_object_get_ex(h, "path", &target)) {
 				char bin[PATH_MAX];
 
-				if (below(root, json_object_get_string(target), bin, sizeof(bin)) < 0 ||
-				    !is_executable(bin)) {
+				if (path_below(root, json_object_get_string(target), bin, sizeof(bin)) < 0 ||
+				    !path_is_executable(bin)) {
 					snprintf(missing, sizeof(missing), "%.200s names %.200s, which is not an executable file",
 						 rel, json_object_get_string(target));
 					continue;
@@ -766,13 +729,13 @@ static void crio_hooks_dirs(const char *root, struct hooks_dirs *ret)
 
 	ret->n = 1;
 	set_str(ret->v[0], PATH_MAX, "/usr/share/containers/oci/hooks.d");
-	if (below(root, "/etc/crio/crio.conf", main_conf, sizeof(main_conf)) == 0) {
+	if (path_below(root, "/etc/crio/crio.conf", main_conf, sizeof(main_conf)) == 0) {
 		_cleanup_free_ char *text = read_config(main_conf, &r);
 
 		if (text)
 			toml_scan(text, crio_entry, ret);
 	}
-	if (below(root, "/etc/crio/crio.conf.d/*.conf", pattern, sizeof(pattern)) == 0 &&
+	if (path_below(root, "/etc/crio/crio.conf.d/*.conf", pattern, sizeof(pattern)) == 0 &&
 	    glob(pattern, 0, NULL, &g) == 0) {
 		for (size_t k = 0; k < g.gl_pathc; k++) {
 			_cleanup_free_ char *text = read_config(g.gl_pathv[k], &r);
@@ -793,7 +756,7 @@ int manager_probe(const char *root, const char *path_list, enum manager m, struc
 	struct manager_status st = {};
 	char probe[PATH_MAX];
 
-	if (below(root, "/", probe, sizeof(probe)) < 0 || strlen(root) > PATH_MAX / 2)
+	if (path_below(root, "/", probe, sizeof(probe)) < 0 || strlen(root) > PATH_MAX / 2)
 		return -ENAMETOOLONG;
 	if (!path_list)
 		path_list = MANAGER_DEFAULT_PATH;

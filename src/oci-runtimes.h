@@ -13,12 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* What the managers are told to run: the OCI runtime wrapper (docker,
- * containerd) and the prestart hook (hooks.d readers), by file name, so
- * any install directory counts. */
-#define WRAPPER_NAME "bpfreaper-runtime"
-#define PRESTART_NAME "bpfreaper-prestart"
-#define POSTSTOP_NAME "bpfreaper-poststop"
+#include "managers.h"
+
 
 enum manager {
 	MANAGER_DOCKER,
@@ -42,16 +38,11 @@ struct manager_status {
 };
 
 const char *manager_name(enum manager m);
-/* The search path used when path_list is NULL: the usual binary dirs. */
-#define MANAGER_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* Probes manager m beneath root (no trailing slash needed; "/" is the
  * host) with path_list as $PATH. Files that cannot be parsed count as not
  * wiring bpfreaper in, with detail saying why; only a too long root is an
  * error (-ENAMETOOLONG). */
 int manager_probe(const char *root, const char *path_list, enum manager m, struct manager_status *ret);
-/* The first directory of path_list holding an executable name, as a path
- * below root in ret (size PATH_MAX). */
-bool manager_find_binary(const char *root, const char *path_list, const char *name, char *ret);
 
 /* containerd's TOML, as far as the probe reads it: imports, the CRI
  * default runtime, and per CRI runtime (runtimes.NAME) its BinaryName and

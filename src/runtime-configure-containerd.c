@@ -3,19 +3,14 @@
  * containerd runs is read from `containerd config dump`, never from its
  * files by hand; the only TOML written by hand is a drop-in and one
  * "imports" entry. Nothing here prints. */
-#include "runtime-configure.h"
+#include "runtime-configure-containerd.h"
 #include "fileio.h"
-#include "oci-runtimes.h"
+#include "managers.h"
 #include "oci-state.h"
 #include "util.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
-
-extern char **environ;
 
 #define RECORD_NAME "configured-containerd.json"
 /* What the hooks read from a pod's annotations (policy per pod). */
@@ -64,8 +59,12 @@ static bool next_line(const char **p, bool *in_multiline, struct toml_line *ret)
 			close--;
 		n = (size_t)(close - t);
 		if (n < sizeof(ret->name)) {
+			/* 1.x quotes plugin names "so", 2.x 'so': one
+			 * spelling, so that names compare. */
 			memcpy(ret->name, t, n);
 			ret->name[n] = '\0';
+			for (char *q = strchr(ret->name, '\''); q; q = strchr(q, '\''))
+				*q = '"';
 			ret->header = true;
 		}
 	}
@@ -99,20 +98,23 @@ static bool line_key(const struct toml_line *l, char *ret, size_t size)
 	return true;
 }
 
-/* The basic string value of a key = "value" line (\" and \\ undone). */
+/* The string value of a key = "basic" (\" and \\ undone) or key =
+ * 'literal' line: 1.x's dump prints the first, 2.x's the second. */
 static int line_string(const struct toml_line *l, char *ret, size_t size)
 {
 	const char *v = memchr(l->start, '=', (size_t)(l->end - l->start));
 	size_t n = 0;
+	char quote;
 
 	if (!v)
 		return -EINVAL;
 	for (v++; v < l->end && (*v == ' ' || *v == '\t'); v++)
 		;
-	if (v >= l->end || *v != '"')
+	if (v >= l->end || (*v != '"' && *v != '\''))
 		return -EINVAL;
-	for (v++; v < l->end && *v != '"'; v++) {
-		if (*v == '\\' && v + 1 < l->end)
+	quote = *v;
+	for (v++; v < l->end && *v != quote; v++) {
+		if (quote == '"' && *v == '\\' && v + 1 < l->end)
 			v++;
 		if (n + 1 >= size)
 			return -ENAMETOOLONG;
@@ -122,27 +124,6 @@ static int line_string(const struct toml_line *l, char *ret, size_t size)
 		return -EINVAL;
 	ret[n] = '\0';
 	return 0;
-}
-
-int containerd_dump_version(const char *dump)
-{
-	struct toml_line l;
-	bool ml = false;
-	char key[64];
-
-	while (next_line(&dump, &ml, &l)) {
-		const char *eq;
-		long v;
-
-		if (l.header)
-			break;
-		if (!line_key(&l, key, sizeof(key)) || !streq(key, "version"))
-			continue;
-		eq = memchr(l.start, '=', (size_t)(l.end - l.start));
-		v = strtol(eq + 1, NULL, 10);
-		return v == 2 || v == 3 ? (int)v : -EINVAL;
-	}
-	return -EINVAL;
 }
 
 /* Is name the table prefix or a table below it? */
@@ -230,6 +211,16 @@ static bool table_has_key(const char *dump, const char *table, const char *key)
 /* runc's pod_annotations line with the wrapper's annotations passed on
  * (containerd hands the hooks only the pod annotations listed there). A
  * list that passes them already, or spans lines, is kept as it is. */
+static bool line_has_string(const struct toml_line *l, const char *s)
+{
+	char basic[128], literal[128];
+	size_t n = (size_t)(l->end - l->start);
+
+	snprintf(basic, sizeof(basic), "\"%s\"", s);
+	snprintf(literal, sizeof(literal), "'%s'", s);
+	return memmem(l->start, n, basic, strlen(basic)) || memmem(l->start, n, literal, strlen(literal));
+}
+
 static void put_annotations(FILE *f, const struct toml_line *l)
 {
 	const char *close = l->end;
@@ -237,9 +228,8 @@ static void put_annotations(FILE *f, const struct toml_line *l)
 
 	while (close > l->start && strchr(" \t\r", close[-1]))
 		close--;
-	if (close == l->start || close[-1] != ']' || memmem(l->start, (size_t)(l->end - l->start), "\"*\"", 3) ||
-	    memmem(l->start, (size_t)(l->end - l->start), "\"" POD_ANNOTATIONS_BPFREAPER "\"",
-		   strlen(POD_ANNOTATIONS_BPFREAPER) + 2)) {
+	if (close == l->start || close[-1] != ']' || line_has_string(l, "*") ||
+	    line_has_string(l, POD_ANNOTATIONS_BPFREAPER)) {
 		fprintf(f, "%.*s\n", (int)(l->end - l->start), l->start);
 		return;
 	}
@@ -249,7 +239,95 @@ static void put_annotations(FILE *f, const struct toml_line *l)
 		empty ? "" : ", ", (int)(l->end - close), close);
 }
 
-int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err)
+static int no_runc(const char *runc, struct br_error *err)
+{
+	return br_error_set(err, -ENOENT, BR_STEP_CONFIGURE,
+			    "containerd config dump has no [%s]: the CRI plugin is disabled or has no runc "
+			    "runtime, so nothing to wire (ctr and Docker name their runtime themselves)",
+			    runc);
+}
+
+/* "  pod_annotations = [...]": the strings of the dump's line l (NULL:
+ * none), each as a basic string, with ours added last if no entry passes it
+ * already. The same line again when the dump is read back with it, whatever
+ * quotes the dump used, so that a second configure changes nothing. */
+static void put_annotations_canonical(FILE *f, const struct toml_line *l)
+{
+	const char *p = l ? memchr(l->start, '[', (size_t)(l->end - l->start)) : NULL;
+	bool passed = false, first = true;
+
+	fputs("  pod_annotations = [", f);
+	while (p && ++p < l->end && *p != ']') {
+		char value[256], quote = *p;
+		size_t n = 0;
+
+		if (quote != '"' && quote != '\'')
+			continue;
+		for (p++; p < l->end && *p != quote; p++) {
+			if (quote == '"' && *p == '\\' && p + 1 < l->end)
+				p++;
+			if (n + 1 < sizeof(value))
+				value[n++] = *p;
+		}
+		value[n] = '\0';
+		fputs(first ? "" : ", ", f);
+		put_quoted(f, value);
+		first = false;
+		passed |= streq(value, "*") || streq(value, POD_ANNOTATIONS_BPFREAPER);
+	}
+	if (!passed)
+		fputs(first ? "\"" POD_ANNOTATIONS_BPFREAPER "\"" : ", \"" POD_ANNOTATIONS_BPFREAPER "\"", f);
+	fputs("]\n", f);
+}
+
+/* containerd 2.x merges an imported file into the config key by key, so
+ * its drop-in sets runc's two keys and nothing else: every other setting
+ * stays the node's own, in its own file. Written in file_version, the
+ * version of the file that imports it: 2.x reads a version 3 import over a
+ * version 2 config.toml as version 3 and drops the config.toml's version 2
+ * plugin sections (checked with 2.1.9: SystemdCgroup went). */
+static int dropin_v2x(const char *dump, int file_version, const char *wrapper, char **ret_text,
+		      struct br_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char runc[128], key[64], want[128];
+	struct toml_line l, annotations = {};
+	size_t size = 0;
+	bool ml = false, in_runc = false, seen_runc = false;
+	FILE *f;
+
+	snprintf(runc, sizeof(runc), "%s.containerd.runtimes.runc", cri_plugin(3));
+	while (next_line(&dump, &ml, &l)) {
+		if (l.header) {
+			in_runc = streq(l.name, runc);
+			seen_runc |= in_runc;
+		} else if (in_runc && !ml && line_key(&l, key, sizeof(key)) && streq(key, "pod_annotations")) {
+			annotations = l;
+		}
+	}
+	if (!seen_runc)
+		return no_runc(runc, err);
+	snprintf(want, sizeof(want), "%s.containerd.runtimes.runc", cri_plugin(file_version));
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "%s\n# containerd 2.x merges this file key by key: runc's BinaryName and\n"
+		   "# pod_annotations (as containerd config dump showed them, ours added) are\n"
+		   "# the only settings here; the node's stay in its own files.\n"
+		   "version = %d\n\n[%s]\n",
+		CONTAINERD_DROPIN_MARK, file_version, want);
+	put_annotations_canonical(f, annotations.start ? &annotations : NULL);
+	fprintf(f, "\n[%s.options]\n  BinaryName = ", want);
+	put_quoted(f, wrapper);
+	fputc('\n', f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	*ret_text = TAKE_PTR(buf);
+	return 0;
+}
+
+int containerd_dropin_text(const char *dump, int file_version, const char *wrapper, char **ret_text,
+			   struct br_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	char plugin[64], runc[128], options[160], key[64];
@@ -263,6 +341,9 @@ int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_tex
 	if (version < 0)
 		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE,
 				    "containerd config dump: no version 2 or 3 (containerd older than 1.5?)");
+	/* Only 2.x prints version 3, whatever version its config.toml has. */
+	if (version == 3)
+		return dropin_v2x(dump, file_version == 2 ? 2 : 3, wrapper, ret_text, err);
 	snprintf(plugin, sizeof(plugin), "%s", cri_plugin(version));
 	snprintf(runc, sizeof(runc), "%s.containerd.runtimes.runc", plugin);
 	snprintf(options, sizeof(options), "%s.options", runc);
@@ -271,10 +352,10 @@ int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_tex
 	if (!f)
 		return -ENOMEM;
 	/* containerd 1.6 and 1.7 merge an imported file by replacing each of
-	 * its plugins' sections whole (2.x merges deeper). So the drop-in
-	 * holds the CRI plugin's whole effective section, every runtime and
-	 * option kept (SystemdCgroup too), the one change being BinaryName:
-	 * right for either merge, and the node's file stays untouched. */
+	 * its plugins' sections whole (checked with 1.6.20 and 1.7.24). So
+	 * the drop-in holds the CRI plugin's whole effective section, every
+	 * runtime and option kept (SystemdCgroup too), the one change being
+	 * BinaryName, and the node's file stays untouched. */
 	fprintf(f, "%s\n# containerd replaces a plugin's whole section with an imported file's: this is\n"
 		   "# the CRI plugin's effective section (containerd config dump) at configure, with\n"
 		   "# runc's BinaryName set. Change the node's settings here while it is imported.\n"
@@ -316,10 +397,7 @@ int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_tex
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	if (!seen_runc)
-		return br_error_set(err, -ENOENT, BR_STEP_CONFIGURE,
-				    "containerd config dump has no [%s]: the CRI plugin is disabled or has no runc "
-				    "runtime, so nothing to wire (ctr and Docker name their runtime themselves)",
-				    runc);
+		return no_runc(runc, err);
 	*ret_text = TAKE_PTR(buf);
 	return 0;
 }
@@ -534,71 +612,6 @@ int containerd_import_remove(const char *main_text, const char *dropin, char **r
 
 /* ---- processes ---- */
 
-int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
-			   struct br_error *err)
-{
-	const char *bin = binary ? binary : "containerd";
-	bool chrooted = root && !streq(root, "/");
-	/* No file: containerd's built-in defaults, what it runs without one. */
-	char *const argv[] = { (char *)bin, "--config", (char *)(config ? config : "/dev/null"), "config", "dump", NULL };
-	_cleanup_close_ int rd = -EBADF;
-	_cleanup_free_ char *text = NULL;
-	int pipefd[2], status, r = 0;
-	size_t len;
-	pid_t child;
-
-	if (chrooted && bin[0] != '/')
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE, "%s: not an absolute path", bin);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, "pipe");
-	rd = pipefd[0];
-	if (!chrooted) {
-		posix_spawn_file_actions_t fa;
-
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-		r = posix_spawnp(&child, bin, &fa, NULL, argv, environ);
-		posix_spawn_file_actions_destroy(&fa);
-	} else {
-		/* Another root (a node's, mounted in a pod): its own containerd,
-		 * which resolves absolute imports inside that root. */
-		/* Opened here: the root may have no /dev. */
-		_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		child = null < 0 ? -1 : fork();
-		if (child == 0) {
-			if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(null, STDIN_FILENO) < 0 ||
-			    dup2(null, STDERR_FILENO) < 0 || chroot(root) < 0 || chdir("/") < 0)
-				_exit(127);
-			execve(bin, argv, environ);
-			_exit(127);
-		}
-		if (child < 0)
-			r = errno;
-	}
-	close(pipefd[1]);
-	if (r != 0)
-		return br_error_errno(err, -r, BR_STEP_CONFIGURE, bin);
-	r = read_fd_limited(rd, CONTAINERD_DUMP_MAX_BYTES, &text, &len);
-	if (waitpid(child, &status, 0) < 0)
-		return br_error_errno(err, -errno, BR_STEP_CONFIGURE, bin);
-	if (r < 0)
-		return br_error_errno(err, r, BR_STEP_CONFIGURE, "containerd config dump");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return br_error_set(err, -ENOEXEC, BR_STEP_CONFIGURE, "%s could not be run", bin);
-	/* containerd refuses a file it cannot parse: so does configure. */
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE,
-				    "`%s --config %s config dump` failed: containerd cannot read its config", bin,
-				    config ? config : "/dev/null");
-	if (strlen(text) != len)
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIGURE, "containerd config dump: a NUL byte");
-	*ret_text = TAKE_PTR(text);
-	return 0;
-}
-
 int containerd_restart(enum restart_mode mode, struct br_error *err)
 {
 	return mode == RESTART_SYSTEMD ? configure_systemctl("restart", "containerd.service", err) : 0;
@@ -717,7 +730,7 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 	const char *paths[3] = { real_main, real_dropin, req->bpfreaper_config }, *recorded, *chain = NULL;
 	struct file_now now[3] = {};
 	char *text[3] = {};
-	int version, r;
+	int version, file_version, r;
 
 	*ret = (struct configure_result){};
 	r = dropin_path(main_path, dropin, sizeof(dropin));
@@ -760,7 +773,11 @@ int containerd_configure(const struct configure_request *req, struct configure_r
 				 default_runtime);
 		goto out;
 	}
-	r = containerd_dropin_text(dump, req->wrapper, &text[F_DROPIN], err);
+	/* The drop-in speaks the config.toml's version, which 2.x's dump
+	 * does not say (it prints 3 for either). */
+	file_version = now[F_MAIN].exists ? containerd_dump_version(now[F_MAIN].text) : version;
+	r = containerd_dropin_text(dump, file_version > 0 ? file_version : version, req->wrapper, &text[F_DROPIN],
+				   err);
 	if (r < 0)
 		goto out;
 	if (now[F_DROPIN].exists && text[F_DROPIN] && streq(now[F_DROPIN].text, text[F_DROPIN]))

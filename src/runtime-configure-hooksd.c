@@ -3,7 +3,7 @@
  * CRI-O a crio.conf.d drop-in when its hooks_dir does not list their
  * directory. Owns only files it wrote (the record says which); never
  * prints, never edits a file it did not write. See runtime-configure.h. */
-#include "runtime-configure.h"
+#include "runtime-configure-hooksd.h"
 #include "fileio.h"
 #include "oci-state.h"
 #include "util.h"

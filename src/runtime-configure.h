@@ -5,8 +5,8 @@
  * kept), and bpfreaper's hooks into CRI-O's and podman's hooks.d; and taken
  * out again. What was there before is recorded in a state file first, so
  * that unconfigure (and a package's removal) puts it back. Never prints;
- * only docker_reload(), containerd_restart() and containerd_config_dump()
- * signal or run anything.
+ * only docker_reload() and containerd_restart() signal or run anything,
+ * besides containerd_config_dump() (managers.h).
  */
 #ifndef BPFREAPER_RUNTIME_CONFIGURE_H
 #define BPFREAPER_RUNTIME_CONFIGURE_H
@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "input-limits.h"
+#include "managers.h"
 
 /* The runtime name Docker knows the wrapper by. */
 #define CONFIGURE_RUNTIME_NAME "bpfreaper"
@@ -128,66 +129,6 @@ enum restart_mode {
  * in pid_file (or no pid file: -ENOENT). */
 int docker_reload(enum restart_mode mode, const char *pid_file, struct br_error *err);
 
-/* ---- CRI-O and podman: hooks.d files (runtime-configure-hooksd.c) ---- */
-
-/* Where podman takes hook files from an administrator; /usr/share/... is
- * the packages', and CRI-O's only default one. */
-#define HOOKSD_DIR_DEFAULT "/etc/containers/oci/hooks.d"
-#define HOOKSD_DIR_SHARE "/usr/share/containers/oci/hooks.d"
-#define CRIO_CONFIG "/etc/crio/crio.conf"
-#define CRIO_DROPIN_DIR "/etc/crio/crio.conf.d"
-/* Last in CRI-O's lexical order: a later file setting hooks_dir would
- * replace the list this one carries. */
-#define CRIO_DROPIN_NAME "99-bpfreaper.conf"
-/* Paths in a hooks_dir list; more is not a CRI-O config. */
-#define CRIO_HOOKS_DIRS_MAX 64
-/* --hook-env entries. */
-#define HOOKSD_ENV_MAX 16
-
-enum hooksd_manager {
-	HOOKSD_PODMAN,
-	HOOKSD_CRIO,
-};
-
-struct hooksd_request {
-	enum hooksd_manager manager;
-	const char *root;      /* the node's / as seen here (NULL or "/": this host) */
-	const char *hooks_dir; /* node path of the hooks.d dir (NULL: the default) */
-	const char *hook_bin;  /* node path of bpfreaper-prestart/-poststop's dir */
-	const char *const *hook_env; /* NAME=VALUE: the hooks' whole environment */
-	size_t n_hook_env;
-	bool opt_in; /* oci-config/hooks.d-opt-in: annotated containers only */
-	const char *state_dir; /* where the record goes, as seen here */
-	bool dry_run;
-};
-
-/* The hooks.d JSON for one stage ("prestart", "poststop") running
- * hook_bin/bpfreaper-<stage>, the same as oci-config/hooks.d's; env (n_env
- * NAME=VALUE strings, 0: none) as the hook's "env"; opt_in: those of
- * oci-config/hooks.d-opt-in instead. -EINVAL: hook_bin is not an absolute
- * path. */
-int hooksd_hook_text(const char *hook_bin, const char *stage, const char *const *env, size_t n_env, bool opt_in,
-		     char **ret_text);
-/* CRI-O's hooks_dir in one config file's TOML text: *ret_dirs a JSON array
- * of strings, or NULL when the file does not set it. Takes the
- * [crio.runtime] table and dotted keys; -EINVAL: a hooks_dir that is not an
- * array of strings. */
-int crio_hooks_dirs_of(const char *text, size_t len, json_object **ret_dirs, struct br_error *err);
-/* The drop-in that makes CRI-O read hooks_dir too: dirs (the list it reads
- * now) with hooks_dir added, since a drop-in's hooks_dir replaces the list.
- * *ret_text NULL: dirs has it already. */
-int crio_dropin_text(json_object *dirs, const char *hooks_dir, char **ret_text, struct br_error *err);
-
-/* Write the hook files (and CRI-O's drop-in where needed), recording each
- * file written, record first. A file there already with other content that
- * configure did not write: -EEXIST. A second run changes nothing. */
-int hooksd_configure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
-/* Remove what the record lists, each file only if it still holds what
- * configure wrote (else CONFIGURE_KEPT), and the directories it made that
- * are empty then; then the record. The files are
- * under req->root, else the root configure had. No record: nothing. */
-int hooksd_unconfigure(const struct hooksd_request *req, struct configure_result *ret, struct br_error *err);
-
 /* ---- shared by the runtimes' files (runtime-configure-*.c) ---- */
 
 struct file_now {
@@ -204,55 +145,5 @@ int file_write(const char *path, const char *text, const struct stat *st, struct
 int file_remove(const char *path, struct br_error *err);
 /* `systemctl verb unit`; -EIO if it fails. */
 int configure_systemctl(const char *verb, const char *unit, struct br_error *err);
-
-/* ---- containerd (runtime-configure-containerd.c) ---- */
-
-#define CONTAINERD_CONFIG_DEFAULT "/etc/containerd/config.toml"
-/* Beside config.toml, in the directory containerd 2.x packages import. */
-#define CONTAINERD_DROPIN_DIR "conf.d"
-#define CONTAINERD_DROPIN_NAME "bpfreaper.toml"
-/* The drop-in's first line: unconfigure without a record removes only a
- * file that starts with it. */
-#define CONTAINERD_DROPIN_MARK "# bpfreaperctl configure --runtime=containerd"
-
-/* On texts (no files, no processes). dump: `containerd config dump`. */
-/* The dump's top-level "version" (2: containerd 1.x or 2.x reading a
- * version 2 file; 3: 2.x); -EINVAL for anything else. */
-int containerd_dump_version(const char *dump);
-/* The runc runtime's BinaryName in the dump into ret ("" none); -ENOENT:
- * the CRI plugin (or its runc runtime) is not in the dump. */
-int containerd_dump_binary(const char *dump, char *ret, size_t size);
-/* The CRI plugin's default_runtime_name into ret ("runc" if unset). */
-int containerd_dump_default_runtime(const char *dump, char *ret, size_t size);
-/* The drop-in: the CRI plugin's whole effective section from the dump with
- * the runc runtime's BinaryName set to wrapper and "io.bpfreaper.*" added
- * to its pod_annotations. */
-int containerd_dropin_text(const char *dump, const char *wrapper, char **ret_text, struct br_error *err);
-/* Does the main config's top-level "imports" (patterns, relative to the
- * main config's directory) name the drop-in? */
-bool containerd_imports_cover(const char *main_text, const char *main_path, const char *dropin);
-/* main_text with dropin added last to "imports" (a new line before the
- * first table if there is none). version: for a file that has none. */
-int containerd_import_add(const char *main_text, const char *dropin, int version, char **ret_text);
-/* main_text without that entry (the whole line if it was the only one);
- * *ret_text NULL: not there. */
-int containerd_import_remove(const char *main_text, const char *dropin, char **ret_text);
-
-/* Runs `containerd --config config config dump` (config NULL: none, i.e.
- * containerd's defaults). binary NULL: "containerd" from $PATH. root other
- * than NULL or "/": binary and config are paths inside root, run chrooted
- * there. -ENOEXEC: binary could not be run; -EINVAL: containerd refuses
- * the config. */
-int containerd_config_dump(const char *root, const char *binary, const char *config, char **ret_text,
-			   struct br_error *err);
-/* config_path: config.toml (NULL: the default); the drop-in goes in its
- * directory's conf.d. After writing, config dump must show the wrapper, or
- * everything is put back (-EIO). With a root: -ENOEXEC if the root has no
- * containerd binary to ask. unconfigure takes the root from the record
- * unless req->root is set. */
-int containerd_configure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
-int containerd_unconfigure(const struct configure_request *req, struct configure_result *ret, struct br_error *err);
-/* containerd applies runtime changes only when it starts again. */
-int containerd_restart(enum restart_mode mode, struct br_error *err);
 
 #endif

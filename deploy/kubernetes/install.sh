@@ -145,10 +145,10 @@ containerd_present() {
 # containerd's runc runtime pointed at the wrapper by `configure
 # --runtime=containerd` against the node's config.toml: it asks the node's
 # own containerd (chrooted into HOST_ROOT) for the effective config, writes
-# a conf.d drop-in carrying the whole CRI section (containerd 1.6/1.7
-# replace a plugin's section with an imported one's) and the imports line,
-# and chains an existing BinaryName. containerd reads it only when it
-# restarts.
+# a conf.d drop-in (1.6/1.7: the whole CRI section, as they replace a
+# plugin's section with an imported one's; 2.x: runc's two keys, as it
+# merges key by key) and the imports line where missing, and chains an
+# existing BinaryName. containerd reads it only when it restarts.
 wire_containerd() {
 	if [ ! -e "$SRC/bin/bpfreaper-runtime" ]; then
 		warn "no bpfreaper-runtime in $SRC/bin: containerd is not wired in"

@@ -11,7 +11,8 @@
 #include "../oci-runtime-wrap.h"
 #include "../oci-state.h"
 #include "../policy-config.h"
-#include "../runtime-configure.h"
+#include "../runtime-configure-containerd.h"
+#include "../runtime-configure-hooksd.h"
 #include "../util.h"
 
 static const char *const action_names[] = {

@@ -23,14 +23,15 @@ k8s_src() {
 	cp -r "$ROOT/oci-config/hooks.d" "$ROOT/oci-config/hooks.d-opt-in" "$s/"
 }
 
-# k8s_containerd NODE: the host's containerd (1.6) and the libraries it
-# links, in NODE: configure asks the node's own containerd, chrooted there,
-# for the effective config, as it does on a real node.
+# k8s_containerd NODE [BINARY]: a containerd (BINARY, else the host's 1.6)
+# and the libraries it links, in NODE's /usr/bin: configure asks the node's
+# own containerd, chrooted there, for the effective config, as it does on a
+# real node.
 k8s_containerd() {
-	local lib
+	local lib bin=${2:-/usr/bin/containerd}
 	mkdir -p "$1/usr/bin"
-	cp /usr/bin/containerd "$1/usr/bin/"
-	for lib in $(ldd /usr/bin/containerd | grep -o '/[^ ]*'); do
+	cp "$bin" "$1/usr/bin/containerd"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$1$(dirname "$lib")"
 		cp "$lib" "$1$lib"
 	done
@@ -303,15 +304,16 @@ test_doctor_lists_container_managers() {
 # k8s_ro_node [CONFIG_TOML]: a node root at $WORK/rnode with a read-only
 # /usr (a read-only bind mount of its own usr, as on COS, Flatcar, Talos,
 # Bottlerocket), a daemon.json with keys of its own, podman (a stand-in),
-# containerd (the host's 1.6) and its config: CONFIG_TOML, else one that
-# imports conf.d. The mount goes when the test's shell exits.
+# containerd ($K8S_CONTAINERD, else the host's 1.6) and its config:
+# CONFIG_TOML, else one that imports conf.d. The mount goes when the test's
+# shell exits.
 k8s_ro_node() {
 	local n=$WORK/rnode
 	rm -rf "$n"
 	mkdir -p "$n/etc/docker" "$n/etc/containerd" "$n/usr/bin" "$n/usr/share/containers/oci/hooks.d" "$n/opt" "$n/var/lib"
 	printf '{\n  "log-driver": "journald",\n  "registry-mirrors": ["https://mirror.example"]\n}\n' >"$n/etc/docker/daemon.json"
 	printf '%s\n' "${1:-$(printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]')}" >"$n/etc/containerd/config.toml"
-	k8s_containerd "$n"
+	k8s_containerd "$n" "${K8S_CONTAINERD:-}"
 	printf '#!/bin/sh\n' >"$n/usr/bin/podman"
 	chmod 0755 "$n/usr/bin/podman"
 	mount --bind "$n/usr" "$n/usr"
@@ -378,25 +380,29 @@ test_k8s_installer_readonly_usr_docker_podman() {
 	umount "$n/usr"
 }
 
-# containerd 1.6 (the host's binary, in the node root: configure runs the
-# node's own containerd chrooted there, so "config dump" reads the node's
-# files and resolves the absolute import in the node) with a config of its
-# own that imports nothing: the installer's configure adds the import and a
-# drop-in carrying the whole CRI section, /usr untouched; uninstall puts
-# the config back byte for byte, and containerd's effective config with it,
-# before the wrapper goes.
-test_k8s_installer_readonly_usr_containerd_configure() {
-	local n=$WORK/rnode before dump0 dump1
+# k8s_ro_containerd SERIES CONFIG_TOML: the installer on a node with a
+# read-only /usr and containerd SERIES (1.6: the host's; 1.7, 2:
+# tests/tools/containerd-versions) in its root, with CONFIG_TOML, which sets
+# oom_score -999, the sandbox image registry.example/pause:3.9 and runc's
+# SystemdCgroup. configure runs the node's own containerd chrooted there, so
+# "config dump" reads the node's files and resolves absolute imports in
+# the node. Install: a drop-in (and the import where CONFIG_TOML has none
+# covering it), /usr untouched, the node's containerd then running the
+# wrapper with every other setting kept. Uninstall, before the wrapper
+# goes: the config byte for byte as it was, and containerd's effective
+# config with it.
+k8s_ro_containerd() {
+	local series=$1 config=$2 n=$WORK/rnode before dump0 dump1 bin="" rc=0 imported=0
+	if [ "$series" != 1.6 ]; then
+		bin=$("$ROOT/tests/tools/containerd-versions" "$series" 2>"$WORK/ctrd-versions.err") || rc=$?
+		[ "$rc" != 77 ] || skip "$(cat "$WORK/ctrd-versions.err")"
+		[ "$rc" = 0 ] || fail "tests/tools/containerd-versions $series: $rc: $(cat "$WORK/ctrd-versions.err")"
+	fi
+	grep -q '^imports = \["/etc/containerd/conf.d/\*.toml"\]$' <<<"$config" && imported=1
 	k8s_src
-	k8s_ro_node "$(cat <<-'EOF'
-	version = 2
-	oom_score = -999
-	[plugins."io.containerd.grpc.v1.cri"]
-	  sandbox_image = "registry.example/pause:3.9"
-	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-	  SystemdCgroup = true
-	EOF
-	)"
+	K8S_CONTAINERD=$bin k8s_ro_node "$config"
+	chroot "$n" /usr/bin/containerd --version | grep -q " v\?$series\." ||
+		fail "containerd $series wanted in the node, got: $(chroot "$n" /usr/bin/containerd --version)"
 	rm -f "$n/etc/docker/daemon.json"
 	before=$(k8s_rsnapshot)
 	dump0=$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump) ||
@@ -406,8 +412,13 @@ test_k8s_installer_readonly_usr_containerd_configure() {
 	grep -q "restart: none: run .systemctl restart containerd" "$WORK/k8s.out" || fail "said: $(cat "$WORK/k8s.out")"
 	assert_eq "config.toml" "$(diff <(echo "$before" | grep '^./etc/containerd/config.toml ' | cut -d' ' -f1-3) \
 		<(k8s_rsnapshot | grep '^./etc/containerd/config.toml ' | cut -d' ' -f1-3))" ""
-	assert_eq "the import" "$(grep '^imports' "$n/etc/containerd/config.toml")" \
-		'imports = ["/etc/containerd/conf.d/bpfreaper.toml"]'
+	if [ $imported = 1 ]; then
+		cmp -s <(printf '%s\n' "$config") "$n/etc/containerd/config.toml" ||
+			fail "config.toml imports conf.d already and was changed: $(cat "$n/etc/containerd/config.toml")"
+	else
+		assert_eq "the import" "$(grep '^imports' "$n/etc/containerd/config.toml")" \
+			'imports = ["/etc/containerd/conf.d/bpfreaper.toml"]'
+	fi
 	# What the node's containerd will run: the wrapper, with every other
 	# setting of the node's.
 	dump1=$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump) ||
@@ -415,31 +426,84 @@ test_k8s_installer_readonly_usr_containerd_configure() {
 	python3 - <(echo "$dump0") <(echo "$dump1") <<-'EOF' || fail "dump after configure: $dump1"
 	import sys, tomllib
 	before, after = (tomllib.load(open(f, "rb")) for f in sys.argv[1:3])
-	cri = after["plugins"]["io.containerd.grpc.v1.cri"]
+	# 1.x's plugin names; 2.x prints version 3's whatever the file's version.
+	if after["version"] == 3:
+	    cri = after["plugins"]["io.containerd.cri.v1.runtime"]
+	    sandbox = after["plugins"]["io.containerd.cri.v1.images"]["pinned_images"]["sandbox"]
+	else:
+	    cri = after["plugins"]["io.containerd.grpc.v1.cri"]
+	    sandbox = cri["sandbox_image"]
 	runc = cri["containerd"]["runtimes"]["runc"]
 	assert runc["options"]["BinaryName"] == "/opt/bpfreaper/bin/bpfreaper-runtime", runc
 	assert runc["options"]["SystemdCgroup"] is True, runc
-	assert cri["sandbox_image"] == "registry.example/pause:3.9", cri
+	assert sandbox == "registry.example/pause:3.9", sandbox
 	assert after["oom_score"] == -999, after
 	# Nothing else changed: the same dump but for BinaryName, the
 	# annotations and the import.
-	del runc["options"]["BinaryName"]
-	runc["pod_annotations"] = [a for a in runc["pod_annotations"] if a != "io.bpfreaper.*"]
+	brunc = (before["plugins"].get("io.containerd.cri.v1.runtime") or before["plugins"]["io.containerd.grpc.v1.cri"])["containerd"]["runtimes"]["runc"]
+	for r in (runc, brunc):
+	    r["options"].pop("BinaryName", None)
+	    r["pod_annotations"] = [a for a in r.get("pod_annotations") or [] if a != "io.bpfreaper.*"]
 	after.pop("imports", None); before.pop("imports", None)
 	assert before == after, (before, after)
 	EOF
 	assert_eq "/usr" "$(diff <(echo "$before" | grep '^./usr') <(k8s_rsnapshot | grep '^./usr'))" ""
+	# doctor asks the same containerd, and reads its dump ('quoted' in 2.x).
+	BPFREAPER_HOST_ROOT=$n "$BIN/bpfreaperctl" --json doctor >"$WORK/k8s-doctor.json" || true
+	jq -e '.[] | select(.check == "containerd") | select(.result == "pass")
+		| select(.detail | contains("BinaryName /opt/bpfreaper/bin/bpfreaper-runtime"))' "$WORK/k8s-doctor.json" >/dev/null ||
+		fail "doctor on the wired node: $(jq -c '.[] | select(.check == "containerd")' "$WORK/k8s-doctor.json")"
 
 	k8s_ro_run uninstall || fail "uninstall: $(cat "$WORK/k8s.out")"
-	[ "$(grep -n "config.toml: restored" "$WORK/k8s.out" | cut -d: -f1)" -lt \
+	[ "$(grep -n -e "config.toml: restored" -e "bpfreaper.toml: removed" "$WORK/k8s.out" | head -1 | cut -d: -f1)" -lt \
 		"$(grep -n "removed /opt/bpfreaper/bin/bpfreaper-runtime" "$WORK/k8s.out" | cut -d: -f1)" ] ||
 		fail "the wrapper went before containerd was unconfigured: $(cat "$WORK/k8s.out")"
 	assert_eq "dump after uninstall" "$(chroot "$n" /usr/bin/containerd --config /etc/containerd/config.toml config dump)" "$dump0"
 	# All gone, the config byte for byte as it was; configure keeps the
-	# config.toml it found beside it, as for Docker.
-	assert_eq "node after uninstall" "$(diff <(echo "$before") <(k8s_rsnapshot) | grep '^[<>]')" \
-		"> ./etc/containerd/config.toml.bpfreaper-backup f 644 $(sha256sum <"$n/etc/containerd/config.toml" | cut -d' ' -f1)"
+	# config.toml it found beside it when it changed it, as for Docker.
+	if [ $imported = 1 ]; then
+		assert_eq "node after uninstall" "$(diff <(echo "$before") <(k8s_rsnapshot) | grep '^[<>]')" ""
+	else
+		assert_eq "node after uninstall" "$(diff <(echo "$before") <(k8s_rsnapshot) | grep '^[<>]')" \
+			"> ./etc/containerd/config.toml.bpfreaper-backup f 644 $(sha256sum <"$n/etc/containerd/config.toml" | cut -d' ' -f1)"
+	fi
 	umount "$n/usr"
+}
+
+# A config as 1.6 and 1.7 read it (version 2), importing nothing.
+K8S_CONFIG_V2='version = 2
+oom_score = -999
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.example/pause:3.9"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = true'
+
+test_k8s_installer_readonly_usr_containerd_configure() {
+	k8s_ro_containerd 1.6 "$K8S_CONFIG_V2"
+}
+
+test_k8s_installer_readonly_usr_containerd_1_7() {
+	k8s_ro_containerd 1.7 "$K8S_CONFIG_V2"
+}
+
+# 2.x-style: version 3, the plugin names of 2.x ('quoted'), and conf.d
+# imported already, as 2.x packages ship it.
+test_k8s_installer_readonly_usr_containerd_2() {
+	k8s_ro_containerd 2 "$(cat <<-'EOF'
+	version = 3
+	imports = ["/etc/containerd/conf.d/*.toml"]
+	oom_score = -999
+	[plugins.'io.containerd.cri.v1.images'.pinned_images]
+	  sandbox = 'registry.example/pause:3.9'
+	[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+	  SystemdCgroup = true
+	EOF
+	)"
+}
+
+# 2.x reading a version 2 config.toml (a node upgraded from 1.7).
+test_k8s_installer_readonly_usr_containerd_2_version_2_config() {
+	k8s_ro_containerd 2 "$K8S_CONFIG_V2"
 }
 
 # `run` is the pod's PID 1: Ready (the file) only once wired, and SIGTERM

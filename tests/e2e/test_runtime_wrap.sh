@@ -517,50 +517,89 @@ test_docker_configure() {
 
 # ---------------------------------------------------------------------------
 # bpfreaperctl configure/unconfigure --runtime=containerd against a private
-# containerd 1.6 with its CRI plugin on: a config that already chains a
-# recording runtime through runc's BinaryName, sets SystemdCgroup, another
-# runtime with an inline table and another plugin's setting.
+# containerd (1.6, Debian 12's; 1.7 and 2.x, Debian's later packages that
+# tests/tools/containerd-versions fetches) with its CRI plugin on: a config
+# that already chains a recording runtime through runc's BinaryName, sets
+# SystemdCgroup, another runtime with an inline table and another plugin's
+# setting.
 
-# ctrd_binary_name CONFIG: runc's BinaryName in CRI, as containerd reads it.
-ctrd_binary_name() {
-	containerd --config "$1" config dump |
-		awk '/^ *\[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options\]/ { o = 1; next }
-			/^ *\[/ { o = 0 } o && $1 == "BinaryName" { gsub(/"/, "", $3); print $3 }'
+# ctrd_series SERIES: containerd SERIES (1.6, 1.7 or 2) is the one on the
+# PATH from here on, with its ctr and its shim (the daemon finds its shim on
+# its PATH). 1.6 is the installed one; the others are skipped, with the
+# tool's reason, where they cannot be had (no network, the archive moved on).
+ctrd_series() {
+	local bin rc=0
+	need_tool containerd ctr
+	if [ "$1" != 1.6 ]; then
+		bin=$("$ROOT/tests/tools/containerd-versions" "$1" 2>"$WORK/ctrd-versions.err") || rc=$?
+		[ "$rc" != 77 ] || skip "$(cat "$WORK/ctrd-versions.err")"
+		[ "$rc" = 0 ] || fail "tests/tools/containerd-versions $1: $rc: $(cat "$WORK/ctrd-versions.err")"
+		PATH=$(dirname "$bin"):$PATH
+		export PATH
+	fi
+	containerd --version | grep -q " v\?$1\." || fail "containerd $1 wanted, got: $(containerd --version)"
 }
 
-test_containerd_configure() {
+# ctrd_cri VERSION: the CRI plugin's table that holds the runtimes, as a
+# config of that version names it.
+ctrd_cri() {
+	if [ "$1" = 3 ]; then echo 'plugins."io.containerd.cri.v1.runtime"'; else echo 'plugins."io.containerd.grpc.v1.cri"'; fi
+}
+
+# ctrd_binary_name CONFIG: runc's BinaryName in CRI, as containerd reads it
+# (1.x's dump quotes "so", 2.x's 'so').
+ctrd_binary_name() {
+	containerd --config "$1" config dump |
+		awk '/^ *\[plugins.["\047]io.containerd.(grpc.v1.cri|cri.v1.runtime)["\047].containerd.runtimes.runc.options\]/ { o = 1; next }
+			/^ *\[/ { o = 0 } o && $1 == "BinaryName" { gsub(/["\047]/, "", $3); print $3 }'
+}
+
+# ctrd_configure SERIES VERSION: the whole round (configure, a container
+# through the wrapper into the chained runtime, unconfigure) with containerd
+# SERIES and a config.toml of config VERSION.
+ctrd_configure() {
+	local series=$1 version=$2 cri cri_rest q="[\"']"
 	local c=$WORK/ctrd cfg=$WORK/ctrd/config.toml ns=$E2E_PREFIX-ctr id=$E2E_PREFIX-ccfg rec=$WORK/wrap/rec-runtime
 	local out binary rc=0
 	wrap_setup
 	trap daemons_down EXIT
-	need_tool containerd ctr
+	rm -rf "$c" "$WORK/cfgstate"
+	ctrd_series "$series"
+	cri=$(ctrd_cri "$version")
+	# Version 3 moved the sandbox image to another plugin.
+	if [ "$version" = 3 ]; then
+		cri_rest=$(printf '[plugins."io.containerd.grpc.v1.cri"]\n  disable_tcp_service = true\n%s\n  sandbox = %s' \
+			'[plugins."io.containerd.cri.v1.images".pinned_images]' '"example.com/pause:9"')
+	else
+		cri_rest=$(printf '  disable_tcp_service = true\n  sandbox_image = "example.com/pause:9"')
+	fi
 	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%s.log\nexec runc "$@"\n' "$rec" >"$rec"
 	chmod +x "$rec"
 	mkdir -p "$c/cni" "$c/cnibin"
 	# Dotted keys, an inline table, tables out of order: containerd reads
 	# them all, and so must configure (through containerd config dump).
+	# NRI (on by default in 2.x) would listen on the host's shared socket.
 	cat >"$cfg" <<-EOF
-	version = 2
+	version = $version
 	root = "$c/root"
 	state = "$c/state"
-	disabled_plugins = ["io.containerd.internal.v1.opt"]
+	disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri"]
 	[grpc]
 	  address = "$c/sock"
 	[ttrpc]
 	  address = "$c/ttrpc.sock"
 	[plugins."io.containerd.gc.v1.scheduler"]
 	  pause_threshold = 0.03
-	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+	[$cri.containerd.runtimes.runc.options]
 	  BinaryName = "$rec"
 	  SystemdCgroup = true
-	[plugins."io.containerd.grpc.v1.cri"]
-	  disable_tcp_service = true
-	  sandbox_image = "example.com/pause:9"
+	[$cri]
 	  cni.conf_dir = "$c/cni"
 	  cni.bin_dir = "$c/cnibin"
-	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+	$cri_rest
+	[$cri.containerd.runtimes.runc]
 	  runtime_type = "io.containerd.runc.v2"
-	[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.gvisor]
+	[$cri.containerd.runtimes.gvisor]
 	  runtime_type = "io.containerd.runsc.v1"
 	  options = { TypeUrl = "io.containerd.runsc.v1.options", ConfigPath = "/etc/gvisor.toml" }
 	EOF
@@ -591,11 +630,12 @@ test_containerd_configure() {
 	# runc's BinaryName and pod_annotations and in the list of files read.
 	containerd --config "$cfg" config dump >"$WORK/dump.configured"
 	diff "$WORK/dump.orig" "$WORK/dump.configured" | grep '^[<>]' | grep -v -e '^[<>] imports = ' \
-		-e "^< *BinaryName = \"$rec\"\$" -e "^> *BinaryName = \"$WRAP\"\$" \
-		-e '^< *pod_annotations = \[\]$' -e '^> *pod_annotations = \["io.bpfreaper.\*"\]$' >"$WORK/dump.diff" || true
+		-e "^< *BinaryName = $q$rec$q\$" -e "^> *BinaryName = $q$WRAP$q\$" \
+		-e '^< *pod_annotations = \[\]$' -e "^> *pod_annotations = \\[${q}io.bpfreaper.\\*$q\\]\$" >"$WORK/dump.diff" || true
 	[ ! -s "$WORK/dump.diff" ] || fail "configure changed more than runc's BinaryName and pod_annotations: $(cat "$WORK/dump.diff")"
 	grep -q '^ *SystemdCgroup = true$' "$WORK/dump.configured" || fail "SystemdCgroup lost"
-	grep -q '^ *ConfigPath = "/etc/gvisor.toml"$' "$WORK/dump.configured" || fail "gvisor's options lost"
+	grep -q "^ *ConfigPath = $q/etc/gvisor.toml$q\$" "$WORK/dump.configured" || fail "gvisor's options lost"
+	grep -q "^ *sandbox\(_image\)\? = ${q}example.com/pause:9$q\$" "$WORK/dump.configured" || fail "the sandbox image lost"
 
 	# twice: nothing changes
 	cp "$cfg" "$WORK/ctrd-config.configured"
@@ -611,8 +651,9 @@ test_containerd_configure() {
 	# shows the restarted containerd loaded it.
 	daemon_stop "$c"
 	ctrd_run "$c"
-	grep -q "Runtimes:map\[.*runc:{[^}]*BinaryName:$WRAP " "$c/log" ||
-		fail "the restarted containerd's CRI plugin does not run the wrapper: $(grep 'Start cri plugin' "$c/log")"
+	# 1.x logs the CRI config as a Go value, 2.x as escaped JSON.
+	grep -q -e "Runtimes:map\[.*runc:{[^}]*BinaryName:$WRAP " -e '\\"runc\\":{[^}]*\\"BinaryName\\":\\"'"$WRAP"'\\"' "$c/log" ||
+		fail "the restarted containerd's CRI plugin does not run the wrapper: $(grep -i 'start.* cri plugin' "$c/log")"
 	mkdir -p "$c/fifo"
 	timeout 60 ctr -a "$c/sock" -n "$ns" run --rm --fifo-dir "$c/fifo" --runc-binary "$binary" --privileged \
 		--cgroup "/$CG_PARENT/$id" --mount type=bind,src=/sys/fs/bpf,dst=/sys/fs/bpf,options=rbind:rw \
@@ -637,4 +678,26 @@ test_containerd_configure() {
 	daemons_down
 	rm -rf "$BPFREAPER_STATE_DIR"
 	unset BPFREAPER_CONFIG BPFREAPER_STATE_DIR
+}
+
+test_containerd_configure() {
+	ctrd_configure 1.6 2
+}
+
+# Debian trixie's 1.7: replaces a plugin's whole section with an import's,
+# as 1.6 does.
+test_containerd_1_7_configure() {
+	ctrd_configure 1.7 2
+}
+
+# Debian sid's 2.x, config version 3: merges an import key by key, prints
+# version 3 and 'quoted' strings.
+test_containerd_2_configure() {
+	ctrd_configure 2 3
+}
+
+# 2.x with a version 2 config.toml, which it migrates as it reads: the
+# drop-in must be version 2 too (a version 3 one drops the file's settings).
+test_containerd_2_configure_version_2_config() {
+	ctrd_configure 2 2
 }

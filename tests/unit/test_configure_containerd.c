@@ -5,7 +5,7 @@
  * test_runtime_wrap/containerd_configure. */
 #include "check.h"
 #include "fileio.h"
-#include "runtime-configure.h"
+#include "runtime-configure-containerd.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -57,6 +57,29 @@ static const char dump_v3_no_options[] =
 	"    [plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc]\n"
 	"      runtime_type = \"io.containerd.runc.v2\"\n";
 
+/* As containerd 2.1.9's config dump prints it (cut down): literal
+ * strings, plugin names in single quotes. */
+static const char dump_v3[] =
+	"version = 3\n"
+	"root = '/var/lib/containerd'\n"
+	"imports = ['/etc/containerd/conf.d/x.toml']\n"
+	"\n"
+	"[plugins]\n"
+	"  [plugins.'io.containerd.cri.v1.runtime']\n"
+	"    enable_selinux = false\n"
+	"\n"
+	"    [plugins.'io.containerd.cri.v1.runtime'.containerd]\n"
+	"      default_runtime_name = 'runc'\n"
+	"\n"
+	"      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]\n"
+	"        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]\n"
+	"          runtime_type = 'io.containerd.runc.v2'\n"
+	"          pod_annotations = ['io.kubernetes.cri.*']\n"
+	"\n"
+	"          [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n"
+	"            BinaryName = '/usr/bin/nvidia-container-runtime'\n"
+	"            SystemdCgroup = true\n";
+
 TEST(dump_version_and_binary)
 {
 	char binary[PATH_MAX];
@@ -70,6 +93,9 @@ TEST(dump_version_and_binary)
 	CHECK_EQ_STR(binary, "/usr/bin/nvidia-container-runtime");
 	CHECK_EQ_INT(containerd_dump_binary(dump_v3_no_options, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, "");
+	/* 2.x's spelling: 'quoted' names and literal strings. */
+	CHECK_EQ_INT(containerd_dump_binary(dump_v3, binary, sizeof(binary)), 0);
+	CHECK_EQ_STR(binary, "/usr/bin/nvidia-container-runtime");
 	CHECK_EQ_INT(containerd_dump_default_runtime(dump_v2, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, "runc");
 	CHECK_EQ_INT(containerd_dump_default_runtime("version = 3\n[plugins.\"io.containerd.cri.v1.runtime\".containerd]\n"
@@ -85,11 +111,11 @@ TEST(dump_version_and_binary)
 
 TEST(dropin_is_the_cri_section_with_binary_name)
 {
-	_cleanup_free_ char *text = NULL, *v3 = NULL;
+	_cleanup_free_ char *text = NULL;
 	struct br_error err = BR_ERROR_INIT;
 	char binary[PATH_MAX];
 
-	CHECK_EQ_INT(containerd_dropin_text(dump_v2, WRAPPER, &text, &err), 0);
+	CHECK_EQ_INT(containerd_dropin_text(dump_v2, 2, WRAPPER, &text, &err), 0);
 	if (check_failed)
 		return;
 	CHECK(strncmp(text, CONTAINERD_DROPIN_MARK "\n", strlen(CONTAINERD_DROPIN_MARK) + 1) == 0);
@@ -110,16 +136,66 @@ TEST(dropin_is_the_cri_section_with_binary_name)
 	CHECK_EQ_INT(containerd_dump_binary(text, binary, sizeof(binary)), 0);
 	CHECK_EQ_STR(binary, WRAPPER);
 
-	CHECK_EQ_INT(containerd_dropin_text(dump_v3_no_options, "/opt/a \"b\"/bpfreaper-runtime", &v3, &err), 0);
+	CHECK_EQ_INT(containerd_dropin_text("version = 2\n[plugins]\n", 2, WRAPPER, &text, &err), -ENOENT);
+}
+
+/* 2.x merges an import key by key: the drop-in holds runc's two keys only,
+ * in the version of the config.toml that imports it. */
+TEST(dropin_for_2x_sets_two_keys_in_the_file_version)
+{
+	_cleanup_free_ char *v3 = NULL, *v2 = NULL, *bare = NULL;
+	struct br_error err = BR_ERROR_INIT;
+	char binary[PATH_MAX];
+
+	CHECK_EQ_INT(containerd_dropin_text(dump_v3, 3, WRAPPER, &v3, &err), 0);
 	if (check_failed)
 		return;
-	CHECK(strstr(v3, "\nversion = 3\n") != NULL);
-	CHECK(strstr(v3, "snapshotter") == NULL);
-	CHECK(strstr(v3, "runtimes.runc]\n      pod_annotations = [\"io.bpfreaper.*\"]\n") != NULL);
+	CHECK_EQ_STR(v3, CONTAINERD_DROPIN_MARK "\n"
+			 "# containerd 2.x merges this file key by key: runc's BinaryName and\n"
+			 "# pod_annotations (as containerd config dump showed them, ours added) are\n"
+			 "# the only settings here; the node's stay in its own files.\n"
+			 "version = 3\n\n"
+			 "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc]\n"
+			 "  pod_annotations = [\"io.kubernetes.cri.*\", \"io.bpfreaper.*\"]\n\n"
+			 "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options]\n"
+			 "  BinaryName = \"" WRAPPER "\"\n");
 	CHECK_EQ_INT(containerd_dump_binary(v3, binary, sizeof(binary)), 0);
-	CHECK_EQ_STR(binary, "/opt/a \"b\"/bpfreaper-runtime");
+	CHECK_EQ_STR(binary, WRAPPER);
+	/* The dump once it reads the drop-in, 'quoted': the same drop-in again. */
+	{
+		_cleanup_free_ char *wired = NULL, *again = NULL;
+		const char *line = "pod_annotations = ['io.kubernetes.cri.*']";
 
-	CHECK_EQ_INT(containerd_dropin_text("version = 2\n[plugins]\n", WRAPPER, &text, &err), -ENOENT);
+		wired = strdup(dump_v3);
+		if (!wired || !strstr(wired, line))
+			CHECK(false);
+		else {
+			char *at = strstr(wired, line);
+			_cleanup_free_ char *joined = NULL;
+
+			CHECK(asprintf(&joined, "%.*spod_annotations = ['io.kubernetes.cri.*', 'io.bpfreaper.*']%s",
+				       (int)(at - wired), wired, at + strlen(line)) > 0);
+			CHECK_EQ_INT(containerd_dropin_text(joined, 3, WRAPPER, &again, &err), 0);
+			if (!check_failed)
+				CHECK_EQ_STR(again, v3);
+		}
+	}
+	/* Imported by a version 2 config.toml: version 2's plugin name. */
+	CHECK_EQ_INT(containerd_dropin_text(dump_v3, 2, WRAPPER, &v2, &err), 0);
+	if (check_failed)
+		return;
+	CHECK(strstr(v2, "\nversion = 2\n") != NULL);
+	CHECK(strstr(v2, "cri.v1") == NULL);
+	CHECK_EQ_INT(containerd_dump_binary(v2, binary, sizeof(binary)), 0);
+	CHECK_EQ_STR(binary, WRAPPER);
+	/* No pod_annotations and no options in the dump: both written. */
+	CHECK_EQ_INT(containerd_dropin_text(dump_v3_no_options, 3, "/opt/a \"b\"/bpfreaper-runtime", &bare, &err), 0);
+	if (check_failed)
+		return;
+	CHECK(strstr(bare, "snapshotter") == NULL);
+	CHECK(strstr(bare, "runtimes.runc]\n  pod_annotations = [\"io.bpfreaper.*\"]\n") != NULL);
+	CHECK_EQ_INT(containerd_dump_binary(bare, binary, sizeof(binary)), 0);
+	CHECK_EQ_STR(binary, "/opt/a \"b\"/bpfreaper-runtime");
 }
 
 /* main, with the entry added, gives want, and taking it out gives main

@@ -6,7 +6,7 @@
 #include "check.h"
 #include "fileio.h"
 #include "oci-state.h"
-#include "runtime-configure.h"
+#include "runtime-configure-hooksd.h"
 #include "util.h"
 
 #include <fcntl.h>
