@@ -17,7 +17,9 @@
 #include "error.h"
 
 enum jf_type {
-	JF_STRING,     /* char *, NULL when absent; max_len, JF_ABSOLUTE, valid */
+	/* char *, NULL when absent; max_len, JF_ABSOLUTE, valid. NULL is
+	 * written as null: JF_NULLABLE reads that back. */
+	JF_STRING,
 	JF_BOOL,       /* bool */
 	JF_INT,        /* a JSON integer from min to max, in a member of size 1, 4 or 8 */
 	/* uint64_t written as a decimal string: JSON readers in other languages
