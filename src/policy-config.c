@@ -2,8 +2,8 @@
 /* Config file parsing and keep rules; see policy-config.h. */
 #include "policy-config.h"
 #include "enumtab.h"
-#include "duration.h"
 #include "fileio.h"
+#include "jsonfield.h"
 #include "oci-state.h"
 #include "util.h"
 
@@ -12,7 +12,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 
-static const char *const mode_names[] = {
+const char *const mode_names[MODE_OFF + 1] = {
 	[MODE_ENFORCE] = "enforce",
 	[MODE_REPORT] = "report",
 	[MODE_OFF] = "off",
@@ -114,100 +114,6 @@ void config_done(struct config *c)
 	c->wait_ms = -1;
 }
 
-/* What is wrong in the config, in the caller's error. */
-static int config_error(struct br_error *err, int code, const char *why)
-{
-	/* code itself, not what br_error_set returns: the analyzer cannot
-	 * see that it is the same. */
-	(void)br_error_set(err, code, BR_STEP_CONFIG, "%s", why);
-	return code;
-}
-
-static int get_path(json_object *root, const char *key, char **ret, struct br_error *err, const char *why)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(root, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/' ||
-	    json_object_get_string_len(v) >= PATH_MAX)
-		return config_error(err, -EINVAL, why);
-	*ret = strdup(json_object_get_string(v));
-	return *ret ? 0 : config_error(err, -ENOMEM, strerror(ENOMEM));
-}
-
-/* An empty array is valid: no annotation may change the mode. */
-static int parse_annotation_modes(json_object *v, struct config *c, struct br_error *err)
-{
-	static const char why[] = "\"annotation_modes\" is not an array of enforce, report, off";
-
-	if (!json_object_is_type(v, json_type_array))
-		return config_error(err, -EINVAL, why);
-	for (size_t i = 0; i < json_object_array_length(v); i++) {
-		json_object *name = json_object_array_get_idx(v, i);
-		enum mode m = json_object_is_type(name, json_type_string)
-				      ? mode_from_string(json_object_get_string(name))
-				      : MODE_UNSET;
-
-		if (m == MODE_UNSET)
-			return config_error(err, -EINVAL, why);
-		c->annotation_modes |= 1u << m;
-	}
-	c->annotation_modes_set = true;
-	return 0;
-}
-
-/* {"count": N, "max_age": "7d"}: either may be left out or 0 (no limit). */
-static int parse_retention(json_object *v, struct config *c, struct br_error *err)
-{
-	static const char why[] = "\"report_retention\" is not {\"count\": N, \"max_age\": \"7d\"}";
-	json_object *count, *age;
-
-	if (!json_object_is_type(v, json_type_object))
-		return config_error(err, -EINVAL, why);
-	json_object_object_foreach(v, key, val)
-	{
-		(void)val;
-		if (!streq(key, "count") && !streq(key, "max_age"))
-			return config_error(err, -EINVAL, why);
-	}
-	if (json_object_object_get_ex(v, "count", &count)) {
-		if (!json_object_is_type(count, json_type_int) || json_object_get_int64(count) < 0 ||
-		    json_object_get_int64(count) > 100000000)
-			return config_error(err, -EINVAL,
-					    "\"report_retention\": \"count\" is not an integer from 0 to 100000000");
-		c->retention.count = (size_t)json_object_get_int64(count);
-	}
-	if (json_object_object_get_ex(v, "max_age", &age) &&
-	    (!json_object_is_type(age, json_type_string) ||
-	     duration_parse(json_object_get_string(age), &c->retention.max_age_s) < 0))
-		return config_error(err, -EINVAL,
-				    "\"report_retention\": \"max_age\" is not a duration such as \"12h\", \"7d\", \"2w\"");
-	c->retention_set = true;
-	return 0;
-}
-
-/* {"objects": N, "bytes": N}: either may be left out or 0 (no limit). */
-static int parse_live_budget(json_object *v, struct config *c, struct br_error *err)
-{
-	static const char why[] = "\"live_budget\" is not {\"objects\": N, \"bytes\": N} with integers from 0 to 2^50";
-
-	if (!json_object_is_type(v, json_type_object))
-		return config_error(err, -EINVAL, why);
-	json_object_object_foreach(v, key, val)
-	{
-		uint64_t *dst = streq(key, "objects") ? &c->live_budget.objects
-				: streq(key, "bytes")  ? &c->live_budget.bytes
-						       : NULL;
-
-		if (!dst || !json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0 ||
-		    (uint64_t)json_object_get_int64(val) > LIVE_BUDGET_MAX)
-			return config_error(err, -EINVAL, why);
-		*dst = (uint64_t)json_object_get_int64(val);
-	}
-	return 0;
-}
-
 int live_budget_parse(const char *s, struct live_budget *ret)
 {
 	struct live_budget b = {};
@@ -305,16 +211,78 @@ int config_parse(const char *text, size_t len, struct config *ret, struct br_err
 	return config_parse_at(text, len, ret, err, NULL);
 }
 
+/* bpfreaper-runtime's "runtime": a bare name is looked up in PATH; a
+ * relative path would depend on the bundle's working directory. */
+static bool runtime_valid(const char *rt)
+{
+	return rt[0] && (rt[0] == '/' || !strchr(rt, '/'));
+}
+
+int keep_rules_add_member(void *keep, const char *pattern, struct br_error *err)
+{
+	return keep_rules_add(keep, pattern, err);
+}
+
+const char *keep_rules_item(const void *keep, size_t i)
+{
+	const struct keep_rules *k = keep;
+
+	return i < k->n ? k->v[i] : NULL;
+}
+
+static const char *const tracer_idle_names[] = { "keep", "unload" };
+static const char *const report_freed_names[] = { "count", "list" };
+
+/* {"count": N, "max_age": "7d"}: either may be left out or 0 (no limit). */
+static const struct jf_field retention_fields[] = {
+	{ "count", JF_INT, 0, JF_MEMBER(struct report_retention, count), .max = 100000000 },
+	{ "max_age", JF_DURATION, 0, JF_MEMBER(struct report_retention, max_age_s) },
+};
+static const struct jf_table retention_table = JF_TABLE(retention_fields, true);
+
+/* {"objects": N, "bytes": N}: either may be left out or 0 (no limit). */
+static const struct jf_field live_budget_fields[] = {
+	{ "objects", JF_INT, 0, JF_MEMBER(struct live_budget, objects), .max = LIVE_BUDGET_MAX },
+	{ "bytes", JF_INT, 0, JF_MEMBER(struct live_budget, bytes), .max = LIVE_BUDGET_MAX },
+};
+static const struct jf_table live_budget_table = JF_TABLE(live_budget_fields, true);
+
+/* Every key of bpfreaper.json, in the order "unknown key" lists them. */
+static const struct jf_field config_fields[] = {
+	{ "mode", JF_ENUM, 0, JF_MEMBER(struct config, mode), JF_NAMES(mode_names), .min = MODE_ENFORCE },
+	{ "keep", JF_STRINGS, 0, JF_MEMBER(struct config, keep), .add = keep_rules_add_member, .item = keep_rules_item,
+	  .expect = "an array of path globs" },
+	{ "log_file", JF_STRING, JF_NULLABLE | JF_ABSOLUTE, JF_MEMBER(struct config, log_file) },
+	{ "report_dir", JF_STRING, JF_NULLABLE | JF_ABSOLUTE, JF_MEMBER(struct config, report_dir) },
+	{ "wait_ms", JF_INT, 0, JF_MEMBER(struct config, wait_ms), .max = WAIT_MS_MAX, .def = -1 },
+	{ "tracer_backend", JF_ENUM, 0, JF_MEMBER(struct config, backend), JF_NAMES(tracer_backend_names) },
+	{ "on_error", JF_ENUM, 0, JF_MEMBER(struct config, on_error), JF_NAMES(on_error_names) },
+	{ "annotation_modes", JF_ENUM_BITS, 0, JF_MEMBER(struct config, annotation_modes), JF_NAMES(mode_names),
+	  .min = MODE_ENFORCE, .has_present = true, .present = offsetof(struct config, annotation_modes_set) },
+	{ "tracer_idle", JF_ENUM, 0, JF_MEMBER(struct config, unload_idle_tracer), JF_NAMES(tracer_idle_names) },
+	{ "report_freed", JF_ENUM, 0, JF_MEMBER(struct config, list_freed), JF_NAMES(report_freed_names) },
+	{ "metrics_textfile", JF_STRING, JF_NULLABLE | JF_ABSOLUTE, JF_MEMBER(struct config, metrics_textfile),
+	  .expect = "an absolute path (a directory)" },
+	{ "report_retention", JF_OBJECT, 0, JF_MEMBER(struct config, retention), .sub = &retention_table,
+	  .expect = "{\"count\": N, \"max_age\": \"7d\"}", .has_present = true,
+	  .present = offsetof(struct config, retention_set) },
+	{ "runtime", JF_STRING, 0, JF_MEMBER(struct config, runtime), .valid = runtime_valid,
+	  .expect = "a command name or an absolute path" },
+	{ "hooks_dir", JF_STRING, JF_NULLABLE | JF_ABSOLUTE, JF_MEMBER(struct config, hooks_dir) },
+	{ "live_budget", JF_OBJECT, 0, JF_MEMBER(struct config, live_budget), .sub = &live_budget_table,
+	  .expect = "{\"objects\": N, \"bytes\": N} with integers from 0 to 2^50" },
+};
+static const struct jf_table config_table = JF_TABLE(config_fields, true);
+
 int config_parse_at(const char *text, size_t len, struct config *ret, struct br_error *err,
 		    struct config_where *ret_where)
 {
 	_cleanup_json_ json_object *root = NULL;
 	struct config c = { .wait_ms = -1 };
-	json_object *v;
-	int r = 0;
-
+	const char *unknown = NULL;
 	struct json_error jerr;
 	unsigned line, column;
+	int r;
 
 	r = json_parse_located(text, len, 8, &root, &jerr);
 	if (ret_where)
@@ -328,117 +296,11 @@ int config_parse_at(const char *text, size_t len, struct config *ret, struct br_
 	}
 	if (r < 0)
 		return br_error_set(err, r, BR_STEP_CONFIG, "not valid JSON");
-	if (!json_object_is_type(root, json_type_object))
-		return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "not a JSON object");
-	json_object_object_foreach(root, key, val)
-	{
-		(void)val;
-		if (!streq(key, "mode") && !streq(key, "keep") && !streq(key, "log_file") &&
-		    !streq(key, "report_dir") && !streq(key, "wait_ms") && !streq(key, "tracer_backend") &&
-		    !streq(key, "on_error") && !streq(key, "annotation_modes") && !streq(key, "tracer_idle") &&
-		    !streq(key, "report_freed") && !streq(key, "metrics_textfile") && !streq(key, "report_retention") &&
-		    !streq(key, "runtime") && !streq(key, "hooks_dir") && !streq(key, "live_budget")) {
-			key_position(text, len, key, ret_where);
-			return br_error_set(err, -EINVAL, BR_STEP_CONFIG,
-					    "unknown key \"%.64s\" (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, "
-					    "on_error, annotation_modes, tracer_idle, report_freed, metrics_textfile, "
-					    "report_retention, runtime, hooks_dir, live_budget)", key);
-		}
-	}
-	if (json_object_object_get_ex(root, "mode", &v)) {
-		c.mode = json_object_is_type(v, json_type_string) ? mode_from_string(json_object_get_string(v))
-								  : MODE_UNSET;
-		if (c.mode == MODE_UNSET)
-			return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "\"mode\" is not one of enforce, report, off");
-	}
-	if (json_object_object_get_ex(root, "keep", &v)) {
-		if (!json_object_is_type(v, json_type_array))
-			return br_error_set(err, -EINVAL, BR_STEP_CONFIG, "\"keep\" is not an array of path globs");
-		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
-			json_object *rule = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(rule, json_type_string)) {
-				r = config_error(err, -EINVAL, "\"keep\" is not an array of path globs");
-			} else {
-				r = keep_rules_add(&c.keep, json_object_get_string(rule), err);
-				if (r < 0)
-					br_error_step(err, BR_STEP_CONFIG);
-			}
-		}
-	}
-	if (r == 0)
-		r = get_path(root, "log_file", &c.log_file, err, "\"log_file\" is not an absolute path");
-	if (r == 0)
-		r = get_path(root, "report_dir", &c.report_dir, err,
-			     "\"report_dir\" is not an absolute path");
-	if (r == 0)
-		r = get_path(root, "metrics_textfile", &c.metrics_textfile, err,
-			     "\"metrics_textfile\" is not an absolute path (a directory)");
-	if (r == 0 && json_object_object_get_ex(root, "wait_ms", &v)) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-		    json_object_get_int64(v) > WAIT_MS_MAX) {
-			r = config_error(err, -EINVAL, "\"wait_ms\" is not an integer from 0 to 60000");
-		} else {
-			c.wait_ms = (int)json_object_get_int64(v);
-		}
-	}
-	if (r == 0 && json_object_object_get_ex(root, "tracer_backend", &v) &&
-	    (!json_object_is_type(v, json_type_string) ||
-	     tracer_backend_parse(json_object_get_string(v), &c.backend) < 0))
-		r = config_error(err, -EINVAL, "\"tracer_backend\" is not one of " TRACER_BACKEND_NAMES);
-	if (r == 0 && json_object_object_get_ex(root, "on_error", &v)) {
-		int e = ENUM_PARSE(on_error_names,
-				   json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
-
-		if (e >= 0) {
-			c.on_error = (enum on_error)e;
-		} else {
-			r = config_error(err, -EINVAL, "\"on_error\" is not one of ignore, fail");
-		}
-	}
-	if (r == 0 && json_object_object_get_ex(root, "tracer_idle", &v)) {
-		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-
-		if (streq(e, "keep") || streq(e, "unload")) {
-			c.unload_idle_tracer = streq(e, "unload");
-		} else {
-			r = config_error(err, -EINVAL, "\"tracer_idle\" is not one of keep, unload");
-		}
-	}
-	if (r == 0 && json_object_object_get_ex(root, "report_freed", &v)) {
-		const char *e = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-
-		if (streq(e, "count") || streq(e, "list")) {
-			c.list_freed = streq(e, "list");
-		} else {
-			r = config_error(err, -EINVAL, "\"report_freed\" is not one of count, list");
-		}
-	}
-	if (r == 0 && json_object_object_get_ex(root, "annotation_modes", &v))
-		r = parse_annotation_modes(v, &c, err);
-	if (r == 0 && json_object_object_get_ex(root, "report_retention", &v))
-		r = parse_retention(v, &c, err);
-	if (r == 0 && json_object_object_get_ex(root, "live_budget", &v))
-		r = parse_live_budget(v, &c, err);
-	if (r == 0)
-		r = get_path(root, "hooks_dir", &c.hooks_dir, err, "\"hooks_dir\" is not an absolute path");
-	if (r == 0 && json_object_object_get_ex(root, "runtime", &v)) {
-		/* A bare name is looked up in PATH; a relative path would depend
-		 * on the bundle's working directory. */
-		const char *rt = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-
-		if (!rt[0] || (rt[0] != '/' && strchr(rt, '/')) || strlen(rt) >= PATH_MAX) {
-			r = config_error(err, -EINVAL, "\"runtime\" is neither a command name nor an absolute path");
-		} else {
-			c.runtime = strdup(rt);
-			if (!c.runtime)
-				r = -ENOMEM;
-		}
-	}
+	r = jf_parse(&config_table, root, &c, BR_STEP_CONFIG, err, &unknown);
 	if (r < 0) {
+		if (unknown)
+			key_position(text, len, unknown, ret_where);
 		config_done(&c);
-		if (err && err->code != r) /* each failure above says it; not a strdup */
-			br_error_set(err, r, BR_STEP_CONFIG, "%s", strerror(-r));
 		return r;
 	}
 	*ret = c;

@@ -122,6 +122,8 @@ int config_load_at(const char *path, struct config *ret, struct br_error *err, s
 /* The retention gc applies (see REPORT_RETENTION_DEFAULT_COUNT). */
 struct report_retention config_report_retention(const struct config *c);
 
+/* Indexed by enum mode; MODE_UNSET has no name. */
+extern const char *const mode_names[MODE_OFF + 1];
 const char *mode_name(enum mode m);
 /* "enforce", "report" or "off"; MODE_UNSET for anything else. */
 enum mode mode_from_string(const char *s);
@@ -144,5 +146,8 @@ int keep_rules_add_list(struct keep_rules *k, const char *list, struct br_error 
 /* The first rule matching path, or NULL. */
 const char *keep_rules_match(const struct keep_rules *k, const char *path);
 void keep_rules_done(struct keep_rules *k);
+/* Keep rules as a JF_STRINGS member of a field table (jsonfield.h). */
+int keep_rules_add_member(void *keep, const char *pattern, struct br_error *err);
+const char *keep_rules_item(const void *keep, size_t i);
 
 #endif

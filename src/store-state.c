@@ -2,6 +2,7 @@
 /* State file format and I/O; see store-state.h. */
 #include "store-state.h"
 #include "fileio.h"
+#include "jsonfield.h"
 #include "oci-state.h"
 #include "util.h"
 
@@ -33,58 +34,85 @@ int state_file_name(const char *id, uint64_t earlier, char *buf, size_t size)
 	return path_printf(buf, size, "%s.json", id);
 }
 
+static int binds_from(json_object *v, void *base)
+{
+	struct container_state *s = base;
+
+	/* host_mount_ns, read before, belongs to the binds. */
+	return binds_from_json(v, s->binds.host_mount_ns, &s->binds);
+}
+
+static int binds_to(const void *base, json_object **ret)
+{
+	return binds_to_json(&((const struct container_state *)base)->binds, ret);
+}
+
+static int pod_from(json_object *v, void *base)
+{
+	return pod_identity_from_json(v, &((struct container_state *)base)->pod);
+}
+
+static int pod_to(const void *base, json_object **ret)
+{
+	const struct pod_identity *p = &((const struct container_state *)base)->pod;
+
+	/* Absent in states of an older bpfreaper and of containers no
+	 * Kubernetes runtime started. */
+	*ret = pod_identity_to_json(p);
+	return !*ret && pod_identity_known(p) ? -ENOMEM : 0;
+}
+
+/* {"objects": N, "bytes": N}, both present, as written. */
+static const struct jf_field live_budget_fields[] = {
+	{ "objects", JF_INT, JF_REQUIRED, JF_MEMBER(struct live_budget, objects), .max = LIVE_BUDGET_MAX },
+	{ "bytes", JF_INT, JF_REQUIRED, JF_MEMBER(struct live_budget, bytes), .max = LIVE_BUDGET_MAX },
+};
+static const struct jf_table live_budget_table = JF_TABLE(live_budget_fields, false);
+
+/* The state file, in the order it is written; "version" comes first, from
+ * state_serialize. Keys an older bpfreaper did not write are optional. */
+static const struct jf_field state_fields[] = {
+	{ "id", JF_STRING, JF_REQUIRED | JF_NULLABLE, JF_MEMBER(struct container_state, id) },
+	{ "cgroup_id", JF_U64_STRING, JF_REQUIRED | JF_NULLABLE, JF_MEMBER(struct container_state, cgroup_id),
+	  .min = 1 },
+	{ "cgroup_path", JF_STRING, JF_REQUIRED | JF_NULLABLE | JF_ABSOLUTE,
+	  JF_MEMBER(struct container_state, cgroup_path) },
+	{ "cgroup", JF_STRING, JF_NULLABLE | JF_ABSOLUTE | JF_OMIT_DEFAULT, JF_MEMBER(struct container_state, cgroup) },
+	{ "pid", JF_INT, 0, JF_MEMBER(struct container_state, pid), .max = INT_MAX },
+	{ "bundle", JF_STRING, JF_NULLABLE | JF_ABSOLUTE, JF_MEMBER(struct container_state, bundle) },
+	{ "runtime_status", JF_STRING, JF_NULLABLE, JF_MEMBER(struct container_state, runtime_status) },
+	{ "created_at", JF_INT, 0, JF_MEMBER(struct container_state, created_at), .min = INT64_MIN,
+	  .max = INT64_MAX },
+	{ "registered_ns", JF_U64_STRING, JF_OMIT_DEFAULT, JF_MEMBER(struct container_state, registered_ns) },
+	{ "host_mount_ns", JF_BOOL, 0, JF_MEMBER(struct container_state, binds.host_mount_ns) },
+	{ "binds", JF_CUSTOM, 0, JF_MEMBER(struct container_state, binds), .from_json = binds_from,
+	  .to_json = binds_to, .expect = "an array of binds" },
+	/* off never gets a state */
+	{ "mode", JF_ENUM, JF_REQUIRED, JF_MEMBER(struct container_state, mode), JF_NAMES(mode_names),
+	  .min = MODE_ENFORCE, .max = MODE_REPORT },
+	{ "mode_source", JF_STRING, JF_NULLABLE | JF_OMIT_DEFAULT, JF_MEMBER(struct container_state, mode_source) },
+	/* AUTO: not known, never written */
+	{ "tracer_backend", JF_ENUM, JF_OMIT_DEFAULT, JF_MEMBER(struct container_state, backend),
+	  JF_NAMES(tracer_backend_names), .min = TRACER_BACKEND_TRAMPOLINE },
+	{ "pod", JF_CUSTOM, 0, JF_MEMBER(struct container_state, pod), .from_json = pod_from, .to_json = pod_to,
+	  .expect = "a pod identity" },
+	{ "live_budget", JF_OBJECT, JF_OMIT_DEFAULT, JF_MEMBER(struct container_state, live_budget),
+	  .sub = &live_budget_table },
+	{ "keep", JF_STRINGS, 0, JF_MEMBER(struct container_state, keep), .add = keep_rules_add_member,
+	  .item = keep_rules_item },
+};
+static const struct jf_table state_table = JF_TABLE(state_fields, false);
+
 int state_serialize(const struct container_state *s, char **ret_text)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
-	json_object *binds = NULL, *keep;
-	char cgid[32];
 	int r;
 
-	if (!o)
+	if (!o || json_object_object_add(o, "version", json_object_new_int(STATE_VERSION)) < 0)
 		return -ENOMEM;
-	r = binds_to_json(&s->binds, &binds);
+	r = jf_write(&state_table, s, o);
 	if (r < 0)
 		return r;
-	/* 64-bit ids as strings: JSON readers in other languages lose bits. */
-	snprintf(cgid, sizeof(cgid), "%" PRIu64, s->cgroup_id);
-	json_object_object_add(o, "version", json_object_new_int(STATE_VERSION));
-	json_object_object_add(o, "id", json_object_new_string(s->id));
-	json_object_object_add(o, "cgroup_id", json_object_new_string(cgid));
-	json_object_object_add(o, "cgroup_path", json_object_new_string(s->cgroup_path));
-	if (s->cgroup)
-		json_object_object_add(o, "cgroup", json_object_new_string(s->cgroup));
-	json_object_object_add(o, "pid", json_object_new_int(s->pid));
-	json_object_object_add(o, "bundle", s->bundle ? json_object_new_string(s->bundle) : NULL);
-	json_object_object_add(o, "runtime_status",
-			       json_object_new_string(s->runtime_status ? s->runtime_status : ""));
-	json_object_object_add(o, "created_at", json_object_new_int64(s->created_at));
-	if (s->registered_ns) {
-		char reg[32];
-
-		snprintf(reg, sizeof(reg), "%" PRIu64, s->registered_ns);
-		json_object_object_add(o, "registered_ns", json_object_new_string(reg));
-	}
-	json_object_object_add(o, "host_mount_ns", json_object_new_boolean(s->binds.host_mount_ns));
-	json_object_object_add(o, "binds", binds);
-	json_object_object_add(o, "mode", json_object_new_string(mode_name(s->mode)));
-	if (s->mode_source)
-		json_object_object_add(o, "mode_source", json_object_new_string(s->mode_source));
-	if (s->backend != TRACER_BACKEND_AUTO)
-		json_object_object_add(o, "tracer_backend",
-				       json_object_new_string(tracer_backend_name(s->backend)));
-	if (pod_identity_known(&s->pod))
-		json_object_object_add(o, "pod", pod_identity_to_json(&s->pod));
-	if (live_budget_set(&s->live_budget)) {
-		json_object *b = json_object_new_object();
-
-		json_object_object_add(b, "objects", json_object_new_int64((int64_t)s->live_budget.objects));
-		json_object_object_add(b, "bytes", json_object_new_int64((int64_t)s->live_budget.bytes));
-		json_object_object_add(o, "live_budget", b);
-	}
-	keep = json_object_new_array();
-	for (size_t i = 0; keep && i < s->keep.n; i++)
-		json_object_array_add(keep, json_object_new_string(s->keep.v[i]));
-	json_object_object_add(o, "keep", keep);
 	*ret_text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
 	return *ret_text ? 0 : -ENOMEM;
@@ -106,46 +134,12 @@ int state_write(const struct rundir *rd, const struct container_state *s)
 	return write_file_atomic(rd->state_fd, name, text, strlen(text), 0600, false);
 }
 
-static int get_string(json_object *o, const char *key, bool required, char **ret)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-		*ret = NULL;
-		return required ? -EBADMSG : 0;
-	}
-	if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) >= PATH_MAX)
-		return -EBADMSG;
-	*ret = strdup(json_object_get_string(v));
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* {"objects": N, "bytes": N}, both present, as state_serialize writes it. */
-static int live_budget_from_json(json_object *o, struct live_budget *ret)
-{
-	json_object *objects, *bytes;
-
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "objects", &objects) ||
-	    !json_object_object_get_ex(o, "bytes", &bytes) || !json_object_is_type(objects, json_type_int) ||
-	    !json_object_is_type(bytes, json_type_int) || json_object_get_int64(objects) < 0 ||
-	    json_object_get_int64(bytes) < 0 || (uint64_t)json_object_get_int64(objects) > LIVE_BUDGET_MAX ||
-	    (uint64_t)json_object_get_int64(bytes) > LIVE_BUDGET_MAX)
-		return -EBADMSG;
-	ret->objects = (uint64_t)json_object_get_int64(objects);
-	ret->bytes = (uint64_t)json_object_get_int64(bytes);
-	return 0;
-}
-
 int state_parse(const char *text, size_t len, const char *want_id, struct container_state *ret,
 		struct br_error *err)
 {
 	_cleanup_json_ json_object *o = NULL;
 	struct container_state s = {};
-	json_object *v, *binds = NULL;
-	bool host_ns = false;
-	char *end = NULL;
-	/* What is wrong, static text; NULL when err says it already. */
-	const char *why = "missing or bad field";
+	json_object *v;
 	int r;
 
 	if (json_parse_strict(text, len, 8, &o) < 0 || !json_object_is_type(o, json_type_object))
@@ -153,100 +147,18 @@ int state_parse(const char *text, size_t len, const char *want_id, struct contai
 	if (!json_object_object_get_ex(o, "version", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != STATE_VERSION)
 		return br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "unknown state version");
-	r = get_string(o, "id", true, &s.id);
-	if (r == 0)
-		r = get_string(o, "cgroup_path", true, &s.cgroup_path);
-	if (r == 0)
-		r = get_string(o, "bundle", false, &s.bundle);
-	if (r == 0)
-		r = get_string(o, "cgroup", false, &s.cgroup);
-	if (r == 0)
-		r = get_string(o, "runtime_status", false, &s.runtime_status);
-	if (r == 0)
-		r = get_string(o, "mode_source", false, &s.mode_source);
-	if (r == 0) {
-		char *cgid = NULL;
-
-		r = get_string(o, "cgroup_id", true, &cgid);
-		if (r == 0) {
-			errno = 0;
-			s.cgroup_id = strtoull(cgid, &end, 10);
-			if (errno || !end || *end || cgid[0] == '\0' || cgid[0] == '-' || s.cgroup_id == 0)
-				r = -EBADMSG;
-		}
-		free(cgid);
-	}
-	if (r == 0 && json_object_object_get_ex(o, "registered_ns", &v)) {
-		const char *reg = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-
-		errno = 0;
-		s.registered_ns = strtoull(reg, &end, 10);
-		if (errno || !end || *end || reg[0] < '0' || reg[0] > '9')
-			r = -EBADMSG;
-	}
-	if (r == 0 && json_object_object_get_ex(o, "pid", &v)) {
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) < 0)
-			r = -EBADMSG;
-		else
-			s.pid = json_object_get_int(v);
-	}
-	if (r == 0 && json_object_object_get_ex(o, "created_at", &v))
-		s.created_at = json_object_get_int64(v);
-	if (r == 0 && json_object_object_get_ex(o, "host_mount_ns", &v))
-		host_ns = json_object_get_boolean(v);
-	if (r == 0 && json_object_object_get_ex(o, "binds", &binds))
-		r = binds_from_json(binds, host_ns, &s.binds) < 0 ? -EBADMSG : 0;
-	else if (r == 0)
-		s.binds.host_mount_ns = host_ns;
-	if (r == 0) {
-		s.mode = json_object_object_get_ex(o, "mode", &v) && json_object_is_type(v, json_type_string)
-				 ? mode_from_string(json_object_get_string(v))
-				 : MODE_UNSET;
-		if (s.mode != MODE_ENFORCE && s.mode != MODE_REPORT)
-			r = -EBADMSG;
-	}
-	if (r == 0 && json_object_object_get_ex(o, "tracer_backend", &v) &&
-	    (!json_object_is_type(v, json_type_string) ||
-	     tracer_backend_parse(json_object_get_string(v), &s.backend) < 0 ||
-	     s.backend == TRACER_BACKEND_AUTO))
-		r = -EBADMSG;
-	/* Absent in states of an older bpfreaper. */
-	if (r == 0 && json_object_object_get_ex(o, "pod", &v))
-		r = pod_identity_from_json(v, &s.pod);
-	if (r == 0 && json_object_object_get_ex(o, "live_budget", &v))
-		r = live_budget_from_json(v, &s.live_budget);
-	if (r == 0 && json_object_object_get_ex(o, "keep", &v)) {
-		if (!json_object_is_type(v, json_type_array))
-			r = -EBADMSG;
-		for (size_t i = 0; r == 0 && i < json_object_array_length(v); i++) {
-			json_object *rule = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(rule, json_type_string) ||
-			    keep_rules_add(&s.keep, json_object_get_string(rule), NULL) < 0)
-				r = -EBADMSG;
-		}
-	}
-	if (r == 0 && (s.cgroup_path[0] != '/' || (s.bundle && s.bundle[0] != '/') ||
-		       (s.cgroup && s.cgroup[0] != '/')))
-		r = -EBADMSG;
+	r = jf_parse(&state_table, o, &s, BR_STEP_STATE_READ, err, NULL);
 	if (r == 0 && !container_id_valid(s.id, err)) {
-		why = NULL;
+		br_error_step(err, BR_STEP_STATE_READ);
 		r = -EBADMSG;
 	}
-	if (r == 0 && want_id && !streq(s.id, want_id)) {
-		why = "state names another container";
-		r = -EBADMSG;
-	}
+	if (r == 0 && want_id && !streq(s.id, want_id))
+		r = br_error_set(err, -EBADMSG, BR_STEP_STATE_READ, "state names another container");
 	if (r < 0) {
 		container_state_done(&s);
+		/* Whatever the field said, the file is not a state. */
 		r = r == -ENOMEM ? r : -EBADMSG;
-		if (why)
-			return br_error_set(err, r, BR_STEP_STATE_READ, "%s", r == -ENOMEM ? "out of memory" : why);
-		/* The id's check said what is wrong. */
-		br_error_step(err, BR_STEP_STATE_READ);
-		if (err)
-			err->code = r;
-		return r;
+		return br_error_set_step(err, r, BR_STEP_STATE_READ);
 	}
 	*ret = s;
 	return 0;

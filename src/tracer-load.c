@@ -39,7 +39,7 @@ int tracer_records_map_create(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static const char *const backend_names[] = {
+const char *const tracer_backend_names[TRACER_BACKEND_TRACEPOINT + 1] = {
 	[TRACER_BACKEND_AUTO] = "auto",
 	[TRACER_BACKEND_TRAMPOLINE] = "trampoline",
 	[TRACER_BACKEND_TRACEPOINT] = "tracepoint",
@@ -47,12 +47,12 @@ static const char *const backend_names[] = {
 
 const char *tracer_backend_name(enum tracer_backend b)
 {
-	return ENUM_NAME(backend_names, b, "unknown");
+	return ENUM_NAME(tracer_backend_names, b, "unknown");
 }
 
 int tracer_backend_parse(const char *s, enum tracer_backend *ret)
 {
-	int v = ENUM_PARSE(backend_names, s);
+	int v = ENUM_PARSE(tracer_backend_names, s);
 
 	if (v < 0)
 		return v;

@@ -24,6 +24,8 @@ enum tracer_backend {
 };
 
 #define TRACER_BACKEND_NAMES "auto, trampoline, tracepoint"
+/* Indexed by enum tracer_backend (enumtab.h). */
+extern const char *const tracer_backend_names[TRACER_BACKEND_TRACEPOINT + 1];
 
 const char *tracer_backend_name(enum tracer_backend b);
 /* -EINVAL for anything but the names above. */

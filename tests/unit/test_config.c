@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <limits.h>
+
 #include "check.h"
 #include "policy-config.h"
 
@@ -135,4 +137,66 @@ TEST(errors_say_where_and_what)
 	CHECK(strstr(why.detail, "unknown key \"moed\"") != NULL);
 	CHECK(parse("{\"mode\":\"off\"}\n\n{", &c, &why) < 0);
 	CHECK(strstr(why.detail, "line 3, column 1") != NULL);
+}
+
+/* The words `bpfreaperctl config check` and the hooks' log print, from the
+ * field table: each names the key and what it must be. */
+TEST(errors_name_the_key)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "{\"mode\":1}", "\"mode\" is not one of enforce, report, off" },
+		{ "{\"keep\":\"/x\"}", "\"keep\" is not an array of path globs" },
+		{ "{\"keep\":[\"/a\",1]}", "\"keep[1]\" is not a string" },
+		{ "{\"log_file\":\"rel\"}", "\"log_file\" is not an absolute path" },
+		{ "{\"metrics_textfile\":\"m\"}", "\"metrics_textfile\" is not an absolute path (a directory)" },
+		{ "{\"wait_ms\":60001}", "\"wait_ms\" is not an integer from 0 to 60000" },
+		{ "{\"tracer_backend\":\"fentry\"}", "\"tracer_backend\" is not one of auto, trampoline, tracepoint" },
+		{ "{\"on_error\":true}", "\"on_error\" is not one of ignore, fail" },
+		{ "{\"annotation_modes\":[\"report\",\"x\"]}", "\"annotation_modes\" is not an array of enforce, report, off" },
+		{ "{\"tracer_idle\":\"x\"}", "\"tracer_idle\" is not one of keep, unload" },
+		{ "{\"report_freed\":\"x\"}", "\"report_freed\" is not one of count, list" },
+		{ "{\"report_retention\":5}", "\"report_retention\" is not {\"count\": N, \"max_age\": \"7d\"}" },
+		{ "{\"report_retention\":{\"count\":100000001}}",
+		  "\"report_retention.count\" is not an integer from 0 to 100000000" },
+		{ "{\"report_retention\":{\"max_age\":\"7x\"}}",
+		  "\"report_retention.max_age\" is not a duration such as \"12h\", \"7d\", \"2w\"" },
+		{ "{\"report_retention\":{\"size\":1}}",
+		  "\"report_retention\": unknown key \"size\" (known: count, max_age)" },
+		{ "{\"runtime\":\"bin/runc\"}", "\"runtime\" is not a command name or an absolute path" },
+		{ "{\"live_budget\":{\"bytes\":2251799813685249}}",
+		  "\"live_budget.bytes\" is not an integer from 0 to 1125899906842624" },
+		{ "{\"tracer_idel\":\"keep\"}",
+		  "unknown key \"tracer_idel\" (known: mode, keep, log_file, report_dir, wait_ms, tracer_backend, on_error, "
+		  "annotation_modes, tracer_idle, report_freed, metrics_textfile, report_retention, runtime, hooks_dir, "
+		  "live_budget)" },
+	};
+	char text[PATH_MAX + 64];
+	struct config c = {};
+	struct br_error why = BR_ERROR_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		br_error_clear(&why);
+		CHECK_EQ_INT(parse(bad[i].text, &c, &why), -EINVAL);
+		CHECK_EQ_INT(why.step, BR_STEP_CONFIG);
+		CHECK_EQ_STR(why.detail, bad[i].why);
+	}
+	/* A path is at most PATH_MAX - 1 bytes; null is no path. */
+	snprintf(text, sizeof(text), "{\"log_file\":\"/%0*d\"}", PATH_MAX - 1, 0);
+	CHECK_EQ_INT(parse(text, &c, &why), -EINVAL);
+	CHECK_EQ_STR(why.detail, "\"log_file\" is longer than 4095 bytes");
+	snprintf(text, sizeof(text), "{\"log_file\":\"/%0*d\",\"report_dir\":null}", PATH_MAX - 2, 0);
+	CHECK_EQ_INT(parse(text, &c, &why), 0);
+	CHECK(c.log_file && strlen(c.log_file) == PATH_MAX - 1);
+	CHECK(c.report_dir == NULL);
+	config_done(&c);
+	/* 64 keep rules, not 65: keep_rules_add's own limit and words. */
+	strcpy(text, "{\"keep\":[");
+	for (int i = 0; i < 65; i++)
+		strcat(text, i ? ",\"/k\"" : "\"/k\"");
+	strcat(text, "]}");
+	CHECK_EQ_INT(parse(text, &c, &why), -E2BIG);
+	CHECK_EQ_STR(why.detail, "more than 64 keep rules");
+	CHECK_EQ_INT(why.step, BR_STEP_CONFIG);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,35 +62,77 @@ TEST(state_without_registered_ns)
 	container_state_done(&s);
 }
 
+/* A valid state but for one field: each is refused for its own cause. */
+#define STATE_HEAD "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"mode\":\"enforce\","
 TEST(corrupt_states_rejected)
 {
-	static const char *bad[] = {
-		"",
-		"{",
-		"{\"version\":2,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"0\",\"cgroup_path\":\"/x\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"-1\",\"cgroup_path\":\"/x\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"12x\",\"cgroup_path\":\"/x\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"rel\"}",
-		"{\"version\":1,\"id\":\"../a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"binds\":[{\"destination\":1}]}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"auto\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"tracer_backend\":\"kprobe\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":\"-5\"}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"registered_ns\":12}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"live_budget\":{\"objects\":-1,\"bytes\":0}}",
-		"{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\",\"live_budget\":{\"objects\":1}}",
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "", "not valid JSON" },
+		{ "{", "not valid JSON" },
+		{ "{\"version\":2,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\"}",
+		  "unknown state version" },
+		{ "{\"version\":1,\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\"}", "\"id\" is missing" },
+		{ "{\"version\":1,\"id\":\"a\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\"}", "\"cgroup_id\" is missing" },
+		{ "{\"version\":1,\"id\":\"a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\"}", "\"mode\" is missing" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"cgroup_id\":\"0\"}",
+		  "\"cgroup_id\" is not a decimal string from 1 to 18446744073709551615" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"cgroup_id\":\"-1\"}",
+		  "\"cgroup_id\" is not a decimal string from 1 to 18446744073709551615" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"cgroup_id\":\"12x\"}",
+		  "\"cgroup_id\" is not a decimal string from 1 to 18446744073709551615" },
+		{ STATE_HEAD "\"cgroup_path\":\"rel\"}", "\"cgroup_path\" is not an absolute path" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"bundle\":\"b\"}", "\"bundle\" is not an absolute path" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"cgroup\":\"c\"}", "\"cgroup\" is not an absolute path" },
+		{ "{\"version\":1,\"id\":\"..\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\"}",
+		  "container id is a relative path" },
+		{ "{\"version\":1,\"id\":\"../a\",\"cgroup_id\":\"1\",\"cgroup_path\":\"/x\",\"mode\":\"enforce\"}",
+		  "container id has a character other than [A-Za-z0-9_+.-]" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"binds\":[{\"destination\":1}]}", "\"binds\" is not an array of binds" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"mode\":\"off\"}", "\"mode\" is not one of enforce, report" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"tracer_backend\":\"auto\"}",
+		  "\"tracer_backend\" is not one of trampoline, tracepoint" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"tracer_backend\":\"kprobe\"}",
+		  "\"tracer_backend\" is not one of trampoline, tracepoint" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"registered_ns\":\"-5\"}",
+		  "\"registered_ns\" is not a decimal string from 0 to 18446744073709551615" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"registered_ns\":12}",
+		  "\"registered_ns\" is not a decimal string from 0 to 18446744073709551615" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"live_budget\":{\"objects\":-1,\"bytes\":0}}",
+		  "\"live_budget.objects\" is not an integer from 0 to 1125899906842624" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"live_budget\":{\"objects\":1}}", "\"live_budget.bytes\" is missing" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"keep\":[\"rel\"]}", "a keep rule is not an absolute path glob" },
+		{ STATE_HEAD "\"cgroup_path\":\"/x\",\"pid\":-1}", "\"pid\" is not an integer from 0 to 2147483647" },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct container_state s = {};
-		struct br_error why = BR_ERROR_INIT;
+	static const char good[] = STATE_HEAD "\"cgroup_path\":\"/x\"}";
+	char long_path[PATH_MAX + 128];
+	struct container_state s = {};
+	struct br_error why = BR_ERROR_INIT;
 
-		if (state_parse(bad[i], strlen(bad[i]), NULL, &s, &why) == 0) {
-			printf("    accepted: %s\n", bad[i]);
+	/* What the cases change is all that is wrong in them. */
+	CHECK_EQ_INT(state_parse(good, strlen(good), NULL, &s, &why), 0);
+	container_state_done(&s);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		br_error_clear(&why);
+		if (state_parse(bad[i].text, strlen(bad[i].text), NULL, &s, &why) == 0) {
+			printf("    accepted: %s\n", bad[i].text);
 			check_failed = 1;
 			container_state_done(&s);
+			continue;
 		}
+		CHECK_EQ_INT(why.code, -EBADMSG);
+		CHECK_EQ_INT(why.step, BR_STEP_STATE_READ);
+		CHECK_EQ_STR(why.detail, bad[i].why);
 	}
+	/* A path is at most PATH_MAX - 1 bytes. */
+	snprintf(long_path, sizeof(long_path), STATE_HEAD "\"cgroup_path\":\"/%0*d\"}", PATH_MAX - 1, 0);
+	br_error_clear(&why);
+	CHECK_EQ_INT(state_parse(long_path, strlen(long_path), NULL, &s, &why), -EBADMSG);
+	CHECK_EQ_STR(why.detail, "\"cgroup_path\" is longer than 4095 bytes");
+	snprintf(long_path, sizeof(long_path), STATE_HEAD "\"cgroup_path\":\"/%0*d\"}", PATH_MAX - 2, 0);
+	CHECK_EQ_INT(state_parse(long_path, strlen(long_path), NULL, &s, &why), 0);
+	container_state_done(&s);
 }
 
 TEST(atomic_write_replaces_and_leaves_no_temp)
