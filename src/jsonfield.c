@@ -150,6 +150,9 @@ static void expectation(const struct jf_field *f, char *buf, size_t size)
 	case JF_CUSTOM:
 		snprintf(buf, size, "valid");
 		break;
+	case JF_CHARS:
+		snprintf(buf, size, "a string of at most %zu bytes", f->size - 1);
+		break;
 	}
 }
 
@@ -297,6 +300,11 @@ static int parse_field(const struct jf_ctx *c, const struct jf_field *f, json_ob
 		if (r == -ENOMEM)
 			return oom(c);
 		return r < 0 ? field_error(c, f, path) : 0;
+	case JF_CHARS:
+		if (!json_object_is_type(v, json_type_string) || (size_t)json_object_get_string_len(v) >= f->size)
+			return field_error(c, f, path);
+		memcpy(member(base, f), json_object_get_string(v), (size_t)json_object_get_string_len(v) + 1);
+		return 0;
 	}
 	return field_error(c, f, path);
 }
@@ -438,7 +446,14 @@ static int write_value(const struct jf_field *f, const void *base, json_object *
 		*ret = json_object_new_boolean(load_int(p, f->size) != 0);
 		break;
 	case JF_INT:
-		*ret = json_object_new_int64(load_int(p, f->size));
+		if ((f->flags & JF_UNSIGNED) && f->size == sizeof(uint32_t)) {
+			uint32_t u;
+
+			memcpy(&u, p, sizeof(u));
+			*ret = json_object_new_int64(u);
+		} else {
+			*ret = json_object_new_int64(load_int(p, f->size));
+		}
 		break;
 	case JF_U64_STRING:
 		*ret = u64_string((uint64_t)load_int(p, f->size));
@@ -466,6 +481,9 @@ static int write_value(const struct jf_field *f, const void *base, json_object *
 	case JF_CUSTOM:
 		r = f->to_json(base, ret);
 		return r < 0 ? r : *ret ? 0 : 1;
+	case JF_CHARS:
+		*ret = json_object_new_string_len(p, (int)strnlen(p, f->size));
+		break;
 	}
 	return *ret ? 0 : -ENOMEM;
 }
@@ -490,4 +508,21 @@ int jf_write(const struct jf_table *t, const void *base, json_object *o)
 		}
 	}
 	return 0;
+}
+
+int jf_write_array(const struct jf_table *t, const void *v, size_t n, size_t size, json_object **ret)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		if (!o || jf_write(t, (const char *)v + i * size, o) < 0 || json_object_array_add(a, o) < 0) {
+			json_object_put(o);
+			json_object_put(a);
+			a = NULL;
+		}
+	}
+	*ret = a;
+	return a ? 0 : -ENOMEM;
 }

@@ -31,6 +31,9 @@ enum jf_type {
 	JF_STRINGS,    /* an array of strings, each handed to add; written from item */
 	JF_OBJECT,     /* a nested struct, by its own table */
 	JF_CUSTOM,     /* the caller's own mapping: from_json, to_json */
+	/* char[size], NUL-terminated within it (a kernel comm, an object's
+	 * name); "" is written as "" */
+	JF_CHARS,
 };
 
 enum {
@@ -38,6 +41,7 @@ enum {
 	JF_NULLABLE = 1u << 1,     /* null reads as absent */
 	JF_ABSOLUTE = 1u << 2,     /* JF_STRING: starts with '/' */
 	JF_OMIT_DEFAULT = 1u << 3, /* written only when not the default (all bytes 0, or def) */
+	JF_UNSIGNED = 1u << 4,     /* JF_INT: a 4-byte member is a uint32_t */
 };
 
 struct jf_table;
@@ -91,5 +95,8 @@ int jf_parse(const struct jf_table *t, json_object *o, void *base, enum br_step 
 
 /* Add *base's fields to object o, in the table's order. -ENOMEM. */
 int jf_write(const struct jf_table *t, const void *base, json_object *o);
+
+/* A JSON array of n structs of size bytes each, from v, each by table t. */
+int jf_write_array(const struct jf_table *t, const void *v, size_t n, size_t size, json_object **ret);
 
 #endif

@@ -10,7 +10,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
-static const char *const obj_kind_names[] = {
+const char *const obj_kind_names[OBJ_LINK + 1] = {
 	[OBJ_MAP] = "map",
 	[OBJ_PROG] = "prog",
 	[OBJ_LINK] = "link",

@@ -8,6 +8,8 @@
 
 #include "../bpf/record.h"
 
+/* "map", "prog", "link", by OBJ_* (a field table's names). */
+extern const char *const obj_kind_names[OBJ_LINK + 1];
 const char *obj_kind_name(uint32_t kind);
 /* An fd of the object, or -errno (-ENOENT: the kernel has freed it). */
 int obj_fd_by_id(uint32_t kind, uint32_t id);

@@ -3,6 +3,7 @@
 #include "store-report.h"
 #include "reap-bpfobj.h"
 #include "fileio.h"
+#include "jsonfield.h"
 #include "oci-state.h"
 #include "util.h"
 
@@ -10,33 +11,42 @@
 #include <limits.h>
 #include <time.h>
 
-static json_object *path_array_as(const struct path_list *l, const char *key)
+/* Each field of the report's entries listed once (docs/operations.md,
+ * "What you see", says what they mean). */
+
+static int path_error_json(const void *base, json_object **ret)
 {
-	json_object *arr = json_object_new_array();
+	const struct reap_path *p = base;
 
-	for (size_t i = 0; arr && i < l->n; i++) {
-		const struct reap_path *p = &l->v[i];
-		json_object *o = json_object_new_object();
+	*ret = p->error ? json_object_new_string(strerror(-p->error)) : NULL;
+	return p->error && !*ret ? -ENOMEM : 0;
+}
 
-		json_object_object_add(o, key, json_object_new_string(p->path));
-		if (p->id) {
-			json_object_object_add(o, "kind", json_object_new_string(obj_kind_name(p->kind)));
-			json_object_object_add(o, "id", json_object_new_int64(p->id));
-		}
-		if (p->rule)
-			json_object_object_add(o, "rule", json_object_new_string(p->rule));
-		if (p->why)
-			json_object_object_add(o, "why", json_object_new_string(p->why));
-		if (p->error)
-			json_object_object_add(o, "error", json_object_new_string(strerror(-p->error)));
-		json_object_array_add(arr, o);
-	}
-	return arr;
+/* A path removed, kept or left: key names it ("path", or "where" for an
+ * attachment); kind and id when it held an object. */
+#define PATH_FIELDS(key)                                                                                 \
+	{ key, JF_STRING, 0, JF_MEMBER(struct reap_path, path) },                                        \
+	{ "kind", JF_ENUM, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_path, kind), JF_NAMES(obj_kind_names) }, \
+	{ "id", JF_INT, JF_OMIT_DEFAULT | JF_UNSIGNED, JF_MEMBER(struct reap_path, id) },                 \
+	{ "rule", JF_STRING, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_path, rule) },                        \
+	{ "why", JF_STRING, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_path, why) },                          \
+	{ "error", JF_CUSTOM, 0, .to_json = path_error_json }
+
+static const struct jf_field path_fields[] = { PATH_FIELDS("path") };
+static const struct jf_field where_fields[] = { PATH_FIELDS("where") };
+static const struct jf_table path_table = JF_TABLE(path_fields, true);
+static const struct jf_table where_table = JF_TABLE(where_fields, true);
+
+static json_object *path_array_as(const struct path_list *l, const struct jf_table *t)
+{
+	json_object *a;
+
+	return jf_write_array(t, l->v, l->n, sizeof(*l->v), &a) < 0 ? NULL : a;
 }
 
 static json_object *path_array(const struct path_list *l)
 {
-	return path_array_as(l, "path");
+	return path_array_as(l, &path_table);
 }
 
 /* Which run of the id the objects came from: its cgroup (above), when it
@@ -122,72 +132,83 @@ static void add_limits(json_object *root, const struct report_meta *meta, const 
 	}
 }
 
-static json_object *created_json(const struct reap_object *o)
-{
-	json_object *c = json_object_new_object();
+static const struct jf_field created_fields[] = {
+	{ "kind", JF_ENUM, 0, JF_MEMBER(struct reap_object, kind), JF_NAMES(obj_kind_names) },
+	{ "id", JF_INT, JF_UNSIGNED, JF_MEMBER(struct reap_object, id) },
+	{ "type", JF_INT, JF_UNSIGNED, JF_MEMBER(struct reap_object, type) },
+	{ "name", JF_CHARS, 0, JF_MEMBER(struct reap_object, name) },
+	{ "pid", JF_INT, JF_UNSIGNED, JF_MEMBER(struct reap_object, pid) },
+	{ "comm", JF_CHARS, 0, JF_MEMBER(struct reap_object, comm) },
+	{ "freed", JF_BOOL, 0, JF_MEMBER(struct reap_object, freed) },
+	{ "kept", JF_BOOL, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_object, kept) },
+};
+static const struct jf_table created_table = JF_TABLE(created_fields, true);
 
-	json_object_object_add(c, "kind", json_object_new_string(obj_kind_name(o->kind)));
-	json_object_object_add(c, "id", json_object_new_int64(o->id));
-	json_object_object_add(c, "type", json_object_new_int64(o->type));
-	json_object_object_add(c, "name", json_object_new_string(o->name));
-	json_object_object_add(c, "pid", json_object_new_int64(o->pid));
-	json_object_object_add(c, "comm", json_object_new_string(o->comm));
-	json_object_object_add(c, "freed", json_object_new_boolean(o->freed));
-	if (o->kept)
-		json_object_object_add(c, "kept", json_object_new_boolean(true));
-	return c;
+/* Who holds a survivor: a process's fd of it. */
+static const struct jf_field holder_fields[] = {
+	{ "pid", JF_INT, JF_UNSIGNED, JF_MEMBER(struct holder_rec, pid) },
+	{ "comm", JF_CHARS, 0, JF_MEMBER(struct holder_rec, comm) },
+	{ "fd", JF_INT, JF_UNSIGNED, JF_MEMBER(struct holder_rec, fd) },
+};
+static const struct jf_table holder_table = JF_TABLE(holder_fields, true);
+
+static int held_by_json(const void *base, json_object **ret)
+{
+	const struct reap_object *o = base;
+
+	*ret = NULL;
+	return o->n_held_by ? jf_write_array(&holder_table, o->held_by, o->n_held_by, sizeof(*o->held_by), ret) : 0;
+}
+
+static int used_by_json(const void *base, json_object **ret)
+{
+	const struct reap_object *o = base;
+
+	*ret = NULL;
+	if (!o->n_used_by)
+		return 0;
+	*ret = json_object_new_array();
+	for (size_t u = 0; *ret && u < o->n_used_by; u++)
+		json_object_array_add(*ret, json_object_new_int64(o->used_by[u]));
+	return *ret ? 0 : -ENOMEM;
 }
 
 /* A survivor, where it is held and by whom. */
-static json_object *survivor_json(const struct reap_object *o)
+static const struct jf_field survivor_fields[] = {
+	{ "kind", JF_ENUM, 0, JF_MEMBER(struct reap_object, kind), JF_NAMES(obj_kind_names) },
+	{ "id", JF_INT, JF_UNSIGNED, JF_MEMBER(struct reap_object, id) },
+	{ "name", JF_CHARS, 0, JF_MEMBER(struct reap_object, name) },
+	{ "reason", JF_STRING, 0, JF_MEMBER(struct reap_object, survivor_reason) },
+	{ "pinned_at", JF_STRING, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_object, pinned_at) },
+	{ "attached_at", JF_STRING, JF_OMIT_DEFAULT, JF_MEMBER(struct reap_object, attached_at) },
+	{ "held_by", JF_CUSTOM, 0, .to_json = held_by_json },
+	{ "used_by_progs", JF_CUSTOM, 0, .to_json = used_by_json },
+};
+static const struct jf_table survivor_table = JF_TABLE(survivor_fields, true);
+
+static json_object *object_json(const struct jf_table *t, const struct reap_object *o)
 {
-	json_object *s = json_object_new_object();
+	json_object *j = json_object_new_object();
 
-	json_object_object_add(s, "kind", json_object_new_string(obj_kind_name(o->kind)));
-	json_object_object_add(s, "id", json_object_new_int64(o->id));
-	json_object_object_add(s, "name", json_object_new_string(o->name));
-	json_object_object_add(s, "reason", json_object_new_string(o->survivor_reason));
-	if (o->pinned_at)
-		json_object_object_add(s, "pinned_at", json_object_new_string(o->pinned_at));
-	if (o->attached_at)
-		json_object_object_add(s, "attached_at", json_object_new_string(o->attached_at));
-	if (o->n_held_by) {
-		json_object *hb = json_object_new_array();
-
-		for (size_t h = 0; h < o->n_held_by; h++) {
-			json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "pid", json_object_new_int64(o->held_by[h].pid));
-			json_object_object_add(x, "comm", json_object_new_string_len(o->held_by[h].comm,
-				strnlen(o->held_by[h].comm, sizeof(o->held_by[h].comm))));
-			json_object_object_add(x, "fd", json_object_new_int64(o->held_by[h].fd));
-			json_object_array_add(hb, x);
-		}
-		json_object_object_add(s, "held_by", hb);
+	if (j && jf_write(t, o, j) < 0) {
+		json_object_put(j);
+		j = NULL;
 	}
-	if (o->n_used_by) {
-		json_object *ub = json_object_new_array();
-
-		for (size_t u = 0; u < o->n_used_by; u++)
-			json_object_array_add(ub, json_object_new_int64(o->used_by[u]));
-		json_object_object_add(s, "used_by_progs", ub);
-	}
-	return s;
+	return j;
 }
 
 /* Objects by kind and id: the unproven creations, the reused ids. */
+static const struct jf_field obj_id_fields[] = {
+	{ "kind", JF_ENUM, 0, JF_MEMBER(struct reap_unproven, kind), JF_NAMES(obj_kind_names) },
+	{ "id", JF_INT, JF_UNSIGNED, JF_MEMBER(struct reap_unproven, id) },
+};
+static const struct jf_table obj_id_table = JF_TABLE(obj_id_fields, true);
+
 static json_object *obj_ids_json(const struct reap_unproven *v, size_t n)
 {
-	json_object *a = json_object_new_array();
+	json_object *a;
 
-	for (size_t i = 0; a && i < n; i++) {
-		json_object *u = json_object_new_object();
-
-		json_object_object_add(u, "kind", json_object_new_string(obj_kind_name(v[i].kind)));
-		json_object_object_add(u, "id", json_object_new_int64(v[i].id));
-		json_object_array_add(a, u);
-	}
-	return a;
+	return jf_write_array(&obj_id_table, v, n, sizeof(*v), &a) < 0 ? NULL : a;
 }
 
 /* The container's objects (the freed ones counted, listed on request),
@@ -202,7 +223,7 @@ static void add_objects(json_object *root, const struct report_meta *meta, const
 
 		n_freed += o->freed;
 		if (!o->freed || meta->list_freed)
-			json_object_array_add(created, created_json(o));
+			json_object_array_add(created, object_json(&created_table, o));
 	}
 	json_object_object_add(root, "created", created);
 	json_object_object_add(root, "freed_objects", json_object_new_int64((int64_t)n_freed));
@@ -211,7 +232,7 @@ static void add_objects(json_object *root, const struct report_meta *meta, const
 	json_object_object_add(root, "records_dropped", dropped);
 
 	kept = path_array(&res->pins_kept);
-	attach_kept = path_array_as(&res->attach_kept, "where");
+	attach_kept = path_array_as(&res->attach_kept, &where_table);
 	for (size_t i = 0; kept && attach_kept && i < json_object_array_length(attach_kept); i++)
 		json_object_array_add(kept, json_object_get(json_object_array_get_idx(attach_kept, i)));
 	json_object_put(attach_kept);
@@ -235,41 +256,63 @@ static void add_outcome(json_object *root, const struct reap_result *res)
 		if (o->detached)
 			json_object_array_add(links, json_object_new_int64(o->id));
 		if (!o->freed && !o->kept)
-			json_object_array_add(survivors, survivor_json(o));
+			json_object_array_add(survivors, object_json(&survivor_table, o));
 	}
 	json_object_object_add(removed, "pins", path_array(&res->pins_removed));
 	json_object_object_add(removed, "dirs", path_array(&res->dirs_removed));
 	json_object_object_add(removed, "symlinks", path_array(&res->symlinks_removed));
 	json_object_object_add(removed, "links_detached", links);
-	json_object_object_add(removed, "attachments", path_array_as(&res->attach_detached, "where"));
+	json_object_object_add(removed, "attachments", path_array_as(&res->attach_detached, &where_table));
 	json_object_object_add(root, "removed", removed);
 	json_object_object_add(left, "pins", path_array(&res->pins_left));
 	json_object_object_add(left, "dirs", path_array(&res->dirs_left));
 	json_object_object_add(left, "symlinks", path_array(&res->symlinks_left));
-	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, "where"));
+	json_object_object_add(left, "attachments", path_array_as(&res->attach_left, &where_table));
 	json_object_object_add(root, "left", left);
 	json_object_object_add(left, "dirs_unresolved", json_object_new_int64((int64_t)res->dirs_unresolved));
 	json_object_object_add(left, "views_refused", json_object_new_int64((int64_t)res->views_refused));
 	json_object_object_add(root, "survivors", survivors);
 }
 
+static int pin_search_json(const void *base, json_object **ret)
+{
+	const struct reap_result *res = base;
+
+	*ret = json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none");
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Each phase of the removal, in microseconds, and how the pins were
+ * searched; with a walk, what it opened and passed over (walk_fields). */
+static const struct jf_field search_fields[] = {
+	{ "scan_us", JF_INT, 0, JF_MEMBER(struct reap_result, scan_us) },
+	{ "pin_search", JF_CUSTOM, 0, .to_json = pin_search_json },
+};
+static const struct jf_field walk_fields[] = {
+	{ "pins_opened", JF_INT, 0, JF_MEMBER(struct reap_result, pins_opened) },
+	{ "pins_older", JF_INT, 0, JF_MEMBER(struct reap_result, pins_older) },
+	{ "dirs_older", JF_INT, 0, JF_MEMBER(struct reap_result, dirs_older) },
+};
+static const struct jf_field timing_fields[] = {
+	{ "detach_us", JF_INT, 0, JF_MEMBER(struct reap_result, detach_us) },
+	{ "unpin_us", JF_INT, 0, JF_MEMBER(struct reap_result, unpin_us) },
+	{ "dirs_us", JF_INT, 0, JF_MEMBER(struct reap_result, dirs_us) },
+	{ "wait_us", JF_INT, 0, JF_MEMBER(struct reap_result, wait_us) },
+	{ "explain_us", JF_INT, 0, JF_MEMBER(struct reap_result, explain_us) },
+};
+static const struct jf_table search_table = JF_TABLE(search_fields, true);
+static const struct jf_table walk_table = JF_TABLE(walk_fields, true);
+static const struct jf_table timing_table = JF_TABLE(timing_fields, true);
+
 static json_object *timings_json(const struct report_meta *meta, const struct reap_result *res)
 {
 	json_object *t = json_object_new_object();
 
-	json_object_object_add(t, "scan_us", json_object_new_int64((int64_t)res->scan_us));
-	json_object_object_add(t, "pin_search",
-			       json_object_new_string(res->pins_from_record ? "record" : res->bpffs_scanned ? "walk" : "none"));
-	if (res->bpffs_scanned) {
-		json_object_object_add(t, "pins_opened", json_object_new_int64((int64_t)res->pins_opened));
-		json_object_object_add(t, "pins_older", json_object_new_int64((int64_t)res->pins_older));
-		json_object_object_add(t, "dirs_older", json_object_new_int64((int64_t)res->dirs_older));
+	if (!t || jf_write(&search_table, res, t) < 0 || (res->bpffs_scanned && jf_write(&walk_table, res, t) < 0) ||
+	    jf_write(&timing_table, res, t) < 0) {
+		json_object_put(t);
+		return NULL;
 	}
-	json_object_object_add(t, "detach_us", json_object_new_int64((int64_t)res->detach_us));
-	json_object_object_add(t, "unpin_us", json_object_new_int64((int64_t)res->unpin_us));
-	json_object_object_add(t, "dirs_us", json_object_new_int64((int64_t)res->dirs_us));
-	json_object_object_add(t, "wait_us", json_object_new_int64((int64_t)res->wait_us));
-	json_object_object_add(t, "explain_us", json_object_new_int64((int64_t)res->explain_us));
 	if (meta->bytes_measured)
 		json_object_object_add(t, "bytes_us", json_object_new_int64((int64_t)meta->bytes_us));
 	json_object_object_add(t, "total_us", json_object_new_int64((int64_t)meta->total_us));

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "jsonfield.h"
 #include "oci-state.h"
+#include "util.h"
 
 struct inner {
 	int64_t count;
@@ -300,4 +301,40 @@ TEST(defaults_left_out_when_written)
 	CHECK(json_object_object_get_ex(o, "level", NULL));
 	CHECK(json_object_object_get_ex(o, "tags", NULL));
 	CHECK_EQ_INT(json_object_object_length(o), 8);
+}
+
+/* Kernel-shaped records: a fixed char array and a uint32_t, as the report
+ * writes objects (an id above INT32_MAX must not turn negative). */
+struct kobj {
+	uint32_t id;
+	char comm[8];
+};
+
+static const struct jf_field kobj_fields[] = {
+	{ "id", JF_INT, JF_UNSIGNED, JF_MEMBER(struct kobj, id), .min = 0, .max = UINT32_MAX },
+	{ "comm", JF_CHARS, 0, JF_MEMBER(struct kobj, comm) },
+};
+static const struct jf_table kobj_table = JF_TABLE(kobj_fields, true);
+
+TEST(fixed_chars_and_unsigned)
+{
+	struct kobj v[2] = { { 3000000000u, "abcdefg" }, { 7, "" } };
+	_cleanup_json_ json_object *a = NULL;
+	struct br_error err = BR_ERROR_INIT;
+	struct kobj back = {};
+	json_object *o, *x;
+
+	CHECK_EQ_INT(jf_write_array(&kobj_table, v, 2, sizeof(*v), &a), 0);
+	CHECK_EQ_INT(json_object_array_length(a), 2);
+	o = json_object_array_get_idx(a, 0);
+	CHECK(json_object_object_get_ex(o, "id", &x) && json_object_get_int64(x) == 3000000000ll);
+	CHECK(json_object_object_get_ex(o, "comm", &x) && streq(json_object_get_string(x), "abcdefg"));
+	CHECK(json_object_object_get_ex(json_object_array_get_idx(a, 1), "comm", &x) &&
+	      streq(json_object_get_string(x), ""));
+	CHECK_EQ_INT(jf_parse(&kobj_table, o, &back, BR_STEP_CONFIG, &err, NULL), 0);
+	CHECK_EQ_STR(back.comm, "abcdefg");
+	/* one byte more than the array holds with its NUL */
+	json_object_object_add(o, "comm", json_object_new_string("abcdefgh"));
+	CHECK_EQ_INT(jf_parse(&kobj_table, o, &back, BR_STEP_CONFIG, &err, NULL), -EINVAL);
+	CHECK_EQ_STR(err.detail, "\"comm\" is not a string of at most 7 bytes");
 }
