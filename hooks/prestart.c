@@ -32,7 +32,7 @@
 #include "../src/version.h"
 
 /* bpfreaper's own trouble, never the container's: the policy says whether
- * the container is refused (policy_refuses_unrecorded()); otherwise it runs
+ * the container is refused (policy_unrecorded_runs()); otherwise it runs
  * unrecorded, and the skipped log lets the operator see it. policy NULL:
  * the host's config is not known (invalid, or the arguments are), and an
  * unknown config must neither refuse nor remove: unrecorded. */
@@ -47,7 +47,9 @@ static int own_trouble(const struct hook_start *h, const struct policy *policy, 
 	pod_identity_from_annotations(&h->oci, &pod, &invalid);
 	event_fields_container(&f, id, &pod, policy ? mode_name(policy->mode) : NULL, 0);
 	event_fields_add(&f, "REASON", reason);
-	if (policy && policy_refuses_unrecorded(policy, &why_unrecorded)) {
+	if (policy)
+		why_unrecorded = policy_unrecorded_runs(policy);
+	if (!why_unrecorded) {
 		(void)counters_add(COUNTER_PRESTART_REFUSED, 1);
 		log_event(LOG_ERR, LOG_ID_ERROR, f.v, f.n,
 			  "prestart: container %s: %s; refused (mode enforce, on_error fail)", id, reason);

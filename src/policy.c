@@ -103,12 +103,11 @@ bool policy_records(const struct policy *p)
 	return p->mode != MODE_OFF;
 }
 
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason)
+const char *policy_unrecorded_runs(const struct policy *p)
 {
 	if (p->mode == MODE_ENFORCE && p->on_error == ON_ERROR_FAIL)
-		return true;
-	*ret_reason = p->mode == MODE_ENFORCE ? "on_error ignore" : p->mode == MODE_REPORT ? "report mode" : "mode off";
-	return false;
+		return NULL;
+	return p->mode == MODE_ENFORCE ? "on_error ignore" : p->mode == MODE_REPORT ? "report mode" : "mode off";
 }
 
 bool policy_removes(const struct policy *p)

@@ -55,7 +55,7 @@ int policy_resolve(const struct oci_state *oci, const struct config *cfg, enum m
 		   struct policy *ret, struct br_error *err);
 /* The host's policy alone, for a container whose annotations or state
  * bpfreaper cannot use: the config and the hook's default decide whether
- * its own trouble refuses it (policy_refuses_unrecorded). -ENOMEM only. */
+ * its own trouble refuses it (policy_unrecorded_runs). -ENOMEM only. */
 int policy_resolve_host(const struct config *cfg, enum mode hook_default, struct policy *ret);
 /* At poststop, from what prestart stored: state must outlive the policy,
  * and so must host_keep (NULL: none). -ENOMEM only. */
@@ -65,11 +65,11 @@ void policy_done(struct policy *p);
 
 /* Whether prestart records the container (mode off: it does not). */
 bool policy_records(const struct policy *p);
-/* Whether a container bpfreaper cannot record, through its own trouble
- * (never the container's), is refused: only when the operator asked for
- * enforcement to be guaranteed (mode enforce, on_error fail). When not,
- * *ret_reason says why it may run unrecorded ("on_error ignore", "report mode"). */
-bool policy_refuses_unrecorded(const struct policy *p, const char **ret_reason);
+/* Why a container bpfreaper cannot record, through its own trouble (never
+ * the container's), may run all the same: "on_error ignore", "report mode"
+ * or "mode off". NULL: it is refused, which happens only when the operator
+ * asked for enforcement to be guaranteed (mode enforce, on_error fail). */
+const char *policy_unrecorded_runs(const struct policy *p);
 /* Whether poststop removes what the container left, or only reports it. */
 bool policy_removes(const struct policy *p);
 /* The keep rule that keeps path (a host path), or NULL: removed. */

@@ -129,7 +129,6 @@ TEST(precedence)
 TEST(recorded_and_refused)
 {
 	struct policy p = {};
-	const char *why = NULL;
 
 	CHECK_EQ_INT(resolve(with_off, "{}", MODE_UNSET, &p), 0);
 	CHECK(!policy_records(&p));
@@ -137,20 +136,17 @@ TEST(recorded_and_refused)
 
 	CHECK_EQ_INT(resolve(without, "{\"on_error\":\"fail\"}", MODE_UNSET, &p), 0);
 	CHECK(policy_records(&p));
-	CHECK(policy_refuses_unrecorded(&p, &why));
-	CHECK(why == NULL); /* left alone when refused */
+	CHECK(policy_unrecorded_runs(&p) == NULL);
 	policy_done(&p);
 
 	CHECK_EQ_INT(resolve(without, "{}", MODE_UNSET, &p), 0);
-	CHECK(!policy_refuses_unrecorded(&p, &why));
-	CHECK_EQ_STR(why, "on_error ignore");
+	CHECK_EQ_STR(policy_unrecorded_runs(&p), "on_error ignore");
 	policy_done(&p);
 
 	/* Report mode never refuses: a tool that only watches never stops a container. */
 	CHECK_EQ_INT(resolve(without, "{\"mode\":\"report\",\"on_error\":\"fail\"}", MODE_UNSET, &p), 0);
 	CHECK(policy_records(&p));
-	CHECK(!policy_refuses_unrecorded(&p, &why));
-	CHECK_EQ_STR(why, "report mode");
+	CHECK_EQ_STR(policy_unrecorded_runs(&p), "report mode");
 	policy_done(&p);
 }
 
