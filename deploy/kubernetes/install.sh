@@ -137,9 +137,12 @@ remove_recorded() {
 	fi
 }
 
+# /var/lib/rancher: k3s or RKE2, whose own containerd configure refuses (it
+# says why): the pod is then not Ready, rather than Ready with that
+# containerd's containers unwatched.
 containerd_present() {
 	[ -d "$HOST_ROOT/etc/containerd" ] || [ -x "$HOST_ROOT/usr/bin/containerd" ] ||
-		[ -x "$HOST_ROOT/usr/local/bin/containerd" ]
+		[ -x "$HOST_ROOT/usr/local/bin/containerd" ] || [ -d "$HOST_ROOT/var/lib/rancher" ]
 }
 
 # containerd's runc runtime pointed at the wrapper by `configure
@@ -154,9 +157,19 @@ wire_containerd() {
 		warn "no bpfreaper-runtime in $SRC/bin: containerd is not wired in"
 		return 0
 	fi
+	# Asked first with --dry-run: a configure that refuses (pods run
+	# another default runtime; k3s or RKE2, whose config.toml is generated)
+	# leaves the node as it was. The config path is configure's default, so
+	# that it sees a k3s or RKE2 node as one.
+	if ! _out=$(ctl configure --runtime=containerd --root="${HOST_ROOT:-/}" \
+		--wrapper="$BIN_DIR/bpfreaper-runtime" --dry-run 2>&1); then
+		printf '%s\n' "$_out" | sed 's/^/bpfreaper-install: /'
+		wire_failed "configure --runtime=containerd"
+		return 0
+	fi
 	# Made here, so that the manifest lists it and uninstall removes it.
 	mkdirs "$(dirname "$CONTAINERD_CONFIG")/conf.d"
-	ctl_say configure --runtime=containerd --root="${HOST_ROOT:-/}" --config="$CONTAINERD_CONFIG" \
+	ctl_say configure --runtime=containerd --root="${HOST_ROOT:-/}" \
 		--wrapper="$BIN_DIR/bpfreaper-runtime" --restart-mode="$CTD_RESTART_MODE" ||
 		wire_failed "configure --runtime=containerd"
 }
