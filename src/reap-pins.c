@@ -81,7 +81,7 @@ static int consider_pin(struct pin_scan *scan, const char *path, uint32_t kind, 
 	/* Someone else's object, never touched; or, while a creation went
 	 * unrecorded, maybe the container's: named, not proven. */
 	if (!reap_find_object(scan->res, kind, id))
-		return (scan->res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG))
+		return reap_creations_unrecorded(scan->res)
 			       ? reap_path_add(&scan->res->pins_unproven, path, kind, id, 0, "no record proves it the container's")
 			       : 0;
 	nv = realloc(scan->v, (scan->n + 1) * sizeof(*nv));

@@ -140,14 +140,6 @@ static void keep_programs_of_kept_links(struct reap_result *res)
 	}
 }
 
-/* Some creation was made without a record (CG_UNRESOLVED: its fd swapped
- * away; a syscall program's, on the tracepoint backend): its pins can only
- * be found by a walk of the views, and named, never removed. */
-static bool creations_unrecorded(const struct reap_result *res)
-{
-	return res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG);
-}
-
 const char *reap_plan_keeps(const struct reap_plan *plan, const char *path)
 {
 	return plan->opts->policy ? policy_keeps(plan->opts->policy, path) : NULL;
@@ -212,7 +204,7 @@ int reap_plan_build(const struct record_list *records, const struct reap_opts *o
 	 * overflowed): otherwise there is nothing to look for. Found before
 	 * anything is detached: a kept pin keeps what it holds attached. */
 	if (r == 0 && ((res->n_objects > 0 && (res->pins_recorded > 0 || (res->flags & CG_OVERFLOW_OBJ))) ||
-		       creations_unrecorded(res)))
+		       reap_creations_unrecorded(res)))
 		r = reap_find_pins(&plan->mine, res, opts->binds, opts->registered_ns, &plan->views, &plan->pins);
 	crashpoint("pins-found");
 	if (r == 0)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../bpf/record.h"
 #include "reap-holders.h"
 
 #define REAP_HOLDERS_MAX 8
@@ -89,6 +90,14 @@ struct reap_result {
 	uint64_t scan_us, detach_us, unpin_us, dirs_us, wait_us, explain_us;
 	size_t survivors;
 };
+
+/* Some creation was made without a record (CG_UNRESOLVED: its fd swapped
+ * away; a syscall program's, on the tracepoint backend): its pins can only
+ * be found by a walk of the views, and named, never removed. */
+static inline bool reap_creations_unrecorded(const struct reap_result *res)
+{
+	return res->flags & (CG_UNRESOLVED | CG_UNSEEN_SYSCALL_PROG);
+}
 
 /* For the modules that fill a reap_result (reap.c, reap-attach.c). */
 int reap_path_add(struct path_list *l, const char *path, uint32_t kind, uint32_t id, int error,
